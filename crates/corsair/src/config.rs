@@ -1,0 +1,748 @@
+//! The declared policy, as written in the builder or in the policy file.
+//!
+//! A [`Config`] is what a user says: plain strings and numbers, not yet checked.
+//! [`Config::build`] (or [`Policy::new`]) checks all of it at once and compiles it into
+//! a [`Policy`].
+//!
+//! The file form (TOML; JSON and other serde formats work too with the `serde` feature):
+//!
+//! ```toml
+//! [cors]
+//! allow_origins = ["https://app.example.com", "https://*.example.com", "http://localhost:*"]
+//! allow_methods = ["GET", "POST", "PUT", "DELETE"]
+//! allow_headers = ["content-type", "authorization"]
+//! expose_headers = ["x-request-id"]
+//! allow_credentials = true
+//! max_age = 600
+//!
+//! [[routes]]
+//! path = "/public"
+//! allow_origins = ["*"]
+//! allow_credentials = false
+//!
+//! [[routes]]
+//! path = "/internal"
+//! enabled = false
+//! ```
+
+use std::sync::Arc;
+
+use crate::error::ConfigError;
+use crate::origin::{OriginPredicate, OriginRef};
+use crate::policy::Policy;
+
+macro_rules! policy_fields {
+    ($( $(#[doc = $doc:literal])* $field:ident : $ty:ty, )*) => {
+        /// The fields of one policy: the `[cors]` table, or the overrides of one route.
+        ///
+        /// Every field is optional: in `[cors]` a missing field takes its default; in a
+        /// route it is inherited from `[cors]`. Set them with the setter
+        /// methods, or read them from a file.
+        ///
+        /// ```
+        /// use corsair::PolicyConfig;
+        /// let cors = PolicyConfig::default().allow_origins(["https://app.example"]).max_age(600);
+        /// assert_eq!(cors.max_age, Some(600));
+        /// ```
+        #[derive(Clone, Debug, Default)]
+        #[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(deny_unknown_fields))]
+        #[non_exhaustive]
+        pub struct PolicyConfig {
+            $( $(#[doc = $doc])* pub $field: Option<$ty>, )*
+            /// The origin predicate (library only; see
+            /// [`PolicyConfig::allow_origin_predicate`]).
+            #[cfg_attr(feature = "serde", serde(skip))]
+            pub(crate) origin_predicate: Option<OriginPredicate>,
+        }
+
+        /// The file form of a route: its `path` and the policy fields, side by side, with
+        /// unknown fields refused (serde's `flatten` cannot refuse them).
+        #[cfg(feature = "serde")]
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RouteFile {
+            path: String,
+            $( $field: Option<$ty>, )*
+        }
+
+        #[cfg(feature = "serde")]
+        impl From<RouteFile> for RouteConfig {
+            fn from(file: RouteFile) -> Self {
+                RouteConfig {
+                    path: file.path,
+                    policy: PolicyConfig { $( $field: file.$field, )* origin_predicate: None },
+                }
+            }
+        }
+
+        impl PolicyConfig {
+            /// The names of the fields, as written in the file.
+            pub(crate) const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// This policy with a route's fields laid over it.
+            fn overridden_by(&self, route: &PolicyConfig) -> PolicyConfig {
+                PolicyConfig {
+                    $( $field: route.$field.clone().or_else(|| self.$field.clone()), )*
+                    origin_predicate: route.origin_predicate.clone().or_else(|| self.origin_predicate.clone()),
+                }
+            }
+
+            /// Whether a field, named as in the file, is set.
+            pub(crate) fn is_set(&self, field: &str) -> bool {
+                match field {
+                    $( stringify!($field) => self.$field.is_some(), )*
+                    "allow_origin_predicate" => self.origin_predicate.is_some(),
+                    _ => false,
+                }
+            }
+
+            /// Reads the fields from a TOML table, reporting every unknown field and every
+            /// value of the wrong type at once.
+            #[cfg(feature = "toml")]
+            fn from_toml_table(
+                mut table: toml::Table,
+                prefix: &str,
+                extra: &[&str],
+                diagnostics: &mut crate::error::Diagnostics,
+            ) -> PolicyConfig {
+                let mut config = PolicyConfig::default();
+                $(
+                    if let Some(value) = table.remove(stringify!($field)) {
+                        match value.try_into::<$ty>() {
+                            Ok(v) => config.$field = Some(v),
+                            Err(e) => diagnostics.report(
+                                crate::error::Code::InvalidFile,
+                                &format!("{prefix}.{}", stringify!($field)),
+                                format!("wrong type: {}", toml_message(&e.to_string())),
+                            ),
+                        }
+                    }
+                )*
+                for key in table.keys().filter(|k| !extra.contains(&k.as_str())) {
+                    report_unknown(diagnostics, &format!("{prefix}.{key}"), key, PolicyConfig::FIELDS);
+                }
+                config
+            }
+        }
+    };
+}
+
+policy_fields! {
+    /// Allowed origins: exact (`https://app.example.com`), subdomain patterns
+    /// (`https://*.example.com`: one or more labels, never the bare domain), port
+    /// wildcards (`http://localhost:*`), both, or `["*"]` alone for any origin.
+    allow_origins: Vec<String>,
+    /// Regular expressions matched against the whole serialized origin (anchored for
+    /// you; linear time). Needs the `regex` feature.
+    allow_origin_regexes: Vec<String>,
+    /// Allowed methods beyond GET, HEAD and POST (always allowed), compared
+    /// case-sensitively as browsers do; or `["*"]`. Default: none.
+    allow_methods: Vec<String>,
+    /// Allowed request headers (case-insensitive), or `["*"]` (which, as in Fetch,
+    /// covers `authorization` only when it is listed too). Default: none.
+    allow_headers: Vec<String>,
+    /// Response headers that scripts may read, or `["*"]` (without credentials only).
+    expose_headers: Vec<String>,
+    /// Whether to send `Access-Control-Allow-Credentials: true` (cookies, HTTP auth).
+    /// Default: false.
+    allow_credentials: bool,
+    /// Seconds a browser may cache a preflight (at most 86400). Absent: no
+    /// `Access-Control-Max-Age` (browsers then cache 5 s); 0 is sent and disables caching.
+    max_age: u64,
+    /// Answer `Access-Control-Allow-Private-Network: true` to preflights that ask for it.
+    /// Default: false.
+    allow_private_network: bool,
+    /// The status of a successful preflight, any 2xx. Default: 204.
+    preflight_status: u16,
+    /// Debug mode: a preflight rejected for its method or headers gets an answer that
+    /// makes the browser's console name them. Default: false.
+    debug: bool,
+    /// Allow listing the `null` origin, which sandboxed iframes and `data:` pages
+    /// (so any attacker) can send. Default: false.
+    dangerously_allow_null_origin: bool,
+    /// Allow plain-http, non-loopback origins together with credentials. Default: false.
+    dangerously_allow_insecure_origins: bool,
+    /// Allow `*.` patterns over a public suffix (`https://*.github.io`). Default: false.
+    dangerously_allow_public_suffix_wildcards: bool,
+    /// Whether corsair handles CORS at all (set `false` in a route to leave that path to
+    /// the application). Default: true.
+    enabled: bool,
+}
+
+/// The per-path overrides of one `[[routes]]` entry.
+///
+/// The longest `path` prefix that matches a request wins; prefixes match whole path
+/// segments (`/api` matches `/api` and `/api/users`, not `/apiary`). Fields that the
+/// route sets replace those of `[cors]`; the others are inherited. The origin fields
+/// (`allow_origins`, `allow_origin_regexes` and the predicate) are replaced together:
+/// a route that names its origins gets exactly those.
+///
+/// ```
+/// use corsair::RouteConfig;
+/// let route = RouteConfig::new("/public").allow_origins(["*"]).allow_credentials(false);
+/// assert_eq!(route.path, "/public");
+/// ```
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(from = "RouteFile"))]
+#[non_exhaustive]
+pub struct RouteConfig {
+    /// The path prefix, starting with `/`.
+    pub path: String,
+    /// The fields that this route overrides.
+    pub policy: PolicyConfig,
+}
+
+impl RouteConfig {
+    /// A route under `path` that inherits everything until told otherwise.
+    ///
+    /// ```
+    /// let route = corsair::RouteConfig::new("/internal");
+    /// assert!(route.policy.enabled.is_none());
+    /// ```
+    pub fn new(path: impl Into<String>) -> Self {
+        RouteConfig {
+            path: path.into(),
+            policy: PolicyConfig::default(),
+        }
+    }
+}
+
+/// A whole policy as declared: the `[cors]` table and the `[[routes]]`.
+///
+/// ```
+/// use corsair::{Config, RouteConfig};
+/// let policy = Config::default()
+///     .allow_origins(["https://app.example.com"])
+///     .allow_credentials(true)
+///     .route(RouteConfig::new("/public").allow_origins(["*"]).allow_credentials(false))
+///     .build()?;
+/// # let _ = policy;
+/// # Ok::<(), corsair::ConfigError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Config {
+    /// The top-level policy, `[cors]` in the file.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub cors: PolicyConfig,
+    /// Per-path overrides, `[[routes]]` in the file.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub routes: Vec<RouteConfig>,
+}
+
+impl Config {
+    /// Adds a per-path route.
+    ///
+    /// ```
+    /// use corsair::{Config, RouteConfig};
+    /// let config = Config::default().route(RouteConfig::new("/internal").enabled(false));
+    /// assert_eq!(config.routes.len(), 1);
+    /// ```
+    #[must_use]
+    pub fn route(mut self, route: RouteConfig) -> Self {
+        self.routes.push(route);
+        self
+    }
+
+    /// Checks everything and compiles the policy; see [`Policy::new`].
+    ///
+    /// ```
+    /// use corsair::{Config};
+    /// assert!(Config::default().allow_origins(["https://a.example"]).build().is_ok());
+    /// assert!(Config::default().build().is_err());
+    /// ```
+    pub fn build(self) -> Result<Policy, ConfigError> {
+        Policy::new(self)
+    }
+
+    /// The effective fields of the policy for each route, in declaration order, with
+    /// the route's fields laid over `[cors]`.
+    pub(crate) fn effective_route_policy(&self, route: &RouteConfig) -> PolicyConfig {
+        let mut merged = self.cors.overridden_by(&route.policy);
+        if route_sets_origins(&route.policy) {
+            merged.allow_origins = route.policy.allow_origins.clone();
+            merged.allow_origin_regexes = route.policy.allow_origin_regexes.clone();
+            merged.origin_predicate = route.policy.origin_predicate.clone();
+        }
+        merged
+    }
+
+    /// Reads a TOML policy file, reporting every unknown field and every value of the
+    /// wrong type at once.
+    ///
+    /// ```
+    /// let config = corsair::Config::from_toml_str(r#"
+    ///     [cors]
+    ///     allow_origins = ["https://app.example.com"]
+    ///     max_age = 600
+    /// "#)?;
+    /// assert_eq!(config.cors.max_age, Some(600));
+    ///
+    /// let err = corsair::Config::from_toml_str("[cors]\nallow_origin = []\nmax_age = 'x'").unwrap_err();
+    /// let fields: Vec<_> = err.errors().map(|d| d.field()).collect();
+    /// assert_eq!(fields, ["cors.max_age", "cors.allow_origin"]);
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    #[cfg(feature = "toml")]
+    pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
+        use crate::error::{Code, Diagnostics};
+
+        let mut diagnostics = Diagnostics::default();
+        let mut table: toml::Table = match text.parse() {
+            Ok(t) => t,
+            Err(e) => {
+                let e: toml::de::Error = e;
+                diagnostics.report(Code::InvalidFile, "", toml_message(&e.to_string()));
+                return Err(ConfigError::new(diagnostics.into_vec()));
+            }
+        };
+        let mut config = Config::default();
+        match table.remove("cors") {
+            Some(toml::Value::Table(cors)) => {
+                config.cors = PolicyConfig::from_toml_table(cors, "cors", &[], &mut diagnostics);
+            }
+            Some(_) => diagnostics.report(Code::InvalidFile, "cors", "`cors` must be a table: [cors]"),
+            None => {}
+        }
+        match table.remove("routes") {
+            Some(toml::Value::Array(routes)) => {
+                for (i, route) in routes.into_iter().enumerate() {
+                    let prefix = format!("routes[{i}]");
+                    let toml::Value::Table(mut route) = route else {
+                        diagnostics.report(Code::InvalidFile, &prefix, "each route must be a table: [[routes]]");
+                        continue;
+                    };
+                    let path = match route.remove("path") {
+                        Some(toml::Value::String(p)) => p,
+                        Some(_) => {
+                            diagnostics.report(Code::InvalidFile, &format!("{prefix}.path"), "wrong type: expected a string");
+                            String::new()
+                        }
+                        None => {
+                            diagnostics.report_with_help(
+                                Code::InvalidRoutePath,
+                                &format!("{prefix}.path"),
+                                "this route has no `path`",
+                                "add `path = \"/prefix\"`",
+                            );
+                            String::new()
+                        }
+                    };
+                    let policy = PolicyConfig::from_toml_table(route, &prefix, &[], &mut diagnostics);
+                    config.routes.push(RouteConfig { path, policy });
+                }
+            }
+            Some(_) => diagnostics.report(Code::InvalidFile, "routes", "`routes` must be an array of tables: [[routes]]"),
+            None => {}
+        }
+        for key in table.keys() {
+            report_unknown(&mut diagnostics, key, key, &["cors", "routes"]);
+        }
+        if diagnostics.has_errors() {
+            return Err(ConfigError::new(diagnostics.into_vec()));
+        }
+        Ok(config)
+    }
+}
+
+/// Whether a route names its own origins (which then replace all of `[cors]`'s).
+pub(crate) fn route_sets_origins(route: &PolicyConfig) -> bool {
+    route.allow_origins.is_some()
+        || route.allow_origin_regexes.is_some()
+        || route.origin_predicate.is_some()
+}
+
+#[cfg(feature = "toml")]
+fn toml_message(message: &str) -> String {
+    message.trim().replace('\n', " ").replace("  ", " ")
+}
+
+#[cfg(feature = "toml")]
+fn report_unknown(diagnostics: &mut crate::error::Diagnostics, field: &str, key: &str, known: &[&str]) {
+    let message = format!("unknown field `{key}`");
+    match closest(key, known) {
+        Some(suggestion) => diagnostics.report_with_help(
+            crate::error::Code::UnknownField,
+            field,
+            message,
+            format!("did you mean `{suggestion}`?"),
+        ),
+        None if key == "path" => diagnostics.report_with_help(
+            crate::error::Code::UnknownField,
+            field,
+            message,
+            "`path` belongs in a [[routes]] entry",
+        ),
+        None => diagnostics.report_with_help(
+            crate::error::Code::UnknownField,
+            field,
+            message,
+            format!("known fields: {}", known.join(", ")),
+        ),
+    }
+}
+
+/// The known name nearest to a misspelled one, if it is near enough to be a typo.
+#[cfg(feature = "toml")]
+fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 5))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+#[cfg(feature = "toml")]
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// The setters of the policy fields, shared by [`Config`] (for `[cors]`),
+/// [`RouteConfig`] and [`PolicyConfig`]. Each takes and returns `self`, so calls chain:
+///
+/// ```
+/// let policy = corsair::Policy::builder()
+///     .allow_origins(["https://app.example.com", "https://*.example.com"])
+///     .allow_methods(["GET", "POST", "PUT"])
+///     .allow_headers(["content-type"])
+///     .expose_headers(["x-request-id"])
+///     .allow_credentials(true)
+///     .max_age(600)
+///     .build()?;
+/// # let _ = policy;
+/// # Ok::<(), corsair::ConfigError>(())
+/// ```
+macro_rules! policy_setters {
+    ($ty:ty) => {
+        impl $ty {
+
+    /// Sets `allow_origins`.
+    ///
+    /// ```
+    /// let c = corsair::PolicyConfig::default().allow_origins(["http://localhost:*"]);
+    /// assert_eq!(c.allow_origins.unwrap(), ["http://localhost:*"]);
+    /// ```
+    #[must_use]
+    pub fn allow_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.fields_mut().allow_origins = Some(strings(origins));
+        self
+    }
+
+    /// Sets `allow_origin_regexes` (feature `regex`). Each is matched against the whole
+    /// serialized origin: corsair anchors it for you.
+    ///
+    /// ```
+    /// let c = corsair::PolicyConfig::default().allow_origin_regexes([r"https://pr-\d+\.preview\.example\.com"]);
+    /// assert_eq!(c.allow_origin_regexes.unwrap().len(), 1);
+    /// ```
+    #[must_use]
+    pub fn allow_origin_regexes<I, S>(mut self, regexes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.fields_mut().allow_origin_regexes = Some(strings(regexes));
+        self
+    }
+
+    /// Allows, besides the lists, every well-formed origin for which `predicate` returns
+    /// true. The escape hatch for rules a list cannot say (a tenant database, say).
+    /// It is never called for `null` or malformed origins, and it must be fast: it runs
+    /// on every CORS request whose origin the lists do not allow.
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder()
+    ///     .allow_origin_predicate(|origin| origin.scheme() == "https" && origin.host().ends_with(".customers.example"))
+    ///     .build()?;
+    /// # let _ = policy;
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn allow_origin_predicate<F>(mut self, predicate: F) -> Self
+    where
+        F: Fn(&OriginRef<'_>) -> bool + Send + Sync + 'static,
+    {
+        self.fields_mut().origin_predicate = Some(OriginPredicate(Arc::new(predicate)));
+        self
+    }
+
+    /// Sets `allow_methods`.
+    ///
+    /// ```
+    /// let c = corsair::PolicyConfig::default().allow_methods(["PUT", "DELETE"]);
+    /// assert_eq!(c.allow_methods.unwrap(), ["PUT", "DELETE"]);
+    /// ```
+    #[must_use]
+    pub fn allow_methods<I, S>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.fields_mut().allow_methods = Some(strings(methods));
+        self
+    }
+
+    /// Sets `allow_headers`.
+    ///
+    /// ```
+    /// let c = corsair::PolicyConfig::default().allow_headers(["content-type", "authorization"]);
+    /// assert_eq!(c.allow_headers.unwrap().len(), 2);
+    /// ```
+    #[must_use]
+    pub fn allow_headers<I, S>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.fields_mut().allow_headers = Some(strings(headers));
+        self
+    }
+
+    /// Sets `expose_headers`.
+    ///
+    /// ```
+    /// let c = corsair::PolicyConfig::default().expose_headers(["x-request-id"]);
+    /// assert_eq!(c.expose_headers.unwrap(), ["x-request-id"]);
+    /// ```
+    #[must_use]
+    pub fn expose_headers<I, S>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.fields_mut().expose_headers = Some(strings(headers));
+        self
+    }
+
+    /// Sets `allow_credentials`.
+    ///
+    /// ```
+    /// assert_eq!(corsair::PolicyConfig::default().allow_credentials(true).allow_credentials, Some(true));
+    /// ```
+    #[must_use]
+    pub fn allow_credentials(mut self, allow: bool) -> Self {
+        self.fields_mut().allow_credentials = Some(allow);
+        self
+    }
+
+    /// Sets `max_age`, in seconds.
+    ///
+    /// ```
+    /// assert_eq!(corsair::PolicyConfig::default().max_age(600).max_age, Some(600));
+    /// ```
+    #[must_use]
+    pub fn max_age(mut self, seconds: u64) -> Self {
+        self.fields_mut().max_age = Some(seconds);
+        self
+    }
+
+    /// Sets `allow_private_network`.
+    ///
+    /// ```
+    /// assert_eq!(corsair::PolicyConfig::default().allow_private_network(true).allow_private_network, Some(true));
+    /// ```
+    #[must_use]
+    pub fn allow_private_network(mut self, allow: bool) -> Self {
+        self.fields_mut().allow_private_network = Some(allow);
+        self
+    }
+
+    /// Sets `preflight_status` (any 2xx).
+    ///
+    /// ```
+    /// assert_eq!(corsair::PolicyConfig::default().preflight_status(200).preflight_status, Some(200));
+    /// ```
+    #[must_use]
+    pub fn preflight_status(mut self, status: u16) -> Self {
+        self.fields_mut().preflight_status = Some(status);
+        self
+    }
+
+    /// Sets `debug`.
+    ///
+    /// ```
+    /// assert_eq!(corsair::PolicyConfig::default().debug(true).debug, Some(true));
+    /// ```
+    #[must_use]
+    pub fn debug(mut self, debug: bool) -> Self {
+        self.fields_mut().debug = Some(debug);
+        self
+    }
+
+    /// Sets `dangerously_allow_null_origin`.
+    ///
+    /// ```
+    /// let c = corsair::PolicyConfig::default().dangerously_allow_null_origin(true);
+    /// assert_eq!(c.dangerously_allow_null_origin, Some(true));
+    /// ```
+    #[must_use]
+    pub fn dangerously_allow_null_origin(mut self, allow: bool) -> Self {
+        self.fields_mut().dangerously_allow_null_origin = Some(allow);
+        self
+    }
+
+    /// Sets `dangerously_allow_insecure_origins`.
+    ///
+    /// ```
+    /// let c = corsair::PolicyConfig::default().dangerously_allow_insecure_origins(true);
+    /// assert_eq!(c.dangerously_allow_insecure_origins, Some(true));
+    /// ```
+    #[must_use]
+    pub fn dangerously_allow_insecure_origins(mut self, allow: bool) -> Self {
+        self.fields_mut().dangerously_allow_insecure_origins = Some(allow);
+        self
+    }
+
+    /// Sets `dangerously_allow_public_suffix_wildcards`.
+    ///
+    /// ```
+    /// let c = corsair::PolicyConfig::default().dangerously_allow_public_suffix_wildcards(true);
+    /// assert_eq!(c.dangerously_allow_public_suffix_wildcards, Some(true));
+    /// ```
+    #[must_use]
+    pub fn dangerously_allow_public_suffix_wildcards(mut self, allow: bool) -> Self {
+        self.fields_mut().dangerously_allow_public_suffix_wildcards = Some(allow);
+        self
+    }
+
+    /// Sets `enabled`.
+    ///
+    /// ```
+    /// assert_eq!(corsair::RouteConfig::new("/x").enabled(false).policy.enabled, Some(false));
+    /// ```
+    #[must_use]
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.fields_mut().enabled = Some(enabled);
+        self
+    }
+        }
+    };
+}
+
+policy_setters!(Config);
+policy_setters!(RouteConfig);
+policy_setters!(PolicyConfig);
+
+impl PolicyConfig {
+    fn fields_mut(&mut self) -> &mut PolicyConfig {
+        self
+    }
+}
+
+impl RouteConfig {
+    fn fields_mut(&mut self) -> &mut PolicyConfig {
+        &mut self.policy
+    }
+}
+
+impl Config {
+    fn fields_mut(&mut self) -> &mut PolicyConfig {
+        &mut self.cors
+    }
+}
+
+fn strings<I, S>(items: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    items.into_iter().map(Into::into).collect()
+}
+
+#[cfg(all(test, feature = "toml"))]
+mod tests {
+    use super::*;
+    use crate::error::Code;
+
+    #[test]
+    fn reads_every_field() {
+        let config = Config::from_toml_str(
+            r#"
+            [cors]
+            allow_origins = ["https://a.example"]
+            allow_origin_regexes = ["https://b\\.example"]
+            allow_methods = ["PUT"]
+            allow_headers = ["x-a"]
+            expose_headers = ["x-b"]
+            allow_credentials = true
+            max_age = 10
+            allow_private_network = true
+            preflight_status = 200
+            debug = true
+            dangerously_allow_null_origin = true
+            dangerously_allow_insecure_origins = true
+            dangerously_allow_public_suffix_wildcards = true
+            enabled = true
+
+            [[routes]]
+            path = "/p"
+            enabled = false
+            "#,
+        )
+        .unwrap();
+        for field in PolicyConfig::FIELDS {
+            assert!(config.cors.is_set(field), "{field}");
+        }
+        assert_eq!(config.routes[0].path, "/p");
+        assert_eq!(config.routes[0].policy.enabled, Some(false));
+    }
+
+    #[test]
+    fn reports_every_unknown_field_with_a_suggestion() {
+        let err = Config::from_toml_str(
+            "server2 = 1\n[cors]\nallow_origin = []\npath = '/x'\n[[routes]]\npath = '/a'\nmax_ages = 1\n",
+        )
+        .unwrap_err();
+        let found: Vec<_> = err
+            .errors()
+            .map(|d| (d.code(), d.field().to_owned(), d.help().unwrap_or("").to_owned()))
+            .collect();
+        assert!(found.iter().all(|(c, _, _)| *c == Code::UnknownField));
+        let fields: Vec<_> = found.iter().map(|(_, f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["cors.allow_origin", "cors.path", "routes[0].max_ages", "server2"]);
+        assert_eq!(found[0].2, "did you mean `allow_origins`?");
+        assert_eq!(found[1].2, "`path` belongs in a [[routes]] entry");
+        assert_eq!(found[2].2, "did you mean `max_age`?");
+    }
+
+    #[test]
+    fn reports_syntax_and_type_errors() {
+        let err = Config::from_toml_str("[cors\n").unwrap_err();
+        assert_eq!(err.errors().next().unwrap().code(), Code::InvalidFile);
+        let err = Config::from_toml_str("[cors]\nmax_age = -1\nallow_credentials = 'yes'\n").unwrap_err();
+        let fields: Vec<_> = err.errors().map(|d| d.field()).collect();
+        assert_eq!(fields, ["cors.allow_credentials", "cors.max_age"]);
+        let err = Config::from_toml_str("[[routes]]\nenabled = false\n").unwrap_err();
+        assert_eq!(err.errors().next().unwrap().code(), Code::InvalidRoutePath);
+    }
+
+    #[test]
+    fn routes_override_and_origins_go_together() {
+        let config = Config::default()
+            .allow_origins(["https://a.example"])
+            .allow_origin_predicate(|_| true)
+            .max_age(5)
+            .route(RouteConfig::new("/x").allow_origins(["*"]));
+        let merged = config.effective_route_policy(&config.routes[0]);
+        assert_eq!(merged.allow_origins.unwrap(), ["*"]);
+        assert!(merged.origin_predicate.is_none());
+        assert_eq!(merged.max_age, Some(5));
+    }
+}

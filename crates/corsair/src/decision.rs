@@ -1,0 +1,436 @@
+//! What the engine decides for a request, and why.
+
+use std::fmt;
+
+use http::StatusCode;
+use http::header::{
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, HeaderMap,
+    HeaderName, HeaderValue, VARY,
+};
+
+use crate::headers::Vary;
+
+/// `Access-Control-Allow-Private-Network`, which the `http` crate does not name.
+pub const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-allow-private-network");
+/// `Access-Control-Request-Private-Network`, which the `http` crate does not name.
+pub const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-request-private-network");
+
+/// The three kinds of request of the CORS protocol (Fetch, `#http-requests`).
+///
+/// ```
+/// assert_eq!(corsair::RequestKind::Preflight.as_str(), "preflight");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RequestKind {
+    /// No `Origin` header: not a CORS request.
+    NonCors,
+    /// `OPTIONS` with `Origin` and `Access-Control-Request-Method`. Answered by corsair;
+    /// never reaches the application.
+    Preflight,
+    /// Any other request with `Origin`, `OPTIONS` without `Access-Control-Request-Method`
+    /// included. Goes to the application.
+    Actual,
+}
+
+impl RequestKind {
+    /// `"non-cors"`, `"preflight"` or `"actual"`.
+    ///
+    /// ```
+    /// assert_eq!(corsair::RequestKind::NonCors.as_str(), "non-cors");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::NonCors => "non-cors",
+            RequestKind::Preflight => "preflight",
+            RequestKind::Actual => "actual",
+        }
+    }
+}
+
+impl fmt::Display for RequestKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a request was allowed or rejected. Borrows the offending method or header name
+/// from the request.
+///
+/// ```
+/// use corsair::Reason;
+/// assert_eq!(Reason::HeaderNotAllowed("x-foo").code(), "header-not-allowed");
+/// assert!(!Reason::HeaderNotAllowed("x-foo").is_allowed());
+/// assert_eq!(Reason::HeaderNotAllowed("x-foo").to_string(),
+///            "request header `x-foo` is not in allow_headers");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason<'r> {
+    /// Not a CORS request: nothing to decide.
+    NonCors,
+    /// CORS is turned off for this path (`enabled = false`): the application answers alone.
+    Disabled,
+    /// The origin, and for a preflight the method and headers, are allowed.
+    Allowed,
+    /// Several `Origin` headers, or one that is not a serialized origin.
+    MalformedOrigin,
+    /// The origin is well formed but not allowed.
+    OriginNotAllowed,
+    /// Several `Access-Control-Request-Method` headers, or one that is not a method.
+    MalformedMethod,
+    /// The requested method is not allowed.
+    MethodNotAllowed(&'r str),
+    /// `Access-Control-Request-Headers` is not a list of header names.
+    MalformedRequestHeaders,
+    /// `Access-Control-Request-Headers` is longer than any allowed list could be.
+    RequestHeadersTooLong,
+    /// A requested header is not allowed.
+    HeaderNotAllowed(&'r str),
+}
+
+impl Reason<'_> {
+    /// The stable code: `allowed`, `origin-not-allowed`, `header-not-allowed`, ...
+    ///
+    /// ```
+    /// assert_eq!(corsair::Reason::MalformedOrigin.code(), "malformed-origin");
+    /// ```
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Reason::NonCors => "non-cors",
+            Reason::Disabled => "cors-disabled",
+            Reason::Allowed => "allowed",
+            Reason::MalformedOrigin => "malformed-origin",
+            Reason::OriginNotAllowed => "origin-not-allowed",
+            Reason::MalformedMethod => "malformed-method",
+            Reason::MethodNotAllowed(_) => "method-not-allowed",
+            Reason::MalformedRequestHeaders => "malformed-request-headers",
+            Reason::RequestHeadersTooLong => "request-headers-too-long",
+            Reason::HeaderNotAllowed(_) => "header-not-allowed",
+        }
+    }
+
+    /// Whether the request may go ahead as CORS: `NonCors`, `Disabled` and `Allowed`.
+    ///
+    /// ```
+    /// assert!(corsair::Reason::NonCors.is_allowed());
+    /// assert!(!corsair::Reason::OriginNotAllowed.is_allowed());
+    /// ```
+    pub const fn is_allowed(&self) -> bool {
+        matches!(self, Reason::NonCors | Reason::Disabled | Reason::Allowed)
+    }
+
+    /// The method or header name the reason is about, if any.
+    ///
+    /// ```
+    /// assert_eq!(corsair::Reason::MethodNotAllowed("PUT").subject(), Some("PUT"));
+    /// ```
+    pub const fn subject(&self) -> Option<&str> {
+        match self {
+            Reason::MethodNotAllowed(s) | Reason::HeaderNotAllowed(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Reason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NonCors => f.write_str("no Origin header: not a CORS request"),
+            Reason::Disabled => f.write_str("CORS is disabled for this path"),
+            Reason::Allowed => f.write_str("allowed by the policy"),
+            Reason::MalformedOrigin => {
+                f.write_str("the Origin header is not a single serialized origin")
+            }
+            Reason::OriginNotAllowed => f.write_str("the origin is not in allow_origins"),
+            Reason::MalformedMethod => {
+                f.write_str("Access-Control-Request-Method is not a single method")
+            }
+            Reason::MethodNotAllowed(m) => write!(f, "method `{m}` is not in allow_methods"),
+            Reason::MalformedRequestHeaders => {
+                f.write_str("Access-Control-Request-Headers is not a list of header names")
+            }
+            Reason::RequestHeadersTooLong => f.write_str(
+                "Access-Control-Request-Headers is longer than any list this policy allows",
+            ),
+            Reason::HeaderNotAllowed(h) => write!(f, "request header `{h}` is not in allow_headers"),
+        }
+    }
+}
+
+/// What the caller does with the request.
+///
+/// ```
+/// assert_eq!(corsair::Action::Respond(http::StatusCode::NO_CONTENT).status(), Some(http::StatusCode::NO_CONTENT));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Pass the request to the application, then apply [`CorsHeaders`] to its response.
+    Forward,
+    /// Answer the request at once with this status, an empty body and the [`CorsHeaders`].
+    Respond(StatusCode),
+}
+
+impl Action {
+    /// The status of the answer corsair gives itself, if it gives one.
+    ///
+    /// ```
+    /// assert_eq!(corsair::Action::Forward.status(), None);
+    /// ```
+    pub const fn status(self) -> Option<StatusCode> {
+        match self {
+            Action::Forward => None,
+            Action::Respond(s) => Some(s),
+        }
+    }
+}
+
+/// The CORS response headers of one decision, computed without allocating: every value
+/// is a precomputed one or a copy of a request header.
+///
+/// ```
+/// use http::{HeaderMap, Method};
+/// let policy = corsair::Policy::builder().allow_origins(["https://app.example"]).build()?;
+/// let mut request = HeaderMap::new();
+/// request.insert("origin", "https://app.example".parse()?);
+/// let headers = policy.decide(&Method::GET, "/", &request).into_headers();
+/// let mut response = HeaderMap::new();
+/// headers.apply_to(&mut response);
+/// assert_eq!(response["access-control-allow-origin"], "https://app.example");
+/// assert_eq!(response["vary"], "Origin");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CorsHeaders {
+    pub(crate) allow_origin: Option<HeaderValue>,
+    pub(crate) allow_credentials: bool,
+    pub(crate) expose_headers: Option<HeaderValue>,
+    pub(crate) allow_methods: Option<HeaderValue>,
+    pub(crate) allow_headers: Option<HeaderValue>,
+    pub(crate) max_age: Option<HeaderValue>,
+    pub(crate) allow_private_network: bool,
+    pub(crate) vary: Vary,
+    /// Whether corsair owns the `Access-Control-*` headers of the response: it then
+    /// removes those the application set that it does not send itself.
+    pub(crate) owns_cors_headers: bool,
+}
+
+const TRUE: HeaderValue = HeaderValue::from_static("true");
+
+impl CorsHeaders {
+    /// The headers, in the order corsair sends them, with lowercase names.
+    ///
+    /// ```
+    /// let headers = corsair::CorsHeaders::default();
+    /// assert_eq!(headers.iter().count(), 0);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
+        [
+            (ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin.clone()),
+            (
+                ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                self.allow_credentials.then_some(TRUE),
+            ),
+            (ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers.clone()),
+            (ACCESS_CONTROL_ALLOW_METHODS, self.allow_methods.clone()),
+            (ACCESS_CONTROL_ALLOW_HEADERS, self.allow_headers.clone()),
+            (ACCESS_CONTROL_MAX_AGE, self.max_age.clone()),
+            (
+                ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+                self.allow_private_network.then_some(TRUE),
+            ),
+            (
+                VARY,
+                (!self.vary.is_empty()).then(|| HeaderValue::from_static(self.vary.as_str())),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name, v)))
+    }
+
+    /// The request headers the answer depends on, for `Vary`.
+    ///
+    /// ```
+    /// assert!(corsair::CorsHeaders::default().vary().is_empty());
+    /// ```
+    pub fn vary(&self) -> Vary {
+        self.vary
+    }
+
+    /// Applies the headers to a response: sets each CORS header (replacing what the
+    /// application set), removes the application's own `Access-Control-*` headers where
+    /// corsair decides them and sends none (a rejected origin gets none at all), and
+    /// merges `Vary` token by token.
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderValue};
+    /// let mut response = HeaderMap::new();
+    /// response.insert("vary", HeaderValue::from_static("accept-encoding"));
+    /// let policy = corsair::Policy::builder().allow_origins(["https://app.example"]).build()?;
+    /// let mut request = HeaderMap::new();
+    /// request.insert("origin", "https://evil.example".parse()?);
+    /// policy.decide(&http::Method::GET, "/", &request).into_headers().apply_to(&mut response);
+    /// assert!(response.get("access-control-allow-origin").is_none());
+    /// assert_eq!(response["vary"], "accept-encoding, Origin");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn apply_to(self, headers: &mut HeaderMap) {
+        let vary = self.vary;
+        if self.owns_cors_headers {
+            set_or_remove(headers, ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin);
+            set_or_remove(
+                headers,
+                ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                self.allow_credentials.then_some(TRUE),
+            );
+            set_or_remove(headers, ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers);
+            if headers.contains_key(ACCESS_CONTROL_ALLOW_METHODS) {
+                // Headers that belong to preflights only: never from the application.
+                headers.remove(ACCESS_CONTROL_ALLOW_METHODS);
+                headers.remove(ACCESS_CONTROL_ALLOW_HEADERS);
+                headers.remove(ACCESS_CONTROL_MAX_AGE);
+            }
+        } else {
+            for (name, value) in [
+                (ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin),
+                (ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers),
+            ] {
+                if let Some(value) = value {
+                    headers.insert(name, value);
+                }
+            }
+        }
+        if let Some(v) = self.allow_methods {
+            headers.insert(ACCESS_CONTROL_ALLOW_METHODS, v);
+        }
+        if let Some(v) = self.allow_headers {
+            headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, v);
+        }
+        if let Some(v) = self.max_age {
+            headers.insert(ACCESS_CONTROL_MAX_AGE, v);
+        }
+        if self.allow_private_network {
+            headers.insert(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, TRUE);
+        }
+        vary.merge_into(headers);
+    }
+}
+
+fn set_or_remove(headers: &mut HeaderMap, name: HeaderName, value: Option<HeaderValue>) {
+    match value {
+        Some(v) => {
+            headers.insert(name, v);
+        }
+        None => {
+            headers.remove(name);
+        }
+    }
+}
+
+/// The engine's answer to one request: its kind, the verdict with its reason, what to
+/// do, and the headers to send.
+///
+/// ```
+/// use http::{HeaderMap, Method, StatusCode};
+/// use corsair::{Action, Reason, RequestKind};
+///
+/// let policy = corsair::Policy::builder()
+///     .allow_origins(["https://app.example"])
+///     .allow_methods(["PUT"])
+///     .build()?;
+/// let mut request = HeaderMap::new();
+/// request.insert("origin", "https://app.example".parse()?);
+/// request.insert("access-control-request-method", "DELETE".parse()?);
+/// let decision = policy.decide(&Method::OPTIONS, "/items/1", &request);
+/// assert_eq!(decision.kind(), RequestKind::Preflight);
+/// assert_eq!(decision.reason(), Reason::MethodNotAllowed("DELETE"));
+/// assert_eq!(decision.action(), Action::Respond(StatusCode::FORBIDDEN));
+/// assert_eq!(decision.headers().iter().count(), 1); // only Vary
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision<'r> {
+    pub(crate) kind: RequestKind,
+    pub(crate) reason: Reason<'r>,
+    pub(crate) action: Action,
+    pub(crate) headers: CorsHeaders,
+}
+
+impl<'r> Decision<'r> {
+    /// Non-CORS, preflight or actual.
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
+    /// let request = http::HeaderMap::new();
+/// let d = policy.decide(&http::Method::GET, "/", &request);
+    /// assert_eq!(d.kind(), corsair::RequestKind::NonCors);
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    pub fn kind(&self) -> RequestKind {
+        self.kind
+    }
+
+    /// Why.
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
+    /// let request = http::HeaderMap::new();
+/// let d = policy.decide(&http::Method::GET, "/", &request);
+    /// assert_eq!(d.reason(), corsair::Reason::NonCors);
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    pub fn reason(&self) -> Reason<'r> {
+        self.reason
+    }
+
+    /// Whether the request is allowed (always true for non-CORS requests).
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
+    /// assert!(policy.decide(&http::Method::GET, "/", &http::HeaderMap::new()).allowed());
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    pub fn allowed(&self) -> bool {
+        self.reason.is_allowed()
+    }
+
+    /// Forward to the application, or answer at once.
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
+    /// let request = http::HeaderMap::new();
+/// let d = policy.decide(&http::Method::GET, "/", &request);
+    /// assert_eq!(d.action(), corsair::Action::Forward);
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// The headers corsair adds or sets.
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
+    /// let request = http::HeaderMap::new();
+/// let d = policy.decide(&http::Method::GET, "/", &request);
+    /// assert_eq!(d.headers().iter().next().unwrap().1, "*");
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    pub fn headers(&self) -> &CorsHeaders {
+        &self.headers
+    }
+
+    /// The headers, owned, once the reason is no longer needed.
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
+    /// let headers = policy.decide(&http::Method::GET, "/", &http::HeaderMap::new()).into_headers();
+    /// assert!(headers.vary().is_empty());
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    pub fn into_headers(self) -> CorsHeaders {
+        self.headers
+    }
+}

@@ -1,0 +1,99 @@
+//! Methods: validation of the declared list and the case-sensitive check of
+//! `Access-Control-Request-Method`.
+//!
+//! Fetch compares methods byte for byte. It uppercases only six methods when a script
+//! names them (`DELETE`, `GET`, `HEAD`, `OPTIONS`, `POST`, `PUT`); `patch` stays
+//! `patch`. corsair normalizes the declared list the same way and then compares
+//! exactly, as browsers do.
+
+/// The methods a policy allows beyond the CORS-safelisted `GET`, `HEAD` and `POST`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AllowedMethods {
+    /// `*`: every method.
+    Any,
+    /// These methods, normalized, compared byte for byte.
+    List(Vec<Box<str>>),
+}
+
+impl AllowedMethods {
+    /// Whether a preflight asking for `method` passes. The safelisted methods always do.
+    pub(crate) fn allows(&self, method: &[u8]) -> bool {
+        is_safelisted(method)
+            || match self {
+                AllowedMethods::Any => true,
+                AllowedMethods::List(list) => list.iter().any(|m| m.as_bytes() == method),
+            }
+    }
+}
+
+/// `GET`, `HEAD` and `POST`, byte for byte (`#cors-safelisted-method`).
+pub(crate) fn is_safelisted(method: &[u8]) -> bool {
+    matches!(method, b"GET" | b"HEAD" | b"POST")
+}
+
+/// `CONNECT`, `TRACE` and `TRACK`, in any case (`#forbidden-method`).
+pub(crate) fn is_forbidden(method: &str) -> bool {
+    ["CONNECT", "TRACE", "TRACK"]
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(method))
+}
+
+/// Fetch's method normalization: the six methods it knows are uppercased, the rest
+/// are left as written.
+pub(crate) fn normalize(method: &str) -> String {
+    const NORMALIZED: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+    match NORMALIZED.iter().find(|m| m.eq_ignore_ascii_case(method)) {
+        Some(m) => (*m).to_owned(),
+        None => method.to_owned(),
+    }
+}
+
+/// An RFC 9110 token: what a method or a header name must be.
+pub(crate) fn is_token(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && bytes.iter().all(|&b| is_tchar(b))
+}
+
+pub(crate) fn is_tchar(b: u8) -> bool {
+    matches!(b,
+        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+        | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalization_follows_fetch() {
+        assert_eq!(normalize("delete"), "DELETE");
+        assert_eq!(normalize("Put"), "PUT");
+        assert_eq!(normalize("options"), "OPTIONS");
+        assert_eq!(normalize("patch"), "patch");
+        assert_eq!(normalize("PATCH"), "PATCH");
+        assert_eq!(normalize("x-custom"), "x-custom");
+    }
+
+    #[test]
+    fn comparison_is_case_sensitive() {
+        let allowed = AllowedMethods::List(vec!["PATCH".into(), "DELETE".into()]);
+        assert!(allowed.allows(b"PATCH"));
+        assert!(!allowed.allows(b"patch"));
+        assert!(allowed.allows(b"DELETE"));
+        assert!(!allowed.allows(b"PUT"));
+        assert!(allowed.allows(b"GET"));
+        assert!(allowed.allows(b"POST"));
+        assert!(!allowed.allows(b"get"));
+        assert!(AllowedMethods::Any.allows(b"whatever"));
+    }
+
+    #[test]
+    fn forbidden_and_tokens() {
+        assert!(is_forbidden("connect"));
+        assert!(is_forbidden("TRACK"));
+        assert!(!is_forbidden("PATCH"));
+        assert!(is_token(b"PATCH"));
+        assert!(!is_token(b""));
+        assert!(!is_token(b"GET POST"));
+        assert!(!is_token(b"GET,"));
+    }
+}

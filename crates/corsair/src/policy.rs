@@ -1,0 +1,957 @@
+//! The compiled policy: declared once, checked once, then applied to each request.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use http::header::{
+    ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HeaderMap, HeaderValue, ORIGIN,
+};
+use http::{Method, StatusCode};
+
+use crate::config::{Config, PolicyConfig, route_sets_origins};
+use crate::decision::{
+    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action, CorsHeaders, Decision, Reason, RequestKind,
+};
+use crate::error::{Code, ConfigError, Diagnostic, Diagnostics};
+use crate::headers::{self, AllowedHeaders, HeadersCheck, NameSet, Vary};
+use crate::method::{self, AllowedMethods};
+use crate::origin::{AllowedOrigin, OriginMatcher, RequestOrigin, parse_allowed};
+
+/// The most seconds `max_age` may say: Firefox's cap (Chromium caps at 7200, WebKit at 600).
+pub const MAX_AGE_LIMIT: u64 = 86_400;
+/// Above this `max_age`, Chromium caches a preflight for 7200 seconds only.
+pub const MAX_AGE_CHROMIUM_CAP: u64 = 7_200;
+
+const ANY: HeaderValue = HeaderValue::from_static("*");
+
+/// A validated CORS policy, ready to answer requests.
+///
+/// Build it with [`Policy::builder`] or from a [`Config`] (read from a file with
+/// [`Config::from_toml_str`]). Building checks everything and reports every problem at
+/// once; a built policy is immutable and cheap to share (wrap it in an `Arc`, or in a
+/// [`PolicyHandle`](crate::PolicyHandle) to swap it at run time).
+///
+/// ```
+/// use corsair::{Policy, RequestKind};
+/// use http::{HeaderMap, Method};
+///
+/// let policy = Policy::builder()
+///     .allow_origins(["https://app.example.com", "https://*.example.com"])
+///     .allow_methods(["GET", "POST", "PUT"])
+///     .allow_headers(["content-type"])
+///     .allow_credentials(true)
+///     .build()?;
+///
+/// let mut request = HeaderMap::new();
+/// request.insert("origin", "https://admin.example.com".parse()?);
+/// let decision = policy.decide(&Method::GET, "/users", &request);
+/// assert_eq!(decision.kind(), RequestKind::Actual);
+/// assert!(decision.allowed());
+/// let headers: Vec<_> = decision.headers().iter().collect();
+/// assert_eq!(headers[0].1, "https://admin.example.com");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Policy {
+    root: Option<Rules>,
+    /// Longest prefix first.
+    routes: Vec<Route>,
+    warnings: Vec<Diagnostic>,
+}
+
+struct Route {
+    prefix: Box<str>,
+    /// `None`: CORS disabled under this prefix.
+    rules: Option<Rules>,
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("enabled", &self.root.is_some())
+            .field(
+                "routes",
+                &self.routes.iter().map(|r| &*r.prefix).collect::<Vec<_>>(),
+            )
+            .field("warnings", &self.warnings.len())
+            .finish()
+    }
+}
+
+/// One policy, compiled: every header value that does not come from the request is
+/// computed here, once.
+struct Rules {
+    origins: OriginMatcher,
+    methods: AllowedMethods,
+    headers: AllowedHeaders,
+    credentials: bool,
+    /// Any origin, without credentials: `Access-Control-Allow-Origin: *` for all.
+    static_any: bool,
+    expose_headers: Option<HeaderValue>,
+    max_age: Option<HeaderValue>,
+    private_network: bool,
+    preflight_status: StatusCode,
+    debug: bool,
+    /// What preflight answers depend on besides the origin.
+    preflight_vary: Vary,
+    /// `*` or `*,authorization`, for anonymous `allow_headers = ["*"]`.
+    wildcard_allow_headers: HeaderValue,
+    /// Debug mode: the full lists, so that the browser names what is missing.
+    debug_allow_methods: HeaderValue,
+    debug_allow_headers: Option<HeaderValue>,
+}
+
+impl Policy {
+    /// Starts declaring a policy: an empty [`Config`], whose setters
+    /// methods set the `[cors]` fields and whose [`Config::build`] compiles it.
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder().allow_origins(["https://app.example"]).build()?;
+    /// assert!(policy.warnings().is_empty());
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    pub fn builder() -> Config {
+        Config::default()
+    }
+
+    /// Checks a declared policy and compiles it. Every error and warning is reported at
+    /// once in the [`ConfigError`]; on success the warnings stay available in
+    /// [`Policy::warnings`].
+    ///
+    /// ```
+    /// use corsair::{Code, Config, Policy};
+    /// let err = Policy::new(Config::default().allow_origins(["*"]).allow_credentials(true)).unwrap_err();
+    /// assert_eq!(err.errors().next().unwrap().code(), Code::WildcardOriginWithCredentials);
+    /// ```
+    pub fn new(config: Config) -> Result<Policy, ConfigError> {
+        let mut diagnostics = Diagnostics::default();
+        let root = compile(&config.cors, &|field| format!("cors.{field}"), &mut diagnostics);
+        let mut routes = Vec::with_capacity(config.routes.len());
+        let mut prefixes = HashSet::new();
+        for (i, route) in config.routes.iter().enumerate() {
+            let prefix = check_route_path(&route.path, i, &mut diagnostics);
+            if let Some(prefix) = &prefix {
+                if !prefixes.insert(prefix.clone()) {
+                    diagnostics.report(
+                        Code::InvalidRoutePath,
+                        &format!("routes[{i}].path"),
+                        format!("route `{}` is declared twice", route.path),
+                    );
+                }
+            }
+            let merged = config.effective_route_policy(route);
+            let own_origins = route_sets_origins(&route.policy);
+            let source = |field: &str| {
+                let origin_field = matches!(field, "allow_origins" | "allow_origin_regexes");
+                if route.policy.is_set(field) || (origin_field && own_origins) {
+                    format!("routes[{i}].{field}")
+                } else {
+                    format!("cors.{field}")
+                }
+            };
+            let rules = compile(&merged, &source, &mut diagnostics);
+            routes.push(Route {
+                prefix: prefix.unwrap_or_default().into_boxed_str(),
+                rules,
+            });
+        }
+        if diagnostics.has_errors() {
+            return Err(ConfigError::new(diagnostics.into_vec()));
+        }
+        // Longest prefix first; the sort is stable, so equal lengths keep their order.
+        routes.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
+        Ok(Policy {
+            root,
+            routes,
+            warnings: diagnostics.into_vec(),
+        })
+    }
+
+    /// The warnings found while building: duplicates, a `max_age` above Chromium's cap, ...
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder().allow_origins(["*"]).max_age(10_000).build()?;
+    /// assert_eq!(policy.warnings()[0].code(), corsair::Code::MaxAgeAboveBrowserCap);
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// Decides what to do with a request, given its method, path and headers.
+    ///
+    /// Allocates nothing: the headers of the decision are precomputed values or copies
+    /// of request headers. The decision is also emitted as a `tracing` event at debug
+    /// level, target `corsair`, with its reason.
+    ///
+    /// ```
+    /// use corsair::{Action, Reason};
+    /// use http::{HeaderMap, Method};
+    ///
+    /// let policy = corsair::Policy::builder().allow_origins(["https://app.example"]).build()?;
+    /// let mut request = HeaderMap::new();
+    /// request.insert("origin", "https://evil.example".parse()?);
+    /// let decision = policy.decide(&Method::POST, "/transfer", &request);
+    /// assert_eq!(decision.reason(), Reason::OriginNotAllowed);
+    /// assert_eq!(decision.action(), Action::Forward); // the application still answers
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decide<'r>(&self, method: &Method, path: &str, headers: &'r HeaderMap) -> Decision<'r> {
+        let decision = self.decide_quietly(method, path, headers);
+        if tracing::enabled!(target: "corsair", tracing::Level::DEBUG) {
+            let origin = headers
+                .get(ORIGIN)
+                .map(|v| v.to_str().unwrap_or("<not ASCII>"));
+            tracing::debug!(
+                target: "corsair",
+                kind = decision.kind().as_str(),
+                allowed = decision.allowed(),
+                reason = decision.reason().code(),
+                origin,
+                method = method.as_str(),
+                path,
+                "CORS {}: {}",
+                decision.kind(),
+                decision.reason(),
+            );
+        }
+        decision
+    }
+
+    /// [`Policy::decide`] for an [`http::Request`].
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
+    /// let request = http::Request::get("/").header("origin", "https://a.example").body(())?;
+    /// assert!(policy.decide_request(&request).allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decide_request<'r, B>(&self, request: &'r http::Request<B>) -> Decision<'r> {
+        self.decide(request.method(), request.uri().path(), request.headers())
+    }
+
+    fn rules_for(&self, path: &str) -> Option<&Rules> {
+        match self.routes.iter().find(|r| path_has_prefix(path, &r.prefix)) {
+            Some(route) => route.rules.as_ref(),
+            None => self.root.as_ref(),
+        }
+    }
+
+    fn decide_quietly<'r>(&self, method: &Method, path: &str, headers: &'r HeaderMap) -> Decision<'r> {
+        let mut origins = headers.get_all(ORIGIN).iter();
+        let Some(origin) = origins.next() else {
+            return match self.rules_for(path) {
+                Some(rules) => rules.non_cors(),
+                None => forward(RequestKind::NonCors, Reason::NonCors, CorsHeaders::default()),
+            };
+        };
+        let kind = if method == Method::OPTIONS && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD) {
+            RequestKind::Preflight
+        } else {
+            RequestKind::Actual
+        };
+        let Some(rules) = self.rules_for(path) else {
+            return forward(kind, Reason::Disabled, CorsHeaders::default());
+        };
+        // Browsers send one Origin; several can only be forged, and are never allowed.
+        let parsed = match origins.next() {
+            Some(_) => None,
+            None => RequestOrigin::parse(origin.as_bytes()),
+        };
+        match kind {
+            RequestKind::Preflight => rules.preflight(origin, parsed, headers),
+            _ => rules.actual(origin, parsed),
+        }
+    }
+}
+
+fn forward(kind: RequestKind, reason: Reason<'_>, headers: CorsHeaders) -> Decision<'_> {
+    Decision {
+        kind,
+        reason,
+        action: Action::Forward,
+        headers,
+    }
+}
+
+/// Whether `path` is under `prefix`, by whole segments.
+fn path_has_prefix(path: &str, prefix: &str) -> bool {
+    match path.strip_prefix(prefix) {
+        Some(rest) => prefix == "/" || rest.is_empty() || rest.starts_with('/'),
+        None => false,
+    }
+}
+
+impl Rules {
+    fn non_cors(&self) -> Decision<'static> {
+        // A static `*` goes on every response, CORS or not, so that a cache may serve one
+        // for the other (Fetch, "CORS protocol and HTTP caches"). Otherwise the answer to
+        // a CORS request would differ, and caches must know: Vary: Origin.
+        let headers = if self.static_any {
+            CorsHeaders {
+                allow_origin: Some(ANY),
+                expose_headers: self.expose_headers.clone(),
+                ..CorsHeaders::default()
+            }
+        } else {
+            CorsHeaders {
+                vary: Vary::ORIGIN,
+                ..CorsHeaders::default()
+            }
+        };
+        forward(RequestKind::NonCors, Reason::NonCors, headers)
+    }
+
+    fn actual<'r>(&self, origin: &'r HeaderValue, parsed: Option<RequestOrigin<'r>>) -> Decision<'r> {
+        let reason = match parsed {
+            None => Reason::MalformedOrigin,
+            Some(o) if !self.origins.allows(&o) => Reason::OriginNotAllowed,
+            Some(_) => Reason::Allowed,
+        };
+        if reason != Reason::Allowed {
+            // Nothing for a rejected origin but Vary: its response differs from an
+            // allowed one's (for a static `*`, only a malformed origin gets here).
+            let headers = CorsHeaders {
+                vary: Vary::ORIGIN,
+                owns_cors_headers: true,
+                ..CorsHeaders::default()
+            };
+            return forward(RequestKind::Actual, reason, headers);
+        }
+        let headers = CorsHeaders {
+            allow_origin: Some(self.allow_origin_value(origin)),
+            allow_credentials: self.credentials,
+            expose_headers: self.expose_headers.clone(),
+            vary: if self.static_any { Vary::NONE } else { Vary::ORIGIN },
+            owns_cors_headers: true,
+            ..CorsHeaders::default()
+        };
+        forward(RequestKind::Actual, reason, headers)
+    }
+
+    fn allow_origin_value(&self, origin: &HeaderValue) -> HeaderValue {
+        if self.static_any { ANY } else { origin.clone() }
+    }
+
+    fn preflight<'r>(
+        &self,
+        origin: &'r HeaderValue,
+        parsed: Option<RequestOrigin<'r>>,
+        request: &'r HeaderMap,
+    ) -> Decision<'r> {
+        let mut vary = self.preflight_vary;
+        if !self.static_any || parsed.is_none() {
+            vary = vary.union(Vary::ORIGIN);
+        }
+        let reject = |reason| Decision {
+            kind: RequestKind::Preflight,
+            reason,
+            action: Action::Respond(StatusCode::FORBIDDEN),
+            headers: CorsHeaders {
+                vary,
+                owns_cors_headers: true,
+                ..CorsHeaders::default()
+            },
+        };
+        let Some(parsed) = parsed else {
+            return reject(Reason::MalformedOrigin);
+        };
+        if !self.origins.allows(&parsed) {
+            return reject(Reason::OriginNotAllowed);
+        }
+
+        let mut methods = request.get_all(ACCESS_CONTROL_REQUEST_METHOD).iter();
+        let Some(requested_method) = methods.next() else {
+            return reject(Reason::MalformedMethod);
+        };
+        if methods.next().is_some() || !method::is_token(requested_method.as_bytes()) {
+            return reject(Reason::MalformedMethod);
+        }
+        let allowed_so_far = CorsHeaders {
+            allow_origin: Some(self.allow_origin_value(origin)),
+            allow_credentials: self.credentials,
+            vary,
+            owns_cors_headers: true,
+            ..CorsHeaders::default()
+        };
+        // Debug mode answers a rejected method or header with an ok status and the full
+        // lists, so that the browser's console names what is missing. The decision
+        // still says rejected.
+        let debug_answer = |reason, headers| Decision {
+            kind: RequestKind::Preflight,
+            reason,
+            action: Action::Respond(self.preflight_status),
+            headers,
+        };
+        if !self.methods.allows(requested_method.as_bytes()) {
+            // Tokens are ASCII, so the method is valid UTF-8.
+            let reason = Reason::MethodNotAllowed(requested_method.to_str().unwrap_or(""));
+            if self.debug {
+                let headers = CorsHeaders {
+                    allow_methods: Some(self.debug_allow_methods.clone()),
+                    ..allowed_so_far
+                };
+                return debug_answer(reason, headers);
+            }
+            return reject(reason);
+        }
+
+        let lines = || {
+            request
+                .get_all(ACCESS_CONTROL_REQUEST_HEADERS)
+                .iter()
+                .map(HeaderValue::as_bytes)
+        };
+        let allow_headers = match self.headers.check(lines) {
+            HeadersCheck::Allowed { names: 0, .. } => None,
+            HeadersCheck::Allowed { echo_as_is, .. } => match (&self.headers, self.credentials) {
+                (AllowedHeaders::Any { .. }, false) => Some(self.wildcard_allow_headers.clone()),
+                _ if echo_as_is => request.get(ACCESS_CONTROL_REQUEST_HEADERS).cloned(),
+                _ => headers::normalized_list(lines()),
+            },
+            failed => {
+                let reason = match failed {
+                    HeadersCheck::NotAllowed(name) => Reason::HeaderNotAllowed(name),
+                    HeadersCheck::TooLong => Reason::RequestHeadersTooLong,
+                    _ => Reason::MalformedRequestHeaders,
+                };
+                if self.debug {
+                    let headers = CorsHeaders {
+                        allow_methods: Some(requested_method.clone()),
+                        allow_headers: self.debug_allow_headers.clone(),
+                        ..allowed_so_far
+                    };
+                    return debug_answer(reason, headers);
+                }
+                return reject(reason);
+            }
+        };
+
+        // Private Network Access: answered only when asked and enabled. When it is not
+        // enabled the request is otherwise answered as usual: browsers do not enforce
+        // PNA preflights today, and refusing would break requests they let through.
+        let allow_private_network = self.private_network
+            && request
+                .get(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK)
+                .is_some_and(|v| v == "true");
+        Decision {
+            kind: RequestKind::Preflight,
+            reason: Reason::Allowed,
+            action: Action::Respond(self.preflight_status),
+            headers: CorsHeaders {
+                allow_methods: Some(requested_method.clone()),
+                allow_headers,
+                max_age: self.max_age.clone(),
+                allow_private_network,
+                ..allowed_so_far
+            },
+        }
+    }
+}
+
+/// Checks a route's path and returns the prefix it matches with.
+fn check_route_path(path: &str, i: usize, diagnostics: &mut Diagnostics) -> Option<String> {
+    let field = format!("routes[{i}].path");
+    if path.is_empty() {
+        // Reported when the file was read (no `path`), or here for the builder.
+        diagnostics.report(Code::InvalidRoutePath, &field, "a route's path is empty");
+        return None;
+    }
+    if !path.starts_with('/') {
+        diagnostics.report_with_help(
+            Code::InvalidRoutePath,
+            &field,
+            format!("route path `{path}` does not start with `/`"),
+            format!("write `/{path}`"),
+        );
+        return None;
+    }
+    if path.contains(['*', '?', '#']) {
+        let prefix = path.split(['*', '?', '#']).next().unwrap_or("/");
+        diagnostics.report_with_help(
+            Code::InvalidRoutePath,
+            &field,
+            format!("route path `{path}` is not a plain path prefix"),
+            format!("a route applies to everything under its path: write `{prefix}`"),
+        );
+        return None;
+    }
+    let trimmed = path.trim_end_matches('/');
+    Some(if trimmed.is_empty() { "/".to_owned() } else { trimmed.to_owned() })
+}
+
+/// Checks one effective policy and compiles it. `source` names a field as the user
+/// wrote it (`cors.max_age`, `routes[1].max_age`). Returns `None` when the policy is
+/// disabled (`enabled = false`) or has errors.
+fn compile(
+    config: &PolicyConfig,
+    source: &dyn Fn(&str) -> String,
+    diagnostics: &mut Diagnostics,
+) -> Option<Rules> {
+    let enabled = config.enabled.unwrap_or(true);
+    let credentials = config.allow_credentials.unwrap_or(false);
+    let errors_before = diagnostics.errors_seen();
+
+    let origins = compile_origins(config, credentials, enabled, source, diagnostics);
+    let methods = compile_methods(config.allow_methods.as_deref(), &source("allow_methods"), diagnostics);
+    let (headers, debug_allow_headers) =
+        compile_allow_headers(config.allow_headers.as_deref(), &source("allow_headers"), diagnostics);
+    let expose_headers = compile_expose_headers(
+        config.expose_headers.as_deref(),
+        credentials,
+        &source("expose_headers"),
+        diagnostics,
+    );
+
+    let max_age = config.max_age.and_then(|seconds| {
+        let field = source("max_age");
+        if seconds > MAX_AGE_LIMIT {
+            diagnostics.report_with_help(
+                Code::MaxAgeTooLarge,
+                &field,
+                format!("max_age is {seconds}; the most is {MAX_AGE_LIMIT} seconds (a day)"),
+                "Firefox caches a preflight for a day at most, Chromium for two hours: a longer cache would keep a revoked policy alive",
+            );
+            return None;
+        }
+        if seconds > MAX_AGE_CHROMIUM_CAP {
+            diagnostics.report(
+                Code::MaxAgeAboveBrowserCap,
+                &field,
+                format!("max_age is {seconds}; Chromium caches preflights for {MAX_AGE_CHROMIUM_CAP} seconds at most"),
+            );
+        }
+        Some(HeaderValue::from(seconds))
+    });
+
+    let preflight_status = match config.preflight_status {
+        None => StatusCode::NO_CONTENT,
+        Some(code) => match StatusCode::from_u16(code) {
+            Ok(status) if status.is_success() => status,
+            _ => {
+                diagnostics.report_with_help(
+                    Code::InvalidPreflightStatus,
+                    &source("preflight_status"),
+                    format!("preflight_status is {code}; browsers accept only an ok status (200 to 299) for a preflight"),
+                    "use 204 (the default) or 200",
+                );
+                StatusCode::NO_CONTENT
+            }
+        },
+    };
+
+    if !enabled || diagnostics.errors_seen() > errors_before {
+        return None;
+    }
+    let origins = origins?;
+    let private_network = config.allow_private_network.unwrap_or(false);
+    let static_any = origins.is_any() && !credentials;
+    let mut preflight_vary = Vary::REQUEST_METHOD.union(Vary::REQUEST_HEADERS);
+    if private_network {
+        preflight_vary = preflight_vary.union(Vary::REQUEST_PRIVATE_NETWORK);
+    }
+    let wildcard_allow_headers = match headers {
+        AllowedHeaders::Any { authorization: true } => HeaderValue::from_static("*,authorization"),
+        _ => ANY,
+    };
+    let debug_allow_methods = match &methods {
+        AllowedMethods::Any => ANY,
+        AllowedMethods::List(list) => joined(
+            ["GET", "HEAD", "POST"]
+                .into_iter()
+                .chain(list.iter().map(|m| &**m).filter(|m| !method::is_safelisted(m.as_bytes()))),
+        )
+        .unwrap_or(ANY),
+    };
+    Some(Rules {
+        origins,
+        methods,
+        headers,
+        credentials,
+        static_any,
+        expose_headers,
+        max_age,
+        private_network,
+        preflight_status,
+        debug: config.debug.unwrap_or(false),
+        preflight_vary,
+        wildcard_allow_headers,
+        debug_allow_methods,
+        debug_allow_headers,
+    })
+}
+
+fn compile_origins(
+    config: &PolicyConfig,
+    credentials: bool,
+    enabled: bool,
+    source: &dyn Fn(&str) -> String,
+    diagnostics: &mut Diagnostics,
+) -> Option<OriginMatcher> {
+    let mut matcher = OriginMatcher::default();
+    let field = source("allow_origins");
+    let list = config.allow_origins.as_deref().unwrap_or(&[]);
+    // A cross-field problem is reported where the user can fix it: at the credentials
+    // of a route when only the route turned them on.
+    let credentials_field = source("allow_credentials");
+    let blame = |entry_field: String| {
+        if credentials_field.starts_with("routes") && !entry_field.starts_with("routes") {
+            credentials_field.clone()
+        } else {
+            entry_field
+        }
+    };
+    let null_allowed = config.dangerously_allow_null_origin.unwrap_or(false);
+    let insecure_allowed = config.dangerously_allow_insecure_origins.unwrap_or(false);
+    let psl_allowed = config.dangerously_allow_public_suffix_wildcards.unwrap_or(false);
+    let others_than_any = list.iter().any(|o| o != "*")
+        || config.allow_origin_regexes.as_ref().is_some_and(|r| !r.is_empty())
+        || config.origin_predicate.is_some();
+    let mut seen = HashSet::new();
+    let mut null_listed = false;
+
+    for (i, entry) in list.iter().enumerate() {
+        let entry_field = format!("{field}[{i}]");
+        let parsed = match parse_allowed(entry) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                let mut d = Diagnostic::new(e.code, &entry_field, e.message);
+                if let Some(help) = e.help {
+                    d = d.with_help(help);
+                }
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let canonical = match &parsed {
+            AllowedOrigin::Any => "*".to_owned(),
+            AllowedOrigin::Null => "null".to_owned(),
+            AllowedOrigin::Pattern(p) => p.to_string(),
+        };
+        if !seen.insert(canonical.clone()) {
+            diagnostics.report(Code::DuplicateEntry, &entry_field, format!("`{canonical}` is listed more than once"));
+            continue;
+        }
+        match parsed {
+            AllowedOrigin::Any => {
+                if others_than_any {
+                    diagnostics.report_with_help(
+                        Code::WildcardOriginMixed,
+                        &entry_field,
+                        "`*` allows every origin, so listing other origins beside it is a mistake",
+                        "keep `*` alone, or remove it and list the origins you trust",
+                    );
+                }
+                if credentials {
+                    diagnostics.report_with_help(
+                        Code::WildcardOriginWithCredentials,
+                        &blame(entry_field),
+                        "any origin (`*`) with allow_credentials = true would let every website read your users' authenticated data (browsers also refuse `*` with credentials)",
+                        "list the origins you trust, or set allow_credentials = false",
+                    );
+                }
+                matcher.allow_any();
+            }
+            AllowedOrigin::Null => {
+                null_listed = true;
+                if !null_allowed {
+                    diagnostics.report_with_help(
+                        Code::NullOrigin,
+                        &entry_field,
+                        "the `null` origin is sent by sandboxed iframes, `data:` pages and redirects, so any website can send it",
+                        "remove it; if you really must, set dangerously_allow_null_origin = true",
+                    );
+                }
+                matcher.allow_null();
+            }
+            AllowedOrigin::Pattern(pattern) => {
+                if credentials && pattern.is_insecure() && !insecure_allowed {
+                    diagnostics.report_with_help(
+                        Code::InsecureOrigin,
+                        &blame(entry_field.clone()),
+                        format!("`{pattern}` is plain http: anyone on the network path can impersonate it and read credentialed responses"),
+                        "use https; if you really must, set dangerously_allow_insecure_origins = true",
+                    );
+                }
+                if pattern.is_public_suffix_wildcard() && !psl_allowed {
+                    diagnostics.report_with_help(
+                        Code::PublicSuffixWildcard,
+                        &entry_field,
+                        format!("`{pattern}` covers a public suffix: anyone can register a host under it"),
+                        "list your own domain (`https://*.yourdomain.example`); if you really must, set dangerously_allow_public_suffix_wildcards = true",
+                    );
+                }
+                matcher.insert(&pattern);
+            }
+        }
+    }
+
+    compile_regexes(config, &mut matcher, credentials, source, diagnostics);
+    if let Some(predicate) = &config.origin_predicate {
+        matcher.set_predicate(predicate.clone());
+    }
+    if null_allowed && !null_listed {
+        diagnostics.report_with_help(
+            Code::UnusedOption,
+            &source("dangerously_allow_null_origin"),
+            "dangerously_allow_null_origin is set but `null` is not in allow_origins, so it has no effect",
+            "remove it",
+        );
+    }
+    if enabled && matcher.is_empty() {
+        diagnostics.report_with_help(
+            Code::NoOrigins,
+            &field,
+            "no origin is allowed: every CORS request would be rejected",
+            "list the origins of your front ends, for example allow_origins = [\"https://app.example.com\"]",
+        );
+        return None;
+    }
+    Some(matcher)
+}
+
+#[cfg(feature = "regex")]
+fn compile_regexes(
+    config: &PolicyConfig,
+    matcher: &mut OriginMatcher,
+    credentials: bool,
+    source: &dyn Fn(&str) -> String,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(regexes) = config.allow_origin_regexes.as_deref().filter(|r| !r.is_empty()) else {
+        return;
+    };
+    let field = source("allow_origin_regexes");
+    let mut anchored = Vec::with_capacity(regexes.len());
+    for (i, regex) in regexes.iter().enumerate() {
+        let entry_field = format!("{field}[{i}]");
+        // Anchored at both ends, whatever the user wrote: `example\.com` must not match
+        // `example.com.evil.net` (pitfall P4). The regex crate runs in linear time.
+        let whole = format!("^(?:{regex})$");
+        if let Err(e) = regex::Regex::new(&whole) {
+            diagnostics.report(
+                Code::InvalidRegex,
+                &entry_field,
+                format!("`{regex}` is not a valid regular expression: {}", e.to_string().replace('\n', " ")),
+            );
+            continue;
+        }
+        if has_unescaped_dot(regex) {
+            diagnostics.report_with_help(
+                Code::UnescapedDotInRegex,
+                &entry_field,
+                format!("`{regex}` has a `.` that matches any character (`wwwaexample.com` for `www.example.com`)"),
+                "write `\\.` for a literal dot",
+            );
+        }
+        if credentials && regex.starts_with("http:") {
+            diagnostics.report(
+                Code::UnusedOption,
+                &entry_field,
+                format!("`{regex}` matches plain-http origins, which corsair cannot check for safety in a regex; prefer https"),
+            );
+        }
+        anchored.push(whole);
+    }
+    match regex::RegexSet::new(&anchored) {
+        Ok(set) if anchored.len() == regexes.len() => matcher.set_regexes(set),
+        Ok(_) => {}
+        Err(e) => diagnostics.report(Code::InvalidRegex, &field, e.to_string()),
+    }
+}
+
+#[cfg(not(feature = "regex"))]
+fn compile_regexes(
+    config: &PolicyConfig,
+    _matcher: &mut OriginMatcher,
+    _credentials: bool,
+    source: &dyn Fn(&str) -> String,
+    diagnostics: &mut Diagnostics,
+) {
+    if config.allow_origin_regexes.as_ref().is_some_and(|r| !r.is_empty()) {
+        diagnostics.report_with_help(
+            Code::InvalidRegex,
+            &source("allow_origin_regexes"),
+            "allow_origin_regexes needs corsair's `regex` feature",
+            "enable the feature, or use origin patterns such as `https://*.example.com`",
+        );
+    }
+}
+
+/// A `.` outside a character class and not escaped.
+#[cfg(feature = "regex")]
+fn has_unescaped_dot(regex: &str) -> bool {
+    let mut escaped = false;
+    let mut in_class = false;
+    for c in regex.chars() {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '[') => in_class = true,
+            (false, ']') => in_class = false,
+            (false, '.') if !in_class => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+fn compile_methods(list: Option<&[String]>, field: &str, diagnostics: &mut Diagnostics) -> AllowedMethods {
+    let list = list.unwrap_or(&[]);
+    if list.iter().any(|m| m == "*") {
+        for (i, m) in list.iter().enumerate().filter(|(_, m)| *m != "*") {
+            diagnostics.report(Code::RedundantEntry, &format!("{field}[{i}]"), format!("`{m}` is already allowed by `*`"));
+        }
+        return AllowedMethods::Any;
+    }
+    let mut methods: Vec<Box<str>> = Vec::new();
+    for (i, m) in list.iter().enumerate() {
+        let entry_field = format!("{field}[{i}]");
+        if !method::is_token(m.as_bytes()) {
+            diagnostics.report(Code::InvalidMethod, &entry_field, format!("`{m}` is not a valid method name"));
+            continue;
+        }
+        if method::is_forbidden(m) {
+            diagnostics.report(
+                Code::ForbiddenMethod,
+                &entry_field,
+                format!("`{m}` is a forbidden method: browsers never let a script send it"),
+            );
+            continue;
+        }
+        let normalized = method::normalize(m);
+        if normalized == *m && m.bytes().any(|b| b.is_ascii_lowercase()) {
+            diagnostics.report_with_help(
+                Code::CaseSensitiveMethod,
+                &entry_field,
+                format!("methods are case-sensitive, and browsers send `{m}` only when a script spells it so"),
+                format!("write `{}` for the usual spelling", m.to_ascii_uppercase()),
+            );
+        }
+        if methods.iter().any(|x| **x == *normalized) {
+            diagnostics.report(Code::DuplicateEntry, &entry_field, format!("`{m}` is listed more than once"));
+            continue;
+        }
+        methods.push(normalized.into_boxed_str());
+    }
+    AllowedMethods::List(methods)
+}
+
+fn compile_allow_headers(
+    list: Option<&[String]>,
+    field: &str,
+    diagnostics: &mut Diagnostics,
+) -> (AllowedHeaders, Option<HeaderValue>) {
+    let list = list.unwrap_or(&[]);
+    let names = checked_names(list, field, diagnostics, |name, entry_field, diagnostics| {
+        if headers::is_forbidden_request_header(name) {
+            diagnostics.report(
+                Code::ForbiddenHeaderName,
+                entry_field,
+                format!("`{name}` is a forbidden request header: browsers set it themselves and scripts cannot"),
+            );
+            return false;
+        }
+        true
+    });
+    if list.iter().any(|h| h == "*") {
+        let authorization = names.iter().any(|n| n == "authorization");
+        for (i, h) in list.iter().enumerate() {
+            if h != "*" && !h.eq_ignore_ascii_case("authorization") {
+                diagnostics.report(Code::RedundantEntry, &format!("{field}[{i}]"), format!("`{h}` is already allowed by `*`"));
+            }
+        }
+        let debug = if authorization { "*,authorization" } else { "*" };
+        return (
+            AllowedHeaders::Any { authorization },
+            Some(HeaderValue::from_static(debug)),
+        );
+    }
+    let debug = joined(names.iter().map(String::as_str));
+    (AllowedHeaders::List(NameSet::new(names)), debug)
+}
+
+fn compile_expose_headers(
+    list: Option<&[String]>,
+    credentials: bool,
+    field: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<HeaderValue> {
+    let list = list.unwrap_or(&[]);
+    if let Some(i) = list.iter().position(|h| h == "*") {
+        if credentials {
+            diagnostics.report_with_help(
+                Code::WildcardExposeWithCredentials,
+                &format!("{field}[{i}]"),
+                "with credentials, browsers read `*` in Access-Control-Expose-Headers as a header named `*`, so nothing would be exposed",
+                "list the headers to expose",
+            );
+            return None;
+        }
+        return Some(ANY);
+    }
+    let names = checked_names(list, field, diagnostics, |name, entry_field, diagnostics| {
+        if headers::is_forbidden_response_header(name) {
+            diagnostics.report(
+                Code::ForbiddenExposeHeader,
+                entry_field,
+                format!("`{name}` is never exposed to scripts, whatever the server says"),
+            );
+            return false;
+        }
+        if headers::is_safelisted_response_header(name) {
+            diagnostics.report(
+                Code::RedundantEntry,
+                entry_field,
+                format!("`{name}` is a safelisted response header: scripts can always read it"),
+            );
+            return false;
+        }
+        true
+    });
+    joined(names.iter().map(String::as_str))
+}
+
+/// Validates a list of header names; returns the good ones, lowercased, without
+/// duplicates and without `*`.
+fn checked_names(
+    list: &[String],
+    field: &str,
+    diagnostics: &mut Diagnostics,
+    extra_check: impl Fn(&str, &str, &mut Diagnostics) -> bool,
+) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (i, name) in list.iter().enumerate() {
+        if name == "*" {
+            continue;
+        }
+        let entry_field = format!("{field}[{i}]");
+        if !headers::is_valid_name(name) {
+            diagnostics.report(Code::InvalidHeaderName, &entry_field, format!("`{name}` is not a valid header name"));
+            continue;
+        }
+        if !extra_check(name, &entry_field, diagnostics) {
+            continue;
+        }
+        let lower = name.to_ascii_lowercase();
+        if names.contains(&lower) {
+            diagnostics.report(Code::DuplicateEntry, &entry_field, format!("`{name}` is listed more than once"));
+            continue;
+        }
+        names.push(lower);
+    }
+    names
+}
+
+fn joined<'a>(items: impl Iterator<Item = &'a str>) -> Option<HeaderValue> {
+    let mut out = String::new();
+    for item in items {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    if out.is_empty() {
+        return None;
+    }
+    HeaderValue::from_str(&out).ok()
+}
