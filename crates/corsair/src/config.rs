@@ -76,8 +76,12 @@ macro_rules! policy_fields {
         }
 
         impl PolicyConfig {
-            /// The names of the fields, as written in the file.
-            pub(crate) const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+            /// The names of the policy fields, as written in the file (a route also has `path`).
+            ///
+            /// ```
+            /// assert!(corsair::PolicyConfig::FIELDS.contains(&"allow_origins"));
+            /// ```
+            pub const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
 
             /// This policy with a route's fields laid over it.
             fn overridden_by(&self, route: &PolicyConfig) -> PolicyConfig {
@@ -183,7 +187,11 @@ policy_fields! {
 /// assert_eq!(route.path, "/public");
 /// ```
 #[derive(Clone, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(from = "RouteFile"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(from = "RouteFile")
+)]
 #[non_exhaustive]
 pub struct RouteConfig {
     /// The path prefix, starting with `/`.
@@ -220,7 +228,11 @@ impl RouteConfig {
 /// # Ok::<(), corsair::ConfigError>(())
 /// ```
 #[derive(Clone, Debug, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct Config {
     /// The top-level policy, `[cors]` in the file.
@@ -302,7 +314,9 @@ impl Config {
             Some(toml::Value::Table(cors)) => {
                 config.cors = PolicyConfig::from_toml_table(cors, "cors", &[], &mut diagnostics);
             }
-            Some(_) => diagnostics.report(Code::InvalidFile, "cors", "`cors` must be a table: [cors]"),
+            Some(_) => {
+                diagnostics.report(Code::InvalidFile, "cors", "`cors` must be a table: [cors]")
+            }
             None => {}
         }
         match table.remove("routes") {
@@ -310,13 +324,21 @@ impl Config {
                 for (i, route) in routes.into_iter().enumerate() {
                     let prefix = format!("routes[{i}]");
                     let toml::Value::Table(mut route) = route else {
-                        diagnostics.report(Code::InvalidFile, &prefix, "each route must be a table: [[routes]]");
+                        diagnostics.report(
+                            Code::InvalidFile,
+                            &prefix,
+                            "each route must be a table: [[routes]]",
+                        );
                         continue;
                     };
                     let path = match route.remove("path") {
                         Some(toml::Value::String(p)) => p,
                         Some(_) => {
-                            diagnostics.report(Code::InvalidFile, &format!("{prefix}.path"), "wrong type: expected a string");
+                            diagnostics.report(
+                                Code::InvalidFile,
+                                &format!("{prefix}.path"),
+                                "wrong type: expected a string",
+                            );
                             String::new()
                         }
                         None => {
@@ -329,11 +351,16 @@ impl Config {
                             String::new()
                         }
                     };
-                    let policy = PolicyConfig::from_toml_table(route, &prefix, &[], &mut diagnostics);
+                    let policy =
+                        PolicyConfig::from_toml_table(route, &prefix, &[], &mut diagnostics);
                     config.routes.push(RouteConfig { path, policy });
                 }
             }
-            Some(_) => diagnostics.report(Code::InvalidFile, "routes", "`routes` must be an array of tables: [[routes]]"),
+            Some(_) => diagnostics.report(
+                Code::InvalidFile,
+                "routes",
+                "`routes` must be an array of tables: [[routes]]",
+            ),
             None => {}
         }
         for key in table.keys() {
@@ -359,7 +386,12 @@ fn toml_message(message: &str) -> String {
 }
 
 #[cfg(feature = "toml")]
-fn report_unknown(diagnostics: &mut crate::error::Diagnostics, field: &str, key: &str, known: &[&str]) {
+fn report_unknown(
+    diagnostics: &mut crate::error::Diagnostics,
+    field: &str,
+    key: &str,
+    known: &[&str],
+) {
     let message = format!("unknown field `{key}`");
     match closest(key, known) {
         Some(suggestion) => diagnostics.report_with_help(
@@ -428,210 +460,209 @@ fn edit_distance(a: &str, b: &str) -> usize {
 macro_rules! policy_setters {
     ($ty:ty) => {
         impl $ty {
+            /// Sets `allow_origins`.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().allow_origins(["http://localhost:*"]);
+            /// assert_eq!(c.allow_origins.unwrap(), ["http://localhost:*"]);
+            /// ```
+            #[must_use]
+            pub fn allow_origins<I, S>(mut self, origins: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                self.fields_mut().allow_origins = Some(strings(origins));
+                self
+            }
 
-    /// Sets `allow_origins`.
-    ///
-    /// ```
-    /// let c = corsair::PolicyConfig::default().allow_origins(["http://localhost:*"]);
-    /// assert_eq!(c.allow_origins.unwrap(), ["http://localhost:*"]);
-    /// ```
-    #[must_use]
-    pub fn allow_origins<I, S>(mut self, origins: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.fields_mut().allow_origins = Some(strings(origins));
-        self
-    }
+            /// Sets `allow_origin_regexes` (feature `regex`). Each is matched against the whole
+            /// serialized origin: corsair anchors it for you.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().allow_origin_regexes([r"https://pr-\d+\.preview\.example\.com"]);
+            /// assert_eq!(c.allow_origin_regexes.unwrap().len(), 1);
+            /// ```
+            #[must_use]
+            pub fn allow_origin_regexes<I, S>(mut self, regexes: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                self.fields_mut().allow_origin_regexes = Some(strings(regexes));
+                self
+            }
 
-    /// Sets `allow_origin_regexes` (feature `regex`). Each is matched against the whole
-    /// serialized origin: corsair anchors it for you.
-    ///
-    /// ```
-    /// let c = corsair::PolicyConfig::default().allow_origin_regexes([r"https://pr-\d+\.preview\.example\.com"]);
-    /// assert_eq!(c.allow_origin_regexes.unwrap().len(), 1);
-    /// ```
-    #[must_use]
-    pub fn allow_origin_regexes<I, S>(mut self, regexes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.fields_mut().allow_origin_regexes = Some(strings(regexes));
-        self
-    }
+            /// Allows, besides the lists, every well-formed origin for which `predicate` returns
+            /// true. The escape hatch for rules a list cannot say (a tenant database, say).
+            /// It is never called for `null` or malformed origins, and it must be fast: it runs
+            /// on every CORS request whose origin the lists do not allow.
+            ///
+            /// ```
+            /// let policy = corsair::Policy::builder()
+            ///     .allow_origin_predicate(|origin| origin.scheme() == "https" && origin.host().ends_with(".customers.example"))
+            ///     .build()?;
+            /// # let _ = policy;
+            /// # Ok::<(), corsair::ConfigError>(())
+            /// ```
+            #[must_use]
+            pub fn allow_origin_predicate<F>(mut self, predicate: F) -> Self
+            where
+                F: Fn(&OriginRef<'_>) -> bool + Send + Sync + 'static,
+            {
+                self.fields_mut().origin_predicate = Some(OriginPredicate(Arc::new(predicate)));
+                self
+            }
 
-    /// Allows, besides the lists, every well-formed origin for which `predicate` returns
-    /// true. The escape hatch for rules a list cannot say (a tenant database, say).
-    /// It is never called for `null` or malformed origins, and it must be fast: it runs
-    /// on every CORS request whose origin the lists do not allow.
-    ///
-    /// ```
-    /// let policy = corsair::Policy::builder()
-    ///     .allow_origin_predicate(|origin| origin.scheme() == "https" && origin.host().ends_with(".customers.example"))
-    ///     .build()?;
-    /// # let _ = policy;
-    /// # Ok::<(), corsair::ConfigError>(())
-    /// ```
-    #[must_use]
-    pub fn allow_origin_predicate<F>(mut self, predicate: F) -> Self
-    where
-        F: Fn(&OriginRef<'_>) -> bool + Send + Sync + 'static,
-    {
-        self.fields_mut().origin_predicate = Some(OriginPredicate(Arc::new(predicate)));
-        self
-    }
+            /// Sets `allow_methods`.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().allow_methods(["PUT", "DELETE"]);
+            /// assert_eq!(c.allow_methods.unwrap(), ["PUT", "DELETE"]);
+            /// ```
+            #[must_use]
+            pub fn allow_methods<I, S>(mut self, methods: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                self.fields_mut().allow_methods = Some(strings(methods));
+                self
+            }
 
-    /// Sets `allow_methods`.
-    ///
-    /// ```
-    /// let c = corsair::PolicyConfig::default().allow_methods(["PUT", "DELETE"]);
-    /// assert_eq!(c.allow_methods.unwrap(), ["PUT", "DELETE"]);
-    /// ```
-    #[must_use]
-    pub fn allow_methods<I, S>(mut self, methods: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.fields_mut().allow_methods = Some(strings(methods));
-        self
-    }
+            /// Sets `allow_headers`.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().allow_headers(["content-type", "authorization"]);
+            /// assert_eq!(c.allow_headers.unwrap().len(), 2);
+            /// ```
+            #[must_use]
+            pub fn allow_headers<I, S>(mut self, headers: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                self.fields_mut().allow_headers = Some(strings(headers));
+                self
+            }
 
-    /// Sets `allow_headers`.
-    ///
-    /// ```
-    /// let c = corsair::PolicyConfig::default().allow_headers(["content-type", "authorization"]);
-    /// assert_eq!(c.allow_headers.unwrap().len(), 2);
-    /// ```
-    #[must_use]
-    pub fn allow_headers<I, S>(mut self, headers: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.fields_mut().allow_headers = Some(strings(headers));
-        self
-    }
+            /// Sets `expose_headers`.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().expose_headers(["x-request-id"]);
+            /// assert_eq!(c.expose_headers.unwrap(), ["x-request-id"]);
+            /// ```
+            #[must_use]
+            pub fn expose_headers<I, S>(mut self, headers: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                self.fields_mut().expose_headers = Some(strings(headers));
+                self
+            }
 
-    /// Sets `expose_headers`.
-    ///
-    /// ```
-    /// let c = corsair::PolicyConfig::default().expose_headers(["x-request-id"]);
-    /// assert_eq!(c.expose_headers.unwrap(), ["x-request-id"]);
-    /// ```
-    #[must_use]
-    pub fn expose_headers<I, S>(mut self, headers: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.fields_mut().expose_headers = Some(strings(headers));
-        self
-    }
+            /// Sets `allow_credentials`.
+            ///
+            /// ```
+            /// assert_eq!(corsair::PolicyConfig::default().allow_credentials(true).allow_credentials, Some(true));
+            /// ```
+            #[must_use]
+            pub fn allow_credentials(mut self, allow: bool) -> Self {
+                self.fields_mut().allow_credentials = Some(allow);
+                self
+            }
 
-    /// Sets `allow_credentials`.
-    ///
-    /// ```
-    /// assert_eq!(corsair::PolicyConfig::default().allow_credentials(true).allow_credentials, Some(true));
-    /// ```
-    #[must_use]
-    pub fn allow_credentials(mut self, allow: bool) -> Self {
-        self.fields_mut().allow_credentials = Some(allow);
-        self
-    }
+            /// Sets `max_age`, in seconds.
+            ///
+            /// ```
+            /// assert_eq!(corsair::PolicyConfig::default().max_age(600).max_age, Some(600));
+            /// ```
+            #[must_use]
+            pub fn max_age(mut self, seconds: u64) -> Self {
+                self.fields_mut().max_age = Some(seconds);
+                self
+            }
 
-    /// Sets `max_age`, in seconds.
-    ///
-    /// ```
-    /// assert_eq!(corsair::PolicyConfig::default().max_age(600).max_age, Some(600));
-    /// ```
-    #[must_use]
-    pub fn max_age(mut self, seconds: u64) -> Self {
-        self.fields_mut().max_age = Some(seconds);
-        self
-    }
+            /// Sets `allow_private_network`.
+            ///
+            /// ```
+            /// assert_eq!(corsair::PolicyConfig::default().allow_private_network(true).allow_private_network, Some(true));
+            /// ```
+            #[must_use]
+            pub fn allow_private_network(mut self, allow: bool) -> Self {
+                self.fields_mut().allow_private_network = Some(allow);
+                self
+            }
 
-    /// Sets `allow_private_network`.
-    ///
-    /// ```
-    /// assert_eq!(corsair::PolicyConfig::default().allow_private_network(true).allow_private_network, Some(true));
-    /// ```
-    #[must_use]
-    pub fn allow_private_network(mut self, allow: bool) -> Self {
-        self.fields_mut().allow_private_network = Some(allow);
-        self
-    }
+            /// Sets `preflight_status` (any 2xx).
+            ///
+            /// ```
+            /// assert_eq!(corsair::PolicyConfig::default().preflight_status(200).preflight_status, Some(200));
+            /// ```
+            #[must_use]
+            pub fn preflight_status(mut self, status: u16) -> Self {
+                self.fields_mut().preflight_status = Some(status);
+                self
+            }
 
-    /// Sets `preflight_status` (any 2xx).
-    ///
-    /// ```
-    /// assert_eq!(corsair::PolicyConfig::default().preflight_status(200).preflight_status, Some(200));
-    /// ```
-    #[must_use]
-    pub fn preflight_status(mut self, status: u16) -> Self {
-        self.fields_mut().preflight_status = Some(status);
-        self
-    }
+            /// Sets `debug`.
+            ///
+            /// ```
+            /// assert_eq!(corsair::PolicyConfig::default().debug(true).debug, Some(true));
+            /// ```
+            #[must_use]
+            pub fn debug(mut self, debug: bool) -> Self {
+                self.fields_mut().debug = Some(debug);
+                self
+            }
 
-    /// Sets `debug`.
-    ///
-    /// ```
-    /// assert_eq!(corsair::PolicyConfig::default().debug(true).debug, Some(true));
-    /// ```
-    #[must_use]
-    pub fn debug(mut self, debug: bool) -> Self {
-        self.fields_mut().debug = Some(debug);
-        self
-    }
+            /// Sets `dangerously_allow_null_origin`.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().dangerously_allow_null_origin(true);
+            /// assert_eq!(c.dangerously_allow_null_origin, Some(true));
+            /// ```
+            #[must_use]
+            pub fn dangerously_allow_null_origin(mut self, allow: bool) -> Self {
+                self.fields_mut().dangerously_allow_null_origin = Some(allow);
+                self
+            }
 
-    /// Sets `dangerously_allow_null_origin`.
-    ///
-    /// ```
-    /// let c = corsair::PolicyConfig::default().dangerously_allow_null_origin(true);
-    /// assert_eq!(c.dangerously_allow_null_origin, Some(true));
-    /// ```
-    #[must_use]
-    pub fn dangerously_allow_null_origin(mut self, allow: bool) -> Self {
-        self.fields_mut().dangerously_allow_null_origin = Some(allow);
-        self
-    }
+            /// Sets `dangerously_allow_insecure_origins`.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().dangerously_allow_insecure_origins(true);
+            /// assert_eq!(c.dangerously_allow_insecure_origins, Some(true));
+            /// ```
+            #[must_use]
+            pub fn dangerously_allow_insecure_origins(mut self, allow: bool) -> Self {
+                self.fields_mut().dangerously_allow_insecure_origins = Some(allow);
+                self
+            }
 
-    /// Sets `dangerously_allow_insecure_origins`.
-    ///
-    /// ```
-    /// let c = corsair::PolicyConfig::default().dangerously_allow_insecure_origins(true);
-    /// assert_eq!(c.dangerously_allow_insecure_origins, Some(true));
-    /// ```
-    #[must_use]
-    pub fn dangerously_allow_insecure_origins(mut self, allow: bool) -> Self {
-        self.fields_mut().dangerously_allow_insecure_origins = Some(allow);
-        self
-    }
+            /// Sets `dangerously_allow_public_suffix_wildcards`.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().dangerously_allow_public_suffix_wildcards(true);
+            /// assert_eq!(c.dangerously_allow_public_suffix_wildcards, Some(true));
+            /// ```
+            #[must_use]
+            pub fn dangerously_allow_public_suffix_wildcards(mut self, allow: bool) -> Self {
+                self.fields_mut().dangerously_allow_public_suffix_wildcards = Some(allow);
+                self
+            }
 
-    /// Sets `dangerously_allow_public_suffix_wildcards`.
-    ///
-    /// ```
-    /// let c = corsair::PolicyConfig::default().dangerously_allow_public_suffix_wildcards(true);
-    /// assert_eq!(c.dangerously_allow_public_suffix_wildcards, Some(true));
-    /// ```
-    #[must_use]
-    pub fn dangerously_allow_public_suffix_wildcards(mut self, allow: bool) -> Self {
-        self.fields_mut().dangerously_allow_public_suffix_wildcards = Some(allow);
-        self
-    }
-
-    /// Sets `enabled`.
-    ///
-    /// ```
-    /// assert_eq!(corsair::RouteConfig::new("/x").enabled(false).policy.enabled, Some(false));
-    /// ```
-    #[must_use]
-    pub fn enabled(mut self, enabled: bool) -> Self {
-        self.fields_mut().enabled = Some(enabled);
-        self
-    }
+            /// Sets `enabled`.
+            ///
+            /// ```
+            /// assert_eq!(corsair::RouteConfig::new("/x").enabled(false).policy.enabled, Some(false));
+            /// ```
+            #[must_use]
+            pub fn enabled(mut self, enabled: bool) -> Self {
+                self.fields_mut().enabled = Some(enabled);
+                self
+            }
         }
     };
 }
@@ -712,11 +743,25 @@ mod tests {
         .unwrap_err();
         let found: Vec<_> = err
             .errors()
-            .map(|d| (d.code(), d.field().to_owned(), d.help().unwrap_or("").to_owned()))
+            .map(|d| {
+                (
+                    d.code(),
+                    d.field().to_owned(),
+                    d.help().unwrap_or("").to_owned(),
+                )
+            })
             .collect();
         assert!(found.iter().all(|(c, _, _)| *c == Code::UnknownField));
         let fields: Vec<_> = found.iter().map(|(_, f, _)| f.as_str()).collect();
-        assert_eq!(fields, ["cors.allow_origin", "cors.path", "routes[0].max_ages", "server2"]);
+        assert_eq!(
+            fields,
+            [
+                "cors.allow_origin",
+                "cors.path",
+                "routes[0].max_ages",
+                "server2"
+            ]
+        );
         assert_eq!(found[0].2, "did you mean `allow_origins`?");
         assert_eq!(found[1].2, "`path` belongs in a [[routes]] entry");
         assert_eq!(found[2].2, "did you mean `max_age`?");
@@ -726,7 +771,8 @@ mod tests {
     fn reports_syntax_and_type_errors() {
         let err = Config::from_toml_str("[cors\n").unwrap_err();
         assert_eq!(err.errors().next().unwrap().code(), Code::InvalidFile);
-        let err = Config::from_toml_str("[cors]\nmax_age = -1\nallow_credentials = 'yes'\n").unwrap_err();
+        let err =
+            Config::from_toml_str("[cors]\nmax_age = -1\nallow_credentials = 'yes'\n").unwrap_err();
         let fields: Vec<_> = err.errors().map(|d| d.field()).collect();
         assert_eq!(fields, ["cors.allow_credentials", "cors.max_age"]);
         let err = Config::from_toml_str("[[routes]]\nenabled = false\n").unwrap_err();
@@ -744,5 +790,30 @@ mod tests {
         assert_eq!(merged.allow_origins.unwrap(), ["*"]);
         assert!(merged.origin_predicate.is_none());
         assert_eq!(merged.max_age, Some(5));
+    }
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn json_works_through_serde_and_refuses_unknown_fields() {
+        let config: Config = serde_json::from_str(
+            r#"{"cors": {"allow_origins": ["https://a.example"], "max_age": 60},
+                "routes": [{"path": "/x", "enabled": false}]}"#,
+        )
+        .unwrap();
+        assert_eq!(config.cors.max_age, Some(60));
+        assert_eq!(config.routes[0].policy.enabled, Some(false));
+        assert!(config.build().is_ok());
+        for bad in [
+            r#"{"cors": {"allow_origin": []}}"#,
+            r#"{"routes": [{"path": "/x", "allow_metods": []}]}"#,
+            r#"{"server": {}}"#,
+        ] {
+            let err = serde_json::from_str::<Config>(bad).unwrap_err().to_string();
+            assert!(err.contains("unknown field"), "{bad}: {err}");
+        }
     }
 }

@@ -155,7 +155,9 @@ impl fmt::Display for Reason<'_> {
             Reason::RequestHeadersTooLong => f.write_str(
                 "Access-Control-Request-Headers is longer than any list this policy allows",
             ),
-            Reason::HeaderNotAllowed(h) => write!(f, "request header `{h}` is not in allow_headers"),
+            Reason::HeaderNotAllowed(h) => {
+                write!(f, "request header `{h}` is not in allow_headers")
+            }
         }
     }
 }
@@ -364,7 +366,7 @@ impl<'r> Decision<'r> {
     /// ```
     /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
     /// let request = http::HeaderMap::new();
-/// let d = policy.decide(&http::Method::GET, "/", &request);
+    /// let d = policy.decide(&http::Method::GET, "/", &request);
     /// assert_eq!(d.kind(), corsair::RequestKind::NonCors);
     /// # Ok::<(), corsair::ConfigError>(())
     /// ```
@@ -377,7 +379,7 @@ impl<'r> Decision<'r> {
     /// ```
     /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
     /// let request = http::HeaderMap::new();
-/// let d = policy.decide(&http::Method::GET, "/", &request);
+    /// let d = policy.decide(&http::Method::GET, "/", &request);
     /// assert_eq!(d.reason(), corsair::Reason::NonCors);
     /// # Ok::<(), corsair::ConfigError>(())
     /// ```
@@ -401,7 +403,7 @@ impl<'r> Decision<'r> {
     /// ```
     /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
     /// let request = http::HeaderMap::new();
-/// let d = policy.decide(&http::Method::GET, "/", &request);
+    /// let d = policy.decide(&http::Method::GET, "/", &request);
     /// assert_eq!(d.action(), corsair::Action::Forward);
     /// # Ok::<(), corsair::ConfigError>(())
     /// ```
@@ -414,7 +416,7 @@ impl<'r> Decision<'r> {
     /// ```
     /// let policy = corsair::Policy::builder().allow_origins(["*"]).build()?;
     /// let request = http::HeaderMap::new();
-/// let d = policy.decide(&http::Method::GET, "/", &request);
+    /// let d = policy.decide(&http::Method::GET, "/", &request);
     /// assert_eq!(d.headers().iter().next().unwrap().1, "*");
     /// # Ok::<(), corsair::ConfigError>(())
     /// ```
@@ -432,5 +434,104 @@ impl<'r> Decision<'r> {
     /// ```
     pub fn into_headers(self) -> CorsHeaders {
         self.headers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (n, v) in pairs {
+            m.append(*n, HeaderValue::from_static(v));
+        }
+        m
+    }
+
+    #[test]
+    fn owned_headers_replace_and_remove_the_applications() {
+        let mut response = map(&[
+            ("access-control-allow-origin", "*"),
+            ("access-control-allow-credentials", "true"),
+            ("access-control-allow-methods", "GET"),
+            ("content-type", "text/plain"),
+        ]);
+        let headers = CorsHeaders {
+            allow_origin: Some(HeaderValue::from_static("https://a.example")),
+            vary: Vary::ORIGIN,
+            owns_cors_headers: true,
+            ..CorsHeaders::default()
+        };
+        headers.apply_to(&mut response);
+        assert_eq!(response["access-control-allow-origin"], "https://a.example");
+        assert!(!response.contains_key("access-control-allow-credentials"));
+        assert!(!response.contains_key("access-control-allow-methods"));
+        assert_eq!(response["content-type"], "text/plain");
+        assert_eq!(response["vary"], "Origin");
+    }
+
+    #[test]
+    fn unowned_headers_leave_the_application_alone() {
+        let mut response = map(&[("access-control-allow-origin", "https://legacy.example")]);
+        CorsHeaders {
+            vary: Vary::ORIGIN,
+            ..CorsHeaders::default()
+        }
+        .apply_to(&mut response);
+        assert_eq!(
+            response["access-control-allow-origin"],
+            "https://legacy.example"
+        );
+    }
+
+    #[test]
+    fn iteration_order_is_the_sending_order() {
+        let headers = CorsHeaders {
+            allow_origin: Some(HeaderValue::from_static("*")),
+            allow_credentials: true,
+            expose_headers: Some(HeaderValue::from_static("x")),
+            allow_methods: Some(HeaderValue::from_static("PUT")),
+            allow_headers: Some(HeaderValue::from_static("y")),
+            max_age: Some(HeaderValue::from_static("5")),
+            allow_private_network: true,
+            vary: Vary::ORIGIN,
+            owns_cors_headers: true,
+        };
+        let names: Vec<_> = headers.iter().map(|(n, _)| n.as_str().to_owned()).collect();
+        assert_eq!(
+            names,
+            [
+                "access-control-allow-origin",
+                "access-control-allow-credentials",
+                "access-control-expose-headers",
+                "access-control-allow-methods",
+                "access-control-allow-headers",
+                "access-control-max-age",
+                "access-control-allow-private-network",
+                "vary"
+            ]
+        );
+    }
+
+    #[test]
+    fn reasons_have_distinct_codes() {
+        let reasons = [
+            Reason::NonCors,
+            Reason::Disabled,
+            Reason::Allowed,
+            Reason::MalformedOrigin,
+            Reason::OriginNotAllowed,
+            Reason::MalformedMethod,
+            Reason::MethodNotAllowed("X"),
+            Reason::MalformedRequestHeaders,
+            Reason::RequestHeadersTooLong,
+            Reason::HeaderNotAllowed("x"),
+        ];
+        let mut codes: Vec<_> = reasons.iter().map(Reason::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), reasons.len());
+        assert_eq!(reasons.iter().filter(|r| r.is_allowed()).count(), 3);
     }
 }

@@ -91,3 +91,72 @@ impl From<Policy> for PolicyHandle {
         PolicyHandle::new(policy)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderMap, HeaderValue, Method};
+
+    #[test]
+    fn readers_see_the_old_or_the_new_policy_whole() {
+        // Policy A refuses PUT; policy B allows it with max-age 20. A reader must never
+        // see a mix (PUT allowed with A's max-age 10).
+        let a = || {
+            Config::default()
+                .allow_origins(["https://a.example"])
+                .max_age(10)
+        };
+        let b = || {
+            Config::default()
+                .allow_origins(["https://a.example"])
+                .allow_methods(["PUT"])
+                .max_age(20)
+        };
+        let handle = PolicyHandle::new(a().build().unwrap());
+        let mut request = HeaderMap::new();
+        request.insert("origin", HeaderValue::from_static("https://a.example"));
+        request.insert(
+            "access-control-request-method",
+            HeaderValue::from_static("PUT"),
+        );
+        let reader = {
+            let handle = handle.clone();
+            let request = request.clone();
+            std::thread::spawn(move || {
+                let (mut allowed, mut refused) = (0, 0);
+                for _ in 0..5000 {
+                    let policy = handle.load();
+                    let decision = policy.decide(&Method::OPTIONS, "/", &request);
+                    let max_age = decision
+                        .headers()
+                        .iter()
+                        .find(|(n, _)| n == "access-control-max-age")
+                        .map(|(_, v)| v);
+                    if decision.allowed() {
+                        assert_eq!(max_age, Some(HeaderValue::from_static("20")));
+                        allowed += 1;
+                    } else {
+                        assert_eq!(max_age, None);
+                        refused += 1;
+                    }
+                }
+                (allowed, refused)
+            })
+        };
+        for i in 0..500 {
+            let next = if i % 2 == 0 { b() } else { a() };
+            handle.reconfigure(next).unwrap();
+            // Invalid ones never land.
+            assert!(handle.reconfigure(b().allow_origins(["nope"])).is_err());
+        }
+        let (allowed, refused) = reader.join().unwrap();
+        assert_eq!(allowed + refused, 5000);
+        // The last valid policy is A: PUT refused.
+        assert!(
+            !handle
+                .load()
+                .decide(&Method::OPTIONS, "/", &request)
+                .allowed()
+        );
+    }
+}

@@ -55,7 +55,6 @@ impl NameSet {
             })
             .is_ok()
     }
-
 }
 
 /// The outcome of checking `Access-Control-Request-Headers`.
@@ -148,7 +147,10 @@ impl AllowedHeaders {
 fn trim_ows(bytes: &[u8]) -> &[u8] {
     let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
     let start = bytes.iter().position(|b| !is_ows(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_ows(b))
+        .map_or(start, |i| i + 1);
     &bytes[start..end]
 }
 
@@ -380,21 +382,48 @@ mod tests {
         let allowed = list(&["Content-Type", "x-request-id", "authorization"]);
         assert_eq!(
             check(&allowed, &[b"content-type,x-request-id"]),
-            HeadersCheck::Allowed { names: 2, echo_as_is: true }
+            HeadersCheck::Allowed {
+                names: 2,
+                echo_as_is: true
+            }
         );
         assert_eq!(
             check(&allowed, &[b"X-Request-ID , Content-Type"]),
-            HeadersCheck::Allowed { names: 2, echo_as_is: false }
+            HeadersCheck::Allowed {
+                names: 2,
+                echo_as_is: false
+            }
         );
         assert_eq!(
             check(&allowed, &[b"content-type", b"authorization"]),
-            HeadersCheck::Allowed { names: 2, echo_as_is: false }
+            HeadersCheck::Allowed {
+                names: 2,
+                echo_as_is: false
+            }
         );
-        assert_eq!(check(&allowed, &[b",,content-type,"]), HeadersCheck::Allowed { names: 1, echo_as_is: false });
-        assert_eq!(check(&allowed, &[b""]), HeadersCheck::Allowed { names: 0, echo_as_is: false });
-        assert_eq!(check(&allowed, &[b"content-type,x-foo"]), HeadersCheck::NotAllowed("x-foo"));
+        assert_eq!(
+            check(&allowed, &[b",,content-type,"]),
+            HeadersCheck::Allowed {
+                names: 1,
+                echo_as_is: false
+            }
+        );
+        assert_eq!(
+            check(&allowed, &[b""]),
+            HeadersCheck::Allowed {
+                names: 0,
+                echo_as_is: false
+            }
+        );
+        assert_eq!(
+            check(&allowed, &[b"content-type,x-foo"]),
+            HeadersCheck::NotAllowed("x-foo")
+        );
         assert_eq!(check(&allowed, &[b"content type"]), HeadersCheck::Malformed);
-        assert_eq!(check(&allowed, &[b"content-type;x"]), HeadersCheck::Malformed);
+        assert_eq!(
+            check(&allowed, &[b"content-type;x"]),
+            HeadersCheck::Malformed
+        );
     }
 
     #[test]
@@ -408,11 +437,30 @@ mod tests {
 
     #[test]
     fn wildcard_never_covers_authorization_alone() {
-        let any = AllowedHeaders::Any { authorization: false };
-        assert_eq!(check(&any, &[b"x-anything,x-else"]), HeadersCheck::Allowed { names: 2, echo_as_is: true });
-        assert_eq!(check(&any, &[b"authorization,x-a"]), HeadersCheck::NotAllowed("authorization"));
-        let any = AllowedHeaders::Any { authorization: true };
-        assert_eq!(check(&any, &[b"Authorization"]), HeadersCheck::Allowed { names: 1, echo_as_is: false });
+        let any = AllowedHeaders::Any {
+            authorization: false,
+        };
+        assert_eq!(
+            check(&any, &[b"x-anything,x-else"]),
+            HeadersCheck::Allowed {
+                names: 2,
+                echo_as_is: true
+            }
+        );
+        assert_eq!(
+            check(&any, &[b"authorization,x-a"]),
+            HeadersCheck::NotAllowed("authorization")
+        );
+        let any = AllowedHeaders::Any {
+            authorization: true,
+        };
+        assert_eq!(
+            check(&any, &[b"Authorization"]),
+            HeadersCheck::Allowed {
+                names: 1,
+                echo_as_is: false
+            }
+        );
         let long = vec![b'a'; MAX_WILDCARD_REQUEST_HEADERS_LEN + 1];
         assert_eq!(check(&any, &[&long]), HeadersCheck::TooLong);
     }
@@ -425,7 +473,14 @@ mod tests {
 
     #[test]
     fn forbidden_names() {
-        for n in ["Cookie", "sec-fetch-mode", "Proxy-Authorization", "origin", "access-control-allow-origin", "Host"] {
+        for n in [
+            "Cookie",
+            "sec-fetch-mode",
+            "Proxy-Authorization",
+            "origin",
+            "access-control-allow-origin",
+            "Host",
+        ] {
             assert!(is_forbidden_request_header(n), "{n}");
         }
         for n in ["authorization", "content-type", "x-requested-with"] {
@@ -442,7 +497,10 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(VARY, HeaderValue::from_static("accept-encoding"));
         Vary::ORIGIN.union(Vary::REQUEST_METHOD).merge_into(&mut h);
-        assert_eq!(h[VARY], "accept-encoding, Origin, Access-Control-Request-Method");
+        assert_eq!(
+            h[VARY],
+            "accept-encoding, Origin, Access-Control-Request-Method"
+        );
 
         let mut h = HeaderMap::new();
         h.insert(VARY, HeaderValue::from_static("origin"));

@@ -120,8 +120,8 @@ mod tower;
 
 pub use config::{Config, PolicyConfig, RouteConfig};
 pub use decision::{
-    ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action, CorsHeaders,
-    Decision, Reason, RequestKind,
+    ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action,
+    CorsHeaders, Decision, Reason, RequestKind,
 };
 pub use error::{Code, ConfigError, Diagnostic, Severity};
 pub use handle::PolicyHandle;

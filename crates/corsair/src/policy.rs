@@ -124,7 +124,11 @@ impl Policy {
     /// ```
     pub fn new(config: Config) -> Result<Policy, ConfigError> {
         let mut diagnostics = Diagnostics::default();
-        let root = compile(&config.cors, &|field| format!("cors.{field}"), &mut diagnostics);
+        let root = compile(
+            &config.cors,
+            &|field| format!("cors.{field}"),
+            &mut diagnostics,
+        );
         let mut routes = Vec::with_capacity(config.routes.len());
         let mut prefixes = HashSet::new();
         for (i, route) in config.routes.iter().enumerate() {
@@ -230,25 +234,39 @@ impl Policy {
     }
 
     fn rules_for(&self, path: &str) -> Option<&Rules> {
-        match self.routes.iter().find(|r| path_has_prefix(path, &r.prefix)) {
+        match self
+            .routes
+            .iter()
+            .find(|r| path_has_prefix(path, &r.prefix))
+        {
             Some(route) => route.rules.as_ref(),
             None => self.root.as_ref(),
         }
     }
 
-    fn decide_quietly<'r>(&self, method: &Method, path: &str, headers: &'r HeaderMap) -> Decision<'r> {
+    fn decide_quietly<'r>(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &'r HeaderMap,
+    ) -> Decision<'r> {
         let mut origins = headers.get_all(ORIGIN).iter();
         let Some(origin) = origins.next() else {
             return match self.rules_for(path) {
                 Some(rules) => rules.non_cors(),
-                None => forward(RequestKind::NonCors, Reason::NonCors, CorsHeaders::default()),
+                None => forward(
+                    RequestKind::NonCors,
+                    Reason::NonCors,
+                    CorsHeaders::default(),
+                ),
             };
         };
-        let kind = if method == Method::OPTIONS && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD) {
-            RequestKind::Preflight
-        } else {
-            RequestKind::Actual
-        };
+        let kind =
+            if method == Method::OPTIONS && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD) {
+                RequestKind::Preflight
+            } else {
+                RequestKind::Actual
+            };
         let Some(rules) = self.rules_for(path) else {
             return forward(kind, Reason::Disabled, CorsHeaders::default());
         };
@@ -301,7 +319,11 @@ impl Rules {
         forward(RequestKind::NonCors, Reason::NonCors, headers)
     }
 
-    fn actual<'r>(&self, origin: &'r HeaderValue, parsed: Option<RequestOrigin<'r>>) -> Decision<'r> {
+    fn actual<'r>(
+        &self,
+        origin: &'r HeaderValue,
+        parsed: Option<RequestOrigin<'r>>,
+    ) -> Decision<'r> {
         let reason = match parsed {
             None => Reason::MalformedOrigin,
             Some(o) if !self.origins.allows(&o) => Reason::OriginNotAllowed,
@@ -321,7 +343,11 @@ impl Rules {
             allow_origin: Some(self.allow_origin_value(origin)),
             allow_credentials: self.credentials,
             expose_headers: self.expose_headers.clone(),
-            vary: if self.static_any { Vary::NONE } else { Vary::ORIGIN },
+            vary: if self.static_any {
+                Vary::NONE
+            } else {
+                Vary::ORIGIN
+            },
             owns_cors_headers: true,
             ..CorsHeaders::default()
         };
@@ -476,7 +502,11 @@ fn check_route_path(path: &str, i: usize, diagnostics: &mut Diagnostics) -> Opti
         return None;
     }
     let trimmed = path.trim_end_matches('/');
-    Some(if trimmed.is_empty() { "/".to_owned() } else { trimmed.to_owned() })
+    Some(if trimmed.is_empty() {
+        "/".to_owned()
+    } else {
+        trimmed.to_owned()
+    })
 }
 
 /// Checks one effective policy and compiles it. `source` names a field as the user
@@ -492,9 +522,16 @@ fn compile(
     let errors_before = diagnostics.errors_seen();
 
     let origins = compile_origins(config, credentials, enabled, source, diagnostics);
-    let methods = compile_methods(config.allow_methods.as_deref(), &source("allow_methods"), diagnostics);
-    let (headers, debug_allow_headers) =
-        compile_allow_headers(config.allow_headers.as_deref(), &source("allow_headers"), diagnostics);
+    let methods = compile_methods(
+        config.allow_methods.as_deref(),
+        &source("allow_methods"),
+        diagnostics,
+    );
+    let (headers, debug_allow_headers) = compile_allow_headers(
+        config.allow_headers.as_deref(),
+        &source("allow_headers"),
+        diagnostics,
+    );
     let expose_headers = compile_expose_headers(
         config.expose_headers.as_deref(),
         credentials,
@@ -550,15 +587,19 @@ fn compile(
         preflight_vary = preflight_vary.union(Vary::REQUEST_PRIVATE_NETWORK);
     }
     let wildcard_allow_headers = match headers {
-        AllowedHeaders::Any { authorization: true } => HeaderValue::from_static("*,authorization"),
+        AllowedHeaders::Any {
+            authorization: true,
+        } => HeaderValue::from_static("*,authorization"),
         _ => ANY,
     };
     let debug_allow_methods = match &methods {
         AllowedMethods::Any => ANY,
         AllowedMethods::List(list) => joined(
-            ["GET", "HEAD", "POST"]
-                .into_iter()
-                .chain(list.iter().map(|m| &**m).filter(|m| !method::is_safelisted(m.as_bytes()))),
+            ["GET", "HEAD", "POST"].into_iter().chain(
+                list.iter()
+                    .map(|m| &**m)
+                    .filter(|m| !method::is_safelisted(m.as_bytes())),
+            ),
         )
         .unwrap_or(ANY),
     };
@@ -602,9 +643,14 @@ fn compile_origins(
     };
     let null_allowed = config.dangerously_allow_null_origin.unwrap_or(false);
     let insecure_allowed = config.dangerously_allow_insecure_origins.unwrap_or(false);
-    let psl_allowed = config.dangerously_allow_public_suffix_wildcards.unwrap_or(false);
+    let psl_allowed = config
+        .dangerously_allow_public_suffix_wildcards
+        .unwrap_or(false);
     let others_than_any = list.iter().any(|o| o != "*")
-        || config.allow_origin_regexes.as_ref().is_some_and(|r| !r.is_empty())
+        || config
+            .allow_origin_regexes
+            .as_ref()
+            .is_some_and(|r| !r.is_empty())
         || config.origin_predicate.is_some();
     let mut seen = HashSet::new();
     let mut null_listed = false;
@@ -628,7 +674,11 @@ fn compile_origins(
             AllowedOrigin::Pattern(p) => p.to_string(),
         };
         if !seen.insert(canonical.clone()) {
-            diagnostics.report(Code::DuplicateEntry, &entry_field, format!("`{canonical}` is listed more than once"));
+            diagnostics.report(
+                Code::DuplicateEntry,
+                &entry_field,
+                format!("`{canonical}` is listed more than once"),
+            );
             continue;
         }
         match parsed {
@@ -697,16 +747,21 @@ fn compile_origins(
             "remove it",
         );
     }
-    if enabled && matcher.is_empty() {
+    let declared = !list.is_empty()
+        || config
+            .allow_origin_regexes
+            .as_ref()
+            .is_some_and(|r| !r.is_empty())
+        || config.origin_predicate.is_some();
+    if enabled && !declared {
         diagnostics.report_with_help(
             Code::NoOrigins,
             &field,
             "no origin is allowed: every CORS request would be rejected",
             "list the origins of your front ends, for example allow_origins = [\"https://app.example.com\"]",
         );
-        return None;
     }
-    Some(matcher)
+    (!matcher.is_empty()).then_some(matcher)
 }
 
 #[cfg(feature = "regex")]
@@ -717,7 +772,11 @@ fn compile_regexes(
     source: &dyn Fn(&str) -> String,
     diagnostics: &mut Diagnostics,
 ) {
-    let Some(regexes) = config.allow_origin_regexes.as_deref().filter(|r| !r.is_empty()) else {
+    let Some(regexes) = config
+        .allow_origin_regexes
+        .as_deref()
+        .filter(|r| !r.is_empty())
+    else {
         return;
     };
     let field = source("allow_origin_regexes");
@@ -731,7 +790,10 @@ fn compile_regexes(
             diagnostics.report(
                 Code::InvalidRegex,
                 &entry_field,
-                format!("`{regex}` is not a valid regular expression: {}", e.to_string().replace('\n', " ")),
+                format!(
+                    "`{regex}` is not a valid regular expression: {}",
+                    e.to_string().replace('\n', " ")
+                ),
             );
             continue;
         }
@@ -767,7 +829,11 @@ fn compile_regexes(
     source: &dyn Fn(&str) -> String,
     diagnostics: &mut Diagnostics,
 ) {
-    if config.allow_origin_regexes.as_ref().is_some_and(|r| !r.is_empty()) {
+    if config
+        .allow_origin_regexes
+        .as_ref()
+        .is_some_and(|r| !r.is_empty())
+    {
         diagnostics.report_with_help(
             Code::InvalidRegex,
             &source("allow_origin_regexes"),
@@ -795,11 +861,19 @@ fn has_unescaped_dot(regex: &str) -> bool {
     false
 }
 
-fn compile_methods(list: Option<&[String]>, field: &str, diagnostics: &mut Diagnostics) -> AllowedMethods {
+fn compile_methods(
+    list: Option<&[String]>,
+    field: &str,
+    diagnostics: &mut Diagnostics,
+) -> AllowedMethods {
     let list = list.unwrap_or(&[]);
     if list.iter().any(|m| m == "*") {
         for (i, m) in list.iter().enumerate().filter(|(_, m)| *m != "*") {
-            diagnostics.report(Code::RedundantEntry, &format!("{field}[{i}]"), format!("`{m}` is already allowed by `*`"));
+            diagnostics.report(
+                Code::RedundantEntry,
+                &format!("{field}[{i}]"),
+                format!("`{m}` is already allowed by `*`"),
+            );
         }
         return AllowedMethods::Any;
     }
@@ -807,7 +881,11 @@ fn compile_methods(list: Option<&[String]>, field: &str, diagnostics: &mut Diagn
     for (i, m) in list.iter().enumerate() {
         let entry_field = format!("{field}[{i}]");
         if !method::is_token(m.as_bytes()) {
-            diagnostics.report(Code::InvalidMethod, &entry_field, format!("`{m}` is not a valid method name"));
+            diagnostics.report(
+                Code::InvalidMethod,
+                &entry_field,
+                format!("`{m}` is not a valid method name"),
+            );
             continue;
         }
         if method::is_forbidden(m) {
@@ -828,7 +906,11 @@ fn compile_methods(list: Option<&[String]>, field: &str, diagnostics: &mut Diagn
             );
         }
         if methods.iter().any(|x| **x == *normalized) {
-            diagnostics.report(Code::DuplicateEntry, &entry_field, format!("`{m}` is listed more than once"));
+            diagnostics.report(
+                Code::DuplicateEntry,
+                &entry_field,
+                format!("`{m}` is listed more than once"),
+            );
             continue;
         }
         methods.push(normalized.into_boxed_str());
@@ -842,25 +924,38 @@ fn compile_allow_headers(
     diagnostics: &mut Diagnostics,
 ) -> (AllowedHeaders, Option<HeaderValue>) {
     let list = list.unwrap_or(&[]);
-    let names = checked_names(list, field, diagnostics, |name, entry_field, diagnostics| {
-        if headers::is_forbidden_request_header(name) {
-            diagnostics.report(
+    let names = checked_names(
+        list,
+        field,
+        diagnostics,
+        |name, entry_field, diagnostics| {
+            if headers::is_forbidden_request_header(name) {
+                diagnostics.report(
                 Code::ForbiddenHeaderName,
                 entry_field,
                 format!("`{name}` is a forbidden request header: browsers set it themselves and scripts cannot"),
             );
-            return false;
-        }
-        true
-    });
+                return false;
+            }
+            true
+        },
+    );
     if list.iter().any(|h| h == "*") {
         let authorization = names.iter().any(|n| n == "authorization");
         for (i, h) in list.iter().enumerate() {
             if h != "*" && !h.eq_ignore_ascii_case("authorization") {
-                diagnostics.report(Code::RedundantEntry, &format!("{field}[{i}]"), format!("`{h}` is already allowed by `*`"));
+                diagnostics.report(
+                    Code::RedundantEntry,
+                    &format!("{field}[{i}]"),
+                    format!("`{h}` is already allowed by `*`"),
+                );
             }
         }
-        let debug = if authorization { "*,authorization" } else { "*" };
+        let debug = if authorization {
+            "*,authorization"
+        } else {
+            "*"
+        };
         return (
             AllowedHeaders::Any { authorization },
             Some(HeaderValue::from_static(debug)),
@@ -889,25 +984,30 @@ fn compile_expose_headers(
         }
         return Some(ANY);
     }
-    let names = checked_names(list, field, diagnostics, |name, entry_field, diagnostics| {
-        if headers::is_forbidden_response_header(name) {
-            diagnostics.report(
-                Code::ForbiddenExposeHeader,
-                entry_field,
-                format!("`{name}` is never exposed to scripts, whatever the server says"),
-            );
-            return false;
-        }
-        if headers::is_safelisted_response_header(name) {
-            diagnostics.report(
-                Code::RedundantEntry,
-                entry_field,
-                format!("`{name}` is a safelisted response header: scripts can always read it"),
-            );
-            return false;
-        }
-        true
-    });
+    let names = checked_names(
+        list,
+        field,
+        diagnostics,
+        |name, entry_field, diagnostics| {
+            if headers::is_forbidden_response_header(name) {
+                diagnostics.report(
+                    Code::ForbiddenExposeHeader,
+                    entry_field,
+                    format!("`{name}` is never exposed to scripts, whatever the server says"),
+                );
+                return false;
+            }
+            if headers::is_safelisted_response_header(name) {
+                diagnostics.report(
+                    Code::RedundantEntry,
+                    entry_field,
+                    format!("`{name}` is a safelisted response header: scripts can always read it"),
+                );
+                return false;
+            }
+            true
+        },
+    );
     joined(names.iter().map(String::as_str))
 }
 
@@ -926,7 +1026,11 @@ fn checked_names(
         }
         let entry_field = format!("{field}[{i}]");
         if !headers::is_valid_name(name) {
-            diagnostics.report(Code::InvalidHeaderName, &entry_field, format!("`{name}` is not a valid header name"));
+            diagnostics.report(
+                Code::InvalidHeaderName,
+                &entry_field,
+                format!("`{name}` is not a valid header name"),
+            );
             continue;
         }
         if !extra_check(name, &entry_field, diagnostics) {
@@ -934,7 +1038,11 @@ fn checked_names(
         }
         let lower = name.to_ascii_lowercase();
         if names.contains(&lower) {
-            diagnostics.report(Code::DuplicateEntry, &entry_field, format!("`{name}` is listed more than once"));
+            diagnostics.report(
+                Code::DuplicateEntry,
+                &entry_field,
+                format!("`{name}` is listed more than once"),
+            );
             continue;
         }
         names.push(lower);
@@ -954,4 +1062,52 @@ fn joined<'a>(items: impl Iterator<Item = &'a str>) -> Option<HeaderValue> {
         return None;
     }
     HeaderValue::from_str(&out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_match_whole_segments() {
+        assert!(path_has_prefix("/api", "/api"));
+        assert!(path_has_prefix("/api/", "/api"));
+        assert!(path_has_prefix("/api/users", "/api"));
+        assert!(!path_has_prefix("/apiary", "/api"));
+        assert!(!path_has_prefix("/ap", "/api"));
+        assert!(path_has_prefix("/anything", "/"));
+        assert!(path_has_prefix("/", "/"));
+    }
+
+    #[test]
+    fn route_paths_are_normalized_or_refused() {
+        let mut d = Diagnostics::default();
+        assert_eq!(
+            check_route_path("/api/", 0, &mut d).as_deref(),
+            Some("/api")
+        );
+        assert_eq!(check_route_path("/", 0, &mut d).as_deref(), Some("/"));
+        assert_eq!(check_route_path("//", 0, &mut d).as_deref(), Some("/"));
+        assert!(!d.has_errors());
+        assert_eq!(check_route_path("api", 0, &mut d), None);
+        assert_eq!(check_route_path("/api/*", 1, &mut d), None);
+        assert_eq!(check_route_path("/a?b", 2, &mut d), None);
+        assert_eq!(check_route_path("", 3, &mut d), None);
+        assert_eq!(d.errors_seen(), 4);
+    }
+
+    #[test]
+    fn joined_values() {
+        assert_eq!(joined(["a", "b"].into_iter()).unwrap(), "a,b");
+        assert_eq!(joined(std::iter::empty()), None);
+    }
+
+    #[cfg(feature = "regex")]
+    #[test]
+    fn unescaped_dots() {
+        assert!(has_unescaped_dot("https://www.example\\.com"));
+        assert!(!has_unescaped_dot("https://www\\.example\\.com"));
+        assert!(!has_unescaped_dot("https://[.]example\\.com"));
+        assert!(has_unescaped_dot("https://[a].example\\.com"));
+    }
 }

@@ -79,8 +79,10 @@ impl OriginMatcher {
         {
             Some(i) => &mut self.schemes[i].1,
             None => {
-                self.schemes
-                    .push((pattern.scheme.clone().into_boxed_str(), SchemeTable::default()));
+                self.schemes.push((
+                    pattern.scheme.clone().into_boxed_str(),
+                    SchemeTable::default(),
+                ));
                 let last = self.schemes.len() - 1;
                 &mut self.schemes[last].1
             }
@@ -150,7 +152,11 @@ impl OriginMatcher {
             return false;
         };
         let host = origin.host();
-        if table.hosts.get(host).is_some_and(|p| p.contains(origin.port())) {
+        if table
+            .hosts
+            .get(host)
+            .is_some_and(|p| p.contains(origin.port()))
+        {
             return true;
         }
         if table.subdomains_of.is_empty() {

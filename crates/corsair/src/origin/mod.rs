@@ -83,7 +83,7 @@ impl<'a> OriginRef<'a> {
     /// The host: a domain (punycode), an IPv4 address, or an IPv6 address in brackets.
     ///
     /// ```
-    /// assert_eq!(corsair::OriginRef::parse("http://[::1]:80").unwrap().host(), "[::1]");
+    /// assert_eq!(corsair::OriginRef::parse("http://[::1]:8080").unwrap().host(), "[::1]");
     /// ```
     pub fn host(&self) -> &'a str {
         self.host
@@ -159,6 +159,12 @@ fn parse_tuple_origin(bytes: &[u8]) -> Option<TupleParts> {
         [b':', digits @ ..] => Some(parse_port(digits)?),
         _ => return None,
     };
+    // Serializing an origin leaves out the scheme's default port: a browser never sends
+    // `https://example.com:443`.
+    let scheme = std::str::from_utf8(&bytes[..scheme_end]).ok()?;
+    if port.is_some() && port == default_port(scheme) {
+        return None;
+    }
     Some(TupleParts {
         scheme_end,
         host_start,
@@ -258,6 +264,8 @@ mod tests {
             "https://user@example.com",
             "https://example.com:",
             "https://example.com:0",
+            "https://example.com:443",
+            "http://example.com:80",
             "https://example.com:080",
             "https://example.com:65536",
             "https://example.com:123456",
@@ -284,8 +292,14 @@ mod tests {
     #[test]
     fn splits_parts() {
         let o = OriginRef::parse("http://[::1]:3000").unwrap();
-        assert_eq!((o.scheme(), o.host(), o.port()), ("http", "[::1]", Some(3000)));
+        assert_eq!(
+            (o.scheme(), o.host(), o.port()),
+            ("http", "[::1]", Some(3000))
+        );
         let o = OriginRef::parse("https://a.example").unwrap();
-        assert_eq!((o.scheme(), o.host(), o.port()), ("https", "a.example", None));
+        assert_eq!(
+            (o.scheme(), o.host(), o.port()),
+            ("https", "a.example", None)
+        );
     }
 }

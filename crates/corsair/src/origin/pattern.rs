@@ -67,9 +67,8 @@ impl OriginPattern {
     /// Suffix List (`*.com`, `*.github.io`): anyone can register a host under it.
     pub(crate) fn is_public_suffix_wildcard(&self) -> bool {
         match &self.host {
-            HostPattern::Subdomains(domain) => {
-                psl::suffix(domain.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes() == domain.as_bytes())
-            }
+            HostPattern::Subdomains(domain) => psl::suffix(domain.as_bytes())
+                .is_some_and(|s| s.is_known() && s.as_bytes() == domain.as_bytes()),
             HostPattern::Exact(_) => false,
         }
     }
@@ -115,7 +114,9 @@ impl PatternError {
     fn non_canonical(entry: &str, what: &str, canonical: &str) -> Self {
         PatternError::new(
             Code::NonCanonicalOrigin,
-            format!("`{entry}` {what}; browsers never send it in this form, so it would never match"),
+            format!(
+                "`{entry}` {what}; browsers never send it in this form, so it would never match"
+            ),
         )
         .help(format!("write it as `{canonical}`"))
     }
@@ -130,20 +131,28 @@ pub(crate) fn parse_allowed(entry: &str) -> Result<AllowedOrigin, PatternError> 
         _ => {}
     }
     if entry.trim() != entry {
-        return Err(
-            PatternError::new(Code::InvalidOrigin, format!("`{entry}` has surrounding whitespace"))
-                .help(format!("write it as `{}`", entry.trim())),
-        );
+        return Err(PatternError::new(
+            Code::InvalidOrigin,
+            format!("`{entry}` has surrounding whitespace"),
+        )
+        .help(format!("write it as `{}`", entry.trim())));
     }
     if entry.eq_ignore_ascii_case("null") {
-        return Err(PatternError::non_canonical(entry, "is not lowercase", "null"));
+        return Err(PatternError::non_canonical(
+            entry,
+            "is not lowercase",
+            "null",
+        ));
     }
     let Some((scheme, rest)) = entry.split_once("://") else {
         return Err(PatternError::new(
             Code::InvalidOrigin,
             format!("`{entry}` is not an origin: an origin is `scheme://host[:port]`"),
         )
-        .help(format!("did you mean `https://{}`?", entry.trim_end_matches('/'))));
+        .help(format!(
+            "did you mean `https://{}`?",
+            entry.trim_end_matches('/')
+        )));
     };
     let lower_scheme = scheme.to_ascii_lowercase();
     if !is_scheme(lower_scheme.as_bytes()) {
@@ -168,7 +177,11 @@ pub(crate) fn parse_allowed(entry: &str) -> Result<AllowedOrigin, PatternError> 
         let bare = format!("{scheme}://{authority}");
         let canonical_hint = match parse_allowed(&bare) {
             Ok(AllowedOrigin::Pattern(p)) => p.to_string(),
-            Err(PatternError { code: Code::NonCanonicalOrigin, help: Some(help), .. }) => help
+            Err(PatternError {
+                code: Code::NonCanonicalOrigin,
+                help: Some(help),
+                ..
+            }) => help
                 .strip_prefix("write it as `")
                 .and_then(|h| h.strip_suffix('`'))
                 .map_or(bare.clone(), str::to_owned),
@@ -193,7 +206,10 @@ pub(crate) fn parse_allowed(entry: &str) -> Result<AllowedOrigin, PatternError> 
     }
 
     let (host, port_text) = split_host_port(authority).ok_or_else(|| {
-        PatternError::new(Code::InvalidOrigin, format!("`{entry}` has an invalid host or port"))
+        PatternError::new(
+            Code::InvalidOrigin,
+            format!("`{entry}` has an invalid host or port"),
+        )
     })?;
     let port = parse_port_pattern(entry, port_text)?;
     let host = parse_host_pattern(entry, host)?;
@@ -220,7 +236,11 @@ pub(crate) fn parse_allowed(entry: &str) -> Result<AllowedOrigin, PatternError> 
     // An ASCII entry must already be what a browser sends; an internationalized name is
     // accepted and converted to punycode (browsers send that form).
     if entry.is_ascii() && canonical != entry {
-        return Err(PatternError::non_canonical(entry, "is not in canonical form", &canonical));
+        return Err(PatternError::non_canonical(
+            entry,
+            "is not in canonical form",
+            &canonical,
+        ));
     }
     Ok(AllowedOrigin::Pattern(pattern))
 }
@@ -309,7 +329,12 @@ fn wildcard_error(entry: &str) -> PatternError {
 /// Validates a host and returns it as a browser serializes it: IDNA to punycode,
 /// lowercase, canonical IP addresses.
 fn canonical_host(entry: &str, host: &str) -> Result<String, PatternError> {
-    let invalid = || PatternError::new(Code::InvalidOrigin, format!("`{entry}` has an invalid host `{host}`"));
+    let invalid = || {
+        PatternError::new(
+            Code::InvalidOrigin,
+            format!("`{entry}` has an invalid host `{host}`"),
+        )
+    };
     if host.is_empty() {
         return Err(invalid());
     }
@@ -318,7 +343,9 @@ fn canonical_host(entry: &str, host: &str) -> Result<String, PatternError> {
         if ip.to_ipv4_mapped().is_some() || inner.contains('.') {
             return Err(PatternError::new(
                 Code::InvalidOrigin,
-                format!("`{entry}`: IPv6 addresses with an embedded IPv4 address are not supported"),
+                format!(
+                    "`{entry}`: IPv6 addresses with an embedded IPv4 address are not supported"
+                ),
             ));
         }
         return Ok(format!("[{ip}]"));
@@ -329,7 +356,11 @@ fn canonical_host(entry: &str, host: &str) -> Result<String, PatternError> {
         idna::domain_to_ascii_strict(host).map_err(|_| invalid())?
     };
     let last_label = ascii.trim_end_matches('.').rsplit('.').next().unwrap_or("");
-    if last_label.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+    if last_label
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit())
+    {
         // A numeric last label makes the host an IPv4 address to a browser.
         let ip: Ipv4Addr = ascii.parse().map_err(|_| invalid())?;
         return Ok(ip.to_string());
@@ -376,15 +407,24 @@ mod tests {
         assert_eq!(p.port, PortPattern::Any);
         let p = pattern("https://*.example.com:*");
         assert_eq!(p.to_string(), "https://*.example.com:*");
-        assert_eq!(pattern("http://[::1]:3000").to_string(), "http://[::1]:3000");
+        assert_eq!(
+            pattern("http://[::1]:3000").to_string(),
+            "http://[::1]:3000"
+        );
         assert_eq!(parse_allowed("*"), Ok(AllowedOrigin::Any));
         assert_eq!(parse_allowed("null"), Ok(AllowedOrigin::Null));
     }
 
     #[test]
     fn internationalized_names_become_punycode() {
-        assert_eq!(pattern("https://bücher.example").to_string(), "https://xn--bcher-kva.example");
-        assert_eq!(pattern("https://*.bücher.example").to_string(), "https://*.xn--bcher-kva.example");
+        assert_eq!(
+            pattern("https://bücher.example").to_string(),
+            "https://xn--bcher-kva.example"
+        );
+        assert_eq!(
+            pattern("https://*.bücher.example").to_string(),
+            "https://*.xn--bcher-kva.example"
+        );
     }
 
     #[test]
@@ -395,7 +435,10 @@ mod tests {
         assert_eq!(code("https://example.com/api"), Code::OriginWithPath);
         assert_eq!(code("https://example.com?x"), Code::OriginWithPath);
         assert_eq!(code("https://example.com#x"), Code::OriginWithPath);
-        assert_eq!(code("https://user:pw@example.com"), Code::OriginWithUserinfo);
+        assert_eq!(
+            code("https://user:pw@example.com"),
+            Code::OriginWithUserinfo
+        );
         assert_eq!(code("https://Example.com"), Code::NonCanonicalOrigin);
         assert_eq!(code("HTTPS://example.com"), Code::NonCanonicalOrigin);
         assert_eq!(code("https://example.com:443"), Code::NonCanonicalOrigin);
@@ -419,9 +462,15 @@ mod tests {
         assert_eq!(code(" https://example.com"), Code::InvalidOrigin);
         assert_eq!(code("http://[::ffff:127.0.0.1]"), Code::InvalidOrigin);
         let err = parse_allowed("https://Example.com:443/").unwrap_err();
-        assert_eq!(err.help.as_deref(), Some("write it as `https://example.com`"));
+        assert_eq!(
+            err.help.as_deref(),
+            Some("write it as `https://example.com`")
+        );
         let err = parse_allowed("https://Example.COM").unwrap_err();
-        assert_eq!(err.help.as_deref(), Some("write it as `https://example.com`"));
+        assert_eq!(
+            err.help.as_deref(),
+            Some("write it as `https://example.com`")
+        );
     }
 
     #[test]

@@ -1,0 +1,412 @@
+//! `corsair explain --config FILE [-X METHOD] [-H 'Name: value']... [--json] PATH`:
+//! what the policy does with one request, and why.
+
+use std::path::Path;
+
+use corsair::{Action, Config, Decision, Reason, RequestKind, RouteConfig};
+use http::header::ORIGIN;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use serde::Serialize;
+
+use crate::output::{self, Loaded};
+
+/// The request target given on the command line: a path, or a URL whose path is used.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    /// The path the policy routes on (no query).
+    pub(crate) path: String,
+    /// The query, if any, shown in the echo only.
+    pub(crate) query: Option<String>,
+}
+
+/// Parses `PATH`: `/api/users`, `/api/users?x=1`, `https://api.example.com/api/users`,
+/// or `api.example.com/api/users` (read as `http://`, as curl does).
+pub(crate) fn parse_target(input: &str) -> Result<Target, String> {
+    let uri = if input.starts_with('/') {
+        Uri::try_from(input).map_err(|e| format!("`{input}` is not a valid request path: {e}"))?
+    } else {
+        let absolute = if input.contains("://") {
+            input.to_owned()
+        } else {
+            format!("http://{input}")
+        };
+        let uri = Uri::try_from(absolute.as_str())
+            .map_err(|e| format!("`{input}` is neither a path starting with `/` nor a URL: {e}"))?;
+        if uri.authority().is_none_or(|a| a.host().is_empty()) {
+            return Err(format!("`{input}` is a URL without a host"));
+        }
+        uri
+    };
+    let path = match uri.path() {
+        "" => "/",
+        path => path,
+    };
+    Ok(Target {
+        path: path.to_owned(),
+        query: uri.query().map(str::to_owned),
+    })
+}
+
+/// Parses `-H 'Name: value'`: split at the first `:`, whitespace around the name and
+/// the value trimmed. The value may be empty, and may hold non-ASCII bytes (a browser
+/// never sends those in `Origin`, which is worth testing).
+pub(crate) fn parse_header(input: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let Some((name, value)) = input.split_once(':') else {
+        return Err("expected `Name: value`".to_owned());
+    };
+    let name = name.trim();
+    let name = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| format!("`{name}` is not a valid header name (expected `Name: value`)"))?;
+    let value = value.trim_matches([' ', '\t']);
+    let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|_| {
+        format!("the value of `{name}` is not a valid header value (control characters?)")
+    })?;
+    Ok((name, value))
+}
+
+/// Parses `-X METHOD`. Methods are case-sensitive: `patch` is not `PATCH`.
+pub(crate) fn parse_method(input: &str) -> Result<Method, String> {
+    Method::from_bytes(input.as_bytes()).map_err(|_| format!("`{input}` is not a valid method"))
+}
+
+/// The `--json` document. Field order and names are part of the documented interface.
+#[derive(Serialize)]
+struct Explanation {
+    /// `non-cors`, `preflight` or `actual`.
+    kind: &'static str,
+    /// Whether the request may go ahead (`Decision::allowed`).
+    allowed: bool,
+    /// The stable reason code (`Reason::code`).
+    reason: &'static str,
+    /// The status of corsair's own answer; `None` (null) when forwarded.
+    status: Option<u16>,
+    /// The headers corsair adds or sets, lowercase names, in the order sent.
+    headers: Vec<(String, String)>,
+}
+
+/// Runs `explain`; returns whether the request is allowed. `Err` holds the text to
+/// print on standard error for a configuration problem (exit code 2).
+pub(crate) fn run(
+    config_path: &Path,
+    method: &Method,
+    request: &[(HeaderName, HeaderValue)],
+    target: &Target,
+    json: bool,
+) -> Result<bool, String> {
+    let (config, policy, warnings) = match output::load(config_path) {
+        Loaded::Unreadable(finding) => return Err(format!("corsair: {}\n", finding.message)),
+        Loaded::Invalid(findings) => {
+            return Err(format!(
+                "corsair: {} is not a valid policy\n{}",
+                config_path.display(),
+                crate::lint::human(config_path, &findings)
+            ));
+        }
+        Loaded::Valid {
+            config,
+            policy,
+            warnings,
+        } => (config, policy, warnings),
+    };
+    if !warnings.is_empty() {
+        let mut text = String::new();
+        for warning in &warnings {
+            warning.write_human(&mut text);
+        }
+        output::print_stderr(&text);
+    }
+
+    let mut headers = HeaderMap::new();
+    for (name, value) in request {
+        headers.append(name.clone(), value.clone());
+    }
+    let decision = policy.decide(method, &target.path, &headers);
+    let text = if json {
+        let explanation = Explanation {
+            kind: decision.kind().as_str(),
+            allowed: decision.allowed(),
+            reason: decision.reason().code(),
+            status: decision.action().status().map(|s| s.as_u16()),
+            headers: response_headers(&decision),
+        };
+        output::json_line(&explanation)?
+    } else {
+        human(method, request, target, &config, &headers, &decision)
+    };
+    output::print_stdout(&text);
+    Ok(decision.allowed())
+}
+
+/// The headers of a decision, lowercase names and lossy values, in the order sent.
+fn response_headers(decision: &Decision<'_>) -> Vec<(String, String)> {
+    decision
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), lossy(&value)))
+        .collect()
+}
+
+fn lossy(value: &HeaderValue) -> String {
+    String::from_utf8_lossy(value.as_bytes()).into_owned()
+}
+
+/// Appends `label:` padded to a column, then the text.
+fn line(out: &mut String, label: &str, text: &str) {
+    out.push_str(&format!("{:<9}{text}\n", format!("{label}:")));
+}
+
+fn human(
+    method: &Method,
+    request: &[(HeaderName, HeaderValue)],
+    target: &Target,
+    config: &Config,
+    headers: &HeaderMap,
+    decision: &Decision<'_>,
+) -> String {
+    let mut out = String::new();
+    // The request, as curl -v shows it.
+    out.push_str(&format!("> {method} {}", target.path));
+    if let Some(query) = &target.query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out.push('\n');
+    for (name, value) in request {
+        out.push_str(&format!("> {name}: {}\n", lossy(value)));
+    }
+    out.push('\n');
+
+    let route = route_for(config, &target.path);
+    let reason = decision.reason();
+    line(&mut out, "kind", decision.kind().as_str());
+    line(
+        &mut out,
+        "verdict",
+        &format!(
+            "{} ({}): {reason}",
+            if decision.allowed() { "allowed" } else { "rejected" },
+            reason.code()
+        ),
+    );
+    let policy = match route {
+        Some((i, r)) => format!("routes[{i}] (path = \"{}\")", r.path),
+        None => "[cors]".to_owned(),
+    };
+    line(&mut out, "policy", &policy);
+
+    let sent = response_headers(decision);
+    match decision.action() {
+        Action::Forward => {
+            line(&mut out, "action", "forwarded to the application");
+            if sent.is_empty() {
+                line(&mut out, "headers", "none (the application's response is left as it is)");
+            } else {
+                line(
+                    &mut out,
+                    "headers",
+                    "added to the application's response (Vary merged with the application's)",
+                );
+            }
+        }
+        Action::Respond(status) => {
+            line(&mut out, "action", &format!("answered by corsair: {status}"));
+            line(
+                &mut out,
+                "headers",
+                if sent.is_empty() { "none" } else { "sent in corsair's answer" },
+            );
+        }
+    }
+    for (name, value) in &sent {
+        out.push_str(&format!("< {name}: {value}\n"));
+    }
+
+    if !decision.allowed() {
+        let note = match decision.kind() {
+            RequestKind::Preflight => {
+                "the browser does not send the actual request, and the script sees a network error"
+            }
+            _ => {
+                "no Access-Control-Allow-Origin: the browser hides the response from the script \
+                 (the request still reached the application)"
+            }
+        };
+        line(&mut out, "note", note);
+        if let Some(hint) = hint(reason, config, route, headers) {
+            line(&mut out, "hint", &hint);
+        }
+    }
+    out
+}
+
+/// The `[[routes]]` entry that decides for `path`: the longest prefix, by whole
+/// segments, as `corsair::Policy` routes (first declared on a tie, which a valid
+/// policy never has).
+fn route_for<'c>(config: &'c Config, path: &str) -> Option<(usize, &'c RouteConfig)> {
+    let mut best: Option<(usize, &RouteConfig, usize)> = None;
+    for (i, route) in config.routes.iter().enumerate() {
+        let trimmed = route.path.trim_end_matches('/');
+        let prefix = if trimmed.is_empty() { "/" } else { trimmed };
+        let matches = match path.strip_prefix(prefix) {
+            Some(rest) => prefix == "/" || rest.is_empty() || rest.starts_with('/'),
+            None => false,
+        };
+        if matches && best.is_none_or(|(_, _, len)| prefix.len() > len) {
+            best = Some((i, route, prefix.len()));
+        }
+    }
+    best.map(|(i, route, _)| (i, route))
+}
+
+/// A policy list that a hint may point at.
+#[derive(Clone, Copy)]
+enum List {
+    Origins,
+    Methods,
+    Headers,
+}
+
+impl List {
+    fn name(self) -> &'static str {
+        match self {
+            List::Origins => "allow_origins",
+            List::Methods => "allow_methods",
+            List::Headers => "allow_headers",
+        }
+    }
+
+    /// Whether the route sets this list itself (rather than inheriting `[cors]`'s).
+    /// A route that names any origin source replaces all of `[cors]`'s origins.
+    fn set_by(self, route: &RouteConfig) -> bool {
+        match self {
+            List::Origins => {
+                route.policy.allow_origins.is_some() || route.policy.allow_origin_regexes.is_some()
+            }
+            List::Methods => route.policy.allow_methods.is_some(),
+            List::Headers => route.policy.allow_headers.is_some(),
+        }
+    }
+
+    /// The effective entries for a request under `route`.
+    fn entries<'c>(self, config: &'c Config, route: Option<(usize, &'c RouteConfig)>) -> &'c [String] {
+        let policy = match route {
+            Some((_, r)) if self.set_by(r) => &r.policy,
+            _ => &config.cors,
+        };
+        let entries = match self {
+            List::Origins => &policy.allow_origins,
+            List::Methods => &policy.allow_methods,
+            List::Headers => &policy.allow_headers,
+        };
+        entries.as_deref().unwrap_or(&[])
+    }
+
+    /// Where the effective list comes from, named as `corsair lint` names fields:
+    /// `routes[1].allow_methods` when the route sets it, `cors.allow_methods` otherwise.
+    fn field(self, route: Option<(usize, &RouteConfig)>) -> String {
+        match route {
+            Some((i, r)) if self.set_by(r) => format!("routes[{i}].{}", self.name()),
+            _ => format!("cors.{}", self.name()),
+        }
+    }
+}
+
+/// `add "X" to cors.allow_methods`, unless the policy would then be invalid: the
+/// library is asked, with `X` added where the hint says, and its first error quoted.
+fn add_hint(config: &Config, route: Option<(usize, &RouteConfig)>, list: List, item: &str) -> String {
+    let field = list.field(route);
+    let mut changed = config.clone();
+    let policy = match route {
+        Some((i, r)) if list.set_by(r) => changed.routes.get_mut(i).map(|r| &mut r.policy),
+        _ => Some(&mut changed.cors),
+    };
+    if let Some(policy) = policy {
+        let entries = match list {
+            List::Origins => &mut policy.allow_origins,
+            List::Methods => &mut policy.allow_methods,
+            List::Headers => &mut policy.allow_headers,
+        };
+        entries.get_or_insert_with(Vec::new).push(item.to_owned());
+        if let Err(e) = changed.build() {
+            if let Some(error) = e.errors().next() {
+                return format!(
+                    "\"{item}\" cannot be added to {field}: {} ({})",
+                    error.message(),
+                    error.code().as_str()
+                );
+            }
+        }
+    }
+    format!("add \"{item}\" to {field}")
+}
+
+/// What to change so that a rejected request is allowed (or why it should not be).
+fn hint(
+    reason: Reason<'_>,
+    config: &Config,
+    route: Option<(usize, &RouteConfig)>,
+    headers: &HeaderMap,
+) -> Option<String> {
+    let origins: Vec<String> = headers.get_all(ORIGIN).iter().map(lossy).collect();
+    let first_origin = origins.first().map_or("", String::as_str);
+    let hint = match reason {
+        Reason::OriginNotAllowed if first_origin == "null" => {
+            "the `null` origin comes from sandboxed iframes and `data:` pages, so any site can \
+             send it; allowing it takes \"null\" in allow_origins and \
+             dangerously_allow_null_origin = true"
+                .to_owned()
+        }
+        Reason::OriginNotAllowed => add_hint(config, route, List::Origins, first_origin),
+        Reason::MethodNotAllowed(m) => {
+            let listed = List::Methods.entries(config, route);
+            match listed.iter().find(|e| e.eq_ignore_ascii_case(m)) {
+                Some(spelled) => format!(
+                    "methods are case-sensitive: {} has \"{spelled}\" but the request asks for \
+                     \"{m}\"; spell it \"{spelled}\" in the script, or add \"{m}\"",
+                    List::Methods.field(route)
+                ),
+                None => {
+                    let hint = add_hint(config, route, List::Methods, m);
+                    if hint.starts_with("add ") {
+                        format!("{hint} (methods are case-sensitive: exactly as the script sends it)")
+                    } else {
+                        hint
+                    }
+                }
+            }
+        }
+        Reason::HeaderNotAllowed(h) => {
+            let wildcard = List::Headers.entries(config, route).iter().any(|e| e == "*");
+            if wildcard && h.eq_ignore_ascii_case("authorization") {
+                format!(
+                    "\"*\" never covers authorization: add \"authorization\" to {}",
+                    List::Headers.field(route)
+                )
+            } else {
+                add_hint(config, route, List::Headers, h)
+            }
+        }
+        Reason::MalformedOrigin if origins.len() > 1 => {
+            "browsers send exactly one Origin header; several can only be forged".to_owned()
+        }
+        Reason::MalformedOrigin => format!(
+            "browsers send Origin exactly as scheme://host[:port]: lowercase, no path or trailing \
+             slash, no default port (got \"{first_origin}\")"
+        ),
+        Reason::MalformedMethod => {
+            "send exactly one Access-Control-Request-Method header holding a method, such as PUT"
+                .to_owned()
+        }
+        Reason::MalformedRequestHeaders => {
+            "Access-Control-Request-Headers must be a comma-separated list of header names, such \
+             as content-type,x-request-id"
+                .to_owned()
+        }
+        Reason::RequestHeadersTooLong => format!(
+            "Access-Control-Request-Headers names more headers than {} could ever allow",
+            List::Headers.field(route)
+        ),
+        _ => return None,
+    };
+    Some(hint)
+}

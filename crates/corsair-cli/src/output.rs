@@ -1,0 +1,149 @@
+//! Helpers shared by the subcommands: reading and building a policy file, the
+//! diagnostic records printed by `lint` and `explain`, and writing output without
+//! panicking on a closed pipe.
+
+use std::io::Write;
+use std::path::Path;
+
+use corsair::{Config, Diagnostic, Policy};
+use serde::Serialize;
+
+/// The code of the one problem the CLI reports itself: the file could not be read.
+pub(crate) const UNREADABLE_FILE: &str = "unreadable-file";
+
+/// One problem found in a policy file, as `lint` prints it (and as its JSON lists it).
+///
+/// The field order is the documented order of the JSON object.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Finding {
+    /// `"error"` or `"warning"`.
+    pub(crate) severity: &'static str,
+    /// The stable code (`corsair::Code::as_str`, or [`UNREADABLE_FILE`]).
+    pub(crate) code: &'static str,
+    /// Where, as a path into the file (`cors.allow_origins[2]`); empty for the whole file.
+    pub(crate) field: String,
+    /// What is wrong.
+    pub(crate) message: String,
+    /// How to fix it, when the library says.
+    pub(crate) help: Option<String>,
+}
+
+impl Finding {
+    /// Whether the finding is an error (rather than a warning).
+    pub(crate) fn is_error(&self) -> bool {
+        self.severity == corsair::Severity::Error.as_str()
+    }
+
+    /// Appends the human form: `error[code] field: message`, then `  help: ...`.
+    pub(crate) fn write_human(&self, out: &mut String) {
+        out.push_str(self.severity);
+        out.push('[');
+        out.push_str(self.code);
+        out.push(']');
+        if !self.field.is_empty() {
+            out.push(' ');
+            out.push_str(&self.field);
+        }
+        out.push_str(": ");
+        out.push_str(&self.message);
+        out.push('\n');
+        if let Some(help) = &self.help {
+            out.push_str("  help: ");
+            out.push_str(help);
+            out.push('\n');
+        }
+    }
+}
+
+impl From<&Diagnostic> for Finding {
+    fn from(d: &Diagnostic) -> Self {
+        Finding {
+            severity: d.severity().as_str(),
+            code: d.code().as_str(),
+            field: d.field().to_owned(),
+            message: d.message().to_owned(),
+            help: d.help().map(str::to_owned),
+        }
+    }
+}
+
+/// What became of a policy file.
+pub(crate) enum Loaded {
+    /// The file could not be read at all (missing, a directory, not UTF-8, ...).
+    Unreadable(Finding),
+    /// The file was read but does not describe a valid policy: every diagnostic found.
+    Invalid(Vec<Finding>),
+    /// A valid policy, with the declared configuration it was built from (kept to
+    /// explain which part of the file decided) and its warnings.
+    Valid {
+        /// The declaration, as read from the file.
+        config: Box<Config>,
+        /// The compiled policy.
+        policy: Box<Policy>,
+        /// The warnings of the build.
+        warnings: Vec<Finding>,
+    },
+}
+
+/// Reads a TOML policy file and builds it.
+pub(crate) fn load(path: &Path) -> Loaded {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                return Loaded::Unreadable(unreadable(path, "the file is not valid UTF-8"));
+            }
+        },
+        Err(e) => return Loaded::Unreadable(unreadable(path, &e.to_string())),
+    };
+    let config = match Config::from_toml_str(&text) {
+        Ok(config) => config,
+        Err(e) => return Loaded::Invalid(e.diagnostics().iter().map(Finding::from).collect()),
+    };
+    match Policy::new(config.clone()) {
+        Ok(policy) => Loaded::Valid {
+            warnings: policy.warnings().iter().map(Finding::from).collect(),
+            config: Box::new(config),
+            policy: Box::new(policy),
+        },
+        Err(e) => Loaded::Invalid(e.diagnostics().iter().map(Finding::from).collect()),
+    }
+}
+
+fn unreadable(path: &Path, why: &str) -> Finding {
+    Finding {
+        severity: corsair::Severity::Error.as_str(),
+        code: UNREADABLE_FILE,
+        field: String::new(),
+        message: format!("cannot read {}: {why}", path.display()),
+        help: None,
+    }
+}
+
+/// `1 error`, `2 warnings`, ...
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Writes everything to standard output. A closed pipe (`corsair lint x | head -1`) or
+/// any other write error is ignored: the exit code still tells the verdict.
+pub(crate) fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Writes everything to standard error, ignoring write errors.
+pub(crate) fn print_stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// Serializes a value as one line of JSON, newline-terminated.
+pub(crate) fn json_line<T: Serialize>(value: &T) -> Result<String, String> {
+    serde_json::to_string(value)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| format!("corsair: cannot serialize the JSON output: {e}\n"))
+}

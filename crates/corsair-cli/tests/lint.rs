@@ -1,0 +1,212 @@
+//! `corsair lint`: exit codes, human output and the JSON document, on the real binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{TempDir, arg, corsair};
+use serde_json::Value;
+
+const VALID: &str = r#"
+[cors]
+allow_origins = ["https://app.example.com", "https://*.example.com"]
+allow_methods = ["PUT", "DELETE"]
+allow_headers = ["content-type"]
+allow_credentials = true
+max_age = 600
+"#;
+
+/// Valid, with one warning: a max_age above Chromium's cap (7200) but under the limit.
+const VALID_WITH_WARNING: &str = r#"
+[cors]
+allow_origins = ["https://app.example.com"]
+max_age = 9000
+"#;
+
+/// Every error at once: the expected (code, field) pairs are listed in `INVALID_ERRORS`.
+const INVALID: &str = r#"
+[cors]
+allow_origins = ["*", "https://app.example.com/", "null"]
+allow_credentials = true
+allow_methods = ["PUT", "TRACE"]
+max_age = 100000
+"#;
+
+const INVALID_ERRORS: &[(&str, &str)] = &[
+    ("wildcard-origin-mixed", "cors.allow_origins[0]"),
+    ("wildcard-origin-with-credentials", "cors.allow_origins[0]"),
+    ("origin-with-path", "cors.allow_origins[1]"),
+    ("null-origin", "cors.allow_origins[2]"),
+    ("forbidden-method", "cors.allow_methods[1]"),
+    ("max-age-too-large", "cors.max_age"),
+];
+
+#[test]
+fn valid_file_exits_0_with_a_summary() {
+    let dir = TempDir::new("lint-valid");
+    let file = dir.write("corsair.toml", VALID);
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, format!("{}: valid\n", file.display()));
+    assert!(run.stderr.is_empty(), "{run:?}");
+}
+
+#[test]
+fn warnings_do_not_make_a_file_invalid() {
+    let dir = TempDir::new("lint-warning");
+    let file = dir.write("corsair.toml", VALID_WITH_WARNING);
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("warning[max-age-above-browser-cap] cors.max_age: "),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with(&format!("{}: valid (1 warning)\n", file.display())));
+}
+
+#[test]
+fn invalid_file_reports_every_error_at_once() {
+    let dir = TempDir::new("lint-invalid");
+    let file = dir.write("corsair.toml", INVALID);
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    for (code, field) in INVALID_ERRORS {
+        let line = format!("error[{code}] {field}: ");
+        assert!(run.stdout.contains(&line), "missing `{line}` in:\n{}", run.stdout);
+    }
+    // Each error is one line, followed by its help when the library gives one.
+    let error_lines = run.stdout.lines().filter(|l| l.starts_with("error[")).count();
+    assert_eq!(error_lines, INVALID_ERRORS.len(), "{}", run.stdout);
+    let after_null: Vec<_> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("error[null-origin]"))
+        .take(2)
+        .collect();
+    assert!(after_null[1].starts_with("  help: "), "{}", run.stdout);
+    assert!(after_null[1].contains("dangerously_allow_null_origin"));
+    assert!(run.stdout.ends_with(&format!(
+        "{}: {} errors, 0 warnings\n",
+        file.display(),
+        INVALID_ERRORS.len()
+    )));
+}
+
+#[test]
+fn unknown_field_gets_a_suggestion() {
+    let dir = TempDir::new("lint-unknown");
+    let file = dir.write(
+        "corsair.toml",
+        "[cors]\nallow_origin = [\"https://app.example.com\"]\n",
+    );
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("error[unknown-field] cors.allow_origin: "), "{}", run.stdout);
+    assert!(run.stdout.contains("  help: did you mean `allow_origins`?"), "{}", run.stdout);
+    assert!(run.stdout.ends_with(": 1 error, 0 warnings\n"), "{}", run.stdout);
+}
+
+#[test]
+fn syntax_error_is_an_invalid_file() {
+    let dir = TempDir::new("lint-syntax");
+    let file = dir.write("corsair.toml", "[cors\n");
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    // The whole file is concerned: no field after the code.
+    assert!(run.stdout.starts_with("error[invalid-file]: "), "{}", run.stdout);
+}
+
+#[test]
+fn json_lists_every_diagnostic_with_stable_keys() {
+    let dir = TempDir::new("lint-json");
+    let file = dir.write("corsair.toml", INVALID);
+    let run = corsair(["lint", "--json", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 1, "one line of JSON");
+    let json = run.json();
+    let object = json.as_object().unwrap();
+    let keys: Vec<_> = object.keys().map(String::as_str).collect();
+    let mut expected = ["file", "valid", "errors", "warnings", "diagnostics"];
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(sorted, expected);
+
+    assert_eq!(json["file"], arg(&file));
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["errors"], INVALID_ERRORS.len());
+    assert_eq!(json["warnings"], 0);
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), INVALID_ERRORS.len());
+    for (d, (code, field)) in diagnostics.iter().zip(INVALID_ERRORS) {
+        let mut keys: Vec<_> = d.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["code", "field", "help", "message", "severity"]);
+        assert_eq!(d["severity"], "error");
+        assert_eq!(d["code"], *code);
+        assert_eq!(d["field"], *field);
+        assert!(!d["message"].as_str().unwrap().is_empty());
+        assert!(d["help"].is_string() || d["help"].is_null());
+    }
+    let null = diagnostics.iter().find(|d| d["code"] == "null-origin").unwrap();
+    assert!(null["help"].as_str().unwrap().contains("dangerously_allow_null_origin"));
+    let forbidden = diagnostics.iter().find(|d| d["code"] == "forbidden-method").unwrap();
+    assert!(forbidden["message"].as_str().unwrap().contains("TRACE"));
+}
+
+#[test]
+fn json_of_a_valid_file_counts_its_warnings() {
+    let dir = TempDir::new("lint-json-valid");
+    let file = dir.write("corsair.toml", VALID_WITH_WARNING);
+    let run = corsair(["lint", &arg(&file), "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let json = run.json();
+    assert_eq!(json["valid"], true);
+    assert_eq!(json["errors"], 0);
+    assert_eq!(json["warnings"], 1);
+    assert_eq!(json["diagnostics"][0]["severity"], "warning");
+    assert_eq!(json["diagnostics"][0]["code"], "max-age-above-browser-cap");
+    assert_eq!(json["diagnostics"][0]["field"], "cors.max_age");
+}
+
+#[test]
+fn missing_file_is_reported_and_invalid() {
+    let dir = TempDir::new("lint-missing");
+    let file = dir.path("absent.toml");
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(run.stderr.contains("cannot read"), "{run:?}");
+    assert!(run.stderr.contains(&arg(&file)), "{run:?}");
+
+    let run = corsair(["lint", "--json", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json = run.json();
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["errors"], 1);
+    assert_eq!(json["diagnostics"][0]["code"], "unreadable-file");
+    assert_eq!(json["diagnostics"][0]["field"], "");
+    assert_eq!(json["diagnostics"][0]["help"], Value::Null);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(corsair(["lint"]).code, 2);
+    assert_eq!(corsair(["lint", "a.toml", "--jsn"]).code, 2);
+    assert_eq!(corsair(["frobnicate"]).code, 2);
+}
+
+#[test]
+fn help_and_version() {
+    let run = corsair(["--help"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("lint") && run.stdout.contains("explain"));
+    assert!(run.stdout.contains("Exit codes"));
+    let run = corsair(["--version"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout, format!("corsair {}\n", env!("CARGO_PKG_VERSION")));
+    let run = corsair(["lint", "--help"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("--json") && run.stdout.contains("Exit codes"));
+}

@@ -1,0 +1,356 @@
+//! The tower layer inside an axum `Router`, and under hyper's `ServiceBuilder` style,
+//! driven with `tower::ServiceExt::oneshot`.
+#![cfg(feature = "tower")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::type_complexity,
+    missing_docs
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, options};
+use corsair::{Config, CorsLayer, Policy, RouteConfig};
+use http_body_util::BodyExt;
+use tower::{ServiceBuilder, ServiceExt};
+
+fn policy() -> Policy {
+    Policy::builder()
+        .allow_origins(["https://app.example", "https://*.example.com"])
+        .allow_methods(["PUT", "DELETE"])
+        .allow_headers(["content-type", "x-request-id"])
+        .expose_headers(["x-request-id"])
+        .allow_credentials(true)
+        .max_age(300)
+        .route(
+            RouteConfig::new("/public")
+                .allow_origins(["*"])
+                .allow_credentials(false),
+        )
+        .route(RouteConfig::new("/webdav").enabled(false))
+        .build()
+        .unwrap()
+}
+
+/// A router whose handlers count their calls.
+fn app(calls: Arc<AtomicUsize>, layer: CorsLayer) -> Router {
+    let counted = move |response: &'static str| {
+        let calls = calls.clone();
+        move || {
+            let calls = calls.clone();
+            async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                let mut headers = HeaderMap::new();
+                headers.insert("x-request-id", HeaderValue::from_static("r-1"));
+                headers.insert("vary", HeaderValue::from_static("accept-encoding"));
+                (headers, response).into_response()
+            }
+        }
+    };
+    Router::new()
+        .route("/items", get(counted("items")).put(counted("put")))
+        .route(
+            "/items/{id}",
+            options(counted("options")).delete(counted("deleted")),
+        )
+        .route("/public/catalogue", get(counted("catalogue")))
+        .route("/webdav", options(counted("dav")))
+        .route(
+            "/fail",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }),
+        )
+        .route(
+            "/leaky",
+            get(|| async {
+                // An application that sets CORS headers of its own.
+                let mut h = HeaderMap::new();
+                h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+                h.insert(
+                    "access-control-allow-credentials",
+                    HeaderValue::from_static("true"),
+                );
+                (h, "leaky")
+            }),
+        )
+        .layer(layer)
+}
+
+async fn send(app: &Router, request: Request<Body>) -> (Response<Body>, String) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        Response::from_parts(parts, Body::empty()),
+        String::from_utf8(bytes.to_vec()).unwrap(),
+    )
+}
+
+fn cors_headers(response: &Response<Body>) -> Vec<String> {
+    response
+        .headers()
+        .keys()
+        .map(|k| k.as_str().to_owned())
+        .filter(|k| k.starts_with("access-control-"))
+        .collect()
+}
+
+#[tokio::test]
+async fn preflight_is_answered_by_corsair_and_never_reaches_the_handler() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = app(calls.clone(), CorsLayer::new(policy()));
+    let request = Request::options("/items/7")
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "DELETE")
+        .header("access-control-request-headers", "content-type")
+        .body(Body::empty())
+        .unwrap();
+    let (response, body) = send(&app, request).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(body, "");
+    let h = response.headers();
+    assert_eq!(h["access-control-allow-origin"], "https://app.example");
+    assert_eq!(h["access-control-allow-credentials"], "true");
+    assert_eq!(h["access-control-allow-methods"], "DELETE");
+    assert_eq!(h["access-control-allow-headers"], "content-type");
+    assert_eq!(h["access-control-max-age"], "300");
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn rejected_preflight_is_a_bare_403_and_never_reaches_the_handler() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = app(calls.clone(), CorsLayer::new(policy()));
+    for (origin, method, headers) in [
+        ("https://evil.example", "DELETE", ""),
+        ("https://app.example", "PATCH", ""),
+        ("https://app.example", "DELETE", "x-secret"),
+    ] {
+        let mut request = Request::options("/items/7")
+            .header("origin", origin)
+            .header("access-control-request-method", method);
+        if !headers.is_empty() {
+            request = request.header("access-control-request-headers", headers);
+        }
+        let (response, body) = send(&app, request.body(Body::empty()).unwrap()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{origin} {method} {headers}"
+        );
+        assert_eq!(body, "");
+        assert!(
+            cors_headers(&response).is_empty(),
+            "{:?}",
+            cors_headers(&response)
+        );
+        assert!(
+            response.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .contains("Origin")
+        );
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn other_options_requests_reach_the_application() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = app(calls.clone(), CorsLayer::new(policy()));
+    // OPTIONS with an Origin but no Access-Control-Request-Method is an actual request.
+    let request = Request::options("/items/7")
+        .header("origin", "https://app.example")
+        .body(Body::empty())
+        .unwrap();
+    let (response, body) = send(&app, request).await;
+    assert_eq!(body, "options");
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    // OPTIONS without Origin: not CORS at all.
+    let (_, body) = send(
+        &app,
+        Request::options("/items/7").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(body, "options");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn actual_requests_get_headers_and_vary_is_merged() {
+    let app = app(Arc::default(), CorsLayer::new(policy()));
+    let request = Request::get("/items")
+        .header("origin", "https://a.example.com")
+        .body(Body::empty())
+        .unwrap();
+    let (response, body) = send(&app, request).await;
+    assert_eq!(body, "items");
+    let h = response.headers();
+    assert_eq!(h["access-control-allow-origin"], "https://a.example.com");
+    assert_eq!(h["access-control-allow-credentials"], "true");
+    assert_eq!(h["access-control-expose-headers"], "x-request-id");
+    assert_eq!(h.get_all("vary").iter().count(), 1);
+    assert_eq!(h["vary"], "accept-encoding, Origin");
+}
+
+#[tokio::test]
+async fn rejected_origin_reaches_the_application_without_cors_headers() {
+    let app = app(Arc::default(), CorsLayer::new(policy()));
+    for path in ["/items", "/leaky"] {
+        let request = Request::get(path)
+            .header("origin", "https://app.example.evil.net")
+            .body(Body::empty())
+            .unwrap();
+        let (response, _) = send(&app, request).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            cors_headers(&response).is_empty(),
+            "{path}: {:?}",
+            cors_headers(&response)
+        );
+        assert!(
+            response.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .contains("Origin")
+        );
+    }
+}
+
+#[tokio::test]
+async fn error_responses_carry_the_headers_too() {
+    let app = app(Arc::default(), CorsLayer::new(policy()));
+    for path in ["/fail", "/no-such-route"] {
+        let request = Request::get(path)
+            .header("origin", "https://app.example")
+            .body(Body::empty())
+            .unwrap();
+        let (response, _) = send(&app, request).await;
+        assert!(response.status().is_server_error() || response.status().is_client_error());
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "https://app.example",
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn application_cors_headers_are_replaced() {
+    let app = app(Arc::default(), CorsLayer::new(policy()));
+    let request = Request::get("/leaky")
+        .header("origin", "https://app.example")
+        .body(Body::empty())
+        .unwrap();
+    let (response, _) = send(&app, request).await;
+    let h = response.headers();
+    assert_eq!(h.get_all("access-control-allow-origin").iter().count(), 1);
+    assert_eq!(h["access-control-allow-origin"], "https://app.example");
+}
+
+#[tokio::test]
+async fn routes_apply() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = app(calls.clone(), CorsLayer::new(policy()));
+    let request = Request::get("/public/catalogue")
+        .header("origin", "https://anyone.example")
+        .body(Body::empty())
+        .unwrap();
+    let (response, _) = send(&app, request).await;
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+    // CORS is off under /webdav: even a preflight-shaped request reaches the application.
+    let request = Request::options("/webdav")
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "PROPFIND")
+        .body(Body::empty())
+        .unwrap();
+    let (response, body) = send(&app, request).await;
+    assert_eq!(body, "dav");
+    assert!(cors_headers(&response).is_empty());
+}
+
+#[tokio::test]
+async fn reconfiguration_is_atomic_and_all_or_nothing() {
+    let layer = CorsLayer::new(policy());
+    let handle = layer.handle();
+    let app = app(Arc::default(), layer);
+    let from = |origin: &'static str| {
+        Request::get("/items")
+            .header("origin", origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (response, _) = send(&app, from("https://app.example")).await;
+    assert!(
+        response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+
+    // An invalid policy is refused whole: the old one stays.
+    let bad = Config::default()
+        .allow_origins(["https://new.example", "*"])
+        .allow_credentials(true);
+    assert!(handle.reconfigure(bad).is_err());
+    let (response, _) = send(&app, from("https://app.example")).await;
+    assert!(
+        response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+    let (response, _) = send(&app, from("https://new.example")).await;
+    assert!(
+        !response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+
+    // A valid one replaces it for every service the layer made.
+    handle
+        .reconfigure(Config::default().allow_origins(["https://new.example"]))
+        .unwrap();
+    let (response, _) = send(&app, from("https://new.example")).await;
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://new.example"
+    );
+    let (response, _) = send(&app, from("https://app.example")).await;
+    assert!(
+        !response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+}
+
+#[tokio::test]
+async fn works_with_service_builder_as_hyper_uses_it() {
+    let service = ServiceBuilder::new()
+        .layer(CorsLayer::new(policy()))
+        .service_fn(|_request: Request<String>| async {
+            Ok::<_, std::convert::Infallible>(Response::new(String::from("hello")))
+        });
+    let request = Request::get("/")
+        .header("origin", "https://app.example")
+        .body(String::new())
+        .unwrap();
+    let response = service.oneshot(request).await.unwrap();
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    assert_eq!(response.body(), "hello");
+}
