@@ -184,7 +184,11 @@ fn human(
         "verdict",
         &format!(
             "{} ({}): {reason}",
-            if decision.allowed() { "allowed" } else { "rejected" },
+            if decision.allowed() {
+                "allowed"
+            } else {
+                "rejected"
+            },
             reason.code()
         ),
     );
@@ -199,7 +203,11 @@ fn human(
         Action::Forward => {
             line(&mut out, "action", "forwarded to the application");
             if sent.is_empty() {
-                line(&mut out, "headers", "none (the application's response is left as it is)");
+                line(
+                    &mut out,
+                    "headers",
+                    "none (the application's response is left as it is)",
+                );
             } else {
                 line(
                     &mut out,
@@ -209,11 +217,19 @@ fn human(
             }
         }
         Action::Respond(status) => {
-            line(&mut out, "action", &format!("answered by corsair: {status}"));
+            line(
+                &mut out,
+                "action",
+                &format!("answered by corsair: {status}"),
+            );
             line(
                 &mut out,
                 "headers",
-                if sent.is_empty() { "none" } else { "sent in corsair's answer" },
+                if sent.is_empty() {
+                    "none"
+                } else {
+                    "sent in corsair's answer"
+                },
             );
         }
     }
@@ -288,7 +304,11 @@ impl List {
     }
 
     /// The effective entries for a request under `route`.
-    fn entries<'c>(self, config: &'c Config, route: Option<(usize, &'c RouteConfig)>) -> &'c [String] {
+    fn entries<'c>(
+        self,
+        config: &'c Config,
+        route: Option<(usize, &'c RouteConfig)>,
+    ) -> &'c [String] {
         let policy = match route {
             Some((_, r)) if self.set_by(r) => &r.policy,
             _ => &config.cors,
@@ -313,7 +333,12 @@ impl List {
 
 /// `add "X" to cors.allow_methods`, unless the policy would then be invalid: the
 /// library is asked, with `X` added where the hint says, and its first error quoted.
-fn add_hint(config: &Config, route: Option<(usize, &RouteConfig)>, list: List, item: &str) -> String {
+fn add_hint(
+    config: &Config,
+    route: Option<(usize, &RouteConfig)>,
+    list: List,
+    item: &str,
+) -> String {
     let field = list.field(route);
     let mut changed = config.clone();
     let policy = match route {
@@ -368,7 +393,9 @@ fn hint(
                 None => {
                     let hint = add_hint(config, route, List::Methods, m);
                     if hint.starts_with("add ") {
-                        format!("{hint} (methods are case-sensitive: exactly as the script sends it)")
+                        format!(
+                            "{hint} (methods are case-sensitive: exactly as the script sends it)"
+                        )
                     } else {
                         hint
                     }
@@ -376,7 +403,10 @@ fn hint(
             }
         }
         Reason::HeaderNotAllowed(h) => {
-            let wildcard = List::Headers.entries(config, route).iter().any(|e| e == "*");
+            let wildcard = List::Headers
+                .entries(config, route)
+                .iter()
+                .any(|e| e == "*");
             if wildcard && h.eq_ignore_ascii_case("authorization") {
                 format!(
                     "\"*\" never covers authorization: add \"authorization\" to {}",
@@ -391,7 +421,12 @@ fn hint(
         }
         Reason::MalformedOrigin => format!(
             "browsers send Origin exactly as scheme://host[:port]: lowercase, no path or trailing \
-             slash, no default port (got \"{first_origin}\")"
+             slash, no default port{} (got \"{first_origin}\")",
+            if first_origin.is_ascii() {
+                ""
+            } else {
+                ", hosts in punycode (xn--...)"
+            }
         ),
         Reason::MalformedMethod => {
             "send exactly one Access-Control-Request-Method header holding a method, such as PUT"
@@ -409,4 +444,69 @@ fn hint(
         _ => return None,
     };
     Some(hint)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        let t = parse_target("/api/users?x=1").unwrap();
+        assert_eq!(
+            (t.path.as_str(), t.query.as_deref()),
+            ("/api/users", Some("x=1"))
+        );
+        let t = parse_target("https://api.example.com/a/b?q").unwrap();
+        assert_eq!((t.path.as_str(), t.query.as_deref()), ("/a/b", Some("q")));
+        assert_eq!(parse_target("https://api.example.com").unwrap().path, "/");
+        assert_eq!(parse_target("api.example.com/x").unwrap().path, "/x");
+        assert_eq!(parse_target("/a#frag").unwrap().path, "/a");
+        assert!(parse_target("/a b").is_err());
+        assert!(parse_target("").is_err());
+        assert!(parse_target("https:///x").is_err());
+    }
+
+    #[test]
+    fn headers() {
+        let (name, value) = parse_header("Origin:  https://a.example \t").unwrap();
+        assert_eq!(name, "origin");
+        assert_eq!(value, "https://a.example");
+        let (name, value) = parse_header("X-Empty:").unwrap();
+        assert_eq!((name.as_str(), value.as_bytes()), ("x-empty", &b""[..]));
+        // Split at the first colon: the value keeps its own.
+        assert_eq!(
+            parse_header("Origin: http://a:80").unwrap().1,
+            "http://a:80"
+        );
+        assert!(parse_header("Origin").is_err());
+        assert!(parse_header(": x").is_err());
+        assert!(parse_header("Bad Name: x").is_err());
+        assert!(parse_header("X: a\nb").is_err());
+    }
+
+    #[test]
+    fn methods_keep_their_case() {
+        assert_eq!(parse_method("patch").unwrap().as_str(), "patch");
+        assert!(parse_method("").is_err());
+        assert!(parse_method("G T").is_err());
+    }
+
+    #[test]
+    fn routes_like_the_library() {
+        let config = Config::default()
+            .route(RouteConfig::new("/api"))
+            .route(RouteConfig::new("/api/admin/"))
+            .route(RouteConfig::new("/"));
+        let index = |path| route_for(&config, path).map(|(i, _)| i);
+        assert_eq!(index("/api"), Some(0));
+        assert_eq!(index("/api/users"), Some(0));
+        assert_eq!(index("/api/admin"), Some(1));
+        assert_eq!(index("/api/admin/x"), Some(1));
+        assert_eq!(index("/apiary"), Some(2));
+        assert_eq!(index("/"), Some(2));
+        let config = Config::default().route(RouteConfig::new("/api"));
+        assert_eq!(route_for(&config, "/apiary").map(|(i, _)| i), None);
+    }
 }

@@ -58,11 +58,15 @@ fn warnings_do_not_make_a_file_invalid() {
     let run = corsair(["lint", &arg(&file)]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
-        run.stdout.contains("warning[max-age-above-browser-cap] cors.max_age: "),
+        run.stdout
+            .contains("warning[max-age-above-browser-cap] cors.max_age: "),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.ends_with(&format!("{}: valid (1 warning)\n", file.display())));
+    assert!(
+        run.stdout
+            .ends_with(&format!("{}: valid (1 warning)\n", file.display()))
+    );
 }
 
 #[test]
@@ -73,10 +77,18 @@ fn invalid_file_reports_every_error_at_once() {
     assert_eq!(run.code, 1, "{run:?}");
     for (code, field) in INVALID_ERRORS {
         let line = format!("error[{code}] {field}: ");
-        assert!(run.stdout.contains(&line), "missing `{line}` in:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains(&line),
+            "missing `{line}` in:\n{}",
+            run.stdout
+        );
     }
     // Each error is one line, followed by its help when the library gives one.
-    let error_lines = run.stdout.lines().filter(|l| l.starts_with("error[")).count();
+    let error_lines = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("error["))
+        .count();
     assert_eq!(error_lines, INVALID_ERRORS.len(), "{}", run.stdout);
     let after_null: Vec<_> = run
         .stdout
@@ -102,9 +114,22 @@ fn unknown_field_gets_a_suggestion() {
     );
     let run = corsair(["lint", &arg(&file)]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stdout.contains("error[unknown-field] cors.allow_origin: "), "{}", run.stdout);
-    assert!(run.stdout.contains("  help: did you mean `allow_origins`?"), "{}", run.stdout);
-    assert!(run.stdout.ends_with(": 1 error, 0 warnings\n"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("error[unknown-field] cors.allow_origin: "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("  help: did you mean `allow_origins`?"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with(": 1 error, 0 warnings\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -114,7 +139,11 @@ fn syntax_error_is_an_invalid_file() {
     let run = corsair(["lint", &arg(&file)]);
     assert_eq!(run.code, 1, "{run:?}");
     // The whole file is concerned: no field after the code.
-    assert!(run.stdout.starts_with("error[invalid-file]: "), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("error[invalid-file]: "),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -149,9 +178,20 @@ fn json_lists_every_diagnostic_with_stable_keys() {
         assert!(!d["message"].as_str().unwrap().is_empty());
         assert!(d["help"].is_string() || d["help"].is_null());
     }
-    let null = diagnostics.iter().find(|d| d["code"] == "null-origin").unwrap();
-    assert!(null["help"].as_str().unwrap().contains("dangerously_allow_null_origin"));
-    let forbidden = diagnostics.iter().find(|d| d["code"] == "forbidden-method").unwrap();
+    let null = diagnostics
+        .iter()
+        .find(|d| d["code"] == "null-origin")
+        .unwrap();
+    assert!(
+        null["help"]
+            .as_str()
+            .unwrap()
+            .contains("dangerously_allow_null_origin")
+    );
+    let forbidden = diagnostics
+        .iter()
+        .find(|d| d["code"] == "forbidden-method")
+        .unwrap();
     assert!(forbidden["message"].as_str().unwrap().contains("TRACE"));
 }
 
@@ -205,7 +245,10 @@ fn help_and_version() {
     assert!(run.stdout.contains("Exit codes"));
     let run = corsair(["--version"]);
     assert_eq!(run.code, 0);
-    assert_eq!(run.stdout, format!("corsair {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        run.stdout,
+        format!("corsair {}\n", env!("CARGO_PKG_VERSION"))
+    );
     let run = corsair(["lint", "--help"]);
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("--json") && run.stdout.contains("Exit codes"));

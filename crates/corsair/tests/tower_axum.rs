@@ -354,3 +354,42 @@ async fn works_with_service_builder_as_hyper_uses_it() {
     );
     assert_eq!(response.body(), "hello");
 }
+
+/// tonic's body type works as is: gRPC-Web clients in browsers need CORS too.
+#[tokio::test]
+async fn works_with_tonic_bodies() {
+    let service = ServiceBuilder::new()
+        .layer(CorsLayer::new(
+            Policy::builder()
+                .allow_origins(["https://app.example"])
+                .allow_headers(["content-type", "x-grpc-web", "x-user-agent"])
+                .expose_headers(["grpc-status", "grpc-message"])
+                .build()
+                .unwrap(),
+        ))
+        .service_fn(|_request: Request<tonic::body::Body>| async {
+            let mut response = Response::new(tonic::body::Body::empty());
+            response
+                .headers_mut()
+                .insert("grpc-status", HeaderValue::from_static("0"));
+            Ok::<_, std::convert::Infallible>(response)
+        });
+    let preflight = Request::options("/helloworld.Greeter/SayHello")
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type,x-grpc-web,x-user-agent")
+        .body(tonic::body::Body::empty())
+        .unwrap();
+    let response = service.clone().oneshot(preflight).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        response.headers()["access-control-allow-headers"],
+        "content-type,x-grpc-web,x-user-agent"
+    );
+    let call = Request::post("/helloworld.Greeter/SayHello")
+        .header("origin", "https://app.example")
+        .body(tonic::body::Body::empty())
+        .unwrap();
+    let response = service.oneshot(call).await.unwrap();
+    assert_eq!(response.headers()["access-control-expose-headers"], "grpc-status,grpc-message");
+}

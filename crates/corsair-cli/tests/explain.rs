@@ -1,0 +1,567 @@
+//! `corsair explain`: decisions, JSON fields, hints and exit codes, on the real binary.
+//! Expectations are derived from the policy below, not copied from the output.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{Run, TempDir, arg, corsair};
+use serde_json::{Value, json};
+
+const APP: &str = "https://app.example.com";
+const SUBDOMAIN: &str = "https://admin.example.com";
+const EVIL: &str = "https://evil.example";
+const EXPOSED: &str = "x-request-id";
+const MAX_AGE: u64 = 600;
+
+fn policy_text() -> String {
+    format!(
+        r#"
+[cors]
+allow_origins = ["{APP}", "https://*.example.com"]
+allow_methods = ["PUT", "PATCH"]
+allow_headers = ["content-type", "{EXPOSED}"]
+expose_headers = ["{EXPOSED}"]
+allow_credentials = true
+max_age = {MAX_AGE}
+
+[[routes]]
+path = "/internal"
+enabled = false
+
+[[routes]]
+path = "/public"
+allow_origins = ["*"]
+allow_credentials = false
+"#
+    )
+}
+
+/// Writes the policy into a directory unique to the test.
+fn setup(test: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new(test);
+    let file = dir.write("corsair.toml", &policy_text());
+    (dir, file)
+}
+
+/// `corsair explain --config FILE ARGS...`.
+fn explain(file: &Path, args: &[&str]) -> Run {
+    let config = arg(file);
+    let mut all = vec!["explain", "--config", config.as_str()];
+    all.extend_from_slice(args);
+    corsair(all)
+}
+
+/// The same with `--json`, checking the document's keys.
+fn explain_json(file: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let run = explain(file, &all);
+    assert_eq!(run.stdout.lines().count(), 1, "one line of JSON: {run:?}");
+    let json = run.json();
+    let mut keys: Vec<_> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["allowed", "headers", "kind", "reason", "status"]);
+    (run.code, json)
+}
+
+/// The `headers` array as (name, value) pairs, each checked to be a lowercase pair.
+fn headers(json: &Value) -> Vec<(String, String)> {
+    json["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| {
+            let pair = pair.as_array().unwrap();
+            assert_eq!(pair.len(), 2, "{pair:?}");
+            let name = pair[0].as_str().unwrap().to_owned();
+            assert_eq!(name, name.to_ascii_lowercase());
+            (name, pair[1].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn origin(o: &str) -> String {
+    format!("Origin: {o}")
+}
+
+#[test]
+fn non_cors_request() {
+    let (_dir, file) = setup("explain-non-cors");
+    let (code, json) = explain_json(&file, &["/api/users"]);
+    assert_eq!(code, 0);
+    assert_eq!(json["kind"], "non-cors");
+    assert_eq!(json["allowed"], true);
+    assert_eq!(json["reason"], "non-cors");
+    assert_eq!(json["status"], Value::Null);
+    // Credentialed policy: the answer differs by origin, so caches must know.
+    assert_eq!(json["headers"], json!([["vary", "Origin"]]));
+
+    let run = explain(&file, &["/api/users"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.starts_with("> GET /api/users\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("non-cors"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("forwarded to the application"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn allowed_actual_request() {
+    let (_dir, file) = setup("explain-allowed-actual");
+    for o in [APP, SUBDOMAIN] {
+        let (code, json) = explain_json(&file, &["-H", &origin(o), "/api/users"]);
+        assert_eq!(code, 0);
+        assert_eq!(json["kind"], "actual");
+        assert_eq!(json["allowed"], true);
+        assert_eq!(json["reason"], "allowed");
+        assert_eq!(json["status"], Value::Null);
+        let h = headers(&json);
+        let names: Vec<_> = h.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "access-control-allow-origin",
+                "access-control-allow-credentials",
+                "access-control-expose-headers",
+                "vary"
+            ]
+        );
+        assert_eq!(header(&h, "access-control-allow-origin"), Some(o));
+        assert_eq!(header(&h, "access-control-allow-credentials"), Some("true"));
+        assert_eq!(header(&h, "access-control-expose-headers"), Some(EXPOSED));
+        assert_eq!(header(&h, "vary"), Some("Origin"));
+    }
+
+    let run = explain(&file, &["-X", "DELETE", "-H", &origin(APP), "/api/users/7"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let out = &run.stdout;
+    assert!(
+        out.starts_with(&format!("> DELETE /api/users/7\n> origin: {APP}\n")),
+        "{out}"
+    );
+    assert!(out.contains("allowed (allowed)"), "{out}");
+    assert!(out.contains("forwarded to the application"), "{out}");
+    assert!(out.contains("added to the application's response"), "{out}");
+    assert!(
+        out.contains(&format!("< access-control-allow-origin: {APP}\n")),
+        "{out}"
+    );
+    assert!(!out.contains("hint:"), "{out}");
+}
+
+#[test]
+fn rejected_actual_request() {
+    let (_dir, file) = setup("explain-rejected-actual");
+    let (code, json) = explain_json(&file, &["-X", "POST", "-H", &origin(EVIL), "/api/transfer"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["kind"], "actual");
+    assert_eq!(json["allowed"], false);
+    assert_eq!(json["reason"], "origin-not-allowed");
+    assert_eq!(json["status"], Value::Null, "the application still answers");
+    let h = headers(&json);
+    assert!(
+        h.iter().all(|(n, _)| !n.starts_with("access-control-")),
+        "{h:?}"
+    );
+    assert_eq!(h, [("vary".to_owned(), "Origin".to_owned())]);
+
+    let run = explain(&file, &["-X", "POST", "-H", &origin(EVIL), "/api/transfer"]);
+    assert_eq!(run.code, 1);
+    let out = &run.stdout;
+    assert!(out.contains("rejected (origin-not-allowed)"), "{out}");
+    assert!(out.contains("forwarded to the application"), "{out}");
+    assert!(!out.contains("< access-control-"), "{out}");
+    assert!(out.contains("< vary: Origin\n"), "{out}");
+    assert!(
+        out.contains(&format!("hint:    add \"{EVIL}\" to cors.allow_origins")),
+        "{out}"
+    );
+}
+
+#[test]
+fn allowed_preflight() {
+    let (_dir, file) = setup("explain-allowed-preflight");
+    let args = [
+        "-X",
+        "OPTIONS",
+        "-H",
+        &origin(APP),
+        "-H",
+        "Access-Control-Request-Method: PATCH",
+        "-H",
+        "Access-Control-Request-Headers: content-type",
+        "/api/users/7",
+    ];
+    let (code, json) = explain_json(&file, &args);
+    assert_eq!(code, 0);
+    assert_eq!(json["kind"], "preflight");
+    assert_eq!(json["allowed"], true);
+    assert_eq!(json["reason"], "allowed");
+    assert_eq!(json["status"], 204);
+    let h = headers(&json);
+    assert_eq!(header(&h, "access-control-allow-origin"), Some(APP));
+    assert_eq!(header(&h, "access-control-allow-credentials"), Some("true"));
+    assert_eq!(
+        header(&h, "access-control-allow-methods"),
+        Some("PATCH"),
+        "echoes the method"
+    );
+    assert_eq!(
+        header(&h, "access-control-allow-headers"),
+        Some("content-type")
+    );
+    assert_eq!(
+        header(&h, "access-control-max-age"),
+        Some(MAX_AGE.to_string().as_str())
+    );
+    let vary = header(&h, "vary").unwrap();
+    for name in [
+        "Origin",
+        "Access-Control-Request-Method",
+        "Access-Control-Request-Headers",
+    ] {
+        assert!(vary.contains(name), "{vary}");
+    }
+    assert_eq!(
+        header(&h, "access-control-expose-headers"),
+        None,
+        "not on a preflight"
+    );
+
+    let run = explain(&file, &args);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("kind:    preflight"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("answered by corsair: 204 No Content"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("< access-control-allow-methods: PATCH\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn rejected_preflight_gets_only_vary() {
+    let (_dir, file) = setup("explain-rejected-preflight");
+    // DELETE is not in allow_methods.
+    let args = [
+        "-X",
+        "OPTIONS",
+        "-H",
+        &origin(APP),
+        "-H",
+        "Access-Control-Request-Method: DELETE",
+        "/api/users/7",
+    ];
+    let (code, json) = explain_json(&file, &args);
+    assert_eq!(code, 1);
+    assert_eq!(json["kind"], "preflight");
+    assert_eq!(json["allowed"], false);
+    assert_eq!(json["reason"], "method-not-allowed");
+    assert_eq!(json["status"], 403);
+    let h = headers(&json);
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0].0, "vary");
+
+    let run = explain(&file, &args);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("answered by corsair: 403 Forbidden"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("hint:    add \"DELETE\" to cors.allow_methods"),
+        "{}",
+        run.stdout
+    );
+
+    // From an origin that is not allowed, the preflight fails before the method.
+    let (code, json) = explain_json(
+        &file,
+        &[
+            "-X",
+            "OPTIONS",
+            "-H",
+            &origin(EVIL),
+            "-H",
+            "Access-Control-Request-Method: PUT",
+            "/",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(json["reason"], "origin-not-allowed");
+    assert_eq!(json["status"], 403);
+    assert!(headers(&json).iter().all(|(n, _)| n == "vary"));
+}
+
+#[test]
+fn rejected_preflight_hints() {
+    let (_dir, file) = setup("explain-preflight-hints");
+    let preflight = |extra: &[&str]| {
+        let o = origin(APP);
+        let mut args = vec!["-X", "OPTIONS", "-H", o.as_str()];
+        args.extend_from_slice(extra);
+        args.push("/api");
+        explain(&file, &args)
+    };
+
+    let run = preflight(&[
+        "-H",
+        "Access-Control-Request-Method: PUT",
+        "-H",
+        "Access-Control-Request-Headers: x-foo",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("(header-not-allowed)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("add \"x-foo\" to cors.allow_headers"),
+        "{}",
+        run.stdout
+    );
+
+    // Methods are case-sensitive: `patch` is not the listed `PATCH`.
+    let run = preflight(&["-H", "Access-Control-Request-Method: patch"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("(method-not-allowed)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("case-sensitive"), "{}", run.stdout);
+    assert!(run.stdout.contains("\"PATCH\""), "{}", run.stdout);
+
+    // A forbidden method: the hint does not advise what lint would refuse.
+    let run = preflight(&["-H", "Access-Control-Request-Method: TRACE"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("cannot be added"), "{}", run.stdout);
+    assert!(run.stdout.contains("(forbidden-method)"), "{}", run.stdout);
+}
+
+#[test]
+fn options_without_request_method_is_an_actual_request() {
+    let (_dir, file) = setup("explain-options-actual");
+    let (code, json) = explain_json(&file, &["-X", "OPTIONS", "-H", &origin(APP), "/api/users"]);
+    assert_eq!(code, 0);
+    assert_eq!(json["kind"], "actual");
+    assert_eq!(json["allowed"], true);
+    assert_eq!(json["status"], Value::Null);
+    let h = headers(&json);
+    assert_eq!(header(&h, "access-control-allow-origin"), Some(APP));
+    assert_eq!(header(&h, "access-control-allow-methods"), None);
+
+    let run = explain(&file, &["-X", "OPTIONS", "-H", &origin(APP), "/api/users"]);
+    assert!(run.stdout.contains("kind:    actual"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("forwarded to the application"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn disabled_route_is_left_to_the_application() {
+    let (_dir, file) = setup("explain-disabled");
+    let (code, json) = explain_json(&file, &["-H", &origin(APP), "/internal/metrics"]);
+    assert_eq!(code, 0);
+    assert_eq!(json["reason"], "cors-disabled");
+    assert_eq!(json["allowed"], true);
+    assert_eq!(json["status"], Value::Null);
+    assert_eq!(json["headers"], json!([]));
+
+    // Even a preflight from an unknown origin goes to the application.
+    let (code, json) = explain_json(
+        &file,
+        &[
+            "-X",
+            "OPTIONS",
+            "-H",
+            &origin(EVIL),
+            "-H",
+            "Access-Control-Request-Method: PUT",
+            "/internal",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(json["kind"], "preflight");
+    assert_eq!(json["reason"], "cors-disabled");
+    assert_eq!(json["status"], Value::Null);
+
+    let run = explain(&file, &["-H", &origin(APP), "/internal/metrics"]);
+    assert!(
+        run.stdout.contains("routes[0] (path = \"/internal\")"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("(cors-disabled)"), "{}", run.stdout);
+    // Segment prefixes only: /internalx is not under /internal.
+    let (_, json) = explain_json(&file, &["-H", &origin(APP), "/internalx"]);
+    assert_eq!(json["reason"], "allowed");
+}
+
+#[test]
+fn route_from_a_full_url_ignores_the_query() {
+    let (_dir, file) = setup("explain-url");
+    let url = "https://api.example.com/public/items?page=2";
+    let (code, json) = explain_json(&file, &["-H", &origin(EVIL), url]);
+    assert_eq!(code, 0);
+    assert_eq!(json["reason"], "allowed");
+    let h = headers(&json);
+    // The route allows any origin without credentials: a static `*`.
+    assert_eq!(header(&h, "access-control-allow-origin"), Some("*"));
+    assert_eq!(header(&h, "access-control-allow-credentials"), None);
+
+    let run = explain(&file, &["-H", &origin(EVIL), url]);
+    assert!(
+        run.stdout.starts_with("> GET /public/items?page=2\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("routes[1] (path = \"/public\")"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn several_origin_headers_are_malformed() {
+    let (_dir, file) = setup("explain-two-origins");
+    let args = ["-H", &origin(APP), "-H", &origin(APP), "/api"];
+    let (code, json) = explain_json(&file, &args);
+    assert_eq!(code, 1);
+    assert_eq!(json["reason"], "malformed-origin");
+    let run = explain(&file, &args);
+    assert_eq!(
+        run.stdout.matches("> origin: ").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("exactly one Origin"), "{}", run.stdout);
+
+    let (code, json) = explain_json(&file, &["-H", &format!("Origin: {APP}/"), "/api"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["reason"], "malformed-origin");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (_dir, file) = setup("explain-usage");
+    for args in [
+        &["-H", "Origin https://app.example.com", "/api"][..],
+        &["-H", "no colon at all", "/api"],
+        &["-H", ": empty name", "/api"],
+        &["-X", "GE T", "/api"],
+        &["-X", "", "/api"],
+        &["/api with spaces"],
+        &[],
+    ] {
+        let run = explain(&file, args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+        assert!(!run.stderr.is_empty(), "{args:?}: {run:?}");
+    }
+    let run = explain(&file, &["-H", "bad header", "/api"]);
+    assert!(run.stderr.contains("Name: value"), "{}", run.stderr);
+    // --config is required.
+    assert_eq!(corsair(["explain", "/api"]).code, 2);
+}
+
+#[test]
+fn header_values_are_trimmed() {
+    let (_dir, file) = setup("explain-trim");
+    let (code, json) = explain_json(&file, &["-H", &format!("origin:   {APP}  "), "/api"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        header(&headers(&json), "access-control-allow-origin"),
+        Some(APP)
+    );
+}
+
+#[test]
+fn invalid_or_missing_config_exits_2() {
+    let dir = TempDir::new("explain-bad-config");
+    let bad = dir.write(
+        "corsair.toml",
+        "[cors]\nallow_origins = [\"*\"]\nallow_credentials = true\n",
+    );
+    let run = explain(&bad, &["-H", &origin(APP), "/api"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("error[wildcard-origin-with-credentials]"),
+        "{}",
+        run.stderr
+    );
+
+    let missing = dir.path("absent.toml");
+    let run = explain(&missing, &["--json", "/api"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(run.stderr.contains("cannot read"), "{}", run.stderr);
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let run = corsair(["explain", "--help"]);
+    assert_eq!(run.code, 0);
+    for needle in [
+        "Exit codes",
+        "--config",
+        "--header",
+        "--request",
+        "--json",
+        "Example",
+    ] {
+        assert!(run.stdout.contains(needle), "{needle}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn policy_warnings_go_to_stderr() {
+    let dir = TempDir::new("explain-warnings");
+    let file = dir.write(
+        "corsair.toml",
+        &format!("[cors]\nallow_origins = [\"{APP}\"]\nmax_age = 9000\n"),
+    );
+    let run = explain(&file, &["--json", "-H", &origin(APP), "/"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("warning[max-age-above-browser-cap] cors.max_age: "),
+        "{run:?}"
+    );
+    assert_eq!(run.json()["reason"], "allowed", "stdout stays pure JSON");
+}
