@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use corsair::{Action, Config, Decision, Reason, RequestKind, RouteConfig};
+use corsair::{Action, Config, Decision, Reason, RequestKind, RouteConfig, Scope};
 use http::header::ORIGIN;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use serde::Serialize;
@@ -131,7 +131,12 @@ pub(crate) fn run(
         };
         output::json_line(&explanation)?
     } else {
-        human(method, request, target, &config, &headers, &decision)
+        // The part of the file that decided, as the library routes it.
+        let route = match policy.scope_for(&target.path) {
+            Scope::Route { index, .. } => config.routes.get(index).map(|r| (index, r)),
+            _ => None,
+        };
+        human(method, request, target, &config, route, &headers, &decision)
     };
     output::print_stdout(&text);
     Ok(decision.allowed())
@@ -160,6 +165,7 @@ fn human(
     request: &[(HeaderName, HeaderValue)],
     target: &Target,
     config: &Config,
+    route: Option<(usize, &RouteConfig)>,
     headers: &HeaderMap,
     decision: &Decision<'_>,
 ) -> String {
@@ -176,7 +182,6 @@ fn human(
     }
     out.push('\n');
 
-    let route = route_for(config, &target.path);
     let reason = decision.reason();
     line(&mut out, "kind", decision.kind().as_str());
     line(
@@ -253,25 +258,6 @@ fn human(
         }
     }
     out
-}
-
-/// The `[[routes]]` entry that decides for `path`: the longest prefix, by whole
-/// segments, as `corsair::Policy` routes (first declared on a tie, which a valid
-/// policy never has).
-fn route_for<'c>(config: &'c Config, path: &str) -> Option<(usize, &'c RouteConfig)> {
-    let mut best: Option<(usize, &RouteConfig, usize)> = None;
-    for (i, route) in config.routes.iter().enumerate() {
-        let trimmed = route.path.trim_end_matches('/');
-        let prefix = if trimmed.is_empty() { "/" } else { trimmed };
-        let matches = match path.strip_prefix(prefix) {
-            Some(rest) => prefix == "/" || rest.is_empty() || rest.starts_with('/'),
-            None => false,
-        };
-        if matches && best.is_none_or(|(_, _, len)| prefix.len() > len) {
-            best = Some((i, route, prefix.len()));
-        }
-    }
-    best.map(|(i, route, _)| (i, route))
 }
 
 /// A policy list that a hint may point at.
@@ -491,22 +477,5 @@ mod tests {
         assert_eq!(parse_method("patch").unwrap().as_str(), "patch");
         assert!(parse_method("").is_err());
         assert!(parse_method("G T").is_err());
-    }
-
-    #[test]
-    fn routes_like_the_library() {
-        let config = Config::default()
-            .route(RouteConfig::new("/api"))
-            .route(RouteConfig::new("/api/admin/"))
-            .route(RouteConfig::new("/"));
-        let index = |path| route_for(&config, path).map(|(i, _)| i);
-        assert_eq!(index("/api"), Some(0));
-        assert_eq!(index("/api/users"), Some(0));
-        assert_eq!(index("/api/admin"), Some(1));
-        assert_eq!(index("/api/admin/x"), Some(1));
-        assert_eq!(index("/apiary"), Some(2));
-        assert_eq!(index("/"), Some(2));
-        let config = Config::default().route(RouteConfig::new("/api"));
-        assert_eq!(route_for(&config, "/apiary").map(|(i, _)| i), None);
     }
 }

@@ -5,11 +5,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use corsair::{Config, Diagnostic, Policy};
+use corsair::{Code, Config, Diagnostic, Policy};
 use serde::Serialize;
-
-/// The code of the one problem the CLI reports itself: the file could not be read.
-pub(crate) const UNREADABLE_FILE: &str = "unreadable-file";
 
 /// One problem found in a policy file, as `lint` prints it (and as its JSON lists it).
 ///
@@ -18,7 +15,7 @@ pub(crate) const UNREADABLE_FILE: &str = "unreadable-file";
 pub(crate) struct Finding {
     /// `"error"` or `"warning"`.
     pub(crate) severity: &'static str,
-    /// The stable code (`corsair::Code::as_str`, or [`UNREADABLE_FILE`]).
+    /// The stable code (`corsair::Code::as_str`).
     pub(crate) code: &'static str,
     /// Where, as a path into the file (`cors.allow_origins[2]`); empty for the whole file.
     pub(crate) field: String,
@@ -96,28 +93,55 @@ pub(crate) fn load(path: &Path) -> Loaded {
         },
         Err(e) => return Loaded::Unreadable(unreadable(path, &e.to_string())),
     };
-    let config = match Config::from_toml_str(&text) {
-        Ok(config) => config,
-        Err(e) => return Loaded::Invalid(e.diagnostics().iter().map(Finding::from).collect()),
+    // Read as much as can be read, so that file mistakes (unknown fields, wrong types)
+    // and policy mistakes are reported together, in one pass.
+    let (config, file_diagnostics) = Config::from_toml_str_partial(&text);
+    let mut findings: Vec<Finding> = file_diagnostics.iter().map(Finding::from).collect();
+    let Some(config) = config else {
+        return Loaded::Invalid(findings);
     };
+    let file_is_valid = !findings.iter().any(Finding::is_error);
     match Policy::new(config.clone()) {
-        Ok(policy) => Loaded::Valid {
+        Ok(policy) if file_is_valid => Loaded::Valid {
             warnings: policy.warnings().iter().map(Finding::from).collect(),
             config: Box::new(config),
             policy: Box::new(policy),
         },
-        Err(e) => Loaded::Invalid(e.diagnostics().iter().map(Finding::from).collect()),
+        Ok(policy) => {
+            findings.extend(policy.warnings().iter().map(Finding::from));
+            Loaded::Invalid(findings)
+        }
+        Err(e) => {
+            let file_findings = findings.clone();
+            findings.extend(
+                e.diagnostics()
+                    .iter()
+                    .filter(|d| !follows_from(d, &file_findings))
+                    .map(Finding::from),
+            );
+            Loaded::Invalid(findings)
+        }
     }
 }
 
+/// Whether a policy diagnostic is only the consequence of a file mistake already
+/// reported: "no origins" when `allow_origins` was misspelled or had the wrong type.
+fn follows_from(diagnostic: &Diagnostic, file_findings: &[Finding]) -> bool {
+    diagnostic.code() == Code::NoOrigins
+        && file_findings.iter().any(|f| {
+            f.field == diagnostic.field()
+                || f.help
+                    .as_deref()
+                    .is_some_and(|h| h.contains("`allow_origins`"))
+        })
+}
+
 fn unreadable(path: &Path, why: &str) -> Finding {
-    Finding {
-        severity: corsair::Severity::Error.as_str(),
-        code: UNREADABLE_FILE,
-        field: String::new(),
-        message: format!("cannot read {}: {why}", path.display()),
-        help: None,
-    }
+    Finding::from(&Diagnostic::new(
+        Code::UnreadableFile,
+        "",
+        format!("cannot read {}: {why}", path.display()),
+    ))
 }
 
 /// `1 error`, `2 warnings`, ...

@@ -253,3 +253,36 @@ fn help_and_version() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("--json") && run.stdout.contains("Exit codes"));
 }
+
+#[test]
+fn file_mistakes_and_policy_mistakes_are_reported_in_one_pass() {
+    let dir = TempDir::new("lint-one-pass");
+    let file = dir.write(
+        "corsair.toml",
+        "[cors]\nallow_origins = [\"https://app.example.com/\"]\nmax_agee = 60\nallow_credentials = \"yes\"\n",
+    );
+    let run = corsair(["lint", "--json", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = run.json();
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("invalid-file", "cors.allow_credentials"),
+        ("unknown-field", "cors.max_agee"),
+        ("origin-with-path", "cors.allow_origins[0]"),
+    ];
+    assert_eq!(
+        found,
+        expected.map(|(c, f)| (c.to_owned(), f.to_owned())),
+        "{run:?}"
+    );
+}

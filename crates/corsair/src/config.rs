@@ -298,6 +298,35 @@ impl Config {
     /// ```
     #[cfg(feature = "toml")]
     pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
+        let (config, diagnostics) = Config::from_toml_str_partial(text);
+        match config {
+            Some(config)
+                if !diagnostics
+                    .iter()
+                    .any(|d| d.severity() == crate::Severity::Error) =>
+            {
+                Ok(config)
+            }
+            _ => Err(ConfigError::new(diagnostics)),
+        }
+    }
+
+    /// Reads a TOML policy file as far as it can: unknown fields and values of the wrong
+    /// type are reported and left out, so that the rest can still be checked (what
+    /// `corsair lint` does to report every problem in one pass). `None` only when the
+    /// text is not TOML at all.
+    ///
+    /// ```
+    /// let (config, diagnostics) = corsair::Config::from_toml_str_partial(
+    ///     "[cors]\nallow_origins = ['https://a.example/']\nmax_agee = 5",
+    /// );
+    /// assert_eq!(diagnostics[0].code(), corsair::Code::UnknownField);
+    /// // The rest is there to be checked.
+    /// let err = config.unwrap().build().unwrap_err();
+    /// assert_eq!(err.errors().next().unwrap().code(), corsair::Code::OriginWithPath);
+    /// ```
+    #[cfg(feature = "toml")]
+    pub fn from_toml_str_partial(text: &str) -> (Option<Config>, Vec<crate::Diagnostic>) {
         use crate::error::{Code, Diagnostics};
 
         let mut diagnostics = Diagnostics::default();
@@ -306,7 +335,7 @@ impl Config {
             Err(e) => {
                 let e: toml::de::Error = e;
                 diagnostics.report(Code::InvalidFile, "", toml_message(&e.to_string()));
-                return Err(ConfigError::new(diagnostics.into_vec()));
+                return (None, diagnostics.into_vec());
             }
         };
         let mut config = Config::default();
@@ -366,10 +395,7 @@ impl Config {
         for key in table.keys() {
             report_unknown(&mut diagnostics, key, key, &["cors", "routes"]);
         }
-        if diagnostics.has_errors() {
-            return Err(ConfigError::new(diagnostics.into_vec()));
-        }
-        Ok(config)
+        (Some(config), diagnostics.into_vec())
     }
 }
 

@@ -252,6 +252,22 @@ impl CorsHeaders {
         .filter_map(|(name, value)| value.map(|v| (name, v)))
     }
 
+    /// Whether corsair decides every `Access-Control-*` header of the response: when
+    /// true, [`apply_to`](CorsHeaders::apply_to) removes those the application set that
+    /// corsair does not send (a rejected origin gets none at all). False for non-CORS
+    /// requests and where CORS is disabled.
+    ///
+    /// ```
+    /// let policy = corsair::Policy::builder().allow_origins(["https://a.example"]).build()?;
+    /// let mut request = http::HeaderMap::new();
+    /// request.insert("origin", "https://b.example".parse()?);
+    /// assert!(policy.decide(&http::Method::GET, "/", &request).headers().owns_cors_headers());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn owns_cors_headers(&self) -> bool {
+        self.owns_cors_headers
+    }
+
     /// The request headers the answer depends on, for `Vary`.
     ///
     /// ```

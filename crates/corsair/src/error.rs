@@ -90,6 +90,8 @@ macro_rules! codes {
 }
 
 codes! {
+    /// The file could not be read at all (missing, a directory, not UTF-8).
+    UnreadableFile => "unreadable-file", Error;
     /// The file could not be parsed (syntax error or a value of the wrong type).
     InvalidFile => "invalid-file", Error;
     /// A field that corsair does not know.
@@ -176,7 +178,15 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub(crate) fn new(code: Code, field: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A diagnostic, for tools that report problems of their own beside corsair's (a
+    /// file that cannot be read, say). `field` is a path into the file, or empty.
+    ///
+    /// ```
+    /// use corsair::{Code, Diagnostic};
+    /// let d = Diagnostic::new(Code::UnreadableFile, "", "cannot read cors.toml: not found");
+    /// assert_eq!(d.to_string(), "error[unreadable-file] : cannot read cors.toml: not found");
+    /// ```
+    pub fn new(code: Code, field: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
             field: field.into(),
@@ -185,7 +195,15 @@ impl Diagnostic {
         }
     }
 
-    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
+    /// The same diagnostic, with a hint on how to fix it.
+    ///
+    /// ```
+    /// use corsair::{Code, Diagnostic};
+    /// let d = Diagnostic::new(Code::UnreadableFile, "", "cannot read cors.toml").with_help("check the path");
+    /// assert_eq!(d.help(), Some("check the path"));
+    /// ```
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }

@@ -127,6 +127,6 @@ pub use error::{Code, ConfigError, Diagnostic, Severity};
 pub use handle::PolicyHandle;
 pub use headers::Vary;
 pub use origin::OriginRef;
-pub use policy::{MAX_AGE_CHROMIUM_CAP, MAX_AGE_LIMIT, Policy};
+pub use policy::{MAX_AGE_CHROMIUM_CAP, MAX_AGE_LIMIT, Policy, Scope};
 #[cfg(feature = "tower")]
 pub use tower::{Cors, CorsLayer, ResponseFuture};

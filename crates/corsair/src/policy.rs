@@ -59,6 +59,8 @@ pub struct Policy {
 }
 
 struct Route {
+    /// The position of the route in the declaration (`routes[index]`).
+    index: usize,
     prefix: Box<str>,
     /// `None`: CORS disabled under this prefix.
     rules: Option<Rules>,
@@ -154,6 +156,7 @@ impl Policy {
             };
             let rules = compile(&merged, &source, &mut diagnostics);
             routes.push(Route {
+                index: i,
                 prefix: prefix.unwrap_or_default().into_boxed_str(),
                 rules,
             });
@@ -233,12 +236,37 @@ impl Policy {
         self.decide(request.method(), request.uri().path(), request.headers())
     }
 
-    fn rules_for(&self, path: &str) -> Option<&Rules> {
-        match self
-            .routes
+    /// Which part of the policy applies to a request path: the `[[routes]]` entry with
+    /// the longest prefix (by whole segments), or the top-level `[cors]`.
+    ///
+    /// ```
+    /// use corsair::{RouteConfig, Scope};
+    /// let policy = corsair::Policy::builder()
+    ///     .allow_origins(["https://a.example"])
+    ///     .route(RouteConfig::new("/public/"))
+    ///     .build()?;
+    /// assert_eq!(policy.scope_for("/public/x"), Scope::Route { index: 0, path: "/public" });
+    /// assert_eq!(policy.scope_for("/publication"), Scope::Cors);
+    /// # Ok::<(), corsair::ConfigError>(())
+    /// ```
+    pub fn scope_for(&self, path: &str) -> Scope<'_> {
+        match self.route_for(path) {
+            Some(route) => Scope::Route {
+                index: route.index,
+                path: &route.prefix,
+            },
+            None => Scope::Cors,
+        }
+    }
+
+    fn route_for(&self, path: &str) -> Option<&Route> {
+        self.routes
             .iter()
             .find(|r| path_has_prefix(path, &r.prefix))
-        {
+    }
+
+    fn rules_for(&self, path: &str) -> Option<&Rules> {
+        match self.route_for(path) {
             Some(route) => route.rules.as_ref(),
             None => self.root.as_ref(),
         }
@@ -280,6 +308,20 @@ impl Policy {
             _ => rules.actual(origin, parsed),
         }
     }
+}
+
+/// The part of a policy that applies to a path; see [`Policy::scope_for`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope<'p> {
+    /// The top-level `[cors]` table.
+    Cors,
+    /// A `[[routes]]` entry.
+    Route {
+        /// Its position in the declaration: `routes[index]`.
+        index: usize,
+        /// Its prefix, normalized (no trailing `/` but for the root).
+        path: &'p str,
+    },
 }
 
 fn forward(kind: RequestKind, reason: Reason<'_>, headers: CorsHeaders) -> Decision<'_> {

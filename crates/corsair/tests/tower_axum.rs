@@ -377,7 +377,10 @@ async fn works_with_tonic_bodies() {
     let preflight = Request::options("/helloworld.Greeter/SayHello")
         .header("origin", "https://app.example")
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "content-type,x-grpc-web,x-user-agent")
+        .header(
+            "access-control-request-headers",
+            "content-type,x-grpc-web,x-user-agent",
+        )
         .body(tonic::body::Body::empty())
         .unwrap();
     let response = service.clone().oneshot(preflight).await.unwrap();
@@ -391,5 +394,8 @@ async fn works_with_tonic_bodies() {
         .body(tonic::body::Body::empty())
         .unwrap();
     let response = service.oneshot(call).await.unwrap();
-    assert_eq!(response.headers()["access-control-expose-headers"], "grpc-status,grpc-message");
+    assert_eq!(
+        response.headers()["access-control-expose-headers"],
+        "grpc-status,grpc-message"
+    );
 }

@@ -1,0 +1,58 @@
+//! Every decision is a `tracing` event at debug level with its reason. Alone in its test
+//! binary: tracing caches each call site's interest process-wide, so a test that installs
+//! a scoped subscriber must not race other tests through the same call site.
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use common::headers;
+use corsair::Policy;
+
+#[test]
+fn every_decision_is_a_tracing_event_with_its_reason() {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let p = Policy::builder()
+        .allow_origins(["https://app.example"])
+        .allow_methods(["PUT"])
+        .allow_headers(["content-type"])
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        let request = headers(&[
+            ("origin", "https://app.example"),
+            ("access-control-request-method", "PUT"),
+            ("access-control-request-headers", "x-secret"),
+        ]);
+        p.decide(&http::Method::OPTIONS, "/items", &request);
+    });
+    let log = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("DEBUG"), "{log}");
+    assert!(
+        log.contains("request header `x-secret` is not in allow_headers"),
+        "{log}"
+    );
+    assert!(log.contains("reason=\"header-not-allowed\""), "{log}");
+    assert!(log.contains("origin=\"https://app.example\""), "{log}");
+    assert!(log.contains("path=\"/items\""), "{log}");
+}
