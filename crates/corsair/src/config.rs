@@ -329,15 +329,35 @@ impl Config {
     pub fn from_toml_str_partial(text: &str) -> (Option<Config>, Vec<crate::Diagnostic>) {
         use crate::error::{Code, Diagnostics};
 
-        let mut diagnostics = Diagnostics::default();
-        let mut table: toml::Table = match text.parse() {
-            Ok(t) => t,
+        match text.parse::<toml::Table>() {
+            Ok(table) => Config::from_toml_table_partial(table),
             Err(e) => {
-                let e: toml::de::Error = e;
+                let mut diagnostics = Diagnostics::default();
                 diagnostics.report(Code::InvalidFile, "", toml_message(&e.to_string()));
-                return (None, diagnostics.into_vec());
+                (None, diagnostics.into_vec())
             }
-        };
+        }
+    }
+
+    /// [`Config::from_toml_str_partial`] for a table already parsed: a program that keeps
+    /// settings of its own in the same file (`corsair serve` keeps `[server]`) removes
+    /// its tables first and hands the rest over.
+    ///
+    /// ```
+    /// let mut table: toml::Table = "[server]\nlisten = '127.0.0.1:8080'\n[cors]\nallow_origins = ['*']".parse()?;
+    /// let server = table.remove("server");
+    /// let (config, diagnostics) = corsair::Config::from_toml_table_partial(table);
+    /// assert!(server.is_some() && diagnostics.is_empty());
+    /// assert!(config.unwrap().build().is_ok());
+    /// # Ok::<(), toml::de::Error>(())
+    /// ```
+    #[cfg(feature = "toml")]
+    pub fn from_toml_table_partial(
+        mut table: toml::Table,
+    ) -> (Option<Config>, Vec<crate::Diagnostic>) {
+        use crate::error::{Code, Diagnostics};
+
+        let mut diagnostics = Diagnostics::default();
         let mut config = Config::default();
         match table.remove("cors") {
             Some(toml::Value::Table(cors)) => {
