@@ -957,6 +957,8 @@ fn compile_methods(
         }
         methods.push(normalized.into_boxed_str());
     }
+    // Sorted: what corsair sends does not depend on the order of the declaration.
+    methods.sort_unstable();
     AllowedMethods::List(methods)
 }
 
@@ -1053,8 +1055,9 @@ fn compile_expose_headers(
     joined(names.iter().map(String::as_str))
 }
 
-/// Validates a list of header names; returns the good ones, lowercased, without
-/// duplicates and without `*`.
+/// Validates a list of header names; returns the good ones, lowercased, sorted, without
+/// duplicates and without `*`. Sorted, so that the headers corsair sends do not depend on
+/// the order in which the policy listed them.
 fn checked_names(
     list: &[String],
     field: &str,
@@ -1089,6 +1092,7 @@ fn checked_names(
         }
         names.push(lower);
     }
+    names.sort_unstable();
     names
 }
 

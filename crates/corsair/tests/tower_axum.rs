@@ -396,6 +396,6 @@ async fn works_with_tonic_bodies() {
     let response = service.oneshot(call).await.unwrap();
     assert_eq!(
         response.headers()["access-control-expose-headers"],
-        "grpc-status,grpc-message"
+        "grpc-message,grpc-status"
     );
 }
