@@ -150,6 +150,12 @@ codes! {
     CaseSensitiveMethod => "case-sensitive-method", Warning;
     /// A `dangerously_*` option or another setting that has no effect.
     UnusedOption => "unused-option", Warning;
+    /// An origin where anyone can publish scripts (a code playground such as
+    /// `https://codepen.io`): trusting it is trusting everyone.
+    UserContentOrigin => "user-content-origin", Warning;
+    /// `allow_private_network` with any origin (`*`): every website on the internet may
+    /// reach this private-network service from its visitors' browsers.
+    WildcardPrivateNetwork => "wildcard-private-network", Warning;
 }
 
 impl fmt::Display for Code {

@@ -623,6 +623,14 @@ fn compile(
     }
     let origins = origins?;
     let private_network = config.allow_private_network.unwrap_or(false);
+    if private_network && origins.is_any() {
+        diagnostics.report_with_help(
+            Code::WildcardPrivateNetwork,
+            &source("allow_private_network"),
+            "allow_private_network with any origin (`*`): every website may reach this private-network service from its visitors' browsers",
+            "list the origins that need it",
+        );
+    }
     let static_any = origins.is_any() && !credentials;
     let mut preflight_vary = Vary::REQUEST_METHOD.union(Vary::REQUEST_HEADERS);
     if private_network {
@@ -770,6 +778,14 @@ fn compile_origins(
                         &entry_field,
                         format!("`{pattern}` covers a public suffix: anyone can register a host under it"),
                         "list your own domain (`https://*.yourdomain.example`); if you really must, set dangerously_allow_public_suffix_wildcards = true",
+                    );
+                }
+                if pattern.is_user_content() {
+                    diagnostics.report_with_help(
+                        Code::UserContentOrigin,
+                        &entry_field,
+                        format!("`{pattern}` is a site where anyone can publish scripts: trusting it is trusting everyone"),
+                        "remove it unless this really is your own origin",
                     );
                 }
                 matcher.insert(&pattern);

@@ -74,6 +74,33 @@ impl OriginPattern {
     }
 }
 
+/// Hosts where anyone can publish pages that run scripts, and that are not on the Public
+/// Suffix List (those are caught as public suffixes). From CORScanner's `origins.json`
+/// and the usual code playgrounds.
+const USER_CONTENT_HOSTS: [&str; 9] = [
+    "codepen.io",
+    "cdpn.io",
+    "jsfiddle.net",
+    "fiddle.jshell.net",
+    "jsbin.com",
+    "output.jsbin.com",
+    "repl.it",
+    "replit.com",
+    "www.webdevout.net",
+];
+
+impl OriginPattern {
+    /// Whether the pattern covers a host where anyone can publish scripts (pitfall P10).
+    pub(crate) fn is_user_content(&self) -> bool {
+        let host = match &self.host {
+            HostPattern::Exact(h) | HostPattern::Subdomains(h) => h.as_str(),
+        };
+        USER_CONTENT_HOSTS
+            .iter()
+            .any(|u| host == *u || host.strip_suffix(u).is_some_and(|rest| rest.ends_with('.')))
+    }
+}
+
 impl fmt::Display for OriginPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://", self.scheme)?;
@@ -488,5 +515,10 @@ mod tests {
         assert!(!pattern("https://*.example.com").is_public_suffix_wildcard());
         assert!(!pattern("https://*.example.co.uk").is_public_suffix_wildcard());
         assert!(!pattern("https://github.io").is_public_suffix_wildcard());
+        assert!(pattern("https://codepen.io").is_user_content());
+        assert!(pattern("https://*.jsbin.com").is_user_content());
+        assert!(pattern("https://x.repl.it").is_user_content());
+        assert!(!pattern("https://notcodepen.io").is_user_content());
+        assert!(!pattern("https://app.example.com").is_user_content());
     }
 }
