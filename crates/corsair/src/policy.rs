@@ -93,7 +93,8 @@ struct Rules {
     private_network: bool,
     preflight_status: StatusCode,
     debug: bool,
-    /// What preflight answers depend on besides the origin.
+    /// What preflight answers depend on: Origin, the requested method and headers, and
+    /// the private-network request when that is enabled.
     preflight_vary: Vary,
     /// `*` or `*,authorization`, for anonymous `allow_headers = ["*"]`.
     wildcard_allow_headers: HeaderValue,
@@ -406,10 +407,9 @@ impl Rules {
         parsed: Option<RequestOrigin<'r>>,
         request: &'r HeaderMap,
     ) -> Decision<'r> {
-        let mut vary = self.preflight_vary;
-        if !self.static_any || parsed.is_none() {
-            vary = vary.union(Vary::ORIGIN);
-        }
+        // A preflight's answer always depends on Origin: without it, the same OPTIONS
+        // request is not a preflight and goes to the application.
+        let vary = self.preflight_vary;
         let reject = |reason| Decision {
             kind: RequestKind::Preflight,
             reason,
@@ -632,7 +632,9 @@ fn compile(
         );
     }
     let static_any = origins.is_any() && !credentials;
-    let mut preflight_vary = Vary::REQUEST_METHOD.union(Vary::REQUEST_HEADERS);
+    let mut preflight_vary = Vary::ORIGIN
+        .union(Vary::REQUEST_METHOD)
+        .union(Vary::REQUEST_HEADERS);
     if private_network {
         preflight_vary = preflight_vary.union(Vary::REQUEST_PRIVATE_NETWORK);
     }

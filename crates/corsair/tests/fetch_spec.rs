@@ -526,14 +526,14 @@ fn static_wildcard_policy_needs_no_vary() {
     let d = p.decide(&Method::GET, "/", &request);
     assert_eq!(d.reason(), Reason::MalformedOrigin);
     assert_eq!(sent(&d), [("vary".to_owned(), "Origin".to_owned())]);
-    // Preflights still depend on what is requested.
+    // Preflights depend on what is requested, and on Origin being there at all.
     let request = headers(&[
         ("origin", "https://x.example"),
         ("access-control-request-method", "GET"),
     ]);
     assert_eq!(
         value(&preflight(&p, "/", &request), "vary").as_deref(),
-        Some("Access-Control-Request-Method, Access-Control-Request-Headers")
+        Some("Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
     );
 }
 
