@@ -5,11 +5,12 @@ use std::fmt;
 use http::StatusCode;
 use http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, HeaderMap,
-    HeaderName, HeaderValue, VARY,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, HeaderName,
+    HeaderValue, VARY,
 };
 
 use crate::headers::Vary;
+use crate::response::ResponseHeaders;
 
 /// `Access-Control-Allow-Private-Network`, which the `http` crate does not name.
 pub const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
@@ -294,7 +295,7 @@ impl CorsHeaders {
     /// assert_eq!(response["vary"], "accept-encoding, Origin");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn apply_to(self, headers: &mut HeaderMap) {
+    pub fn apply_to<M: ResponseHeaders + ?Sized>(self, headers: &mut M) {
         let vary = self.vary;
         if self.owns_cors_headers {
             set_or_remove(headers, ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin);
@@ -304,46 +305,37 @@ impl CorsHeaders {
                 self.allow_credentials.then_some(TRUE),
             );
             set_or_remove(headers, ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers);
-            if headers.contains_key(ACCESS_CONTROL_ALLOW_METHODS) {
-                // Headers that belong to preflights only: never from the application.
-                headers.remove(ACCESS_CONTROL_ALLOW_METHODS);
-                headers.remove(ACCESS_CONTROL_ALLOW_HEADERS);
-                headers.remove(ACCESS_CONTROL_MAX_AGE);
-            }
+            // Headers that belong to preflights only: never from the application.
+            set_or_remove(headers, ACCESS_CONTROL_ALLOW_METHODS, self.allow_methods);
+            set_or_remove(headers, ACCESS_CONTROL_ALLOW_HEADERS, self.allow_headers);
+            set_or_remove(headers, ACCESS_CONTROL_MAX_AGE, self.max_age);
+            set_or_remove(
+                headers,
+                ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+                self.allow_private_network.then_some(TRUE),
+            );
         } else {
             for (name, value) in [
                 (ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin),
                 (ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers),
             ] {
                 if let Some(value) = value {
-                    headers.insert(name, value);
+                    headers.set(name, value);
                 }
             }
-        }
-        if let Some(v) = self.allow_methods {
-            headers.insert(ACCESS_CONTROL_ALLOW_METHODS, v);
-        }
-        if let Some(v) = self.allow_headers {
-            headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, v);
-        }
-        if let Some(v) = self.max_age {
-            headers.insert(ACCESS_CONTROL_MAX_AGE, v);
-        }
-        if self.allow_private_network {
-            headers.insert(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, TRUE);
         }
         vary.merge_into(headers);
     }
 }
 
-fn set_or_remove(headers: &mut HeaderMap, name: HeaderName, value: Option<HeaderValue>) {
+fn set_or_remove<M: ResponseHeaders + ?Sized>(
+    headers: &mut M,
+    name: HeaderName,
+    value: Option<HeaderValue>,
+) {
     match value {
-        Some(v) => {
-            headers.insert(name, v);
-        }
-        None => {
-            headers.remove(name);
-        }
+        Some(v) => headers.set(name, v),
+        None => headers.remove(&name),
     }
 }
 
@@ -456,6 +448,7 @@ impl<'r> Decision<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
 
     fn map(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut m = HeaderMap::new();

@@ -1,9 +1,10 @@
 //! Header names: the sets a policy declares, the bounded check of
 //! `Access-Control-Request-Headers`, and `Vary` merging.
 
-use http::header::{HeaderMap, HeaderValue, VARY};
+use http::header::{HeaderValue, VARY};
 
 use crate::method::{is_tchar, is_token};
+use crate::response::ResponseHeaders;
 
 /// Under `allow_headers = ["*"]`, the longest `Access-Control-Request-Headers` (all lines
 /// together) that corsair reads. Browsers send names only, so this is about two hundred
@@ -323,18 +324,19 @@ impl Vary {
     /// Adds the set to a response's `Vary`, token by token: names already there
     /// (in any case) are not repeated, and `Vary: *` is left alone. When the response
     /// has no `Vary` yet, nothing is allocated.
-    pub(crate) fn merge_into(self, headers: &mut HeaderMap) {
+    pub(crate) fn merge_into<M: ResponseHeaders + ?Sized>(self, headers: &mut M) {
         if self.is_empty() {
             return;
         }
         let mut missing = self;
         let mut existing = false;
-        for value in headers.get_all(VARY) {
+        let mut any = false;
+        headers.for_each_value(&VARY, &mut |value| {
             existing = true;
-            for token in value.as_bytes().split(|&b| b == b',') {
+            for token in value.split(|&b| b == b',') {
                 let token = trim_ows(token);
                 if token == b"*" {
-                    return;
+                    any = true;
                 }
                 for (bit, name) in Self::NAMES.iter().enumerate() {
                     if token.eq_ignore_ascii_case(name.as_bytes()) {
@@ -342,25 +344,25 @@ impl Vary {
                     }
                 }
             }
-        }
-        if missing.is_empty() {
+        });
+        if any || missing.is_empty() {
             return;
         }
         if !existing {
-            headers.insert(VARY, HeaderValue::from_static(missing.as_str()));
+            headers.set(VARY, HeaderValue::from_static(missing.as_str()));
             return;
         }
         let mut merged = Vec::new();
-        for value in headers.get_all(VARY) {
-            let value = trim_ows(value.as_bytes());
+        headers.for_each_value(&VARY, &mut |value| {
+            let value = trim_ows(value);
             if !value.is_empty() {
                 merged.extend_from_slice(value);
                 merged.extend_from_slice(b", ");
             }
-        }
+        });
         merged.extend_from_slice(missing.as_str().as_bytes());
         if let Ok(value) = HeaderValue::from_bytes(&merged) {
-            headers.insert(VARY, value);
+            headers.set(VARY, value);
         }
     }
 }
@@ -368,6 +370,7 @@ impl Vary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
 
     fn check<'r>(allowed: &AllowedHeaders, lines: &[&'r [u8]]) -> HeadersCheck<'r> {
         allowed.check(|| lines.iter().copied())

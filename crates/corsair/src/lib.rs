@@ -115,6 +115,7 @@ mod headers;
 mod method;
 mod origin;
 mod policy;
+mod response;
 #[cfg(feature = "tower")]
 mod tower;
 
@@ -128,5 +129,6 @@ pub use handle::PolicyHandle;
 pub use headers::Vary;
 pub use origin::OriginRef;
 pub use policy::{MAX_AGE_CHROMIUM_CAP, MAX_AGE_LIMIT, Policy, Scope};
+pub use response::ResponseHeaders;
 #[cfg(feature = "tower")]
 pub use tower::{Cors, CorsLayer, ResponseFuture};
