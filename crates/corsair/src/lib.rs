@@ -96,6 +96,7 @@
 //! | `toml` | yes | [`Config::from_toml_str`] (implies `serde`) |
 //! | `serde` | no | `Deserialize` for [`Config`] (JSON and other formats) |
 //! | `regex` | no | `allow_origin_regexes`: anchored, linear-time regexes |
+//! | `actix` | no | [`actix::Cors`], middleware for actix-web |
 //!
 //! ## CORS is not access control
 //!
@@ -107,6 +108,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "actix")]
+pub mod actix;
 mod config;
 mod decision;
 mod error;
