@@ -96,6 +96,7 @@
 //! | `toml` | yes | [`Config::from_toml_str`] (implies `serde`) |
 //! | `serde` | no | `Deserialize` for [`Config`] (JSON and other formats) |
 //! | `regex` | no | `allow_origin_regexes`: anchored, linear-time regexes |
+//! | `browser` | no | [`browser`]: what a browser does with a cross-origin request (preflight, checks, cache, redirects), without I/O |
 //!
 //! ## CORS is not access control
 //!
@@ -107,6 +108,9 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "browser")]
+#[cfg_attr(docsrs, doc(cfg(feature = "browser")))]
+pub mod browser;
 mod config;
 mod decision;
 mod error;
