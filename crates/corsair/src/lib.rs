@@ -97,6 +97,7 @@
 //! | `serde` | no | `Deserialize` for [`Config`] (JSON and other formats) |
 //! | `regex` | no | `allow_origin_regexes`: anchored, linear-time regexes |
 //! | `actix` | no | [`actix::Cors`], middleware for actix-web |
+//! | `browser` | no | [`browser`]: what a browser does with a cross-origin request (preflight, checks, cache, redirects), without I/O |
 //!
 //! ## CORS is not access control
 //!
@@ -110,6 +111,9 @@
 
 #[cfg(feature = "actix")]
 pub mod actix;
+#[cfg(feature = "browser")]
+#[cfg_attr(docsrs, doc(cfg(feature = "browser")))]
+pub mod browser;
 mod config;
 mod decision;
 mod error;
