@@ -189,10 +189,10 @@ fn human(
         "verdict",
         &format!(
             "{} ({}): {reason}",
-            if decision.allowed() {
-                "allowed"
-            } else {
-                "rejected"
+            match reason {
+                Reason::Disabled => "not handled",
+                _ if decision.allowed() => "allowed",
+                _ => "rejected",
             },
             reason.code()
         ),
@@ -242,7 +242,14 @@ fn human(
         out.push_str(&format!("< {name}: {value}\n"));
     }
 
-    if !decision.allowed() {
+    if reason == Reason::Disabled {
+        line(
+            &mut out,
+            "note",
+            "corsair adds no CORS header here: the browser blocks the response unless the \
+             application sends CORS headers itself",
+        );
+    } else if !decision.allowed() {
         let note = match decision.kind() {
             RequestKind::Preflight => {
                 "the browser does not send the actual request, and the script sees a network error"

@@ -393,9 +393,11 @@ fn options_without_request_method_is_an_actual_request() {
 fn disabled_route_is_left_to_the_application() {
     let (_dir, file) = setup("explain-disabled");
     let (code, json) = explain_json(&file, &["-H", &origin(APP), "/internal/metrics"]);
-    assert_eq!(code, 0);
+    // corsair does not allow it: it adds nothing, and the browser blocks the response
+    // unless the application answers CORS itself.
+    assert_eq!(code, 1);
     assert_eq!(json["reason"], "cors-disabled");
-    assert_eq!(json["allowed"], true);
+    assert_eq!(json["allowed"], false);
     assert_eq!(json["status"], Value::Null);
     assert_eq!(json["headers"], json!([]));
 
@@ -412,7 +414,7 @@ fn disabled_route_is_left_to_the_application() {
             "/internal",
         ],
     );
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(json["kind"], "preflight");
     assert_eq!(json["reason"], "cors-disabled");
     assert_eq!(json["status"], Value::Null);
@@ -423,7 +425,16 @@ fn disabled_route_is_left_to_the_application() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("(cors-disabled)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("not handled (cors-disabled)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("corsair adds no CORS header here"),
+        "{}",
+        run.stdout
+    );
     // Segment prefixes only: /internalx is not under /internal.
     let (_, json) = explain_json(&file, &["-H", &origin(APP), "/internalx"]);
     assert_eq!(json["reason"], "allowed");

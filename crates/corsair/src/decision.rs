@@ -72,7 +72,9 @@ impl fmt::Display for RequestKind {
 pub enum Reason<'r> {
     /// Not a CORS request: nothing to decide.
     NonCors,
-    /// CORS is turned off for this path (`enabled = false`): the application answers alone.
+    /// CORS is turned off for this path (`enabled = false`): the application answers
+    /// alone and corsair adds nothing, so a browser blocks the response unless the
+    /// application sends CORS headers itself. Not an allowance.
     Disabled,
     /// The origin, and for a preflight the method and headers, are allowed.
     Allowed,
@@ -113,14 +115,15 @@ impl Reason<'_> {
         }
     }
 
-    /// Whether the request may go ahead as CORS: `NonCors`, `Disabled` and `Allowed`.
+    /// Whether corsair allows the request: `NonCors` (nothing to allow) and `Allowed`.
     ///
     /// ```
     /// assert!(corsair::Reason::NonCors.is_allowed());
     /// assert!(!corsair::Reason::OriginNotAllowed.is_allowed());
+    /// assert!(!corsair::Reason::Disabled.is_allowed());
     /// ```
     pub const fn is_allowed(&self) -> bool {
-        matches!(self, Reason::NonCors | Reason::Disabled | Reason::Allowed)
+        matches!(self, Reason::NonCors | Reason::Allowed)
     }
 
     /// The method or header name the reason is about, if any.
@@ -541,6 +544,6 @@ mod tests {
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), reasons.len());
-        assert_eq!(reasons.iter().filter(|r| r.is_allowed()).count(), 3);
+        assert_eq!(reasons.iter().filter(|r| r.is_allowed()).count(), 2);
     }
 }

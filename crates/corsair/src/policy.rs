@@ -482,7 +482,10 @@ impl Rules {
                     HeadersCheck::TooLong => Reason::RequestHeadersTooLong,
                     _ => Reason::MalformedRequestHeaders,
                 };
-                if self.debug {
+                // Only a header that is not allowed gets the debug answer: a list too long or
+                // malformed to read has no name for the console to show, and under `*` the
+                // full list would be `*`, which the browser would accept.
+                if self.debug && matches!(reason, Reason::HeaderNotAllowed(_)) {
                     let headers = CorsHeaders {
                         allow_methods: Some(requested_method.clone()),
                         allow_headers: self.debug_allow_headers.clone(),

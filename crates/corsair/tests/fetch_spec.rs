@@ -767,3 +767,30 @@ fn a_top_level_disabled_policy_can_enable_routes() {
         Reason::Allowed
     );
 }
+
+#[test]
+fn debug_mode_never_turns_an_unreadable_header_list_into_an_allowance() {
+    // Found by the engine-vs-browser cross-check: under `*`, the debug answer's full
+    // list would be `*`, which a browser accepts.
+    let p = policy(
+        Policy::builder()
+            .allow_origins(["https://a.example"])
+            .allow_headers(["*"])
+            .debug(true),
+    );
+    let long = (0..120)
+        .map(|i| format!("x-some-rather-long-header-name-{i:03}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    for acrh in [long.as_str(), "bad header"] {
+        let request = headers(&[
+            ("origin", "https://a.example"),
+            ("access-control-request-method", "GET"),
+            ("access-control-request-headers", acrh),
+        ]);
+        let d = preflight(&p, "/", &request);
+        assert!(!d.allowed());
+        assert_eq!(d.action(), Action::Respond(StatusCode::FORBIDDEN));
+        assert!(!has_cors_headers(&d));
+    }
+}
