@@ -382,7 +382,10 @@ fn canonical_host(entry: &str, host: &str) -> Result<String, PatternError> {
     } else {
         idna::domain_to_ascii_strict(host).map_err(|_| invalid())?
     };
-    let last_label = ascii.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+    // One trailing dot is a fully qualified name, which browsers keep in the origin;
+    // more would be empty labels.
+    let labels = ascii.strip_suffix('.').unwrap_or(&ascii);
+    let last_label = labels.rsplit('.').next().unwrap_or("");
     if last_label
         .bytes()
         .next()
@@ -392,7 +395,7 @@ fn canonical_host(entry: &str, host: &str) -> Result<String, PatternError> {
         let ip: Ipv4Addr = ascii.parse().map_err(|_| invalid())?;
         return Ok(ip.to_string());
     }
-    let valid_labels = ascii.trim_end_matches('.').split('.').all(|label| {
+    let valid_labels = labels.split('.').all(|label| {
         !label.is_empty()
             && label.len() <= 63
             && label
@@ -486,6 +489,10 @@ mod tests {
         assert_eq!(code("https://example.com:"), Code::InvalidOrigin);
         assert_eq!(code("file:///etc"), Code::InvalidOrigin);
         assert_eq!(code("https://exa mple.com"), Code::InvalidOrigin);
+        // Found by the origin_pattern fuzzer: empty labels behind a trailing dot.
+        assert_eq!(code("qh://ma2a.example..."), Code::InvalidOrigin);
+        assert_eq!(code("https://example.com.."), Code::InvalidOrigin);
+        assert_eq!(pattern("https://example.com.").to_string(), "https://example.com.");
         assert_eq!(code(" https://example.com"), Code::InvalidOrigin);
         assert_eq!(code("http://[::ffff:127.0.0.1]"), Code::InvalidOrigin);
         let err = parse_allowed("https://Example.com:443/").unwrap_err();
