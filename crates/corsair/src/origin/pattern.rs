@@ -492,7 +492,10 @@ mod tests {
         // Found by the origin_pattern fuzzer: empty labels behind a trailing dot.
         assert_eq!(code("qh://ma2a.example..."), Code::InvalidOrigin);
         assert_eq!(code("https://example.com.."), Code::InvalidOrigin);
-        assert_eq!(pattern("https://example.com.").to_string(), "https://example.com.");
+        assert_eq!(
+            pattern("https://example.com.").to_string(),
+            "https://example.com."
+        );
         assert_eq!(code(" https://example.com"), Code::InvalidOrigin);
         assert_eq!(code("http://[::ffff:127.0.0.1]"), Code::InvalidOrigin);
         let err = parse_allowed("https://Example.com:443/").unwrap_err();
