@@ -37,7 +37,9 @@ pub enum CacheProfile {
     #[default]
     Spec,
     /// Chromium (`services/network/cors/preflight_result.cc`): 5 s by default, at most
-    /// two hours; a negative max-age means "do not cache".
+    /// two hours; a negative max-age means "do not cache". Chromium also keeps one
+    /// answer per origin and URL (`preflight_cache.cc`): a new preflight's answer
+    /// replaces everything cached for them, rather than adding entries.
     Chromium,
     /// Firefox (`nsCORSListenerProxy.cpp`): 5 s when absent or empty, at most a day;
     /// any value that is not all digits means "do not cache".
@@ -60,6 +62,12 @@ impl CacheProfile {
             CacheProfile::Firefox => Some(86_400),
             CacheProfile::WebKit => Some(600),
         }
+    }
+
+    /// Whether a passing preflight's answer replaces every entry for its origin and
+    /// URL (Chromium), rather than adding or refreshing entries item by item (the spec).
+    const fn replaces_per_url(self) -> bool {
+        matches!(self, CacheProfile::Chromium)
     }
 
     /// How long an answer with this max-age is cached.
@@ -110,9 +118,11 @@ struct Entry {
 ///   credentialed `*` entry match too).
 /// - Lifetimes follow the [`CacheProfile`].
 ///
-/// Not modelled: the network partition key (one cache per top-level site), Chromium
-/// replacing the whole answer for a URL at each preflight instead of adding entries,
-/// Firefox keeping credentialed and anonymous answers apart and its 100-entry limit.
+/// - With [`CacheProfile::Chromium`], a preflight's answer replaces every entry for its
+///   origin and URL, as Chromium keeps one answer per URL.
+///
+/// Not modelled: the network partition key (one cache per top-level site), Firefox
+/// keeping credentialed and anonymous answers apart and its 100-entry limit.
 ///
 /// ```
 /// use std::time::Duration;
@@ -185,7 +195,8 @@ impl PreflightCache {
 
     /// Records what a passing preflight granted for this request, at time `now`: an
     /// entry per method and per header name listed. A lifetime of zero records nothing
-    /// and removes the entries it would have replaced.
+    /// and removes the entries it would have replaced. With [`CacheProfile::Chromium`]
+    /// the grant first removes every entry for the request's origin and URL.
     ///
     /// ```
     /// use std::time::Duration;
@@ -204,6 +215,9 @@ impl PreflightCache {
     pub fn store(&mut self, request: &ScriptRequest, grant: &PreflightGrant, now: Duration) {
         let lifetime = self.profile.lifetime(grant.max_age());
         let expires = now.checked_add(lifetime);
+        if self.profile.replaces_per_url() {
+            self.clear(request);
+        }
         let items = grant
             .methods()
             .iter()
@@ -508,6 +522,44 @@ mod tests {
         assert_eq!(cache.len(), 1);
         cache.clear(&put);
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn chromium_keeps_one_answer_per_url() {
+        // PUT, then DELETE, then PUT again: Chromium's DELETE answer replaced the PUT one
+        // (a real Chromium sends the third preflight; see tests/browser).
+        let put = request(Method::PUT, Credentials::Omit);
+        let delete = request(Method::DELETE, Credentials::Omit);
+        let mut spec = PreflightCache::new(CacheProfile::Spec);
+        let mut chromium = PreflightCache::new(CacheProfile::Chromium);
+        for cache in [&mut spec, &mut chromium] {
+            cache.store(
+                &put,
+                &grant(&put, &[("access-control-allow-methods", "PUT")]),
+                T0,
+            );
+            cache.store(
+                &delete,
+                &grant(&delete, &[("access-control-allow-methods", "DELETE")]),
+                T0,
+            );
+            assert!(cache.covers(&delete, T0));
+        }
+        assert!(spec.covers(&put, T0));
+        assert!(!chromium.covers(&put, T0));
+        // An answer that is not cached (max-age 0) still replaces what was.
+        chromium.store(
+            &put,
+            &grant(
+                &put,
+                &[
+                    ("access-control-allow-methods", "PUT"),
+                    ("access-control-max-age", "0"),
+                ],
+            ),
+            T0,
+        );
+        assert!(chromium.is_empty());
     }
 
     #[test]

@@ -80,7 +80,7 @@
 //! | negative `Access-Control-Max-Age` | not `delta-seconds`: 5 s | Chromium: not cached ([`CacheProfile::Chromium`]) |
 //! | invalid `Access-Control-Max-Age` | 5 s | Firefox: not cached ([`CacheProfile::Firefox`]) |
 //! | `*` cache entries under credentials | the text would let them match any method or header | Chromium honours `*` only for anonymous entries; the model does too |
-//! | cache keys | origin, URL, credentials, network partition | Chromium keeps one answer per URL (a new preflight replaces it); Firefox keeps credentialed and anonymous answers apart (100 entries); the model keeps per-item entries as the spec, without partitions |
+//! | cache keys | origin, URL, credentials, network partition | Chromium keeps one answer per URL (a new preflight replaces it: [`CacheProfile::Chromium`] does too); Firefox keeps credentialed and anonymous answers apart (100 entries); otherwise the model keeps per-item entries as the spec, without partitions |
 //! | `*` in `Access-Control-Allow-Headers` and `Authorization` | never covered | Chromium gates this behind `CorsNonWildcardRequestHeadersSupport`, Firefox behind a compatibility preference; the model follows the spec |
 //! | method case in `Access-Control-Allow-Methods` | case-sensitive | Chromium has had a non-conformant upper-casing path; the model follows the spec |
 //! | CORS check before status on a preflight | order unspecified | Chromium reports a missing `Access-Control-Allow-Origin` before a bad status; so does the model |
