@@ -343,7 +343,7 @@ fn report(
 
 /// Appends `label:` padded to a column, then the text.
 fn line(out: &mut String, label: &str, text: &str) {
-    out.push_str(&format!("{:<9}{text}\n", format!("{label}:")));
+    out.push_str(&format!("{:<10}{text}\n", format!("{label}:")));
 }
 
 fn human(request: &ScriptRequest, shown: &[Shown], outcome: &Outcome) -> String {

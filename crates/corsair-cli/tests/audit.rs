@@ -165,6 +165,17 @@ fn the_trusted_origin_is_derived_from_the_url() {
 }
 
 #[test]
+fn corsair_with_a_subdomain_wildcard() {
+    // A deliberate `*.example.com`: only the trust in every subdomain is reported, not a
+    // suffix match (evilapp.example.com is a subdomain like any other).
+    let server = with_policy(good_policy().allow_origins(["https://*.example.com"]));
+    let (run, json, ids) = audit(&server.url("/api/items"), &["--origin", APP]);
+    assert_eq!(ids, sorted(&["any-subdomain"]), "{json}");
+    assert_eq!(finding(&json, "any-subdomain")["severity"], "medium");
+    assert_eq!(run.code, 0, "no high finding");
+}
+
+#[test]
 fn corsair_with_the_null_origin_allowed() {
     let server = with_policy(
         good_policy()

@@ -201,7 +201,7 @@ fn an_allowed_simple_get() {
     assert!(run.stdout.contains("< vary: Origin\n"));
     assert!(
         run.stdout
-            .contains("verdict: allowed: the script can read the response (200 OK)")
+            .contains("verdict:  allowed: the script can read the response (200 OK)")
     );
     assert!(run.stdout.contains("x-request-id"));
     // Headers that do not matter to CORS are not shown.
@@ -310,14 +310,14 @@ fn blocked_by_origin() {
     assert_eq!(run.code, 1);
     assert!(
         run.stdout
-            .contains("verdict: blocked (missing-allow-origin)"),
+            .contains("verdict:  blocked (missing-allow-origin)"),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("console: Access to fetch at"));
+    assert!(run.stdout.contains("console:  Access to fetch at"));
     assert!(
         run.stdout
-            .contains("fix:     make the server answer origin")
+            .contains("fix:      make the server answer origin")
     );
 }
 
@@ -477,7 +477,7 @@ fn an_unreachable_server_cannot_be_tested() {
 
     let run = corsair(["check", &url, "--origin", APP]);
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("verdict: could not test: "), "{run:?}");
+    assert!(run.stdout.contains("verdict:  could not test: "), "{run:?}");
 }
 
 #[test]
