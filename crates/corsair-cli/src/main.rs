@@ -1,41 +1,135 @@
-//! `corsair`: lint CORS policy files and explain what a policy does with a request.
+//! `corsair`: lint CORS policy files, explain what a policy does with a request, and
+//! check or audit a live server as a browser and as an attacker would.
 //!
 //! ```text
 //! corsair lint corsair.toml
 //! corsair explain --config corsair.toml -X OPTIONS \
 //!     -H 'Origin: https://app.example.com' -H 'Access-Control-Request-Method: PUT' /api/users
+//! corsair check https://api.example.com/users --origin https://app.example.com -X PUT
+//! corsair audit https://api.example.com/users --origin https://app.example.com
 //! ```
 //!
-//! Exit codes: 0 valid / allowed, 1 invalid / rejected, 2 usage or configuration error.
+//! Exit codes: 0 valid / allowed / no high finding, 1 invalid / rejected / blocked / a
+//! high finding, 2 usage or configuration error, or a server that could not be tested.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use http::{HeaderName, HeaderValue, Method};
 
+mod audit;
+mod check;
 mod explain;
 mod lint;
+mod net;
 mod output;
 
-const ABOUT: &str = "Lint CORS policy files and explain what a policy does with a request";
+const ABOUT: &str = "Lint CORS policy files, explain what a policy does with a request, \
+check and audit live servers";
 
 const LONG_ABOUT: &str = "\
-Lint CORS policy files and explain what a policy does with a request.
+Lint CORS policy files, explain what a policy does with a request, check and audit live \
+servers.
 
 corsair checks CORS policies written for the corsair library (a TOML file with a [cors] \
 table and optional [[routes]]) and shows, request by request, what the policy answers \
-and why, exactly as the library decides it in production.";
+and why, exactly as the library decides it in production. Against a live server, `check` \
+does what a browser does with one script's request, and `audit` probes for the \
+misconfigurations attackers look for.";
 
 const AFTER_HELP: &str = "\
 Examples:
   corsair lint corsair.toml
   corsair explain --config corsair.toml -H 'Origin: https://app.example.com' /api/users
+  corsair check https://api.example.com/users --origin https://app.example.com -X PUT
+  corsair audit https://api.example.com/users --origin https://app.example.com
 
 Exit codes:
-  0  lint: the policy is valid (warnings allowed); explain: the request is allowed
-  1  lint: the policy is invalid or unreadable;    explain: the request is rejected
-  2  usage error, or (explain) the policy file is unreadable or invalid";
+  0  lint: valid (warnings allowed); explain: allowed; check: allowed; audit: no high finding
+  1  lint: invalid or unreadable;    explain: rejected; check: blocked; audit: a high finding
+  2  usage error; explain: the policy file is unreadable or invalid;
+     check and audit: the server could not be tested (unreachable, timeout, TLS)";
+
+const CHECK_LONG_ABOUT: &str = "\
+Do what a browser does when a script on ORIGIN fetches URL, against the live server: send \
+the preflight when the browser would (exactly as it would), judge the answer, send the \
+actual request, judge it, follow redirects (with a fresh preflight at the new URL), and \
+say whether the script may read the response. Every step is the corsair library's \
+browser model (corsair::browser), which follows the Fetch Standard.
+
+Each step is printed with the request line and the headers sent, the status and the CORS \
+headers received (Access-Control-*, Vary, Location). A blocked request gets the browser's \
+own console message and what to change on the server.
+
+Forbidden request headers (Cookie, Origin, Host, Sec-*, ...) given with -H are dropped, as \
+a browser drops them from a script's request. --credentials sets the credentials mode \
+`include` (fetch(url, {credentials: 'include'})); it changes what the browser requires of \
+the answers but sends no cookie by itself: --cookie gives the cookies the browser's cookie \
+jar would attach to the actual request (never to a preflight).
+
+JSON output (--json), one line, stable:
+  {\"url\": \"...\", \"origin\": \"...\", \"method\": \"PUT\", \"credentials\": \"include\",
+   \"allowed\": false,
+   \"blocked\": {\"code\": \"header-not-allowed\", \"message\": \"...\", \"console\": \"...\",
+               \"fix\": \"...\"} or null,
+   \"error\": null or \"why the server could not be tested\",
+   \"steps\": [{\"kind\": \"preflight\" | \"actual\" | \"redirect\",
+              \"request\": {\"method\": \"OPTIONS\", \"url\": \"...\", \"headers\": [[\"name\", \"value\"], ...]},
+              \"response\": {\"status\": 204, \"headers\": [[\"name\", \"value\"], ...]} or null}],
+   \"readable_headers\": [[\"name\", \"value\"], ...]}
+A `redirect` step is an actual request answered with a redirect that the browser follows. \
+Header names are lowercase; the JSON lists every response header received.";
+
+const CHECK_AFTER_HELP: &str = "\
+Examples:
+  corsair check https://api.example.com/items --origin https://app.example.com
+  corsair check https://api.example.com/items/7 --origin https://app.example.com \\
+      -X PUT -H 'Content-Type: application/json' --credentials --cookie 'session=abc'
+  corsair check https://localhost:8443/ --origin https://app.example.com --cacert dev-ca.pem
+
+Exit codes:
+  0  the script may read the response
+  1  the browser blocks it
+  2  usage error, or the server could not be tested (unreachable, timeout, TLS failure)";
+
+const AUDIT_LONG_ABOUT: &str = "\
+Probe a live server with the origins and request shapes attackers try, and report each \
+CORS misconfiguration with a severity (high, medium, low, info), the evidence (request and \
+response lines) and the fix.
+
+The probes: every origin CORScanner and Corsy try (reflection of any origin, `null`, \
+prefix, suffix and substring matches, unescaped dots, special characters after the \
+trusted host, the plain-http twin, any subdomain, third-party hosts where anyone can \
+publish scripts), then what they do not check: Vary: Origin, credentials or preflight \
+success for rejected origins, echoed request headers and methods, `*` and Authorization, \
+CORS headers on error responses, several Access-Control-Allow-Origin values. About fifty \
+requests, one at a time. Simple probes carry a dummy cookie (corsair-audit=1), as a \
+credentialed browser request would; -H adds headers to every probe but the preflights.
+
+The trusted origin (the origin of the site's own pages) is --origin; without it, the \
+URL's own origin, or else `scheme://registrable-domain` if the server allows that one.
+
+JSON output (--json), one line, stable:
+  {\"url\": \"...\", \"origin\": \"https://app.example.com\",
+   \"findings\": [{\"id\": \"origin-reflection\", \"severity\": \"high\", \"title\": \"...\",
+                 \"detail\": \"...\",
+                 \"evidence\": {\"request\": [\"GET https://...\", \"origin: https://evil.com\", ...],
+                              \"response\": [\"200 OK\", \"access-control-allow-origin: https://evil.com\", ...]},
+                 \"fix\": \"...\"}],
+   \"probes\": 47, \"error\": null or \"why the audit could not finish\"}
+Findings are sorted by severity; ids are stable (see the README for the list).";
+
+const AUDIT_AFTER_HELP: &str = "\
+Examples:
+  corsair audit https://api.example.com/items --origin https://app.example.com
+  corsair audit https://api.example.com/items --json | jq -r '.findings[].id'
+
+Exit codes:
+  0  no high-severity finding
+  1  at least one high-severity finding
+  2  usage error, or the server could not be audited (unreachable, timeout, TLS failure)";
 
 const LINT_LONG_ABOUT: &str = "\
 Check a TOML policy file and report every error and warning at once, each with its \
@@ -115,6 +209,12 @@ enum Command {
     /// Show what a policy does with one request, and why
     #[command(long_about = EXPLAIN_LONG_ABOUT, after_help = EXPLAIN_AFTER_HELP)]
     Explain(ExplainArgs),
+    /// Do what a browser does with one script's request against a live server
+    #[command(long_about = CHECK_LONG_ABOUT, after_help = CHECK_AFTER_HELP)]
+    Check(CheckArgs),
+    /// Probe a live server for CORS misconfigurations
+    #[command(long_about = AUDIT_LONG_ABOUT, after_help = AUDIT_AFTER_HELP)]
+    Audit(AuditArgs),
 }
 
 /// `corsair lint`.
@@ -160,21 +260,119 @@ struct ExplainArgs {
     target: explain::Target,
 }
 
+/// `corsair check`.
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The URL the script fetches (http:// or https://)
+    #[arg(value_name = "URL")]
+    url: String,
+    /// The origin of the script's page, `scheme://host[:port]` (or `null`)
+    #[arg(long, value_name = "ORIGIN")]
+    origin: String,
+    /// The method, as the script writes it (fetch() uppercases only DELETE, GET, HEAD,
+    /// OPTIONS, POST and PUT)
+    #[arg(
+        short = 'X',
+        long = "request",
+        value_name = "METHOD",
+        default_value = "GET",
+        value_parser = explain::parse_method
+    )]
+    method: Method,
+    /// A header the script sets, `Name: value`; repeat for several
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "NAME: VALUE",
+        value_parser = explain::parse_header
+    )]
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// Credentials mode `include` (cookies and HTTP authentication go along)
+    #[arg(long)]
+    credentials: bool,
+    /// Cookies the browser would attach to a credentialed request, `name=value; ...`
+    #[arg(long, value_name = "COOKIES")]
+    cookie: Option<String>,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    json: bool,
+    /// The time each request may take, connecting included (10s, 1500ms, 2m)
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = net::parse_timeout)]
+    timeout: Duration,
+    /// Also trust the CA certificates of this PEM file (for https servers with a private
+    /// or self-signed certificate)
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
+}
+
+/// `corsair audit`.
+#[derive(Debug, Args)]
+struct AuditArgs {
+    /// The URL to probe (http:// or https://)
+    #[arg(value_name = "URL")]
+    url: String,
+    /// The origin of the site's own pages, `scheme://host[:port]` (default: derived from
+    /// the URL)
+    #[arg(long, value_name = "ORIGIN")]
+    origin: Option<String>,
+    /// A header sent with every probe but the preflights (authentication, say); repeat
+    /// for several
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "NAME: VALUE",
+        value_parser = explain::parse_header
+    )]
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    json: bool,
+    /// The time each request may take, connecting included (10s, 1500ms, 2m)
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = net::parse_timeout)]
+    timeout: Duration,
+    /// Also trust the CA certificates of this PEM file (for https servers with a private
+    /// or self-signed certificate)
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Lint(args) => lint::run(&args.file, args.json),
+    // `Some(true)`: 0; `Some(false)`: 1; `None`: 2 (the report is already printed).
+    let result = match cli.command {
+        Command::Lint(args) => lint::run(&args.file, args.json).map(Some),
         Command::Explain(args) => explain::run(
             &args.config,
             &args.method,
             &args.headers,
             &args.target,
             args.json,
-        ),
+        )
+        .map(Some),
+        Command::Check(args) => check::run(&check::CheckArgs {
+            url: args.url,
+            origin: args.origin,
+            method: args.method,
+            headers: args.headers,
+            credentials: args.credentials,
+            cookie: args.cookie,
+            json: args.json,
+            timeout: args.timeout,
+            cacert: args.cacert,
+        }),
+        Command::Audit(args) => audit::run(&audit::AuditArgs {
+            url: args.url,
+            origin: args.origin,
+            headers: args.headers,
+            json: args.json,
+            timeout: args.timeout,
+            cacert: args.cacert,
+        }),
     };
     match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+        Ok(Some(true)) => ExitCode::SUCCESS,
+        Ok(Some(false)) => ExitCode::from(1),
+        Ok(None) => ExitCode::from(2),
         Err(message) => {
             output::print_stderr(&message);
             ExitCode::from(2)

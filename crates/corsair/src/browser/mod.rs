@@ -11,7 +11,8 @@
 //!
 //! The caller does the I/O, so the model drives a real server, a test double or the
 //! engine itself equally well. [`fetch`] runs the whole loop with a closure as the
-//! network.
+//! network; [`Fetching`] runs it one exchange at a time, for callers whose network is
+//! asynchronous or can fail.
 //!
 //! # Example: step by step
 //!
@@ -94,6 +95,7 @@
 mod cache;
 mod check;
 mod expose;
+mod fetching;
 mod plan;
 mod preflight;
 mod redirect;
@@ -111,6 +113,7 @@ pub use expose::{
     ExposedHeaders, Readable, SAFELISTED_RESPONSE_HEADERS, is_forbidden_response_header,
     judge_response,
 };
+pub use fetching::{Fetching, Outgoing, Progress};
 pub use plan::{ActualRequest, Plan, plan, plan_cached};
 pub use preflight::{MaxAge, PreflightGrant, PreflightRequest, judge_preflight, needs_preflight};
 pub use redirect::follow_redirect;

@@ -1,0 +1,580 @@
+//! `corsair check URL --origin ORIGIN [-X METHOD] [-H 'Name: value']... [--credentials]
+//! [--cookie C] [--json]`: what a browser does with a script's request against a live
+//! server. Every decision is the library's browser model's ([`corsair::browser`]): this
+//! file sends what the model says to send, hands back what came, and prints it.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use corsair::browser::{
+    Blocked, CorsFailure, Credentials, Fetching, Outgoing, PreflightCache, PreflightGrant,
+    Progress, Readable, ScriptRequest, is_forbidden_request_header,
+};
+use http::header::{COOKIE, LOCATION};
+use http::{HeaderName, HeaderValue, Method, StatusCode};
+use serde::Serialize;
+
+use crate::net::{self, Client, Received};
+use crate::output;
+
+/// What `check` was asked to do.
+#[derive(Debug)]
+pub(crate) struct CheckArgs {
+    /// The URL the script fetches.
+    pub(crate) url: String,
+    /// The script's origin.
+    pub(crate) origin: String,
+    /// The method, as the script writes it (`fetch()` normalizes it).
+    pub(crate) method: Method,
+    /// The headers the script sets.
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    /// `credentials: "include"`.
+    pub(crate) credentials: bool,
+    /// The cookies the browser's cookie jar would attach to a credentialed request.
+    pub(crate) cookie: Option<String>,
+    /// One JSON document instead of text.
+    pub(crate) json: bool,
+    /// The timeout of each request.
+    pub(crate) timeout: Duration,
+    /// Extra trusted certificates (PEM).
+    pub(crate) cacert: Option<PathBuf>,
+}
+
+/// The `--json` document. Field order and names are part of the documented interface.
+#[derive(Debug, Serialize)]
+struct Report {
+    /// The URL as given.
+    url: String,
+    /// The script's origin.
+    origin: String,
+    /// The method the browser sends (normalized).
+    method: String,
+    /// `include` with `--credentials`, else `same-origin` (`fetch()`'s default).
+    credentials: &'static str,
+    /// Whether the script may read the response.
+    allowed: bool,
+    /// Why not, when the browser blocks it.
+    blocked: Option<BlockedReport>,
+    /// Why the server could not be tested (no answer, timeout, TLS failure); exit 2.
+    error: Option<String>,
+    /// Every exchange, in order.
+    steps: Vec<Step>,
+    /// The headers the script can read from the final response (`response.headers`).
+    readable_headers: Vec<(String, String)>,
+}
+
+/// Why the browser blocks the request.
+#[derive(Debug, Serialize)]
+struct BlockedReport {
+    /// The stable code (`Blocked::code`).
+    code: &'static str,
+    /// The browser's reason (`Blocked`'s Display).
+    message: String,
+    /// The whole line the browser's console shows.
+    console: String,
+    /// What to change on the server.
+    fix: String,
+}
+
+/// One exchange with the server.
+#[derive(Debug, Serialize)]
+struct Step {
+    /// `preflight`, `actual` (the final response) or `redirect` (an actual request
+    /// answered with a redirect that the browser follows).
+    kind: &'static str,
+    /// What was sent.
+    request: SentRequest,
+    /// What came back; null when nothing did.
+    response: Option<ReceivedResponse>,
+}
+
+#[derive(Debug, Serialize)]
+struct SentRequest {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Serialize)]
+struct ReceivedResponse {
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
+/// How the fetch ended.
+enum Outcome {
+    /// The script reads the response.
+    Allowed(Readable),
+    /// The browser blocks it: why, for which hop's request, and the last answer.
+    Blocked {
+        blocked: Blocked,
+        request: Box<ScriptRequest>,
+        answer: Option<Received>,
+    },
+    /// No answer.
+    Error(String),
+}
+
+/// A step as printed: the exchange plus a line saying what the browser made of it.
+struct Shown {
+    step: Step,
+    note: Option<String>,
+}
+
+/// Runs `check`; `Ok(Some(true))` allowed, `Ok(Some(false))` blocked, `Ok(None)` could
+/// not test (the report is printed). `Err` is an argument error, printed on stderr.
+pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
+    let uri = net::parse_url(&args.url).map_err(|e| format!("corsair: {e}\n"))?;
+    let request = ScriptRequest::new(&args.origin, args.method.clone(), uri)
+        .map_err(|e| format!("corsair: {e}\n"))?;
+    let mut request = request.with_credentials(if args.credentials {
+        Credentials::Include
+    } else {
+        Credentials::SameOrigin
+    });
+    let mut notes = String::new();
+    for (name, value) in &args.headers {
+        if is_forbidden_request_header(name, value) {
+            notes.push_str(&format!(
+                "corsair: note: `{name}` is a forbidden request header: browsers drop it from \
+                 a script's request, and so does this check{}\n",
+                if *name == COOKIE {
+                    " (use --cookie with --credentials to send cookies as the cookie jar would)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        request = request.with_header(name.clone(), value.clone());
+    }
+    let cookie = match &args.cookie {
+        Some(text) => Some(
+            HeaderValue::from_str(text.trim())
+                .map_err(|_| format!("corsair: --cookie `{text}` is not a valid header value\n"))?,
+        ),
+        None => None,
+    };
+    if cookie.is_some() && !request.includes_credentials() {
+        notes.push_str(
+            "corsair: note: without --credentials a browser sends no cookies to another \
+             origin: --cookie is ignored\n",
+        );
+    }
+    if !notes.is_empty() {
+        output::print_stderr(&notes);
+    }
+
+    let client =
+        Client::new(args.timeout, args.cacert.as_deref()).map_err(|e| format!("corsair: {e}\n"))?;
+    let runtime = net::runtime().map_err(|e| format!("corsair: {e}\n"))?;
+    let (shown, outcome) = runtime.block_on(drive(&client, request.clone(), cookie.as_ref()));
+
+    let text = if args.json {
+        output::json_line(&report(args, &request, shown, &outcome))?
+    } else {
+        human(&request, &shown, &outcome)
+    };
+    output::print_stdout(&text);
+    Ok(match outcome {
+        Outcome::Allowed(_) => Some(true),
+        Outcome::Blocked { .. } => Some(false),
+        Outcome::Error(message) => {
+            if args.json {
+                output::print_stderr(&format!("corsair: could not test: {message}\n"));
+            }
+            None
+        }
+    })
+}
+
+/// The fetch, one exchange at a time, as the model says.
+async fn drive(
+    client: &Client,
+    request: ScriptRequest,
+    cookie: Option<&HeaderValue>,
+) -> (Vec<Shown>, Outcome) {
+    let started = Instant::now();
+    let mut cache = PreflightCache::default();
+    let mut fetching = Fetching::new(request, &cache, Duration::ZERO);
+    let mut shown = Vec::new();
+    loop {
+        let current = fetching.request().clone();
+        let outgoing = fetching.outgoing();
+        let preflight = outgoing.is_preflight();
+        let mut http = outgoing.to_http();
+        if let (Outgoing::Actual(actual), Some(cookie)) = (outgoing, cookie) {
+            // The cookie jar: cookies go with the actual request when the browser
+            // attaches credentials, never with a preflight.
+            if actual.includes_credentials() {
+                http.headers_mut().insert(COOKIE, cookie.clone());
+            }
+        }
+        let sent = SentRequest {
+            method: http.method().to_string(),
+            url: http.uri().to_string(),
+            headers: net::pairs(http.headers()),
+        };
+        let kind = if preflight { "preflight" } else { "actual" };
+        let answer = match client.send(http).await {
+            Ok(answer) => answer,
+            Err(message) => {
+                shown.push(Shown {
+                    step: Step {
+                        kind,
+                        request: sent,
+                        response: None,
+                    },
+                    note: None,
+                });
+                return (shown, Outcome::Error(message));
+            }
+        };
+        let response = ReceivedResponse {
+            status: answer.status.as_u16(),
+            headers: net::pairs(&answer.headers),
+        };
+        let now = started.elapsed();
+        let progress = fetching.receive(&mut cache, now, answer.status, &answer.headers);
+        let (kind, note) = match &progress {
+            Ok(Progress::Preflighted { grant, .. }) => (kind, Some(grant_note(grant))),
+            Ok(Progress::Redirected(next)) => (
+                "redirect",
+                Some(format!(
+                    "redirect followed to {}{}",
+                    next.request().url(),
+                    if next.request().serialized_origin() != current.serialized_origin() {
+                        "; the redirect crossed origins, so Origin is now `null`"
+                    } else {
+                        ""
+                    }
+                )),
+            ),
+            Ok(Progress::Done(_)) => (kind, Some("passed the CORS check".to_owned())),
+            Err(_) => (kind, None),
+        };
+        shown.push(Shown {
+            step: Step {
+                kind,
+                request: sent,
+                response: Some(response),
+            },
+            note,
+        });
+        fetching = match progress {
+            Ok(Progress::Preflighted { next, .. } | Progress::Redirected(next)) => next,
+            Ok(Progress::Done(readable)) => return (shown, Outcome::Allowed(readable)),
+            Err(blocked) => {
+                return (
+                    shown,
+                    Outcome::Blocked {
+                        blocked,
+                        request: Box::new(current),
+                        answer: Some(answer),
+                    },
+                );
+            }
+        };
+    }
+}
+
+/// `passed: allows PUT; headers content-type; cached 600 s`.
+fn grant_note(grant: &PreflightGrant) -> String {
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "none listed".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    format!(
+        "passed: methods {}; headers {}; max-age {}",
+        list(grant.methods()),
+        list(grant.header_names()),
+        match grant.max_age() {
+            corsair::browser::MaxAge::Absent => "absent (5 s)".to_owned(),
+            corsair::browser::MaxAge::Seconds(s) => format!("{s} s"),
+            corsair::browser::MaxAge::Negative => "negative".to_owned(),
+            corsair::browser::MaxAge::Invalid => "invalid".to_owned(),
+        }
+    )
+}
+
+fn credentials_mode(request: &ScriptRequest) -> &'static str {
+    request.credentials().as_str()
+}
+
+fn report(
+    args: &CheckArgs,
+    request: &ScriptRequest,
+    shown: Vec<Shown>,
+    outcome: &Outcome,
+) -> Report {
+    let (allowed, blocked, error, readable_headers) = match outcome {
+        Outcome::Allowed(readable) => (true, None, None, net::pairs(readable.headers())),
+        Outcome::Blocked {
+            blocked,
+            request,
+            answer,
+        } => (
+            false,
+            Some(BlockedReport {
+                code: blocked.code(),
+                message: blocked.to_string(),
+                console: blocked.console_message(request),
+                fix: fix(blocked, request, answer.as_ref()),
+            }),
+            None,
+            Vec::new(),
+        ),
+        Outcome::Error(message) => (false, None, Some(message.clone()), Vec::new()),
+    };
+    Report {
+        url: args.url.clone(),
+        origin: args.origin.clone(),
+        method: request.method().to_string(),
+        credentials: credentials_mode(request),
+        allowed,
+        blocked,
+        error,
+        steps: shown.into_iter().map(|s| s.step).collect(),
+        readable_headers,
+    }
+}
+
+/// Appends `label:` padded to a column, then the text.
+fn line(out: &mut String, label: &str, text: &str) {
+    out.push_str(&format!("{:<10}{text}\n", format!("{label}:")));
+}
+
+fn human(request: &ScriptRequest, shown: &[Shown], outcome: &Outcome) -> String {
+    let mut out = format!(
+        "{} {} from origin {} (credentials: {})\n",
+        request.method(),
+        request.url(),
+        request.origin(),
+        credentials_mode(request)
+    );
+    if !request.is_cors() {
+        out.push_str("same-origin: the browser sends it without CORS\n");
+    }
+    for Shown { step, note } in shown {
+        out.push('\n');
+        out.push_str(match step.kind {
+            "preflight" => "* preflight\n",
+            "redirect" => "* actual request (redirected)\n",
+            _ => "* actual request\n",
+        });
+        out.push_str(&format!("> {} {}\n", step.request.method, step.request.url));
+        for (name, value) in &step.request.headers {
+            out.push_str(&format!("> {name}: {value}\n"));
+        }
+        if let Some(response) = &step.response {
+            let status = StatusCode::from_u16(response.status)
+                .map_or_else(|_| response.status.to_string(), net::status_line);
+            out.push_str(&format!("< {status}\n"));
+            for (name, value) in &response.headers {
+                let relevant = HeaderName::from_bytes(name.as_bytes())
+                    .is_ok_and(|n| net::is_cors_relevant(&n));
+                if relevant {
+                    out.push_str(&format!("< {name}: {value}\n"));
+                }
+            }
+        }
+        if let Some(note) = note {
+            out.push_str(&format!("  {note}\n"));
+        }
+    }
+    out.push('\n');
+    match outcome {
+        Outcome::Allowed(readable) => {
+            line(
+                &mut out,
+                "verdict",
+                &format!(
+                    "allowed: the script can read the response ({})",
+                    net::status_line(readable.status())
+                ),
+            );
+            let names: Vec<&str> = readable.headers().keys().map(HeaderName::as_str).collect();
+            line(
+                &mut out,
+                "readable",
+                &if names.is_empty() {
+                    "no response header (only the body and the status)".to_owned()
+                } else {
+                    names.join(", ")
+                },
+            );
+        }
+        Outcome::Blocked {
+            blocked,
+            request,
+            answer,
+        } => {
+            line(
+                &mut out,
+                "verdict",
+                &format!("blocked ({}): {blocked}", blocked.code()),
+            );
+            line(&mut out, "console", &blocked.console_message(request));
+            line(&mut out, "fix", &fix(blocked, request, answer.as_ref()));
+        }
+        Outcome::Error(message) => {
+            line(&mut out, "verdict", &format!("could not test: {message}"));
+        }
+    }
+    out
+}
+
+/// The value of a header, lossy, for the fix texts; several values joined with `, `.
+fn header_text(answer: Option<&Received>, name: &str) -> Option<String> {
+    let answer = answer?;
+    let values: Vec<String> = answer
+        .headers
+        .get_all(name)
+        .iter()
+        .map(net::lossy)
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
+/// Whether a list header of the answer has `*` among its items.
+fn lists_wildcard(answer: Option<&Received>, name: &str) -> bool {
+    header_text(answer, name).is_some_and(|v| v.split(',').any(|item| item.trim() == "*"))
+}
+
+/// What to change on the server (or in the request) so that the browser lets the
+/// script read the response.
+fn fix(blocked: &Blocked, request: &ScriptRequest, answer: Option<&Received>) -> String {
+    let origin = request.serialized_origin();
+    let status = answer.map(|a| a.status);
+    let tainted = if origin == "null" && request.origin() != "null" {
+        " (the origin is `null` because a redirect crossed origins: point the script at the \
+         final URL, or avoid the cross-origin redirect)"
+    } else {
+        ""
+    };
+    match blocked {
+        Blocked::Preflight(CorsFailure::MissingAllowOrigin)
+            if status.is_some_and(|s| !s.is_success()) =>
+        {
+            format!(
+                "the server refused the preflight ({}) without CORS headers: either it does not \
+                 allow origin `{origin}`, method {} or one of the requested headers (a CORS \
+                 layer sends no CORS header for a refused preflight; `corsair explain` shows \
+                 which part of a corsair policy refuses it), or the OPTIONS request never \
+                 reached the CORS layer (authentication or routing in front of it); allow \
+                 them and answer the preflight with 204 and Access-Control-Allow-Origin: \
+                 {origin}{tainted}",
+                status.map_or_else(String::new, net::status_line),
+                request.method(),
+            )
+        }
+        Blocked::Preflight(CorsFailure::MissingAllowOrigin)
+        | Blocked::Response(CorsFailure::MissingAllowOrigin) => {
+            let mut text = format!(
+                "make the server answer origin `{origin}` with Access-Control-Allow-Origin: \
+                 {origin} (add it to the allowed origins){tainted}"
+            );
+            if matches!(blocked, Blocked::Response(_)) && status.is_some_and(|s| s.as_u16() >= 400)
+            {
+                text.push_str(
+                    "; this is an error response: the CORS headers must be on error responses \
+                     too, or the script sees a network error instead of the status",
+                );
+            }
+            text
+        }
+        Blocked::Preflight(failure) | Blocked::Response(failure) => match failure {
+            CorsFailure::MultipleAllowOrigin(value) => format!(
+                "send exactly one Access-Control-Allow-Origin value, `{origin}` (received \
+                 `{value}`): usually a proxy and the application both add the header, or the \
+                 server lists several origins instead of echoing the one that matches"
+            ),
+            CorsFailure::WildcardWithCredentials => format!(
+                "with credentials the browser refuses `*`: answer with Access-Control-Allow-Origin: \
+                 {origin}, Access-Control-Allow-Credentials: true and Vary: Origin (listing the \
+                 trusted origins on the server, never reflecting any origin), or make the request \
+                 without credentials"
+            ),
+            CorsFailure::AllowOriginMismatch(value) => format!(
+                "the server allows `{value}`, not `{origin}`: Access-Control-Allow-Origin must be \
+                 the request's origin byte for byte (scheme, lowercase host, port only when not \
+                 the default, no path or trailing slash){tainted}"
+            ),
+            CorsFailure::InvalidAllowCredentials(value) => format!(
+                "with credentials the server must also send Access-Control-Allow-Credentials: true \
+                 (exactly `true`, lowercase); it sent {}",
+                if value.is_empty() {
+                    "none".to_owned()
+                } else {
+                    format!("`{value}`")
+                }
+            ),
+            _ => "make the response pass the CORS check".to_owned(),
+        },
+        Blocked::PreflightRedirect(_) => format!(
+            "answer the preflight at {} itself with 200 or 204: a preflight never follows a \
+             redirect (serve the API at the URL the script uses, or have the script use the \
+             final URL)",
+            request.url()
+        ),
+        Blocked::PreflightStatus(status) => format!(
+            "answer preflights with 200 or 204 (this one got {}): put the CORS layer in front \
+             of authentication and routing, so that preflights, which never carry credentials, \
+             are answered before them",
+            net::status_line(*status)
+        ),
+        Blocked::InvalidAllowMethods(value) => format!(
+            "Access-Control-Allow-Methods must be a comma-separated list of methods (got \
+             `{value}`)"
+        ),
+        Blocked::InvalidAllowHeaders(value) => format!(
+            "Access-Control-Allow-Headers must be a comma-separated list of header names (got \
+             `{value}`)"
+        ),
+        Blocked::MethodNotAllowed(method) => {
+            if request.credentials().is_include()
+                && lists_wildcard(answer, "access-control-allow-methods")
+            {
+                format!(
+                    "with credentials `*` in Access-Control-Allow-Methods is a method named `*`: \
+                     list {method} explicitly"
+                )
+            } else {
+                format!(
+                    "add {method} to Access-Control-Allow-Methods (methods are case-sensitive: \
+                     exactly `{method}`)"
+                )
+            }
+        }
+        Blocked::HeaderNotAllowed(name) => {
+            let wildcard = lists_wildcard(answer, "access-control-allow-headers");
+            if wildcard && name == "authorization" {
+                "`*` in Access-Control-Allow-Headers never covers Authorization: list \
+                 `authorization` explicitly"
+                    .to_owned()
+            } else if wildcard && request.credentials().is_include() {
+                format!(
+                    "with credentials `*` in Access-Control-Allow-Headers is a header named `*`: \
+                     list `{name}` explicitly"
+                )
+            } else {
+                format!("add `{name}` to Access-Control-Allow-Headers")
+            }
+        }
+        Blocked::InvalidRedirectLocation(_) => {
+            "send exactly one Location header holding a valid URL".to_owned()
+        }
+        Blocked::RedirectScheme(_) => "redirect only to http: or https: URLs".to_owned(),
+        Blocked::RedirectWithCredentials(_) => {
+            "remove the user name and password from the Location URL".to_owned()
+        }
+        Blocked::TooManyRedirects => format!(
+            "the server redirects in a loop (more than 20 redirects, the last to {}): fix the \
+             redirect rules",
+            header_text(answer, LOCATION.as_str()).unwrap_or_else(|| request.url().to_string())
+        ),
+        _ => "the browser refuses the request before sending it".to_owned(),
+    }
+}

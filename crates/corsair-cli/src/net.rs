@@ -1,0 +1,285 @@
+//! The network side of `check` and `audit`: an HTTP/1.1 and HTTP/2 client (hyper, with
+//! rustls for https) that sends one request at a time under a timeout, and the helpers
+//! that print what was sent and received.
+
+use std::error::Error as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::HeaderName;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+/// The most of a response body read (and thrown away) so that the connection can be
+/// reused; a longer body is dropped.
+const MAX_DRAINED_BODY: usize = 256 * 1024;
+
+/// Parses `--timeout`: `10`, `10s`, `1500ms` or `2m`; more than zero, at most an hour.
+pub(crate) fn parse_timeout(input: &str) -> Result<Duration, String> {
+    let text = input.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{input}` is not a duration (expected 10s, 1500ms or 2m)"))?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        _ => {
+            return Err(format!(
+                "`{input}` is not a duration (expected 10s, 1500ms or 2m)"
+            ));
+        }
+    };
+    if duration.is_zero() || duration > Duration::from_secs(3600) {
+        return Err(format!(
+            "`{input}`: the timeout must be more than zero and at most an hour"
+        ));
+    }
+    Ok(duration)
+}
+
+/// Parses the URL to test: an absolute `http://` or `https://` URL with a host.
+pub(crate) fn parse_url(input: &str) -> Result<http::Uri, String> {
+    let uri = http::Uri::try_from(input).map_err(|e| format!("`{input}` is not a URL: {e}"))?;
+    match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}
+        _ => {
+            return Err(format!(
+                "`{input}` is not an http:// or https:// URL (write the scheme)"
+            ));
+        }
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(format!("`{input}` is a URL without a host"));
+    }
+    Ok(uri)
+}
+
+/// What came back: the status line and the headers (the body is read and dropped).
+#[derive(Clone, Debug)]
+pub(crate) struct Received {
+    /// The status.
+    pub(crate) status: StatusCode,
+    /// Every header, as received.
+    pub(crate) headers: HeaderMap,
+}
+
+/// An HTTP client with a timeout per request.
+pub(crate) struct Client {
+    inner: HyperClient<HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    timeout: Duration,
+}
+
+impl Client {
+    /// A client that trusts the Mozilla root certificates (built in, so it works
+    /// offline) and the PEM certificates of `cacert`; `timeout` bounds each request,
+    /// from connecting to the end of the response headers.
+    pub(crate) fn new(timeout: Duration, cacert: Option<&Path>) -> Result<Client, String> {
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(path) = cacert {
+            let mut added = 0;
+            let certs = CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("cannot read --cacert {}: {e}", path.display()))?;
+            for cert in certs {
+                let cert =
+                    cert.map_err(|e| format!("cannot read --cacert {}: {e}", path.display()))?;
+                roots.add(cert).map_err(|e| {
+                    format!("--cacert {}: not a usable certificate: {e}", path.display())
+                })?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err(format!(
+                    "--cacert {}: no PEM certificate in the file",
+                    path.display()
+                ));
+            }
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("cannot set up TLS: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(timeout));
+        http.set_nodelay(true);
+        let connector = HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_all_versions()
+            .wrap_connector(http);
+        let inner = HyperClient::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(5))
+            .build(connector);
+        Ok(Client { inner, timeout })
+    }
+
+    /// Sends a request with an empty body. `Err` says why no answer came (cannot
+    /// connect, TLS failure, timeout, broken response), naming the URL.
+    pub(crate) async fn send(&self, request: http::Request<()>) -> Result<Received, String> {
+        let url = request.uri().to_string();
+        let started = Instant::now();
+        let (parts, ()) = request.into_parts();
+        let request = http::Request::from_parts(parts, Empty::<Bytes>::new());
+        let response = match tokio::time::timeout(self.timeout, self.inner.request(request)).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => return Err(format!("{url}: {}", describe(&e))),
+            Err(_) => {
+                return Err(format!(
+                    "{url}: no response within {} (--timeout)",
+                    show_duration(self.timeout)
+                ));
+            }
+        };
+        let (parts, body) = response.into_parts();
+        // Read a little of the body so that the connection can serve the next probe; a
+        // slow, long or broken body does not matter.
+        let left = self.timeout.saturating_sub(started.elapsed());
+        let _ = tokio::time::timeout(left, Limited::new(body, MAX_DRAINED_BODY).collect()).await;
+        Ok(Received {
+            status: parts.status,
+            headers: parts.headers,
+        })
+    }
+}
+
+/// An error and its causes, `: `-separated, without repeating a cause's text.
+fn describe(error: &hyper_util::client::legacy::Error) -> String {
+    let mut text = if error.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        error.to_string()
+    };
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// `10s`, `1500ms`.
+pub(crate) fn show_duration(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
+/// A header value as text (invalid UTF-8 replaced).
+pub(crate) fn lossy(value: &HeaderValue) -> String {
+    String::from_utf8_lossy(value.as_bytes()).into_owned()
+}
+
+/// Every header as `(name, value)` pairs, lowercase names, in order.
+pub(crate) fn pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), lossy(value)))
+        .collect()
+}
+
+/// Whether a response header matters to CORS: `Access-Control-*`, `Vary` and `Location`.
+pub(crate) fn is_cors_relevant(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    name.starts_with("access-control-") || name == "vary" || name == "location"
+}
+
+/// `200 OK`, `299` (a status without a reason phrase).
+pub(crate) fn status_line(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => format!("{} {reason}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+/// A process-unique token for the probes' random names (no randomness source needed:
+/// the clock and the process id are unique enough to miss every real path).
+pub(crate) fn unique_token() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{:x}{:x}", std::process::id(), nanos)
+}
+
+/// A Tokio runtime for one command.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts() {
+        assert_eq!(parse_timeout("10").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_timeout("10s").unwrap(), Duration::from_secs(10));
+        assert_eq!(
+            parse_timeout("1500ms").unwrap(),
+            Duration::from_millis(1500)
+        );
+        assert_eq!(parse_timeout("2m").unwrap(), Duration::from_secs(120));
+        for bad in [
+            "",
+            "0",
+            "0s",
+            "s",
+            "-1",
+            "1h",
+            "10 s",
+            "99999999999999999999",
+            "61m",
+        ] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+        assert_eq!(show_duration(Duration::from_secs(10)), "10s");
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
+    }
+
+    #[test]
+    fn urls() {
+        assert!(parse_url("http://127.0.0.1:8080/api").is_ok());
+        assert!(parse_url("HTTPS://example.com").is_ok());
+        for bad in [
+            "",
+            "/api",
+            "example.com/api",
+            "ftp://example.com/",
+            "http:///x",
+        ] {
+            assert!(parse_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(status_line(StatusCode::NO_CONTENT), "204 No Content");
+        assert_eq!(status_line(StatusCode::from_u16(299).unwrap()), "299");
+    }
+}
