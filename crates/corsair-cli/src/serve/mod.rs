@@ -235,12 +235,15 @@ mod run {
         let server = Arc::new(Server::new(&settings));
         let (stop, stopped) = watch::channel(false);
 
-        let mut banner = format!("listening on http://{local}\n");
+        // The `listening on` line comes after the admin line: once it is printed,
+        // everything listens.
+        let mut banner = String::new();
         if let Some(admin) = &admin_listener {
             if let Ok(addr) = admin.local_addr() {
                 banner.push_str(&format!("admin on http://{addr} (/healthz, /metrics)\n"));
             }
         }
+        banner.push_str(&format!("listening on http://{local}\n"));
         if demo_mode {
             banner.push_str(&demo::try_these(local));
         }
