@@ -389,3 +389,45 @@ async fn healthz_and_metrics() {
     }
     assert_eq!(get(admin, "/nope", &[]).await.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alive_clients_survive_upstream_closes() {
+    let (_dir, upstream, gateway) = setup("keep-alive", "").await;
+    let mut stream = tokio::net::TcpStream::connect(gateway.addr).await.unwrap();
+    // The first request goes through the pooled client, the next ones through the
+    // connection's dedicated upstream connection, which the upstream closes after
+    // `/close`: the requests after it still succeed.
+    for (i, path) in [
+        "/echo", "/echo", "/close", "/echo", "/close", "/close", "/echo",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let request = format!(
+            "GET {path}?n={i} HTTP/1.1\r\nhost: x\r\norigin: https://app.example\r\nx-forwarded-for: 10.9.8.7\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let response = serve_support::read_response(&mut stream).await;
+        assert_eq!(response.status, 200, "request {i}: {response:?}");
+        assert_eq!(
+            response.header("access-control-allow-origin"),
+            Some("https://app.example")
+        );
+        assert_eq!(response.header("connection"), None, "{response:?}");
+        if *path == "/echo" {
+            let seen = response.body_text();
+            assert!(seen.starts_with(&format!("GET /echo?n={i}\n")), "{seen}");
+            assert!(
+                seen.lines()
+                    .any(|l| l == "x-forwarded-for: 10.9.8.7, 127.0.0.1"),
+                "{seen}"
+            );
+            assert!(
+                seen.lines()
+                    .any(|l| l == format!("host: {}", upstream.addr)),
+                "{seen}"
+            );
+        }
+    }
+    assert_eq!(upstream.hits(), 7);
+}

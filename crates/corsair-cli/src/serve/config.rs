@@ -137,23 +137,34 @@ impl Upstream {
         })
     }
 
-    /// The URI of a request for `path_and_query` at the upstream.
-    pub(crate) fn uri_for(&self, path_and_query: Option<&PathAndQuery>) -> Result<Uri, String> {
-        let path_and_query = match (self.prefix.is_empty(), path_and_query) {
-            (true, Some(pq)) => pq.clone(),
-            (true, None) => PathAndQuery::from_static("/"),
+    /// The path and query of a request at the upstream: the prefix, then the client's.
+    pub(crate) fn path_for(
+        &self,
+        path_and_query: Option<&PathAndQuery>,
+    ) -> Result<PathAndQuery, String> {
+        match (self.prefix.is_empty(), path_and_query) {
+            (true, Some(pq)) => Ok(pq.clone()),
+            (true, None) => Ok(PathAndQuery::from_static("/")),
             (false, pq) => {
                 let rest = pq.map_or("/", PathAndQuery::as_str);
-                PathAndQuery::try_from(format!("{}{rest}", self.prefix))
-                    .map_err(|e| e.to_string())?
+                PathAndQuery::try_from(format!("{}{rest}", self.prefix)).map_err(|e| e.to_string())
             }
-        };
+        }
+    }
+
+    /// The absolute URI of a path (from [`Upstream::path_for`]) at the upstream.
+    pub(crate) fn absolute(&self, path_and_query: PathAndQuery) -> Result<Uri, String> {
         Uri::builder()
             .scheme(self.scheme.clone())
             .authority(self.authority.clone())
             .path_and_query(path_and_query)
             .build()
             .map_err(|e| e.to_string())
+    }
+
+    /// The absolute URI of a request for `path_and_query` at the upstream.
+    pub(crate) fn uri_for(&self, path_and_query: Option<&PathAndQuery>) -> Result<Uri, String> {
+        self.absolute(self.path_for(path_and_query)?)
     }
 }
 

@@ -19,6 +19,7 @@ use super::config::ServerConfig;
 use super::limits::{self, Activity, ClientIo};
 use super::metrics::{ClientError, METRICS};
 use super::proxy::{self, Gateway, Peer};
+use super::upstream;
 
 /// The connection settings shared by every connection.
 pub(crate) struct Server {
@@ -72,9 +73,11 @@ pub(crate) async fn serve(
     METRICS.connection_opened();
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(ClientIo::new(stream, Arc::clone(&activity)));
+    let (dedicated, mut driver) = upstream::dedicated();
     let peer = Peer {
         ip: HeaderValue::from_str(&peer.ip().to_string())
             .unwrap_or(HeaderValue::from_static("unknown")),
+        dedicated: Arc::new(dedicated),
     };
     let service =
         service_fn(move |request| proxy::handle(Arc::clone(&gateway), peer.clone(), request));
@@ -92,6 +95,7 @@ pub(crate) async fn serve(
                     Ok(()) => Outcome::Done,
                     Err(e) => Outcome::Failed(e),
                 },
+                () = &mut driver => {}
                 _ = shutdown.changed(), if !draining => {
                     draining = true;
                     conn.as_mut().graceful_shutdown();

@@ -10,6 +10,7 @@
 //! | `conn.rs` | one client connection: HTTP/1.1, HTTP/2, upgrades, timeouts, draining |
 //! | `proxy.rs` | the policy, forwarding, the gateway's own 502/504 |
 //! | `forward.rs` | hop-by-hop headers, `X-Forwarded-*`, `Host` |
+//! | `upstream.rs` | upstream connections: pooled, and dedicated per client connection |
 //! | `limits.rs` | activity clock, body limit, 408 |
 //! | `reload.rs` | SIGHUP and file changes |
 //! | `shutdown.rs` | SIGTERM and SIGINT, draining |
@@ -36,6 +37,8 @@ mod proxy;
 mod reload;
 #[cfg(unix)]
 mod shutdown;
+#[cfg(unix)]
+mod upstream;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use corsair::{Action, CorsHeaders, Decision, PolicyHandle};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN};
-use http::{HeaderValue, Request, Response, StatusCode, Version};
+use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -23,6 +23,7 @@ use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
 use super::limits::{BodyTooLarge, RequestBody};
 use super::metrics::{ClientError, METRICS, UpstreamError};
+use super::upstream::{Dedicated, DedicatedError};
 
 /// Everything a request needs, shared by every connection.
 pub(crate) struct Gateway {
@@ -35,6 +36,9 @@ pub(crate) struct Gateway {
     preserve_host: bool,
     max_body_bytes: Option<u64>,
     upstream_timeout: Duration,
+    connect_timeout: Duration,
+    /// The most dedicated upstream connections (`pool_max_idle`).
+    max_dedicated: usize,
 }
 
 impl Gateway {
@@ -64,15 +68,20 @@ impl Gateway {
             preserve_host: settings.preserve_host,
             max_body_bytes: settings.max_body_bytes,
             upstream_timeout: settings.upstream_timeout,
+            connect_timeout: settings.connect_timeout,
+            max_dedicated: settings.pool_max_idle,
         })
     }
 }
 
-/// What one connection tells its requests: the client's address.
+/// What one connection tells its requests: the client's address, and its dedicated
+/// upstream connection.
 #[derive(Clone)]
 pub(crate) struct Peer {
     /// The client's IP as a header value, for `X-Forwarded-For`.
     pub(crate) ip: HeaderValue,
+    /// The connection's dedicated upstream connection (HTTP/1.1 keep-alive clients).
+    pub(crate) dedicated: Arc<Dedicated>,
 }
 
 /// Answers one request.
@@ -193,10 +202,11 @@ async fn send(
         forward::is_upgrade_request(request.version(), request.method(), request.headers());
     let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut request));
 
-    let uri = gateway
+    let path = gateway
         .upstream
-        .uri_for(request.uri().path_and_query())
+        .path_for(request.uri().path_and_query())
         .map_err(Failure::BadRequest)?;
+    let dedicated = !upgrade && request.version() <= Version::HTTP_11 && peer.dedicated.wants();
     let client_host = request.headers().get(HOST).cloned().or_else(|| {
         request
             .uri()
@@ -212,16 +222,55 @@ async fn send(
         preserve_host: gateway.preserve_host,
     }
     .apply(&mut parts.headers);
-    parts.uri = uri;
     parts.version = Version::HTTP_11;
+    parts.uri = if dedicated {
+        Uri::from(path)
+    } else {
+        gateway
+            .upstream
+            .absolute(path)
+            .map_err(Failure::BadRequest)?
+    };
     let upstream_request =
         Request::from_parts(parts, RequestBody::new(body, gateway.max_body_bytes));
 
-    let result = tokio::time::timeout(
-        gateway.upstream_timeout,
-        gateway.client.request(upstream_request),
-    )
-    .await;
+    let exchange = async {
+        if !dedicated {
+            return gateway
+                .client
+                .request(upstream_request)
+                .await
+                .map_err(Exchange::Pooled);
+        }
+        let sent = peer
+            .dedicated
+            .send(
+                gateway.upstream.authority.as_str(),
+                gateway.connect_timeout,
+                gateway.max_dedicated,
+                upstream_request,
+            )
+            .await;
+        match sent {
+            Ok(response) => Ok(response),
+            Err(DedicatedError::Connect(e)) => Err(Exchange::Connect(e)),
+            Err(DedicatedError::Exchange(e)) => Err(Exchange::Dedicated(e)),
+            Err(DedicatedError::Unavailable(mut request)) => {
+                // Not written: through the pooled client, with an absolute URI.
+                let path = request.uri().path_and_query().cloned();
+                *request.uri_mut() = gateway
+                    .upstream
+                    .uri_for(path.as_ref())
+                    .map_err(|e| Exchange::Connect(std::io::Error::other(e)))?;
+                gateway
+                    .client
+                    .request(request)
+                    .await
+                    .map_err(Exchange::Pooled)
+            }
+        }
+    };
+    let result = tokio::time::timeout(gateway.upstream_timeout, exchange).await;
     let mut response = match result {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => return Err(classify(&e, &gateway.upstream)),
@@ -263,8 +312,38 @@ async fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnU
     }
 }
 
-/// Maps a client error to the gateway's answer, and counts it.
-fn classify(error: &hyper_util::client::legacy::Error, upstream: &Upstream) -> Failure {
+/// How an exchange with the upstream failed.
+#[derive(Debug)]
+enum Exchange {
+    /// Through the pooled client.
+    Pooled(hyper_util::client::legacy::Error),
+    /// Connecting a dedicated connection.
+    Connect(std::io::Error),
+    /// On a dedicated connection.
+    Dedicated(hyper::Error),
+}
+
+impl Exchange {
+    fn error(&self) -> &(dyn StdError + 'static) {
+        match self {
+            Exchange::Pooled(e) => e,
+            Exchange::Connect(e) => e,
+            Exchange::Dedicated(e) => e,
+        }
+    }
+
+    fn is_connect(&self) -> bool {
+        match self {
+            Exchange::Pooled(e) => e.is_connect(),
+            Exchange::Connect(_) => true,
+            Exchange::Dedicated(_) => false,
+        }
+    }
+}
+
+/// Maps a failed exchange to the gateway's answer, and counts it.
+fn classify(exchange: &Exchange, upstream: &Upstream) -> Failure {
+    let error = exchange.error();
     let mut source: Option<&(dyn StdError + 'static)> = Some(error);
     let mut timed_out = false;
     while let Some(e) = source {
@@ -278,14 +357,15 @@ fn classify(error: &hyper_util::client::legacy::Error, upstream: &Upstream) -> F
         source = e.source();
     }
     let detail = chain(error);
-    if timed_out {
+    let connect = exchange.is_connect();
+    if timed_out && connect {
         METRICS.upstream_error(UpstreamError::Timeout);
         tracing::warn!(%upstream, "cannot connect to the upstream in time: {detail}");
         return Failure::GatewayTimeout(format!(
             "cannot connect to the upstream in time: {detail}"
         ));
     }
-    if error.is_connect() {
+    if connect {
         METRICS.upstream_error(UpstreamError::Connect);
         tracing::warn!(%upstream, "cannot connect to the upstream: {detail}");
         return Failure::BadGateway(format!("cannot connect to the upstream: {detail}"));

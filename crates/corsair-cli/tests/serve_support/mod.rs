@@ -229,6 +229,14 @@ async fn route(state: Arc<UpstreamState>, mut request: Request<Incoming>) -> Res
                 .insert("connection", "upgrade".parse().unwrap());
             response
         }
+        "/close" => {
+            // hyper closes the connection after this response.
+            let mut response = Response::new(full("closing"));
+            response
+                .headers_mut()
+                .insert("connection", "close".parse().unwrap());
+            response
+        }
         _ => Response::new(full("ok")),
     }
 }
@@ -577,6 +585,29 @@ pub async fn exchange(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
         let _ = stream.read_to_end(&mut out).await;
         out
+    })
+    .await
+}
+
+/// Reads one response with a `content-length` off a keep-alive connection.
+pub async fn read_response(stream: &mut TcpStream) -> RawResponse {
+    bounded("keep-alive response", async {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            assert_eq!(stream.read(&mut byte).await.unwrap(), 1, "closed: {head:?}");
+            head.push(byte[0]);
+        }
+        let mut response = parse_response(&head);
+        let length: usize = response
+            .header("content-length")
+            .expect("a content-length")
+            .parse()
+            .unwrap();
+        let mut body = vec![0u8; length];
+        stream.read_exact(&mut body).await.unwrap();
+        response.body = body;
+        response
     })
     .await
 }

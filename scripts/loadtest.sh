@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# Load test: `corsair serve` (release build) vs nginx, both as a CORS reverse proxy in
+# front of the same upstream (nginx serving a static JSON answer on its own port),
+# measured with wrk on loopback. Writes the figures to BENCHMARKS.md.
+#
+#   scripts/loadtest.sh              # build, measure, write BENCHMARKS.md
+#   DURATION=5 scripts/loadtest.sh   # shorter runs
+#
+# Installs nginx and wrk with apt-get if they are missing (Debian packages `nginx`,
+# `wrk`). Bounded: 2 scenarios x 2 proxies x (warm-up + DURATION) seconds, about a
+# minute with the defaults, plus the release build when it is not up to date.
+# Everything listens on 127.0.0.1 only; every process started here is stopped by pid.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-10}"
+WARMUP="${WARMUP:-2}"
+CONNECTIONS="${CONNECTIONS:-64}"
+THREADS="${THREADS:-2}"
+OUT="${OUT:-BENCHMARKS.md}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+
+UPSTREAM_PORT=18081
+NGINX_PORT=18082
+CORSAIR_PORT=18083
+
+need() {
+    if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ]; then
+        echo "==> installing $2"
+        if [ "$(id -u)" = 0 ]; then
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+        else
+            sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+        fi
+    fi
+}
+need wrk wrk
+need nginx nginx
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+echo "==> cargo build --release -p corsair-cli"
+cargo build --release -p corsair-cli --quiet
+CORSAIR="$CARGO_TARGET_DIR/release/corsair"
+
+WORK="$(mktemp -d /tmp/corsair-loadtest.XXXXXX)"
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+NPROC="$(nproc)"
+MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+
+# ---- the upstream: nginx answering a static JSON document, keep-alive
+mkdir -p "$WORK/upstream" "$WORK/proxy"
+cat >"$WORK/upstream/nginx.conf" <<EOF
+worker_processes $NPROC;
+pid $WORK/upstream/nginx.pid;
+error_log $WORK/upstream/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/upstream;
+    proxy_temp_path $WORK/upstream;
+    fastcgi_temp_path $WORK/upstream;
+    uwsgi_temp_path $WORK/upstream;
+    scgi_temp_path $WORK/upstream;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$UPSTREAM_PORT;
+        location / {
+            default_type application/json;
+            add_header x-request-id req-42;
+            return 200 '[{"id":1,"name":"anchor"},{"id":2,"name":"compass"}]';
+        }
+    }
+}
+EOF
+
+# ---- nginx as the CORS proxy: the same policy as corsair's below, by hand
+cat >"$WORK/proxy/nginx.conf" <<EOF
+worker_processes $NPROC;
+pid $WORK/proxy/nginx.pid;
+error_log $WORK/proxy/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/proxy;
+    proxy_temp_path $WORK/proxy;
+    fastcgi_temp_path $WORK/proxy;
+    uwsgi_temp_path $WORK/proxy;
+    scgi_temp_path $WORK/proxy;
+    keepalive_requests 1000000;
+    upstream api {
+        server 127.0.0.1:$UPSTREAM_PORT;
+        keepalive 128;
+    }
+    map \$http_origin \$cors_origin {
+        default "";
+        "https://app.example.com" \$http_origin;
+        "~^https://[a-z0-9-]+(\.[a-z0-9-]+)*\.example\.com\$" \$http_origin;
+    }
+    map \$cors_origin \$cors_credentials {
+        default "";
+        "~." "true";
+    }
+    map \$cors_origin \$cors_expose {
+        default "";
+        "~." "x-request-id";
+    }
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / {
+            set \$preflight "";
+            if (\$http_access_control_request_method) {
+                set \$preflight "\${request_method}";
+            }
+            if (\$preflight = "OPTIONS") {
+                add_header Access-Control-Allow-Origin \$cors_origin always;
+                add_header Access-Control-Allow-Credentials \$cors_credentials always;
+                add_header Access-Control-Allow-Methods "GET, POST, PUT, DELETE" always;
+                add_header Access-Control-Allow-Headers "content-type, authorization" always;
+                add_header Access-Control-Max-Age 600 always;
+                add_header Vary "Origin, Access-Control-Request-Method, Access-Control-Request-Headers" always;
+                return 204;
+            }
+            proxy_pass http://api;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Forwarded-Host \$host;
+            proxy_hide_header Access-Control-Allow-Origin;
+            add_header Access-Control-Allow-Origin \$cors_origin always;
+            add_header Access-Control-Allow-Credentials \$cors_credentials always;
+            add_header Access-Control-Expose-Headers \$cors_expose always;
+            add_header Vary Origin always;
+        }
+    }
+}
+EOF
+
+cat >"$WORK/corsair.toml" <<EOF
+[cors]
+allow_origins = ["https://app.example.com", "https://*.example.com"]
+allow_methods = ["GET", "POST", "PUT", "DELETE"]
+allow_headers = ["content-type", "authorization"]
+expose_headers = ["x-request-id"]
+allow_credentials = true
+max_age = 600
+
+[server]
+listen = "127.0.0.1:$CORSAIR_PORT"
+upstream = "http://127.0.0.1:$UPSTREAM_PORT"
+max_connections = 4096
+watch = false
+EOF
+
+start_nginx() {
+    "$NGINX" -p "$1" -c "$1/nginx.conf" -g 'daemon off;' 2>>"$1/stderr.log" &
+    PIDS+=("$!")
+}
+
+wait_port() {
+    for _ in $(seq 1 200); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.05
+    done
+    echo "nothing listens on port $1" >&2
+    exit 1
+}
+
+start_nginx "$WORK/upstream"
+wait_port "$UPSTREAM_PORT"
+start_nginx "$WORK/proxy"
+wait_port "$NGINX_PORT"
+RUST_LOG=warn "$CORSAIR" serve --config "$WORK/corsair.toml" >"$WORK/corsair.out" 2>"$WORK/corsair.err" &
+PIDS+=("$!")
+wait_port "$CORSAIR_PORT"
+
+# Sanity: both answer with the CORS headers.
+for port in "$NGINX_PORT" "$CORSAIR_PORT"; do
+    if ! curl -sf -o /dev/null -D - "http://127.0.0.1:$port/api/items" -H 'Origin: https://app.example.com' \
+        | grep -qi '^access-control-allow-origin: https://app.example.com'; then
+        echo "port $port does not answer with CORS headers" >&2
+        exit 1
+    fi
+done
+
+cat >"$WORK/preflight.lua" <<'EOF'
+wrk.method = "OPTIONS"
+wrk.headers["Origin"] = "https://app.example.com"
+wrk.headers["Access-Control-Request-Method"] = "PUT"
+wrk.headers["Access-Control-Request-Headers"] = "content-type"
+EOF
+
+# run NAME PORT SCENARIO -> "rps p50 p99"
+run() {
+    local port="$2" scenario="$3" args=()
+    if [ "$scenario" = preflight ]; then
+        args=(-s "$WORK/preflight.lua")
+    else
+        args=(-H 'Origin: https://app.example.com')
+    fi
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${args[@]}" "http://127.0.0.1:$port/api/items" >/dev/null
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${args[@]}" \
+        "http://127.0.0.1:$port/api/items" >"$WORK/$1-$scenario.txt"
+    local rps p50 p99 errors
+    rps="$(awk '/^Requests\/sec:/ {print $2}' "$WORK/$1-$scenario.txt")"
+    p50="$(awk '$1 == "50%" {print $2}' "$WORK/$1-$scenario.txt")"
+    p99="$(awk '$1 == "99%" {print $2}' "$WORK/$1-$scenario.txt")"
+    errors="$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$WORK/$1-$scenario.txt")"
+    echo "$rps $p50 $p99 ${errors:-0}"
+}
+
+WRK_ACTUAL="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -H 'Origin: https://app.example.com' http://127.0.0.1:PORT/api/items"
+WRK_PREFLIGHT="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s preflight.lua http://127.0.0.1:PORT/api/items"
+
+declare -A RESULT
+for scenario in actual preflight; do
+    for name in nginx corsair; do
+        port="$NGINX_PORT"
+        [ "$name" = corsair ] && port="$CORSAIR_PORT"
+        echo "==> $name, $scenario requests"
+        RESULT["$name-$scenario"]="$(run "$name" "$port" "$scenario")"
+        echo "    req/s p50 p99 non-2xx: ${RESULT["$name-$scenario"]}"
+    done
+done
+
+row() {
+    # shellcheck disable=SC2086
+    set -- ${RESULT["$1-$2"]}
+    printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4"
+}
+
+CORSAIR_VERSION="$("$CORSAIR" --version)"
+NGINX_VERSION="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
+WRK_VERSION="$(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
+DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+
+cat >"$OUT" <<EOF
+# Benchmarks
+
+## corsair serve vs nginx
+
+\`corsair serve\` (release build) and nginx, each as a CORS reverse proxy in front of the
+same upstream (a second nginx answering a 53-byte JSON document), measured with wrk on
+loopback. Both proxies apply the same policy (allowed origin \`https://app.example.com\`
+and \`https://*.example.com\`, credentials, \`expose_headers = ["x-request-id"]\`, preflights
+answered by the proxy), add \`X-Forwarded-*\`, and keep upstream connections alive
+(nginx: \`keepalive 128\`, \`proxy_http_version 1.1\`; corsair: its pooled client).
+nginx runs \`worker_processes $NPROC\`; corsair its tokio multi-thread runtime with
+one worker per core ($NPROC). wrk, both proxies and the upstream share the same
+$NPROC cores, so the figures compare the proxies' costs, not the machine's limits.
+
+- machine: $NPROC cores, $MODEL, $(free -g | awk '/^Mem:/ {print $2}') GiB
+- date: $DATE
+- versions: $CORSAIR_VERSION; nginx $NGINX_VERSION; $WRK_VERSION
+- generated by \`scripts/loadtest.sh\` (\`DURATION=$DURATION\`, \`CONNECTIONS=$CONNECTIONS\`, \`THREADS=$THREADS\`, ${WARMUP} s warm-up before each run)
+
+### Actual requests (\`GET\` with an allowed \`Origin\`, forwarded to the upstream)
+
+\`\`\`sh
+$WRK_ACTUAL
+\`\`\`
+
+| proxy | requests/s | p50 | p99 | non-2xx |
+|---|---|---|---|---|
+| nginx $(row nginx actual)
+| corsair serve $(row corsair actual)
+
+### Preflights (answered by the proxy, never forwarded)
+
+\`\`\`sh
+$WRK_PREFLIGHT
+\`\`\`
+
+| proxy | requests/s | p50 | p99 | non-2xx |
+|---|---|---|---|---|
+| nginx $(row nginx preflight)
+| corsair serve $(row corsair preflight)
+
+The configurations (nginx's proxy and upstream, corsair's policy) are written by the
+script into a temporary directory; read them in \`scripts/loadtest.sh\`.
+EOF
+echo "==> wrote $OUT"
