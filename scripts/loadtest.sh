@@ -4,17 +4,20 @@
 # measured with wrk on loopback. Writes the figures to BENCHMARKS.md.
 #
 #   scripts/loadtest.sh              # build, measure, write BENCHMARKS.md
-#   DURATION=5 scripts/loadtest.sh   # shorter runs
+#   DURATION=5 ROUNDS=1 scripts/loadtest.sh   # quicker
 #
 # Installs nginx and wrk with apt-get if they are missing (Debian packages `nginx`,
-# `wrk`). Bounded: 2 scenarios x 2 proxies x (warm-up + DURATION) seconds, about a
-# minute with the defaults, plus the release build when it is not up to date.
+# `wrk`). Each figure is the median of ROUNDS runs, nginx and corsair alternating, so
+# that a passing load on the machine hits both alike. Bounded: ROUNDS x 2 scenarios x
+# 2 proxies x (WARMUP + DURATION) seconds, two minutes with the defaults, plus the
+# release build when it is not up to date.
 # Everything listens on 127.0.0.1 only; every process started here is stopped by pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION="${DURATION:-10}"
+DURATION="${DURATION:-8}"
 WARMUP="${WARMUP:-2}"
+ROUNDS="${ROUNDS:-3}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 OUT="${OUT:-BENCHMARKS.md}"
@@ -162,6 +165,7 @@ EOF
 start_nginx() {
     "$NGINX" -p "$1" -c "$1/nginx.conf" -g 'daemon off;' 2>>"$1/stderr.log" &
     PIDS+=("$!")
+    echo "$!" >"$1/master.pid"
 }
 
 wait_port() {
@@ -179,7 +183,19 @@ start_nginx "$WORK/proxy"
 wait_port "$NGINX_PORT"
 RUST_LOG=warn "$CORSAIR" serve --config "$WORK/corsair.toml" >"$WORK/corsair.out" 2>"$WORK/corsair.err" &
 PIDS+=("$!")
+CORSAIR_PIDS="$!"
 wait_port "$CORSAIR_PORT"
+NGINX_PIDS="$(pgrep -P "$(cat "$WORK/proxy/master.pid")" | tr '\n' ' ')"
+
+# CPU time (clock ticks) used so far by a list of processes.
+ticks() {
+    local total=0 pid
+    for pid in $1; do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+HZ="$(getconf CLK_TCK)"
 
 # Sanity: both answer with the CORS headers.
 for port in "$NGINX_PORT" "$CORSAIR_PORT"; do
@@ -197,48 +213,85 @@ wrk.headers["Access-Control-Request-Method"] = "PUT"
 wrk.headers["Access-Control-Request-Headers"] = "content-type"
 EOF
 
-# run NAME PORT SCENARIO -> "rps p50 p99"
+# run NAME PORT SCENARIO ROUND -> "rps p50 p99 non-2xx cpu-us-per-request"
 run() {
-    local port="$2" scenario="$3" args=()
+    local name="$1" port="$2" scenario="$3" round="$4" args=() pids
+    pids="$NGINX_PIDS"
+    [ "$name" = corsair ] && pids="$CORSAIR_PIDS"
     if [ "$scenario" = preflight ]; then
         args=(-s "$WORK/preflight.lua")
     else
         args=(-H 'Origin: https://app.example.com')
     fi
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${args[@]}" "http://127.0.0.1:$port/api/items" >/dev/null
+    local file="$WORK/$name-$scenario-$round.txt" t0 t1
+    t0="$(ticks "$pids")"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${args[@]}" \
-        "http://127.0.0.1:$port/api/items" >"$WORK/$1-$scenario.txt"
-    local rps p50 p99 errors
-    rps="$(awk '/^Requests\/sec:/ {print $2}' "$WORK/$1-$scenario.txt")"
-    p50="$(awk '$1 == "50%" {print $2}' "$WORK/$1-$scenario.txt")"
-    p99="$(awk '$1 == "99%" {print $2}' "$WORK/$1-$scenario.txt")"
-    errors="$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$WORK/$1-$scenario.txt")"
-    echo "$rps $p50 $p99 ${errors:-0}"
+        "http://127.0.0.1:$port/api/items" >"$file"
+    t1="$(ticks "$pids")"
+    local rps p50 p99 errors total cpu
+    rps="$(awk '/^Requests\/sec:/ {print $2}' "$file")"
+    p50="$(awk '$1 == "50%" {print $2}' "$file")"
+    p99="$(awk '$1 == "99%" {print $2}' "$file")"
+    errors="$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$file")"
+    total="$(awk '/requests in/ {print $1}' "$file")"
+    cpu="$(awk -v t="$((t1 - t0))" -v hz="$HZ" -v n="$total" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+    echo "$rps $p50 $p99 ${errors:-0} $cpu"
+}
+
+# The median of the rounds, field by field (latencies compared in microseconds).
+median() {
+    local name="$1" scenario="$2" field="$3"
+    for round in $(seq 1 "$ROUNDS"); do
+        echo "${RESULT["$name-$scenario-$round"]}" | awk -v f="$field" '{ print $f }'
+    done | awk '
+        function us(v) {
+            if (v ~ /us$/) return v + 0;
+            if (v ~ /ms$/) return v * 1000;
+            if (v ~ /s$/) return v * 1000000;
+            return v + 0;
+        }
+        { value[NR] = $1; key[NR] = us($1) }
+        END {
+            for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++)
+                if (key[j] < key[i]) { t = key[i]; key[i] = key[j]; key[j] = t; t = value[i]; value[i] = value[j]; value[j] = t }
+            print value[int((NR + 1) / 2)]
+        }'
 }
 
 WRK_ACTUAL="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -H 'Origin: https://app.example.com' http://127.0.0.1:PORT/api/items"
 WRK_PREFLIGHT="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s preflight.lua http://127.0.0.1:PORT/api/items"
 
 declare -A RESULT
-for scenario in actual preflight; do
-    for name in nginx corsair; do
-        port="$NGINX_PORT"
-        [ "$name" = corsair ] && port="$CORSAIR_PORT"
-        echo "==> $name, $scenario requests"
-        RESULT["$name-$scenario"]="$(run "$name" "$port" "$scenario")"
-        echo "    req/s p50 p99 non-2xx: ${RESULT["$name-$scenario"]}"
+for round in $(seq 1 "$ROUNDS"); do
+    for scenario in actual preflight; do
+        for name in nginx corsair; do
+            port="$NGINX_PORT"
+            [ "$name" = corsair ] && port="$CORSAIR_PORT"
+            echo "==> round $round, $name, $scenario requests"
+            RESULT["$name-$scenario-$round"]="$(run "$name" "$port" "$scenario" "$round")"
+            echo "    req/s p50 p99 non-2xx cpu-us/req: ${RESULT["$name-$scenario-$round"]}"
+        done
     done
 done
 
 row() {
-    # shellcheck disable=SC2086
-    set -- ${RESULT["$1-$2"]}
-    printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4"
+    printf '| %s | %s | %s | %s | %s |' "$(median "$1" "$2" 1)" "$(median "$1" "$2" 2)" \
+        "$(median "$1" "$2" 3)" "$(median "$1" "$2" 4)" "$(median "$1" "$2" 5)"
+}
+
+rounds() {
+    local name="$1" scenario="$2" round
+    for round in $(seq 1 "$ROUNDS"); do
+        echo "${RESULT["$name-$scenario-$round"]}" | awk '{ printf "%s", $1 }'
+        if [ "$round" -lt "$ROUNDS" ]; then printf ', '; fi
+    done
+    return 0
 }
 
 CORSAIR_VERSION="$("$CORSAIR" --version)"
 NGINX_VERSION="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
-WRK_VERSION="$(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
+WRK_VERSION="$( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')"
 DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 
 cat >"$OUT" <<EOF
@@ -259,7 +312,10 @@ $NPROC cores, so the figures compare the proxies' costs, not the machine's limit
 - machine: $NPROC cores, $MODEL, $(free -g | awk '/^Mem:/ {print $2}') GiB
 - date: $DATE
 - versions: $CORSAIR_VERSION; nginx $NGINX_VERSION; $WRK_VERSION
-- generated by \`scripts/loadtest.sh\` (\`DURATION=$DURATION\`, \`CONNECTIONS=$CONNECTIONS\`, \`THREADS=$THREADS\`, ${WARMUP} s warm-up before each run)
+- generated by \`scripts/loadtest.sh\` (\`DURATION=$DURATION\`, \`CONNECTIONS=$CONNECTIONS\`, \`THREADS=$THREADS\`, \`ROUNDS=$ROUNDS\`, ${WARMUP} s warm-up before each run)
+- each figure is the median of $ROUNDS runs, nginx and corsair alternating; "CPU/req" is
+  the proxy's own CPU time (user + system, all its processes or threads) divided by the
+  requests it served
 
 ### Actual requests (\`GET\` with an allowed \`Origin\`, forwarded to the upstream)
 
@@ -267,10 +323,12 @@ $NPROC cores, so the figures compare the proxies' costs, not the machine's limit
 $WRK_ACTUAL
 \`\`\`
 
-| proxy | requests/s | p50 | p99 | non-2xx |
-|---|---|---|---|---|
+| proxy | requests/s | p50 | p99 | non-2xx | CPU/req (µs) |
+|---|---|---|---|---|---|
 | nginx $(row nginx actual)
 | corsair serve $(row corsair actual)
+
+Requests/s of each round: nginx $(rounds nginx actual); corsair $(rounds corsair actual).
 
 ### Preflights (answered by the proxy, never forwarded)
 
@@ -278,10 +336,12 @@ $WRK_ACTUAL
 $WRK_PREFLIGHT
 \`\`\`
 
-| proxy | requests/s | p50 | p99 | non-2xx |
-|---|---|---|---|---|
+| proxy | requests/s | p50 | p99 | non-2xx | CPU/req (µs) |
+|---|---|---|---|---|---|
 | nginx $(row nginx preflight)
 | corsair serve $(row corsair preflight)
+
+Requests/s of each round: nginx $(rounds nginx preflight); corsair $(rounds corsair preflight).
 
 The configurations (nginx's proxy and upstream, corsair's policy) are written by the
 script into a temporary directory; read them in \`scripts/loadtest.sh\`.
