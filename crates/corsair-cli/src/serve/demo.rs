@@ -122,6 +122,18 @@ fn answer(request: &Request<Incoming>) -> Response<ProxyBody> {
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert("x-request-id", HeaderValue::from_static("demo-42"));
+    headers.insert("x-request-id", HeaderValue::from_static("req-42"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_policy_is_the_sample_policy() {
+        let sample: toml::Table = include_str!("../../../../examples/corsair.toml")
+            .parse()
+            .unwrap();
+        let demo: toml::Table = super::POLICY.parse().unwrap();
+        assert_eq!(demo, sample);
+    }
 }

@@ -264,7 +264,7 @@ async fn send(
                     .map_err(|e| Exchange::Connect(std::io::Error::other(e)))?;
                 gateway
                     .client
-                    .request(request)
+                    .request(*request)
                     .await
                     .map_err(Exchange::Pooled)
             }

@@ -46,7 +46,7 @@ pub(crate) enum DedicatedError {
     /// The exchange failed after the request was (perhaps) written.
     Exchange(hyper::Error),
     /// No dedicated connection: send it through the pooled client.
-    Unavailable(Request<RequestBody>),
+    Unavailable(Box<Request<RequestBody>>),
 }
 
 /// The dedicated upstream connection of one client connection.
@@ -133,7 +133,7 @@ impl Dedicated {
             Some(sender) => sender,
             None => match self.connect(authority, connect_timeout, max).await {
                 Ok(Some(sender)) => sender,
-                Ok(None) => return Err(DedicatedError::Unavailable(request)),
+                Ok(None) => return Err(DedicatedError::Unavailable(Box::new(request))),
                 Err(e) => return Err(DedicatedError::Connect(e)),
             },
         };
@@ -145,7 +145,7 @@ impl Dedicated {
                 Ok(response)
             }
             Err(mut e) => match e.take_message() {
-                Some(request) => Err(DedicatedError::Unavailable(request)),
+                Some(request) => Err(DedicatedError::Unavailable(Box::new(request))),
                 None => Err(DedicatedError::Exchange(e.into_error())),
             },
         }
