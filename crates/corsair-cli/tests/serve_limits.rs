@@ -248,3 +248,43 @@ async fn connections_beyond_the_limit_wait_for_a_free_slot() {
     drop(held.pop());
     assert_eq!(bounded("third", third).await.unwrap(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_but_slow_upstreams_are_not() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "idle",
+        &upstream.url(),
+        "idle_timeout = 1\nupstream_timeout = 10\nheader_timeout = 5",
+    );
+    // Waiting 2.5 s for the upstream's answer is not idleness.
+    let slow = get(gateway.addr, "/slow?ms=2500", &[ALLOWED]).await;
+    assert_eq!(slow.status, 200, "{slow:?}");
+
+    // A response whose body stalls is: the connection is closed after a second.
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    stream
+        .write_all(b"GET /gated HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut received = Vec::new();
+    bounded("idle close", stream.read_to_end(&mut received))
+        .await
+        .unwrap_or(0);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(8),
+        "{elapsed:?}"
+    );
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("first"), "{text}");
+    assert!(!text.contains("second"), "{text}");
+    assert_eq!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"idle_timeout\"}")
+            .await,
+        1.0
+    );
+}

@@ -61,7 +61,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "idle_timeout",
         "60",
-        "seconds without a byte either way before a connection is closed",
+        "seconds without a byte either way (and no request waiting for the upstream) before a connection is closed",
     ),
     (
         "connect_timeout",

@@ -78,6 +78,7 @@ pub(crate) async fn serve(
         ip: HeaderValue::from_str(&peer.ip().to_string())
             .unwrap_or(HeaderValue::from_static("unknown")),
         dedicated: Arc::new(dedicated),
+        activity: Arc::clone(&activity),
     };
     let service =
         service_fn(move |request| proxy::handle(Arc::clone(&gateway), peer.clone(), request));
@@ -140,7 +141,9 @@ fn expired(server: &Server, activity: &Activity) -> Option<Outcome> {
     if !activity.read_any() && now >= activity.start() + server.header_timeout {
         return Some(Outcome::FirstByteTimeout);
     }
-    (now >= activity.last() + server.idle_timeout).then_some(Outcome::Idle)
+    // A request waiting for its response head is bounded by upstream_timeout instead.
+    (now >= activity.last() + server.idle_timeout && !activity.is_waiting())
+        .then_some(Outcome::Idle)
 }
 
 /// Counts and logs what hyper refused; answers 408 for a request head that did not

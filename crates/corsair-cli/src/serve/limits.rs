@@ -9,7 +9,7 @@
 //! | `max_header_bytes`, `max_headers` | hyper (HTTP/1 read buffer; HTTP/2 header list) | 431, then close |
 //! | malformed request | hyper | 400, then close |
 //! | `header_timeout` | hyper's header read timer (HTTP/1), [`Activity`] before the first byte | 408 when part of a request head arrived, else close |
-//! | `idle_timeout` | [`Activity`]: no byte either way | close |
+//! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream | close |
 //! | `max_body_bytes` | `Content-Length`, then [`RequestBody`] while streaming | 413 |
 
 use std::error::Error as StdError;
@@ -17,7 +17,7 @@ use std::fmt;
 use std::io;
 use std::pin::Pin;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
@@ -40,6 +40,9 @@ pub(crate) struct Activity {
     /// The stream, handed back by [`ClientIo`] when hyper drops it with part of a
     /// request unanswered, so that a 408 can still be written.
     returned: Mutex<Option<TcpStream>>,
+    /// Requests waiting for the upstream's response head (bounded by
+    /// `upstream_timeout`, not by `idle_timeout`).
+    waiting: AtomicUsize,
 }
 
 impl Activity {
@@ -51,7 +54,19 @@ impl Activity {
             read_any: AtomicBool::new(false),
             last_was_read: AtomicBool::new(false),
             returned: Mutex::new(None),
+            waiting: AtomicUsize::new(0),
         }
+    }
+
+    /// Marks a request as waiting for the upstream until the guard is dropped.
+    pub(crate) fn waiting(self: &std::sync::Arc<Self>) -> Waiting {
+        self.waiting.fetch_add(1, Relaxed);
+        Waiting(std::sync::Arc::clone(self))
+    }
+
+    /// Whether a request is waiting for the upstream.
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.waiting.load(Relaxed) > 0
     }
 
     /// The stream [`ClientIo`] handed back when it was dropped, if it did.
@@ -87,6 +102,15 @@ impl Activity {
     /// waiting, so a 408 makes sense.
     pub(crate) fn last_was_read(&self) -> bool {
         self.last_was_read.load(Relaxed)
+    }
+}
+
+/// A request waiting for the upstream; see [`Activity::waiting`].
+pub(crate) struct Waiting(std::sync::Arc<Activity>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Relaxed);
     }
 }
 

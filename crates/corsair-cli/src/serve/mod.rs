@@ -297,8 +297,13 @@ mod run {
             settings.shutdown_timeout.as_secs_f64()
         );
         let _ = stop.send(true);
-        let drained =
-            shutdown::drain(permits, settings.max_connections, settings.shutdown_timeout).await;
+        let drained = tokio::select! {
+            drained = shutdown::drain(permits, settings.max_connections, settings.shutdown_timeout) => drained,
+            again = signals.stop_requested() => {
+                tracing::warn!("{again} again: exiting without waiting");
+                false
+            }
+        };
         if drained {
             tracing::info!("shut down cleanly");
         } else {

@@ -21,7 +21,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
-use super::limits::{BodyTooLarge, RequestBody};
+use super::limits::{Activity, BodyTooLarge, RequestBody};
 use super::metrics::{ClientError, METRICS, UpstreamError};
 use super::upstream::{Dedicated, DedicatedError};
 
@@ -82,6 +82,8 @@ pub(crate) struct Peer {
     pub(crate) ip: HeaderValue,
     /// The connection's dedicated upstream connection (HTTP/1.1 keep-alive clients).
     pub(crate) dedicated: Arc<Dedicated>,
+    /// The connection's activity clock.
+    pub(crate) activity: Arc<Activity>,
 }
 
 /// Answers one request.
@@ -270,7 +272,9 @@ async fn send(
             }
         }
     };
+    let waiting = peer.activity.waiting();
     let result = tokio::time::timeout(gateway.upstream_timeout, exchange).await;
+    drop(waiting);
     let mut response = match result {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => return Err(classify(&e, &gateway.upstream)),
