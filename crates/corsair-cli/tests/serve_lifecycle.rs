@@ -228,7 +228,10 @@ async fn shutdown_finishes_in_flight_requests_and_refuses_new_ones() {
     let dir = TempDir::new("shutdown");
     let file = dir.write(
         "corsair.toml",
-        &policy(&format!("upstream = \"{}\"", upstream.url())),
+        &policy(&format!(
+            "upstream = \"{}\"\nruntime = \"per-core\"",
+            upstream.url()
+        )),
     );
     let mut gateway = Gateway::with_config(&file);
     let addr = gateway.addr;
@@ -375,6 +378,7 @@ fn help_documents_every_server_key() {
         "pool_max_idle",
         "shutdown_timeout",
         "watch",
+        "runtime",
     ] {
         assert!(
             help.lines()

@@ -156,7 +156,11 @@ async fn malformed_and_oversized_requests_get_400_and_431() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_clients_are_timed_out_and_others_still_served() {
     let upstream = TestUpstream::start().await;
-    let (_dir, gateway) = start("slowloris", &upstream.url(), "header_timeout = 1");
+    let (_dir, gateway) = start(
+        "slowloris",
+        &upstream.url(),
+        "header_timeout = 1\nruntime = \"per-core\"",
+    );
     let addr = gateway.addr;
 
     // Twenty clients trickling a request head, one byte every 200 ms.

@@ -36,7 +36,12 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
         "none: no admin listener",
         "address of the admin listener: /healthz and /metrics (Prometheus)",
     ),
-    ("workers", "0: one per core", "runtime worker threads"),
+    ("workers", "0: one per core", "threads serving connections"),
+    (
+        "runtime",
+        "\"multi-thread\"",
+        "\"multi-thread\": one tokio runtime, work-stealing; \"per-core\": one single-thread runtime per worker, connections handed out in turn (as nginx)",
+    ),
     (
         "max_connections",
         "1024",
@@ -174,6 +179,15 @@ impl std::fmt::Display for Upstream {
     }
 }
 
+/// How connections are spread over threads (`runtime`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Runtime {
+    /// One multi-thread runtime.
+    MultiThread,
+    /// One single-thread runtime per worker thread.
+    PerCore,
+}
+
 /// The `[server]` settings, defaults filled in.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ServerConfig {
@@ -187,6 +201,8 @@ pub(crate) struct ServerConfig {
     pub(crate) admin: Option<SocketAddr>,
     /// `workers`; 0: one per core.
     pub(crate) workers: usize,
+    /// `runtime`.
+    pub(crate) runtime: Runtime,
     /// `max_connections`.
     pub(crate) max_connections: usize,
     /// `max_header_bytes`.
@@ -228,6 +244,7 @@ impl Default for ServerConfig {
             preserve_host: false,
             admin: None,
             workers: 0,
+            runtime: Runtime::MultiThread,
             max_connections: 1024,
             max_header_bytes: 16 * 1024,
             max_headers: 100,
@@ -277,6 +294,17 @@ impl ServerConfig {
         }
         if let Some(v) = reader.count(&mut table, "workers", 0, 1024) {
             config.workers = v;
+        }
+        if let Some(runtime) = reader.take::<String>(&mut table, "runtime") {
+            match runtime.as_str() {
+                "multi-thread" => config.runtime = Runtime::MultiThread,
+                "per-core" => config.runtime = Runtime::PerCore,
+                other => reader.error(
+                    "server.runtime",
+                    &format!("unknown runtime `{other}`"),
+                    Some("write \"multi-thread\" or \"per-core\""),
+                ),
+            }
         }
         if let Some(v) = reader.count(&mut table, "max_connections", 1, MAX_CONNECTIONS) {
             config.max_connections = v;
@@ -333,6 +361,7 @@ impl ServerConfig {
         check("preserve_host", self.preserve_host == other.preserve_host);
         check("admin", self.admin == other.admin);
         check("workers", self.workers == other.workers);
+        check("runtime", self.runtime == other.runtime);
         check(
             "max_connections",
             self.max_connections == other.max_connections,

@@ -7,6 +7,7 @@
 //! | file | what |
 //! |---|---|
 //! | `config.rs` | the `[server]` table |
+//! | `runtime.rs` | threads: one multi-thread runtime, or one runtime per core |
 //! | `conn.rs` | one client connection: HTTP/1.1, HTTP/2, upgrades, timeouts, draining |
 //! | `proxy.rs` | the policy, forwarding, the gateway's own 502/504 |
 //! | `forward.rs` | hop-by-hop headers, `X-Forwarded-*`, `Host` |
@@ -35,6 +36,8 @@ mod metrics;
 mod proxy;
 #[cfg(unix)]
 mod reload;
+#[cfg(unix)]
+mod runtime;
 #[cfg(unix)]
 mod shutdown;
 #[cfg(unix)]
@@ -101,10 +104,11 @@ mod run {
     use tokio::net::TcpListener;
     use tokio::sync::{Semaphore, watch};
 
-    use super::config::{ServerConfig, Upstream};
+    use super::config::{Runtime, ServerConfig, Upstream};
     use super::conn::{self, Server};
     use super::proxy::Gateway;
     use super::reload::{self, Reloader};
+    use super::runtime::Cores;
     use super::shutdown::{self, Signals};
     use super::{LogFormat, Options, admin, demo};
     use crate::output::{self, Finding, Loaded};
@@ -122,16 +126,27 @@ mod run {
     pub(super) fn run(options: &Options) -> Result<bool, String> {
         init_logging(options.log_format);
         let start = load(options)?;
-        let workers = match start.server.workers {
+        // per-core: the connections get threads of their own; this runtime only
+        // accepts, reloads, answers the admin endpoints and handles the signals.
+        let runtime = match start.server.runtime {
+            Runtime::MultiThread => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers(&start.server))
+                .enable_all()
+                .build(),
+            Runtime::PerCore => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
+        }
+        .map_err(|e| format!("corsair: cannot start the runtime: {e}\n"))?;
+        runtime.block_on(serve(options, start))
+    }
+
+    /// The number of worker threads: `workers`, or one per core.
+    fn workers(settings: &ServerConfig) -> usize {
+        match settings.workers {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             n => n,
-        };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .enable_all()
-            .build()
-            .map_err(|e| format!("corsair: cannot start the runtime: {e}\n"))?;
-        runtime.block_on(serve(options, start))
+        }
     }
 
     fn init_logging(format: LogFormat) {
@@ -287,9 +302,18 @@ mod run {
         }
 
         let permits = Arc::new(Semaphore::new(settings.max_connections));
+        let mut cores = match settings.runtime {
+            Runtime::MultiThread => None,
+            Runtime::PerCore => Some(Cores::start(
+                workers(&settings),
+                &server,
+                &gateway,
+                &stopped,
+            )?),
+        };
         let signal = tokio::select! {
             signal = signals.stop_requested() => signal,
-            () = accept_loop(&listener, &permits, &server, &gateway, &stopped) => "the listener failed",
+            () = accept_loop(&listener, &permits, &server, &gateway, &stopped, cores.as_mut()) => "the listener failed",
         };
         drop(listener);
         tracing::info!(
@@ -320,6 +344,7 @@ mod run {
         server: &Arc<Server>,
         gateway: &Arc<Gateway>,
         stopped: &watch::Receiver<bool>,
+        mut cores: Option<&mut Cores>,
     ) {
         loop {
             let Ok(permit) = Arc::clone(permits).acquire_owned().await else {
@@ -336,6 +361,10 @@ mod run {
                 }
             };
             let _ = stream.set_nodelay(true);
+            if let Some(cores) = cores.as_deref_mut() {
+                cores.dispatch(stream, peer, permit);
+                continue;
+            }
             let server = Arc::clone(server);
             let gateway = Arc::clone(gateway);
             let stopped = stopped.clone();
