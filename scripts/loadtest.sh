@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Load test: `corsair serve` (release build) vs nginx, both as a CORS reverse proxy in
-# front of the same upstream (nginx serving a static JSON answer on its own port),
+# Load test: `corsair serve` (release build; its default multi-thread runtime and its
+# per-core runtime) vs nginx, all as a CORS reverse proxy in front of the same upstream
+# (nginx serving a static JSON answer on its own port),
 # measured with wrk on loopback. Writes the figures to BENCHMARKS.md.
 #
 #   scripts/loadtest.sh              # build, measure, write BENCHMARKS.md
 #   DURATION=5 ROUNDS=1 scripts/loadtest.sh   # quicker
 #
 # Installs nginx and wrk with apt-get if they are missing (Debian packages `nginx`,
-# `wrk`). Each figure is the median of ROUNDS runs, nginx and corsair alternating, so
+# `wrk`). Each figure is the median of ROUNDS runs, the proxies alternating, so
 # that a passing load on the machine hits both alike. Bounded: ROUNDS x 2 scenarios x
-# 2 proxies x (WARMUP + DURATION) seconds, two minutes with the defaults, plus the
+# 3 proxies x (WARMUP + DURATION) seconds, three minutes with the defaults, plus the
 # release build when it is not up to date.
 # Everything listens on 127.0.0.1 only; every process started here is stopped by pid.
 set -euo pipefail
@@ -26,6 +27,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 UPSTREAM_PORT=18081
 NGINX_PORT=18082
 CORSAIR_PORT=18083
+PERCORE_PORT=18084
 
 need() {
     if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ]; then
@@ -182,10 +184,16 @@ start_nginx "$WORK/upstream"
 wait_port "$UPSTREAM_PORT"
 start_nginx "$WORK/proxy"
 wait_port "$NGINX_PORT"
+sed -e "s/^listen = .*/listen = \"127.0.0.1:$PERCORE_PORT\"/" -e 's/^watch = false/watch = false\nruntime = "per-core"/' \
+    "$WORK/corsair.toml" >"$WORK/corsair-per-core.toml"
 RUST_LOG=warn "$CORSAIR" serve --config "$WORK/corsair.toml" >"$WORK/corsair.out" 2>"$WORK/corsair.err" &
 PIDS+=("$!")
 CORSAIR_PIDS="$!"
+RUST_LOG=warn "$CORSAIR" serve --config "$WORK/corsair-per-core.toml" >"$WORK/per-core.out" 2>"$WORK/per-core.err" &
+PIDS+=("$!")
+PERCORE_PIDS="$!"
 wait_port "$CORSAIR_PORT"
+wait_port "$PERCORE_PORT"
 NGINX_PIDS="$(pgrep -P "$(cat "$WORK/proxy/master.pid")" | tr '\n' ' ')"
 
 # CPU time (clock ticks) used so far by a list of processes.
@@ -199,7 +207,7 @@ ticks() {
 HZ="$(getconf CLK_TCK)"
 
 # Sanity: both answer with the CORS headers.
-for port in "$NGINX_PORT" "$CORSAIR_PORT"; do
+for port in "$NGINX_PORT" "$CORSAIR_PORT" "$PERCORE_PORT"; do
     if ! curl -sf -o /dev/null -D - "http://127.0.0.1:$port/api/items" -H 'Origin: https://app.example.com' \
         | grep -qi '^access-control-allow-origin: https://app.example.com'; then
         echo "port $port does not answer with CORS headers" >&2
@@ -219,6 +227,7 @@ run() {
     local name="$1" port="$2" scenario="$3" round="$4" args=() pids
     pids="$NGINX_PIDS"
     [ "$name" = corsair ] && pids="$CORSAIR_PIDS"
+    [ "$name" = per-core ] && pids="$PERCORE_PIDS"
     if [ "$scenario" = preflight ]; then
         args=(-s "$WORK/preflight.lua")
     else
@@ -266,9 +275,10 @@ WRK_PREFLIGHT="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s preflig
 declare -A RESULT
 for round in $(seq 1 "$ROUNDS"); do
     for scenario in actual preflight; do
-        for name in nginx corsair; do
+        for name in nginx corsair per-core; do
             port="$NGINX_PORT"
             [ "$name" = corsair ] && port="$CORSAIR_PORT"
+            [ "$name" = per-core ] && port="$PERCORE_PORT"
             echo "==> round $round, $name, $scenario requests"
             RESULT["$name-$scenario-$round"]="$(run "$name" "$port" "$scenario" "$round")"
             echo "    req/s p50 p99 non-2xx cpu-us/req: ${RESULT["$name-$scenario-$round"]}"
@@ -307,8 +317,10 @@ loopback. Both proxies apply the same policy (allowed origin \`https://app.examp
 and \`https://*.example.com\`, credentials, \`expose_headers = ["x-request-id"]\`, preflights
 answered by the proxy), add \`X-Forwarded-*\`, and keep upstream connections alive
 (nginx: \`keepalive 128\`, \`proxy_http_version 1.1\`; corsair: its pooled client).
-nginx runs \`worker_processes $NPROC\`; corsair its tokio multi-thread runtime with
-one worker per core ($NPROC). wrk, both proxies and the upstream share the same
+nginx runs \`worker_processes $NPROC\`. corsair runs twice: with its default tokio
+multi-thread runtime, one worker thread per core ($NPROC), and with \`runtime = "per-core"\`:
+$NPROC threads, each with a single-thread runtime, connections handed out in turn (the
+shape of nginx's worker processes). wrk, both proxies and the upstream share the same
 $NPROC cores, so the figures compare the proxies' costs, not the machine's limits.
 
 - machine: $NPROC cores, $MODEL, $(free -g | awk '/^Mem:/ {print $2}') GiB
@@ -317,7 +329,7 @@ $NPROC cores, so the figures compare the proxies' costs, not the machine's limit
   (other jobs share the machine; the runs themselves add about 2)
 - versions: $CORSAIR_VERSION; nginx $NGINX_VERSION; $WRK_VERSION
 - generated by \`scripts/loadtest.sh\` (\`DURATION=$DURATION\`, \`CONNECTIONS=$CONNECTIONS\`, \`THREADS=$THREADS\`, \`ROUNDS=$ROUNDS\`, ${WARMUP} s warm-up before each run)
-- each figure is the median of $ROUNDS runs, nginx and corsair alternating; "CPU/req" is
+- each figure is the median of $ROUNDS runs, the proxies alternating; "CPU/req" is
   the proxy's own CPU time (user + system, all its processes or threads) divided by the
   requests it served
 
@@ -330,9 +342,10 @@ $WRK_ACTUAL
 | proxy | requests/s | p50 | p99 | non-2xx | CPU/req (µs) |
 |---|---|---|---|---|---|
 | nginx $(row nginx actual)
-| corsair serve $(row corsair actual)
+| corsair serve (multi-thread) $(row corsair actual)
+| corsair serve (per-core) $(row per-core actual)
 
-Requests/s of each round: nginx $(rounds nginx actual); corsair $(rounds corsair actual).
+Requests/s of each round: nginx $(rounds nginx actual); corsair multi-thread $(rounds corsair actual); corsair per-core $(rounds per-core actual).
 
 ### Preflights (answered by the proxy, never forwarded)
 
@@ -343,37 +356,40 @@ $WRK_PREFLIGHT
 | proxy | requests/s | p50 | p99 | non-2xx | CPU/req (µs) |
 |---|---|---|---|---|---|
 | nginx $(row nginx preflight)
-| corsair serve $(row corsair preflight)
+| corsair serve (multi-thread) $(row corsair preflight)
+| corsair serve (per-core) $(row per-core preflight)
 
-Requests/s of each round: nginx $(rounds nginx preflight); corsair $(rounds corsair preflight).
+Requests/s of each round: nginx $(rounds nginx preflight); corsair multi-thread $(rounds corsair preflight); corsair per-core $(rounds per-core preflight).
 
 The configurations (nginx's proxy and upstream, corsair's policy) are written by the
 script into a temporary directory; read them in \`scripts/loadtest.sh\`.
 
 ### What limits corsair serve here
 
-The target is corsair's throughput at least nginx's and its p99 no worse. On this machine
-it is not met for forwarded requests, and is closer for preflights. From \`perf record\`,
-\`perf stat\` and \`strace -c\` on both proxies under the same wrk load:
+The target: corsair's throughput at least nginx's, its p99 no worse. From \`perf record\`,
+\`perf stat\` and \`strace -c\` on the proxies under the same wrk load:
 
-- Both make the same system calls per forwarded request: one \`recvfrom\` and one
+- All make the same system calls per forwarded request: one \`recvfrom\` and one
   \`writev\` on each side (corsair's \`epoll_wait\` and \`futex\` calls are a few per
-  hundred requests). Most of both proxies' CPU is in the kernel (about 65 % for corsair,
+  hundred requests). Most of every proxy's CPU is in the kernel (about 65 % for corsair,
   77 % for nginx), most of that in \`writev\`: on loopback the sender delivers the
   segment and wakes the receiver (wrk, the upstream) itself.
 - corsair's user-space cost per forwarded request is about twice nginx's (hyper parsing
   and encoding on both sides, header maps, tokio's task scheduling); the profile has no
-  single hot spot of corsair's own (the policy decision is well under 1 %).
-- tokio's work-stealing scheduler switches context more per request than nginx's
-  processes (\`perf stat\`: about 0.7 against 0.4 per request), and on a 2-core machine
-  shared with wrk and the upstream, every extra switch and wake-up also costs wrk and the
-  upstream more CPU per request. The gap widens when other jobs load the machine: the
-  spread between rounds shows how much.
-- Tried, kept: release profile with thin LTO and one codegen unit; pooled upstream
+  single hot spot of corsair's own (the policy decision is well under 1 %). That is the
+  "CPU/req" column's gap.
+- With the multi-thread runtime, tokio's work-stealing scheduler switches context more
+  per request than nginx's processes (\`perf stat\`: about 0.7 against 0.4 per request),
+  and on a 2-core machine shared with wrk, the upstream and other jobs, a worker thread
+  that loses its core leaves its queued connections waiting: throughput drops and p99
+  grows with the machine's load. \`runtime = "per-core"\` (one single-thread runtime per
+  core, each connection kept on one, as nginx keeps it in one worker process) avoids
+  the cross-thread wake-ups and is the one to compare with nginx.
+- Tried and kept: release profile with thin LTO and one codegen unit; pooled upstream
   connections; a dedicated upstream connection per keep-alive client connection, driven
   in that connection's own task (no pool look-up, no hand-off between tasks; a few
-  percent of CPU per request); one runtime worker per core (one worker in all was not
-  faster). Preflights, which touch no upstream, cost corsair about 10-30 % more CPU than
-  nginx's static \`return 204\`.
+  percent of CPU per request); one worker per core; the per-core runtime. Preflights,
+  which touch no upstream, cost corsair somewhat more CPU than nginx's static
+  \`return 204\`.
 EOF
 echo "==> wrote $OUT"
