@@ -143,6 +143,14 @@ async fn malformed_and_oversized_requests_get_400_and_431() {
         431
     );
 
+    // CONNECT is not forwarded: this is not a forward proxy.
+    let connect = exchange(
+        gateway.addr,
+        b"CONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(parse_response(&connect).status, 405);
+
     assert_eq!(upstream.hits(), 0);
     assert_eq!(get(gateway.addr, "/echo", &[]).await.status, 200);
     assert_eq!(

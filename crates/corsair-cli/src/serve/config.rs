@@ -109,6 +109,8 @@ pub(crate) struct Upstream {
     pub(crate) authority: Authority,
     /// A prefix put before every request path, without a trailing `/`; empty for none.
     pub(crate) prefix: String,
+    /// `host:port` to connect to (port 80 when the URL names none).
+    pub(crate) connect_to: String,
 }
 
 impl Upstream {
@@ -135,8 +137,14 @@ impl Upstream {
         if uri.query().is_some() {
             return Err(format!("`{text}` must not have a query"));
         }
+        let connect_to = format!(
+            "{}:{}",
+            authority.host(),
+            authority.port_u16().unwrap_or(80)
+        );
         Ok(Upstream {
             scheme: Scheme::HTTP,
+            connect_to,
             authority,
             prefix: uri.path().trim_end_matches('/').to_owned(),
         })
@@ -579,6 +587,15 @@ mod tests {
     fn upstream_uri_without_prefix_reuses_the_path() {
         let upstream = Upstream::parse("http://localhost:3000").unwrap();
         assert_eq!(upstream.uri_for(None).unwrap(), "http://localhost:3000/");
+        assert_eq!(upstream.connect_to, "localhost:3000");
+        assert_eq!(
+            Upstream::parse("http://api.internal").unwrap().connect_to,
+            "api.internal:80"
+        );
+        assert_eq!(
+            Upstream::parse("http://[::1]:8080/").unwrap().connect_to,
+            "[::1]:8080"
+        );
         assert!(Upstream::parse("ftp://x").is_err());
         assert!(Upstream::parse("http://u@x").is_err());
     }

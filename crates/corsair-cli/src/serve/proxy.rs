@@ -151,6 +151,8 @@ enum Failure {
     GatewayTimeout(String),
     PayloadTooLarge(u64),
     BadRequest(String),
+    /// `CONNECT`: the gateway is not a forward proxy.
+    Connect,
 }
 
 impl Failure {
@@ -164,6 +166,11 @@ impl Failure {
                 format!("the request body is larger than {limit} bytes"),
             ),
             Failure::BadRequest(d) => (StatusCode::BAD_REQUEST, "bad_request", d),
+            Failure::Connect => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "CONNECT is not forwarded: this is a gateway, not a forward proxy".to_owned(),
+            ),
         };
         json_response(
             status,
@@ -199,6 +206,9 @@ async fn send(
             METRICS.client_error(ClientError::BodyTooLarge);
             return Err(Failure::PayloadTooLarge(limit));
         }
+    }
+    if request.method() == http::Method::CONNECT {
+        return Err(Failure::Connect);
     }
     let upgrade =
         forward::is_upgrade_request(request.version(), request.method(), request.headers());
@@ -247,7 +257,7 @@ async fn send(
         let sent = peer
             .dedicated
             .send(
-                gateway.upstream.authority.as_str(),
+                &gateway.upstream.connect_to,
                 gateway.connect_timeout,
                 gateway.max_dedicated,
                 upstream_request,
