@@ -389,3 +389,34 @@ fn help_documents_every_server_key() {
     assert!(help.contains("--log-format"));
     assert!(help.contains("default: 16384"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_rejection_reason() {
+    let gateway = Gateway::start(&["--listen", "127.0.0.1:0", "--log-format", "json"]);
+    let rejected = request(
+        gateway.addr,
+        "OPTIONS",
+        "/api/items",
+        &[
+            ("origin", "https://evil.example"),
+            ("access-control-request-method", "PUT"),
+        ],
+    )
+    .await;
+    assert_eq!(rejected.status, 403);
+    gateway.wait_for_log(&["origin-not-allowed"]);
+    let line = gateway
+        .stderr
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|l| l.contains("origin-not-allowed"))
+        .cloned()
+        .unwrap();
+    let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["level"], "INFO");
+    assert_eq!(event["fields"]["reason"], "origin-not-allowed");
+    assert_eq!(event["fields"]["origin"], "https://evil.example");
+    assert_eq!(event["fields"]["method"], "OPTIONS");
+    assert_eq!(event["fields"]["path"], "/api/items");
+}

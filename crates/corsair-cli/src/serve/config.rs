@@ -86,7 +86,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "pool_max_idle",
         "256",
-        "idle pooled upstream connections kept at most",
+        "idle pooled upstream connections kept at most; also the most dedicated ones (one per keep-alive client connection)",
     ),
     (
         "shutdown_timeout",
