@@ -106,6 +106,7 @@ pub(crate) fn run(
             config,
             policy,
             warnings,
+            ..
         } => (config, policy, warnings),
     };
     if !warnings.is_empty() {

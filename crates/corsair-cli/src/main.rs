@@ -1,5 +1,6 @@
 //! `corsair`: lint CORS policy files, explain what a policy does with a request, and
-//! check or audit a live server as a browser and as an attacker would.
+//! check or audit a live server as a browser and as an attacker would; serve a policy
+//! as a CORS gateway in front of any HTTP API.
 //!
 //! ```text
 //! corsair lint corsair.toml
@@ -7,11 +8,14 @@
 //!     -H 'Origin: https://app.example.com' -H 'Access-Control-Request-Method: PUT' /api/users
 //! corsair check https://api.example.com/users --origin https://app.example.com -X PUT
 //! corsair audit https://api.example.com/users --origin https://app.example.com
+//! corsair serve --config corsair.toml --upstream http://127.0.0.1:3000
 //! ```
 //!
-//! Exit codes: 0 valid / allowed / no high finding, 1 invalid / rejected / blocked / a
-//! high finding, 2 usage or configuration error, or a server that could not be tested.
+//! Exit codes: 0 valid / allowed / no high finding / clean shutdown, 1 invalid / rejected /
+//! blocked / a high finding / shutdown deadline reached, 2 usage or configuration error, or
+//! a server that could not be tested.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -25,9 +29,10 @@ mod explain;
 mod lint;
 mod net;
 mod output;
+mod serve;
 
 const ABOUT: &str = "Lint CORS policy files, explain what a policy does with a request, \
-check and audit live servers";
+check and audit live servers, serve a policy as a gateway";
 
 const LONG_ABOUT: &str = "\
 Lint CORS policy files, explain what a policy does with a request, check and audit live \
@@ -37,7 +42,8 @@ corsair checks CORS policies written for the corsair library (a TOML file with a
 table and optional [[routes]]) and shows, request by request, what the policy answers \
 and why, exactly as the library decides it in production. Against a live server, `check` \
 does what a browser does with one script's request, and `audit` probes for the \
-misconfigurations attackers look for.";
+misconfigurations attackers look for. `corsair serve` puts a policy in front of any HTTP API as \
+a reverse proxy.";
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -45,6 +51,7 @@ Examples:
   corsair explain --config corsair.toml -H 'Origin: https://app.example.com' /api/users
   corsair check https://api.example.com/users --origin https://app.example.com -X PUT
   corsair audit https://api.example.com/users --origin https://app.example.com
+  corsair serve --config corsair.toml --upstream http://127.0.0.1:3000
 
 Exit codes:
   0  lint: valid (warnings allowed); explain: allowed; check: allowed; audit: no high finding
@@ -215,6 +222,74 @@ enum Command {
     /// Probe a live server for CORS misconfigurations
     #[command(long_about = AUDIT_LONG_ABOUT, after_help = AUDIT_AFTER_HELP)]
     Audit(AuditArgs),
+    /// Run a CORS gateway (reverse proxy) in front of an HTTP API
+    #[command(long_about = SERVE_LONG_ABOUT, after_help = serve_after_help())]
+    Serve(ServeArgs),
+}
+
+const SERVE_LONG_ABOUT: &str = "\
+Run a CORS gateway: a reverse proxy that applies the policy before forwarding. Preflights \
+are answered by the gateway and never reach the upstream; other requests are forwarded \
+(bodies streamed both ways, HTTP/1.1 and HTTP/2 prior knowledge from clients, WebSocket \
+upgrades passed through) and the CORS headers are applied to the upstream's answers, \
+and to the gateway's own 502 (upstream unreachable) and 504 (upstream too slow).
+
+With no --config and no --upstream, it serves a built-in demo API behind a sample policy \
+and prints curl commands to try. With a policy file but no upstream, the policy is put in \
+front of the demo API.
+
+The policy file is the one `corsair lint` reads ([cors], [[routes]]) plus a [server] \
+table; `corsair lint` checks all three. It prints `listening on http://ADDR` on standard \
+output once it accepts connections; logs go to standard error (RUST_LOG filters them, \
+default `info`; a rejected CORS request is logged at info with its reason).
+
+Reload: SIGHUP, or a change of the file (checked every second unless watch = false), \
+reloads the policy: a valid one is swapped in atomically; an invalid one is refused, \
+every problem logged, and the old policy stays. [server] settings take effect at the next \
+start only.
+
+Shutdown: SIGTERM or SIGINT stops accepting, lets in-flight requests finish for up to \
+shutdown_timeout seconds, then exits (status 0 when everything finished, 1 otherwise).
+
+Limits: beyond max_connections, new connections wait in the listen backlog (they are not \
+accepted, and not refused, until a connection closes). An oversized request head gets \
+431, a malformed request 400, a request head slower than header_timeout 408 (or a plain \
+close if nothing arrived), a body over max_body_bytes 413.";
+
+fn serve_after_help() -> String {
+    format!(
+        "{}
+Examples:
+  corsair serve
+  corsair serve --config corsair.toml --upstream http://127.0.0.1:3000 --listen 0.0.0.0:8080
+  kill -HUP $(pidof corsair)     # reload the policy
+
+Exit codes:
+  0  clean shutdown
+  1  the shutdown deadline was reached with requests still in flight
+  2  usage error, invalid policy file, or the address cannot be bound",
+        serve::keys_help()
+    )
+}
+
+/// `corsair serve`.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The TOML policy file ([cors], [[routes]], [server])
+    #[arg(short, long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The address to listen on (overrides [server] listen; default 127.0.0.1:8080)
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// The API to forward to, http://host:port[/prefix] (overrides [server] upstream)
+    #[arg(long, value_name = "URL")]
+    upstream: Option<String>,
+    /// The admin listener's address, for /healthz and /metrics (overrides [server] admin)
+    #[arg(long, value_name = "ADDR")]
+    admin: Option<SocketAddr>,
+    /// The log format on standard error
+    #[arg(long, value_name = "FORMAT", value_enum, default_value = "human")]
+    log_format: serve::LogFormat,
 }
 
 /// `corsair lint`.
@@ -368,6 +443,14 @@ fn main() -> ExitCode {
             timeout: args.timeout,
             cacert: args.cacert,
         }),
+        Command::Serve(args) => serve::run(&serve::Options {
+            config: args.config.clone(),
+            listen: args.listen,
+            upstream: args.upstream.clone(),
+            admin: args.admin,
+            log_format: args.log_format,
+        })
+        .map(Some),
     };
     match result {
         Ok(Some(true)) => ExitCode::SUCCESS,

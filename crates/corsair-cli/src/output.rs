@@ -1,12 +1,14 @@
-//! Helpers shared by the subcommands: reading and building a policy file, the
-//! diagnostic records printed by `lint` and `explain`, and writing output without
-//! panicking on a closed pipe.
+//! Helpers shared by the subcommands: reading and building a policy file (its `[cors]`,
+//! `[[routes]]` and `[server]` tables), the diagnostic records printed by `lint`,
+//! `explain` and `serve`, and writing output without panicking on a closed pipe.
 
 use std::io::Write;
 use std::path::Path;
 
 use corsair::{Code, Config, Diagnostic, Policy};
 use serde::Serialize;
+
+use crate::serve::config::{self as server_config, ServerConfig};
 
 /// One problem found in a policy file, as `lint` prints it (and as its JSON lists it).
 ///
@@ -79,10 +81,15 @@ pub(crate) enum Loaded {
         policy: Box<Policy>,
         /// The warnings of the build.
         warnings: Vec<Finding>,
+        /// The `[server]` settings (`corsair serve`), defaults filled in.
+        server: Box<ServerConfig>,
     },
 }
 
-/// Reads a TOML policy file and builds it.
+/// The top-level tables a policy file may have.
+const TABLES: &[&str] = &["cors", "routes", "server"];
+
+/// Reads a TOML policy file and builds it; checks its `[server]` table too.
 pub(crate) fn load(path: &Path) -> Loaded {
     let text = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -95,8 +102,42 @@ pub(crate) fn load(path: &Path) -> Loaded {
     };
     // Read as much as can be read, so that file mistakes (unknown fields, wrong types)
     // and policy mistakes are reported together, in one pass.
-    let (config, file_diagnostics) = Config::from_toml_str_partial(&text);
-    let mut findings: Vec<Finding> = file_diagnostics.iter().map(Finding::from).collect();
+    let mut table = match text.parse::<toml::Table>() {
+        Ok(table) => table,
+        Err(e) => {
+            let d = Diagnostic::new(
+                Code::InvalidFile,
+                "",
+                server_config::one_line(&e.to_string()),
+            );
+            return Loaded::Invalid(vec![Finding::from(&d)]);
+        }
+    };
+    let (server, server_diagnostics) = match table.remove("server") {
+        Some(value) => ServerConfig::from_toml(value),
+        None => (ServerConfig::default(), Vec::new()),
+    };
+    let mut findings: Vec<Finding> = Vec::new();
+    // Unknown top-level tables, with `server` among the suggestions.
+    let unknown: Vec<String> = table
+        .keys()
+        .filter(|k| !TABLES.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    for key in unknown {
+        table.remove(&key);
+        let help = match server_config::closest(&key, TABLES) {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => format!("known fields: {}", TABLES.join(", ")),
+        };
+        findings.push(Finding::from(
+            &Diagnostic::new(Code::UnknownField, &key, format!("unknown field `{key}`"))
+                .with_help(help),
+        ));
+    }
+    let (config, file_diagnostics) = Config::from_toml_table_partial(table);
+    findings.extend(file_diagnostics.iter().map(Finding::from));
+    findings.extend(server_diagnostics.iter().map(Finding::from));
     let Some(config) = config else {
         return Loaded::Invalid(findings);
     };
@@ -106,6 +147,7 @@ pub(crate) fn load(path: &Path) -> Loaded {
             warnings: policy.warnings().iter().map(Finding::from).collect(),
             config: Box::new(config),
             policy: Box::new(policy),
+            server: Box::new(server),
         },
         Ok(policy) => {
             findings.extend(policy.warnings().iter().map(Finding::from));

@@ -1,0 +1,602 @@
+//! The `[server]` table of the policy file: where `corsair serve` listens, where it
+//! forwards, and its limits and timeouts.
+//!
+//! The table is read key by key (each value through serde), so that every unknown key,
+//! every value of the wrong type and every invalid value is reported at once, as
+//! `corsair lint` reports the policy's own mistakes.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use corsair::{Code, Diagnostic};
+use http::Uri;
+use http::uri::{Authority, PathAndQuery, Scheme};
+use serde::de::DeserializeOwned;
+
+/// Every `[server]` key with its default and meaning, as `corsair serve --help` and the
+/// README document them. The order is the documented order.
+pub(crate) const KEYS: &[(&str, &str, &str)] = &[
+    (
+        "listen",
+        "\"127.0.0.1:8080\"",
+        "address the gateway listens on (ip:port)",
+    ),
+    (
+        "upstream",
+        "none: the built-in demo API",
+        "the API to forward to: http://host:port[/prefix] (plain HTTP)",
+    ),
+    (
+        "preserve_host",
+        "false",
+        "true: send the client's Host upstream; false: the upstream's host:port",
+    ),
+    (
+        "admin",
+        "none: no admin listener",
+        "address of the admin listener: /healthz and /metrics (Prometheus)",
+    ),
+    ("workers", "0: one per core", "threads serving connections"),
+    (
+        "runtime",
+        "\"multi-thread\"",
+        "\"multi-thread\": one tokio runtime, work-stealing; \"per-core\": one single-thread runtime per worker, connections handed out in turn (as nginx)",
+    ),
+    (
+        "max_connections",
+        "1024",
+        "client connections served at once; further ones wait in the listen backlog",
+    ),
+    (
+        "max_header_bytes",
+        "16384",
+        "largest request head (request line and headers), at least 8192; larger: 431",
+    ),
+    ("max_headers", "100", "most request headers; more: 431"),
+    (
+        "max_body_bytes",
+        "none: unlimited",
+        "largest request body; larger: 413 (checked on Content-Length and while streaming)",
+    ),
+    (
+        "header_timeout",
+        "10",
+        "seconds to receive a request head, and to keep an idle HTTP/1.1 connection; then 408 or close",
+    ),
+    (
+        "idle_timeout",
+        "60",
+        "seconds without a byte either way (and no request waiting for the upstream) before a connection is closed",
+    ),
+    (
+        "connect_timeout",
+        "5",
+        "seconds to connect to the upstream; then 504",
+    ),
+    (
+        "upstream_timeout",
+        "30",
+        "seconds to wait for the upstream's response head; then 504",
+    ),
+    (
+        "pool_idle_timeout",
+        "90",
+        "seconds an idle pooled upstream connection is kept",
+    ),
+    (
+        "pool_max_idle",
+        "256",
+        "idle pooled upstream connections kept at most; also the most dedicated ones (one per keep-alive client connection)",
+    ),
+    (
+        "shutdown_timeout",
+        "30",
+        "seconds in-flight requests get to finish after SIGTERM or SIGINT",
+    ),
+    (
+        "watch",
+        "true",
+        "reload the policy when the file changes (checked every second); SIGHUP always reloads",
+    ),
+];
+
+/// The upstream API: scheme, authority, and an optional path prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Upstream {
+    /// Always `http` (the gateway speaks plain HTTP/1.1 to its upstream).
+    pub(crate) scheme: Scheme,
+    /// `host:port`.
+    pub(crate) authority: Authority,
+    /// A prefix put before every request path, without a trailing `/`; empty for none.
+    pub(crate) prefix: String,
+    /// `host:port` to connect to (port 80 when the URL names none).
+    pub(crate) connect_to: String,
+}
+
+impl Upstream {
+    /// Parses `http://host[:port][/prefix]`.
+    pub(crate) fn parse(text: &str) -> Result<Upstream, String> {
+        let uri: Uri = text
+            .parse()
+            .map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some("https") => {
+                return Err(format!(
+                    "`{text}`: https upstreams are not supported (corsair serve speaks plain HTTP to its upstream); put a TLS-terminating proxy in between or use http://"
+                ));
+            }
+            _ => return Err(format!("`{text}` must start with http://")),
+        }
+        let Some(authority) = uri.authority().cloned() else {
+            return Err(format!("`{text}` has no host"));
+        };
+        if authority.host().is_empty() || authority.as_str().contains('@') {
+            return Err(format!("`{text}` must be http://host[:port][/prefix]"));
+        }
+        if uri.query().is_some() {
+            return Err(format!("`{text}` must not have a query"));
+        }
+        let connect_to = format!(
+            "{}:{}",
+            authority.host(),
+            authority.port_u16().unwrap_or(80)
+        );
+        Ok(Upstream {
+            scheme: Scheme::HTTP,
+            connect_to,
+            authority,
+            prefix: uri.path().trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The path and query of a request at the upstream: the prefix, then the client's.
+    pub(crate) fn path_for(
+        &self,
+        path_and_query: Option<&PathAndQuery>,
+    ) -> Result<PathAndQuery, String> {
+        match (self.prefix.is_empty(), path_and_query) {
+            (true, Some(pq)) => Ok(pq.clone()),
+            (true, None) => Ok(PathAndQuery::from_static("/")),
+            (false, pq) => {
+                let rest = pq.map_or("/", PathAndQuery::as_str);
+                PathAndQuery::try_from(format!("{}{rest}", self.prefix)).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// The absolute URI of a path (from [`Upstream::path_for`]) at the upstream.
+    pub(crate) fn absolute(&self, path_and_query: PathAndQuery) -> Result<Uri, String> {
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path_and_query)
+            .build()
+            .map_err(|e| e.to_string())
+    }
+
+    /// The absolute URI of a request for `path_and_query` at the upstream.
+    pub(crate) fn uri_for(&self, path_and_query: Option<&PathAndQuery>) -> Result<Uri, String> {
+        self.absolute(self.path_for(path_and_query)?)
+    }
+}
+
+impl std::fmt::Display for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}{}", self.scheme, self.authority, self.prefix)
+    }
+}
+
+/// How connections are spread over threads (`runtime`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Runtime {
+    /// One multi-thread runtime.
+    MultiThread,
+    /// One single-thread runtime per worker thread.
+    PerCore,
+}
+
+/// The `[server]` settings, defaults filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ServerConfig {
+    /// `listen`.
+    pub(crate) listen: SocketAddr,
+    /// `upstream`; `None`: the built-in demo API.
+    pub(crate) upstream: Option<Upstream>,
+    /// `preserve_host`.
+    pub(crate) preserve_host: bool,
+    /// `admin`.
+    pub(crate) admin: Option<SocketAddr>,
+    /// `workers`; 0: one per core.
+    pub(crate) workers: usize,
+    /// `runtime`.
+    pub(crate) runtime: Runtime,
+    /// `max_connections`.
+    pub(crate) max_connections: usize,
+    /// `max_header_bytes`.
+    pub(crate) max_header_bytes: usize,
+    /// `max_headers`.
+    pub(crate) max_headers: usize,
+    /// `max_body_bytes`.
+    pub(crate) max_body_bytes: Option<u64>,
+    /// `header_timeout`.
+    pub(crate) header_timeout: Duration,
+    /// `idle_timeout`.
+    pub(crate) idle_timeout: Duration,
+    /// `connect_timeout`.
+    pub(crate) connect_timeout: Duration,
+    /// `upstream_timeout`.
+    pub(crate) upstream_timeout: Duration,
+    /// `pool_idle_timeout`.
+    pub(crate) pool_idle_timeout: Duration,
+    /// `pool_max_idle`.
+    pub(crate) pool_max_idle: usize,
+    /// `shutdown_timeout`.
+    pub(crate) shutdown_timeout: Duration,
+    /// `watch`.
+    pub(crate) watch: bool,
+}
+
+/// The smallest `max_header_bytes` (hyper's smallest read buffer).
+pub(crate) const MIN_HEADER_BYTES: usize = 8192;
+/// The largest `max_connections` (a semaphore's limit, with room to spare).
+pub(crate) const MAX_CONNECTIONS: usize = 1 << 20;
+/// The longest timeout, in seconds (a year: longer is a mistake).
+const MAX_SECONDS: f64 = 31_536_000.0;
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            upstream: None,
+            preserve_host: false,
+            admin: None,
+            workers: 0,
+            runtime: Runtime::MultiThread,
+            max_connections: 1024,
+            max_header_bytes: 16 * 1024,
+            max_headers: 100,
+            max_body_bytes: None,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(5),
+            upstream_timeout: Duration::from_secs(30),
+            pool_idle_timeout: Duration::from_secs(90),
+            pool_max_idle: 256,
+            shutdown_timeout: Duration::from_secs(30),
+            watch: true,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Reads the `[server]` value of a policy file. Every problem is returned, and the
+    /// settings hold the defaults wherever a key was wrong.
+    pub(crate) fn from_toml(value: toml::Value) -> (ServerConfig, Vec<Diagnostic>) {
+        let mut config = ServerConfig::default();
+        let mut reader = Reader::default();
+        let toml::Value::Table(mut table) = value else {
+            reader.error("server", "`server` must be a table: [server]", None);
+            return (config, reader.diagnostics);
+        };
+        if let Some(listen) = reader.take::<String>(&mut table, "listen") {
+            if let Some(addr) = reader.socket_addr("listen", &listen) {
+                config.listen = addr;
+            }
+        }
+        if let Some(upstream) = reader.take::<String>(&mut table, "upstream") {
+            match Upstream::parse(&upstream) {
+                Ok(u) => config.upstream = Some(u),
+                Err(e) => reader.error(
+                    "server.upstream",
+                    &e,
+                    Some("write it as http://127.0.0.1:3000"),
+                ),
+            }
+        }
+        if let Some(v) = reader.take::<bool>(&mut table, "preserve_host") {
+            config.preserve_host = v;
+        }
+        if let Some(admin) = reader.take::<String>(&mut table, "admin") {
+            config.admin = reader.socket_addr("admin", &admin);
+        }
+        if let Some(v) = reader.count(&mut table, "workers", 0, 1024) {
+            config.workers = v;
+        }
+        if let Some(runtime) = reader.take::<String>(&mut table, "runtime") {
+            match runtime.as_str() {
+                "multi-thread" => config.runtime = Runtime::MultiThread,
+                "per-core" => config.runtime = Runtime::PerCore,
+                other => reader.error(
+                    "server.runtime",
+                    &format!("unknown runtime `{other}`"),
+                    Some("write \"multi-thread\" or \"per-core\""),
+                ),
+            }
+        }
+        if let Some(v) = reader.count(&mut table, "max_connections", 1, MAX_CONNECTIONS) {
+            config.max_connections = v;
+        }
+        if let Some(v) = reader.count(
+            &mut table,
+            "max_header_bytes",
+            MIN_HEADER_BYTES,
+            64 * 1024 * 1024,
+        ) {
+            config.max_header_bytes = v;
+        }
+        if let Some(v) = reader.count(&mut table, "max_headers", 1, 10_000) {
+            config.max_headers = v;
+        }
+        if let Some(v) = reader.count(&mut table, "max_body_bytes", 0, usize::MAX) {
+            config.max_body_bytes = u64::try_from(v).ok();
+        }
+        for (key, slot) in [
+            ("header_timeout", &mut config.header_timeout),
+            ("idle_timeout", &mut config.idle_timeout),
+            ("connect_timeout", &mut config.connect_timeout),
+            ("upstream_timeout", &mut config.upstream_timeout),
+            ("pool_idle_timeout", &mut config.pool_idle_timeout),
+            ("shutdown_timeout", &mut config.shutdown_timeout),
+        ] {
+            if let Some(d) = reader.seconds(&mut table, key) {
+                *slot = d;
+            }
+        }
+        if let Some(v) = reader.count(&mut table, "pool_max_idle", 0, 1 << 20) {
+            config.pool_max_idle = v;
+        }
+        if let Some(v) = reader.take::<bool>(&mut table, "watch") {
+            config.watch = v;
+        }
+        let known: Vec<&str> = KEYS.iter().map(|(k, _, _)| *k).collect();
+        for key in table.keys() {
+            reader.unknown(&format!("server.{key}"), key, &known);
+        }
+        (config, reader.diagnostics)
+    }
+
+    /// Which keys differ from `other`, by name: the settings a reload cannot change.
+    pub(crate) fn changed_keys(&self, other: &ServerConfig) -> Vec<&'static str> {
+        let mut changed = Vec::new();
+        let mut check = |key: &'static str, same: bool| {
+            if !same {
+                changed.push(key);
+            }
+        };
+        check("listen", self.listen == other.listen);
+        check("upstream", self.upstream == other.upstream);
+        check("preserve_host", self.preserve_host == other.preserve_host);
+        check("admin", self.admin == other.admin);
+        check("workers", self.workers == other.workers);
+        check("runtime", self.runtime == other.runtime);
+        check(
+            "max_connections",
+            self.max_connections == other.max_connections,
+        );
+        check(
+            "max_header_bytes",
+            self.max_header_bytes == other.max_header_bytes,
+        );
+        check("max_headers", self.max_headers == other.max_headers);
+        check(
+            "max_body_bytes",
+            self.max_body_bytes == other.max_body_bytes,
+        );
+        check(
+            "header_timeout",
+            self.header_timeout == other.header_timeout,
+        );
+        check("idle_timeout", self.idle_timeout == other.idle_timeout);
+        check(
+            "connect_timeout",
+            self.connect_timeout == other.connect_timeout,
+        );
+        check(
+            "upstream_timeout",
+            self.upstream_timeout == other.upstream_timeout,
+        );
+        check(
+            "pool_idle_timeout",
+            self.pool_idle_timeout == other.pool_idle_timeout,
+        );
+        check("pool_max_idle", self.pool_max_idle == other.pool_max_idle);
+        check(
+            "shutdown_timeout",
+            self.shutdown_timeout == other.shutdown_timeout,
+        );
+        check("watch", self.watch == other.watch);
+        changed
+    }
+}
+
+/// Collects the diagnostics of one `[server]` table.
+#[derive(Default)]
+struct Reader {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Reader {
+    fn error(&mut self, field: &str, message: &str, help: Option<&str>) {
+        let d = Diagnostic::new(Code::InvalidFile, field, message);
+        self.diagnostics.push(match help {
+            Some(h) => d.with_help(h),
+            None => d,
+        });
+    }
+
+    /// Removes `key` and converts it, reporting a value of the wrong type.
+    fn take<T: DeserializeOwned>(&mut self, table: &mut toml::Table, key: &str) -> Option<T> {
+        let value = table.remove(key)?;
+        match value.try_into::<T>() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error(
+                    &format!("server.{key}"),
+                    &format!("wrong type: {}", one_line(&e.to_string())),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn socket_addr(&mut self, key: &str, text: &str) -> Option<SocketAddr> {
+        match text.parse::<SocketAddr>() {
+            Ok(a) => Some(a),
+            Err(_) => {
+                self.error(
+                    &format!("server.{key}"),
+                    &format!("`{text}` is not an address: write ip:port"),
+                    Some("for example \"127.0.0.1:8080\", or \"0.0.0.0:8080\" for every interface"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A whole number in `min..=max`.
+    fn count(
+        &mut self,
+        table: &mut toml::Table,
+        key: &str,
+        min: usize,
+        max: usize,
+    ) -> Option<usize> {
+        let n = self.take::<i64>(table, key)?;
+        match usize::try_from(n) {
+            Ok(v) if (min..=max).contains(&v) => Some(v),
+            _ => {
+                let range = if max == usize::MAX {
+                    format!("at least {min}")
+                } else {
+                    format!("between {min} and {max}")
+                };
+                self.error(
+                    &format!("server.{key}"),
+                    &format!("{key} = {n} is out of range: it must be {range}"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// A number of seconds, more than zero.
+    fn seconds(&mut self, table: &mut toml::Table, key: &str) -> Option<Duration> {
+        let s = self.take::<f64>(table, key)?;
+        if s.is_finite() && s > 0.0 && s <= MAX_SECONDS {
+            Duration::try_from_secs_f64(s).ok()
+        } else {
+            self.error(
+                &format!("server.{key}"),
+                &format!("{key} = {s} is out of range: it must be a number of seconds above 0 and at most a year"),
+                None,
+            );
+            None
+        }
+    }
+
+    fn unknown(&mut self, field: &str, key: &str, known: &[&str]) {
+        let d = Diagnostic::new(Code::UnknownField, field, format!("unknown field `{key}`"));
+        let help = match closest(key, known) {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => format!("known fields: {}", known.join(", ")),
+        };
+        self.diagnostics.push(d.with_help(help));
+    }
+}
+
+/// A TOML error message on one line, as the library prints them.
+pub(crate) fn one_line(message: &str) -> String {
+    message.trim().replace('\n', " ").replace("  ", " ")
+}
+
+/// The known name nearest to a misspelled one, if it is near enough to be a typo.
+pub(crate) fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 5))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (ServerConfig, Vec<Diagnostic>) {
+        let mut table: toml::Table = text.parse().unwrap();
+        ServerConfig::from_toml(table.remove("server").unwrap())
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let (config, diagnostics) = read(
+            "[server]\nlisten = '0.0.0.0:9000'\nupstream = 'http://127.0.0.1:3000/api/'\nheader_timeout = 0.5",
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(config.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
+        let upstream = config.upstream.unwrap();
+        assert_eq!(upstream.prefix, "/api");
+        assert_eq!(config.header_timeout, Duration::from_millis(500));
+        assert_eq!(config.idle_timeout, Duration::from_secs(60));
+        let uri = upstream
+            .uri_for(Some(&PathAndQuery::from_static("/x?y=1")))
+            .unwrap();
+        assert_eq!(uri, "http://127.0.0.1:3000/api/x?y=1");
+    }
+
+    #[test]
+    fn every_problem_at_once() {
+        let (_, diagnostics) = read(
+            "[server]\nlisten = 'nope'\nupstream = 'https://x'\nmax_header_bytes = 10\nidle_timeout = -1\nwatch = 'yes'\nlisen = 1",
+        );
+        let fields: Vec<_> = diagnostics.iter().map(Diagnostic::field).collect();
+        assert_eq!(
+            fields,
+            [
+                "server.listen",
+                "server.upstream",
+                "server.max_header_bytes",
+                "server.idle_timeout",
+                "server.watch",
+                "server.lisen"
+            ]
+        );
+        assert_eq!(diagnostics[5].help(), Some("did you mean `listen`?"));
+    }
+
+    #[test]
+    fn upstream_uri_without_prefix_reuses_the_path() {
+        let upstream = Upstream::parse("http://localhost:3000").unwrap();
+        assert_eq!(upstream.uri_for(None).unwrap(), "http://localhost:3000/");
+        assert_eq!(upstream.connect_to, "localhost:3000");
+        assert_eq!(
+            Upstream::parse("http://api.internal").unwrap().connect_to,
+            "api.internal:80"
+        );
+        assert_eq!(
+            Upstream::parse("http://[::1]:8080/").unwrap().connect_to,
+            "[::1]:8080"
+        );
+        assert!(Upstream::parse("ftp://x").is_err());
+        assert!(Upstream::parse("http://u@x").is_err());
+    }
+}

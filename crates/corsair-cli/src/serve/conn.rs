@@ -1,0 +1,171 @@
+//! One client connection: HTTP/1.1 or HTTP/2 (prior knowledge) through hyper-util's
+//! auto server, upgrades included, watched by the first-byte and idle timeouts, and
+//! drained gracefully at shutdown.
+
+use std::error::Error as StdError;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::HeaderValue;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::config::ServerConfig;
+use super::limits::{self, Activity, ClientIo};
+use super::metrics::{ClientError, METRICS};
+use super::proxy::{self, Gateway, Peer};
+use super::upstream;
+
+/// The connection settings shared by every connection.
+pub(crate) struct Server {
+    builder: auto::Builder<TokioExecutor>,
+    header_timeout: Duration,
+    idle_timeout: Duration,
+}
+
+impl Server {
+    /// hyper's server, configured from `[server]`.
+    pub(crate) fn new(settings: &ServerConfig) -> Server {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(settings.header_timeout)
+            .max_buf_size(settings.max_header_bytes)
+            .max_headers(settings.max_headers);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(settings.max_header_bytes).unwrap_or(u32::MAX));
+        Server {
+            builder,
+            header_timeout: settings.header_timeout,
+            idle_timeout: settings.idle_timeout,
+        }
+    }
+}
+
+/// How a connection ended.
+enum Outcome {
+    /// Closed by either side, normally.
+    Done,
+    /// hyper gave up on it.
+    Failed(Box<dyn StdError + Send + Sync>),
+    /// Not one byte arrived within `header_timeout`.
+    FirstByteTimeout,
+    /// Nothing moved for `idle_timeout`.
+    Idle,
+}
+
+/// Serves one client connection until it closes, fails, times out, or is drained.
+pub(crate) async fn serve(
+    server: Arc<Server>,
+    gateway: Arc<Gateway>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    METRICS.connection_opened();
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(ClientIo::new(stream, Arc::clone(&activity)));
+    let (dedicated, mut driver) = upstream::dedicated();
+    let peer = Peer {
+        ip: HeaderValue::from_str(&peer.ip().to_string())
+            .unwrap_or(HeaderValue::from_static("unknown")),
+        dedicated: Arc::new(dedicated),
+        activity: Arc::clone(&activity),
+    };
+    let service =
+        service_fn(move |request| proxy::handle(Arc::clone(&gateway), peer.clone(), request));
+    let outcome = {
+        let conn = server.builder.serve_connection_with_upgrades(io, service);
+        tokio::pin!(conn);
+        let mut draining = *shutdown.borrow();
+        if draining {
+            conn.as_mut().graceful_shutdown();
+        }
+        loop {
+            let deadline = next_deadline(&server, &activity);
+            tokio::select! {
+                result = conn.as_mut() => break match result {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => Outcome::Failed(e),
+                },
+                () = &mut driver => {}
+                _ = shutdown.changed(), if !draining => {
+                    draining = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    if let Some(outcome) = expired(&server, &activity) {
+                        break outcome;
+                    }
+                }
+            }
+        }
+    };
+    match outcome {
+        Outcome::Done => {}
+        Outcome::FirstByteTimeout => {
+            METRICS.client_error(ClientError::HeaderTimeout);
+            tracing::debug!("closing a connection that sent nothing");
+        }
+        Outcome::Idle => {
+            METRICS.client_error(ClientError::Idle);
+            tracing::debug!("closing an idle connection");
+        }
+        Outcome::Failed(error) => failed(&*error, &activity).await,
+    }
+    METRICS.connection_closed();
+}
+
+/// When to look at the clocks again.
+fn next_deadline(server: &Server, activity: &Activity) -> Instant {
+    let idle = activity.last() + server.idle_timeout;
+    let deadline = if activity.read_any() {
+        idle
+    } else {
+        idle.min(activity.start() + server.header_timeout)
+    };
+    Instant::from_std(deadline)
+}
+
+/// Whether a clock ran out.
+fn expired(server: &Server, activity: &Activity) -> Option<Outcome> {
+    let now = std::time::Instant::now();
+    if !activity.read_any() && now >= activity.start() + server.header_timeout {
+        return Some(Outcome::FirstByteTimeout);
+    }
+    // A request waiting for its response head is bounded by upstream_timeout instead.
+    (now >= activity.last() + server.idle_timeout && !activity.is_waiting())
+        .then_some(Outcome::Idle)
+}
+
+/// Counts and logs what hyper refused; answers 408 for a request head that did not
+/// arrive in time (hyper only closes).
+async fn failed(error: &(dyn StdError + Send + Sync + 'static), activity: &Activity) {
+    let Some(hyper_error) = error.downcast_ref::<hyper::Error>() else {
+        tracing::debug!("connection error: {error}");
+        return;
+    };
+    if hyper_error.is_timeout() {
+        METRICS.client_error(ClientError::HeaderTimeout);
+        tracing::debug!("request head timeout");
+        if let Some(stream) = activity.take_returned() {
+            limits::send_request_timeout(stream).await;
+        }
+    } else if hyper_error.is_parse_too_large() {
+        METRICS.client_error(ClientError::TooLarge);
+        tracing::debug!("request head too large: {hyper_error}");
+    } else if hyper_error.is_parse() {
+        METRICS.client_error(ClientError::Malformed);
+        tracing::debug!("malformed request: {hyper_error}");
+    } else {
+        tracing::debug!("connection error: {hyper_error}");
+    }
+}

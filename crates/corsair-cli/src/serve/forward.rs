@@ -1,0 +1,205 @@
+//! Forwarding done right: the hop-by-hop headers removed both ways, `X-Forwarded-*`
+//! added, `Host` as configured.
+//!
+//! Hop-by-hop headers (RFC 9110 section 7.6.1, RFC 7230 section 6.1): `Connection` and
+//! every header it names, `Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`,
+//! `Transfer-Encoding`, `Upgrade`, `Proxy-Authenticate` and `Proxy-Authorization`. An
+//! upgrade (WebSocket) keeps `Upgrade` and `Connection: upgrade`.
+
+use http::header::{
+    CONNECTION, HOST, HeaderMap, HeaderName, HeaderValue, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION,
+    TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
+};
+use http::{Method, Version};
+
+/// `X-Forwarded-For`.
+pub(crate) const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+/// `X-Forwarded-Proto`.
+pub(crate) const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+/// `X-Forwarded-Host`.
+pub(crate) const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+const UPGRADE_TOKEN: HeaderValue = HeaderValue::from_static("upgrade");
+const HTTP: HeaderValue = HeaderValue::from_static("http");
+
+/// The hop-by-hop headers that are always removed (besides those `Connection` names).
+const HOP_BY_HOP: [HeaderName; 8] = [
+    CONNECTION,
+    KEEP_ALIVE,
+    PROXY_CONNECTION,
+    TE,
+    TRAILER,
+    TRANSFER_ENCODING,
+    PROXY_AUTHENTICATE,
+    PROXY_AUTHORIZATION,
+];
+
+/// Whether a request asks to upgrade the connection (HTTP/1.1 `Upgrade` with
+/// `Connection: upgrade`), as a WebSocket handshake does.
+pub(crate) fn is_upgrade_request(version: Version, method: &Method, headers: &HeaderMap) -> bool {
+    version == Version::HTTP_11
+        && method != Method::CONNECT
+        && headers.contains_key(UPGRADE)
+        && connection_has(headers, "upgrade")
+}
+
+/// Whether `Connection` lists `token` (case-insensitive).
+fn connection_has(headers: &HeaderMap, token: &str) -> bool {
+    headers.get_all(CONNECTION).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    })
+}
+
+/// Removes the hop-by-hop headers. With `upgrade`, keeps `Upgrade` and sets
+/// `Connection: upgrade`.
+pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
+    if headers.contains_key(CONNECTION) {
+        // The names it lists, collected first (they borrow the map).
+        let named: Vec<HeaderName> = headers
+            .get_all(CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
+            .filter(|name| !(upgrade && name == UPGRADE))
+            .collect();
+        for name in named {
+            headers.remove(name);
+        }
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+    if upgrade {
+        headers.insert(CONNECTION, UPGRADE_TOKEN);
+    } else {
+        headers.remove(UPGRADE);
+    }
+}
+
+/// What the gateway tells the upstream about the client.
+pub(crate) struct Forwarded<'a> {
+    /// The client's address, as a header value (computed once per connection).
+    pub(crate) client_ip: &'a HeaderValue,
+    /// The host the client asked for (`Host`, or `:authority` in HTTP/2).
+    pub(crate) client_host: Option<HeaderValue>,
+    /// The upstream's `host:port`.
+    pub(crate) upstream_host: &'a HeaderValue,
+    /// Whether to send the client's `Host` upstream.
+    pub(crate) preserve_host: bool,
+}
+
+impl Forwarded<'_> {
+    /// Appends the client to `X-Forwarded-For`, sets `X-Forwarded-Proto` and
+    /// `X-Forwarded-Host`, and sets `Host`.
+    pub(crate) fn apply(self, headers: &mut HeaderMap) {
+        append_forwarded_for(headers, self.client_ip);
+        headers.insert(X_FORWARDED_PROTO, HTTP);
+        match &self.client_host {
+            Some(host) => {
+                headers.insert(X_FORWARDED_HOST, host.clone());
+            }
+            None => {
+                headers.remove(X_FORWARDED_HOST);
+            }
+        }
+        let host = match self.client_host {
+            Some(host) if self.preserve_host => host,
+            _ => self.upstream_host.clone(),
+        };
+        headers.insert(HOST, host);
+    }
+}
+
+/// `X-Forwarded-For: <what was there>, <client>`, several headers folded into one.
+fn append_forwarded_for(headers: &mut HeaderMap, client_ip: &HeaderValue) {
+    let mut existing = headers.get_all(X_FORWARDED_FOR).iter();
+    let Some(first) = existing.next() else {
+        headers.insert(X_FORWARDED_FOR, client_ip.clone());
+        return;
+    };
+    let mut value = first.as_bytes().to_vec();
+    for more in existing {
+        value.extend_from_slice(b", ");
+        value.extend_from_slice(more.as_bytes());
+    }
+    value.extend_from_slice(b", ");
+    value.extend_from_slice(client_ip.as_bytes());
+    match HeaderValue::from_bytes(&value) {
+        Ok(v) => {
+            headers.insert(X_FORWARDED_FOR, v);
+        }
+        Err(_) => {
+            headers.insert(X_FORWARDED_FOR, client_ip.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (n, v) in pairs {
+            m.append(*n, HeaderValue::from_static(v));
+        }
+        m
+    }
+
+    #[test]
+    fn hop_by_hop_and_connection_named_headers_go() {
+        let mut h = map(&[
+            ("connection", "keep-alive, X-Secret"),
+            ("connection", "x-other"),
+            ("x-secret", "1"),
+            ("x-other", "1"),
+            ("keep-alive", "timeout=5"),
+            ("te", "trailers"),
+            ("trailer", "x-sum"),
+            ("transfer-encoding", "chunked"),
+            ("upgrade", "websocket"),
+            ("proxy-authorization", "Basic x"),
+            ("proxy-authenticate", "Basic"),
+            ("proxy-connection", "keep-alive"),
+            ("content-type", "text/plain"),
+        ]);
+        remove_hop_by_hop(&mut h, false);
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert_eq!(h["content-type"], "text/plain");
+    }
+
+    #[test]
+    fn upgrades_keep_upgrade() {
+        let mut h = map(&[("connection", "Upgrade"), ("upgrade", "websocket")]);
+        assert!(is_upgrade_request(Version::HTTP_11, &Method::GET, &h));
+        assert!(!is_upgrade_request(Version::HTTP_2, &Method::GET, &h));
+        remove_hop_by_hop(&mut h, true);
+        assert_eq!(h["upgrade"], "websocket");
+        assert_eq!(h["connection"], "upgrade");
+    }
+
+    #[test]
+    fn forwarded_headers() {
+        let mut h = map(&[
+            ("x-forwarded-for", "10.0.0.1"),
+            ("x-forwarded-for", "10.0.0.2"),
+            ("host", "api.example"),
+        ]);
+        let ip = HeaderValue::from_static("127.0.0.1");
+        let upstream = HeaderValue::from_static("127.0.0.1:3000");
+        Forwarded {
+            client_ip: &ip,
+            client_host: h.get("host").cloned(),
+            upstream_host: &upstream,
+            preserve_host: false,
+        }
+        .apply(&mut h);
+        assert_eq!(h["x-forwarded-for"], "10.0.0.1, 10.0.0.2, 127.0.0.1");
+        assert_eq!(h["x-forwarded-proto"], "http");
+        assert_eq!(h["x-forwarded-host"], "api.example");
+        assert_eq!(h["host"], "127.0.0.1:3000");
+    }
+}

@@ -1,0 +1,475 @@
+//! The reverse proxy: the policy decides first (preflights are answered here and never
+//! reach the upstream), then the request is forwarded through a pooled client and the
+//! CORS headers are applied to whatever comes back, the gateway's own 502 and 504
+//! included.
+
+use std::convert::Infallible;
+use std::error::Error as StdError;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use corsair::{Action, CorsHeaders, Decision, PolicyHandle};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN};
+use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+
+use super::config::{ServerConfig, Upstream};
+use super::forward::{self, Forwarded};
+use super::limits::{Activity, BodyTooLarge, RequestBody};
+use super::metrics::{ClientError, METRICS, UpstreamError};
+use super::upstream::{Dedicated, DedicatedError};
+
+/// Everything a request needs, shared by every connection.
+pub(crate) struct Gateway {
+    /// The policy, swapped on reload.
+    pub(crate) policy: PolicyHandle,
+    upstream: Upstream,
+    /// The upstream's `host:port`, for `Host`.
+    upstream_host: HeaderValue,
+    client: Client<HttpConnector, RequestBody>,
+    preserve_host: bool,
+    max_body_bytes: Option<u64>,
+    upstream_timeout: Duration,
+    connect_timeout: Duration,
+    /// The most dedicated upstream connections (`pool_max_idle`).
+    max_dedicated: usize,
+}
+
+impl Gateway {
+    /// A gateway in front of `upstream`, with a pooled HTTP/1.1 client.
+    pub(crate) fn new(
+        policy: PolicyHandle,
+        upstream: Upstream,
+        settings: &ServerConfig,
+    ) -> Result<Gateway, String> {
+        let upstream_host = HeaderValue::from_str(upstream.authority.as_str())
+            .map_err(|e| format!("the upstream's host is not a header value: {e}"))?;
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(settings.connect_timeout));
+        connector.enforce_http(true);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(settings.pool_idle_timeout)
+            .pool_max_idle_per_host(settings.pool_max_idle)
+            .build(connector);
+        Ok(Gateway {
+            policy,
+            upstream,
+            upstream_host,
+            client,
+            preserve_host: settings.preserve_host,
+            max_body_bytes: settings.max_body_bytes,
+            upstream_timeout: settings.upstream_timeout,
+            connect_timeout: settings.connect_timeout,
+            max_dedicated: settings.pool_max_idle,
+        })
+    }
+}
+
+/// What one connection tells its requests: the client's address, and its dedicated
+/// upstream connection.
+#[derive(Clone)]
+pub(crate) struct Peer {
+    /// The client's IP as a header value, for `X-Forwarded-For`.
+    pub(crate) ip: HeaderValue,
+    /// The connection's dedicated upstream connection (HTTP/1.1 keep-alive clients).
+    pub(crate) dedicated: Arc<Dedicated>,
+    /// The connection's activity clock.
+    pub(crate) activity: Arc<Activity>,
+}
+
+/// Answers one request.
+pub(crate) async fn handle(
+    gateway: Arc<Gateway>,
+    peer: Peer,
+    request: Request<Incoming>,
+) -> Result<Response<ProxyBody>, Infallible> {
+    let started = Instant::now();
+    let (action, cors) = {
+        let policy = gateway.policy.load();
+        let decision = policy.decide(request.method(), request.uri().path(), request.headers());
+        METRICS.decision(&decision);
+        if !decision.allowed() {
+            log_rejection(&decision, &request);
+        }
+        (decision.action(), decision.into_headers())
+    };
+    let response = match action {
+        Action::Respond(status) => {
+            let mut response = Response::new(ProxyBody::empty());
+            *response.status_mut() = status;
+            cors.apply_to(response.headers_mut());
+            response
+        }
+        Action::Forward => forward_request(&gateway, &peer, request, cors).await,
+    };
+    METRICS.response(response.status(), started.elapsed());
+    Ok(response)
+}
+
+fn log_rejection(decision: &Decision<'_>, request: &Request<Incoming>) {
+    let origin = request
+        .headers()
+        .get(ORIGIN)
+        .map(|v| v.to_str().unwrap_or("<not ASCII>"));
+    tracing::info!(
+        kind = decision.kind().as_str(),
+        reason = decision.reason().code(),
+        origin,
+        method = request.method().as_str(),
+        path = request.uri().path(),
+        "CORS request rejected: {}",
+        decision.reason()
+    );
+}
+
+async fn forward_request(
+    gateway: &Gateway,
+    peer: &Peer,
+    request: Request<Incoming>,
+    cors: CorsHeaders,
+) -> Response<ProxyBody> {
+    let mut response = match send(gateway, peer, request).await {
+        Ok(response) => response,
+        Err(failure) => failure.response(),
+    };
+    cors.apply_to(response.headers_mut());
+    response
+}
+
+/// Why the gateway answers itself instead of the upstream.
+enum Failure {
+    BadGateway(String),
+    GatewayTimeout(String),
+    PayloadTooLarge(u64),
+    BadRequest(String),
+    /// `CONNECT`: the gateway is not a forward proxy.
+    Connect,
+}
+
+impl Failure {
+    fn response(self) -> Response<ProxyBody> {
+        let (status, error, detail) = match self {
+            Failure::BadGateway(d) => (StatusCode::BAD_GATEWAY, "bad_gateway", d),
+            Failure::GatewayTimeout(d) => (StatusCode::GATEWAY_TIMEOUT, "gateway_timeout", d),
+            Failure::PayloadTooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the request body is larger than {limit} bytes"),
+            ),
+            Failure::BadRequest(d) => (StatusCode::BAD_REQUEST, "bad_request", d),
+            Failure::Connect => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "CONNECT is not forwarded: this is a gateway, not a forward proxy".to_owned(),
+            ),
+        };
+        json_response(
+            status,
+            &serde_json::json!({ "error": error, "detail": detail }),
+        )
+    }
+}
+
+/// A small JSON answer of the gateway's own.
+pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<ProxyBody> {
+    let mut text = body.to_string();
+    text.push('\n');
+    let mut response = Response::new(ProxyBody::full(Bytes::from(text)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+async fn send(
+    gateway: &Gateway,
+    peer: &Peer,
+    mut request: Request<Incoming>,
+) -> Result<Response<ProxyBody>, Failure> {
+    if let Some(limit) = gateway.max_body_bytes {
+        let declared = request
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            METRICS.client_error(ClientError::BodyTooLarge);
+            return Err(Failure::PayloadTooLarge(limit));
+        }
+    }
+    if request.method() == http::Method::CONNECT {
+        return Err(Failure::Connect);
+    }
+    let upgrade =
+        forward::is_upgrade_request(request.version(), request.method(), request.headers());
+    let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut request));
+
+    let path = gateway
+        .upstream
+        .path_for(request.uri().path_and_query())
+        .map_err(Failure::BadRequest)?;
+    let dedicated = !upgrade && request.version() <= Version::HTTP_11 && peer.dedicated.wants();
+    let client_host = request.headers().get(HOST).cloned().or_else(|| {
+        request
+            .uri()
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    });
+    let (mut parts, body) = request.into_parts();
+    forward::remove_hop_by_hop(&mut parts.headers, upgrade);
+    Forwarded {
+        client_ip: &peer.ip,
+        client_host,
+        upstream_host: &gateway.upstream_host,
+        preserve_host: gateway.preserve_host,
+    }
+    .apply(&mut parts.headers);
+    parts.version = Version::HTTP_11;
+    parts.uri = if dedicated {
+        Uri::from(path)
+    } else {
+        gateway
+            .upstream
+            .absolute(path)
+            .map_err(Failure::BadRequest)?
+    };
+    let upstream_request =
+        Request::from_parts(parts, RequestBody::new(body, gateway.max_body_bytes));
+
+    let exchange = async {
+        if !dedicated {
+            return gateway
+                .client
+                .request(upstream_request)
+                .await
+                .map_err(Exchange::Pooled);
+        }
+        let sent = peer
+            .dedicated
+            .send(
+                &gateway.upstream.connect_to,
+                gateway.connect_timeout,
+                gateway.max_dedicated,
+                upstream_request,
+            )
+            .await;
+        match sent {
+            Ok(response) => Ok(response),
+            Err(DedicatedError::Connect(e)) => Err(Exchange::Connect(e)),
+            Err(DedicatedError::Exchange(e)) => Err(Exchange::Dedicated(e)),
+            Err(DedicatedError::Unavailable(mut request)) => {
+                // Not written: through the pooled client, with an absolute URI.
+                let path = request.uri().path_and_query().cloned();
+                *request.uri_mut() = gateway
+                    .upstream
+                    .uri_for(path.as_ref())
+                    .map_err(|e| Exchange::Connect(std::io::Error::other(e)))?;
+                gateway
+                    .client
+                    .request(*request)
+                    .await
+                    .map_err(Exchange::Pooled)
+            }
+        }
+    };
+    let waiting = peer.activity.waiting();
+    let result = tokio::time::timeout(gateway.upstream_timeout, exchange).await;
+    drop(waiting);
+    let mut response = match result {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => return Err(classify(&e, &gateway.upstream)),
+        Err(_) => {
+            METRICS.upstream_error(UpstreamError::Timeout);
+            tracing::warn!(upstream = %gateway.upstream, "the upstream did not answer in time");
+            return Err(Failure::GatewayTimeout(format!(
+                "the upstream did not answer within {} s",
+                gateway.upstream_timeout.as_secs_f64()
+            )));
+        }
+    };
+
+    let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
+    if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
+        let upstream_upgrade = hyper::upgrade::on(&mut response);
+        tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
+    }
+    let (mut parts, body) = response.into_parts();
+    forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
+    Ok(Response::from_parts(parts, ProxyBody::upstream(body)))
+}
+
+/// Copies bytes both ways between an upgraded client connection and the upgraded
+/// upstream connection, until either side closes.
+async fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade) {
+    let (client, upstream) = match tokio::join!(client, upstream) {
+        (Ok(c), Ok(u)) => (c, u),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::debug!("upgrade failed: {e}");
+            return;
+        }
+    };
+    let mut client = TokioIo::new(client);
+    let mut upstream = TokioIo::new(upstream);
+    match tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
+        Ok((up, down)) => tracing::debug!(up, down, "upgraded connection closed"),
+        Err(e) => tracing::debug!("upgraded connection failed: {e}"),
+    }
+}
+
+/// How an exchange with the upstream failed.
+#[derive(Debug)]
+enum Exchange {
+    /// Through the pooled client.
+    Pooled(hyper_util::client::legacy::Error),
+    /// Connecting a dedicated connection.
+    Connect(std::io::Error),
+    /// On a dedicated connection.
+    Dedicated(hyper::Error),
+}
+
+impl Exchange {
+    fn error(&self) -> &(dyn StdError + 'static) {
+        match self {
+            Exchange::Pooled(e) => e,
+            Exchange::Connect(e) => e,
+            Exchange::Dedicated(e) => e,
+        }
+    }
+
+    fn is_connect(&self) -> bool {
+        match self {
+            Exchange::Pooled(e) => e.is_connect(),
+            Exchange::Connect(_) => true,
+            Exchange::Dedicated(_) => false,
+        }
+    }
+}
+
+/// Maps a failed exchange to the gateway's answer, and counts it.
+fn classify(exchange: &Exchange, upstream: &Upstream) -> Failure {
+    let error = exchange.error();
+    let mut source: Option<&(dyn StdError + 'static)> = Some(error);
+    let mut timed_out = false;
+    while let Some(e) = source {
+        if let Some(too_large) = e.downcast_ref::<BodyTooLarge>() {
+            METRICS.client_error(ClientError::BodyTooLarge);
+            return Failure::PayloadTooLarge(too_large.0);
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
+        }
+        source = e.source();
+    }
+    let detail = chain(error);
+    let connect = exchange.is_connect();
+    if timed_out && connect {
+        METRICS.upstream_error(UpstreamError::Timeout);
+        tracing::warn!(%upstream, "cannot connect to the upstream in time: {detail}");
+        return Failure::GatewayTimeout(format!(
+            "cannot connect to the upstream in time: {detail}"
+        ));
+    }
+    if connect {
+        METRICS.upstream_error(UpstreamError::Connect);
+        tracing::warn!(%upstream, "cannot connect to the upstream: {detail}");
+        return Failure::BadGateway(format!("cannot connect to the upstream: {detail}"));
+    }
+    METRICS.upstream_error(UpstreamError::Protocol);
+    tracing::warn!(%upstream, "the upstream failed: {detail}");
+    Failure::BadGateway(format!("the upstream failed: {detail}"))
+}
+
+/// An error and its causes, on one line.
+fn chain(error: &dyn StdError) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let more = e.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = e.source();
+    }
+    text
+}
+
+/// A response body: the upstream's, streamed as it comes, or one of the gateway's own.
+pub(crate) struct ProxyBody {
+    inner: Inner,
+}
+
+enum Inner {
+    Upstream(Incoming),
+    Full(Option<Bytes>),
+}
+
+impl ProxyBody {
+    /// No body.
+    pub(crate) fn empty() -> ProxyBody {
+        ProxyBody {
+            inner: Inner::Full(None),
+        }
+    }
+
+    /// A body of the gateway's own.
+    pub(crate) fn full(bytes: Bytes) -> ProxyBody {
+        ProxyBody {
+            inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
+        }
+    }
+
+    fn upstream(body: Incoming) -> ProxyBody {
+        ProxyBody {
+            inner: Inner::Upstream(body),
+        }
+    }
+}
+
+impl Body for ProxyBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        match &mut self.get_mut().inner {
+            Inner::Upstream(body) => {
+                let polled = Pin::new(body).poll_frame(cx);
+                if let Poll::Ready(Some(Err(e))) = &polled {
+                    METRICS.upstream_error(UpstreamError::Body);
+                    tracing::warn!("the upstream's response body failed: {e}");
+                }
+                polled
+            }
+            Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.inner {
+            Inner::Upstream(body) => body.is_end_stream(),
+            Inner::Full(bytes) => bytes.is_none(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.inner {
+            Inner::Upstream(body) => body.size_hint(),
+            Inner::Full(bytes) => {
+                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Hot reload: on SIGHUP, and when the policy file changes (its modification time and
+//! size, checked every second), the file is read and validated again; a valid policy is
+//! swapped in atomically ([`PolicyHandle`]), an invalid one is refused whole with every
+//! problem logged, and the old policy stays. Requests in flight keep the policy they
+//! started with.
+//!
+//! Only the policy (`[cors]`, `[[routes]]`) is reloaded: a changed `[server]` setting is
+//! logged and takes effect at the next start.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use corsair::PolicyHandle;
+use tokio::signal::unix::Signal;
+use tokio::sync::watch;
+
+use super::config::ServerConfig;
+use super::metrics::METRICS;
+use crate::output::{self, Finding, Loaded};
+
+/// What the reloader watches.
+pub(crate) struct Reloader {
+    /// The policy file.
+    pub(crate) path: PathBuf,
+    /// Where the policy goes.
+    pub(crate) handle: PolicyHandle,
+    /// The `[server]` table as it was read at start, to tell which settings changed.
+    pub(crate) server: ServerConfig,
+    /// Whether to poll the file for changes.
+    pub(crate) watch: bool,
+}
+
+/// The file's modification time and size.
+fn stamp(path: &std::path::Path) -> Option<(SystemTime, u64)> {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.modified().ok()?, metadata.len()))
+}
+
+impl Reloader {
+    /// Runs until shutdown.
+    pub(crate) async fn run(self, mut hangup: Option<Signal>, mut shutdown: watch::Receiver<bool>) {
+        let mut last = stamp(&self.path);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                Some(()) = async {
+                    match hangup.as_mut() {
+                        Some(h) => h.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    last = stamp(&self.path);
+                    self.reload("SIGHUP");
+                }
+                _ = tick.tick(), if self.watch => {
+                    let now = stamp(&self.path);
+                    if now != last {
+                        last = now;
+                        self.reload("the file changed");
+                    }
+                }
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// Reads, validates and swaps; logs the outcome.
+    pub(crate) fn reload(&self, why: &str) {
+        let file = self.path.display().to_string();
+        match output::load(&self.path) {
+            Loaded::Valid {
+                policy,
+                warnings,
+                server,
+                ..
+            } => {
+                self.handle.store(*policy);
+                METRICS.reload(true);
+                tracing::info!(file, "policy reloaded ({why})");
+                log_findings(&file, &warnings);
+                let changed = self.server.changed_keys(&server);
+                if !changed.is_empty() {
+                    tracing::warn!(
+                        file,
+                        "[server] settings changed ({}); they take effect at the next start",
+                        changed.join(", ")
+                    );
+                }
+            }
+            Loaded::Invalid(findings) => {
+                METRICS.reload(false);
+                log_findings(&file, &findings);
+                tracing::error!(
+                    file,
+                    "reload refused ({why}): the file is not a valid policy; keeping the previous policy"
+                );
+            }
+            Loaded::Unreadable(finding) => {
+                METRICS.reload(false);
+                tracing::error!(
+                    file,
+                    "reload refused ({why}): {}; keeping the previous policy",
+                    finding.message
+                );
+            }
+        }
+    }
+}
+
+/// Logs every diagnostic of a policy file: errors at error level, warnings at warn.
+pub(crate) fn log_findings(file: &str, findings: &[Finding]) {
+    for f in findings {
+        let help = f.help.as_deref().unwrap_or("");
+        if f.is_error() {
+            tracing::error!(file, code = f.code, field = %f.field, help, "{}", f.message);
+        } else {
+            tracing::warn!(file, code = f.code, field = %f.field, help, "{}", f.message);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Connections to the upstream.
+//!
+//! Two ways, one pool of limits:
+//!
+//! - **pooled**: hyper-util's pooled client, shared by every client connection. Used for
+//!   a client connection's first request, HTTP/2 clients (concurrent streams), upgrades,
+//!   and whenever a dedicated connection cannot be had.
+//! - **dedicated**: from its second request on, an HTTP/1.1 keep-alive client connection
+//!   gets an upstream connection of its own, driven in the client connection's own task
+//!   ([`Driver`]) rather than in a task of its own: no pool lookup and no hand-off
+//!   between tasks (or threads) per request (a few percent of the proxy's CPU per
+//!   request in `scripts/loadtest.sh`; the rest is hyper and the kernel). At most
+//!   `pool_max_idle` dedicated connections exist at once; beyond, the pooled client
+//!   serves. A dedicated connection closes with its client connection.
+//!
+//! A request that could not be written on a dedicated connection (the upstream closed it
+//! in between) is sent through the pooled client instead, as the pooled client itself
+//! retries requests it could not send.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+use super::limits::RequestBody;
+
+/// A dedicated upstream connection's own future, polled by its client connection's task.
+type Connection = Pin<Box<http1::Connection<TokioIo<TcpStream>, RequestBody>>>;
+
+/// How many dedicated upstream connections exist now.
+static DEDICATED: AtomicUsize = AtomicUsize::new(0);
+
+/// Why a dedicated connection could not give an answer.
+pub(crate) enum DedicatedError {
+    /// Connecting failed (or timed out: `io::ErrorKind::TimedOut`).
+    Connect(std::io::Error),
+    /// The exchange failed after the request was (perhaps) written.
+    Exchange(hyper::Error),
+    /// No dedicated connection: send it through the pooled client.
+    Unavailable(Box<Request<RequestBody>>),
+}
+
+/// The dedicated upstream connection of one client connection.
+pub(crate) struct Dedicated {
+    /// How many requests the client connection has sent.
+    requests: AtomicUsize,
+    /// The sending half, when there is a connection.
+    sender: Mutex<Option<SendRequest<RequestBody>>>,
+    /// Hands a new connection's future to the [`Driver`].
+    driver: mpsc::UnboundedSender<Connection>,
+}
+
+/// Polls the dedicated connection of one client connection. Never completes: select it
+/// beside the client connection.
+pub(crate) struct Driver {
+    incoming: mpsc::UnboundedReceiver<Connection>,
+    connection: Option<Connection>,
+}
+
+/// A client connection's [`Dedicated`] slot and its [`Driver`].
+pub(crate) fn dedicated() -> (Dedicated, Driver) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (
+        Dedicated {
+            requests: AtomicUsize::new(0),
+            sender: Mutex::new(None),
+            driver: tx,
+        },
+        Driver {
+            incoming: rx,
+            connection: None,
+        },
+    )
+}
+
+impl Future for Driver {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        while let Poll::Ready(Some(connection)) = this.incoming.poll_recv(cx) {
+            if this.connection.replace(connection).is_some() {
+                DEDICATED.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        if let Some(connection) = this.connection.as_mut() {
+            if let Poll::Ready(result) = connection.as_mut().poll(cx) {
+                if let Err(e) = result {
+                    tracing::debug!("dedicated upstream connection: {e}");
+                }
+                this.connection = None;
+                DEDICATED.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if self.connection.take().is_some() {
+            DEDICATED.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Dedicated {
+    /// Whether this request should take the dedicated path: the client connection's
+    /// second request or later.
+    pub(crate) fn wants(&self) -> bool {
+        self.requests.fetch_add(1, Ordering::Relaxed) >= 1
+    }
+
+    /// Sends a request (origin-form URI) on the dedicated connection, connecting first
+    /// if there is none.
+    pub(crate) async fn send(
+        &self,
+        authority: &str,
+        connect_timeout: Duration,
+        max: usize,
+        request: Request<RequestBody>,
+    ) -> Result<Response<Incoming>, DedicatedError> {
+        let mut sender = match self.ready_sender().await {
+            Some(sender) => sender,
+            None => match self.connect(authority, connect_timeout, max).await {
+                Ok(Some(sender)) => sender,
+                Ok(None) => return Err(DedicatedError::Unavailable(Box::new(request))),
+                Err(e) => return Err(DedicatedError::Connect(e)),
+            },
+        };
+        match sender.try_send_request(request).await {
+            Ok(response) => {
+                if let Ok(mut slot) = self.sender.lock() {
+                    *slot = Some(sender);
+                }
+                Ok(response)
+            }
+            Err(mut e) => match e.take_message() {
+                Some(request) => Err(DedicatedError::Unavailable(Box::new(request))),
+                None => Err(DedicatedError::Exchange(e.into_error())),
+            },
+        }
+    }
+
+    /// The current connection's sender, once it can take a request.
+    async fn ready_sender(&self) -> Option<SendRequest<RequestBody>> {
+        let mut sender = self.sender.lock().ok()?.take()?;
+        if sender.is_closed() {
+            return None;
+        }
+        sender.ready().await.ok()?;
+        Some(sender)
+    }
+
+    /// Opens a dedicated connection, unless `max` exist already (`Ok(None)`).
+    async fn connect(
+        &self,
+        authority: &str,
+        timeout: Duration,
+        max: usize,
+    ) -> std::io::Result<Option<SendRequest<RequestBody>>> {
+        if DEDICATED.fetch_add(1, Ordering::Relaxed) >= max {
+            DEDICATED.fetch_sub(1, Ordering::Relaxed);
+            return Ok(None);
+        }
+        let opened = async {
+            let stream = match tokio::time::timeout(timeout, TcpStream::connect(authority)).await {
+                Ok(stream) => stream?,
+                Err(_) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "connect timeout",
+                    ));
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let (sender, connection) = http1::handshake(TokioIo::new(stream))
+                .await
+                .map_err(std::io::Error::other)?;
+            self.driver
+                .send(Box::pin(connection))
+                .map_err(|_| std::io::Error::other("the client connection is gone"))?;
+            Ok(sender)
+        };
+        match opened.await {
+            Ok(sender) => Ok(Some(sender)),
+            Err(e) => {
+                DEDICATED.fetch_sub(1, Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! `corsair serve` when things go wrong: upstream down, slow or breaking mid-body;
+//! malformed, oversized and slow clients; the connection limit. The gateway answers
+//! cleanly and keeps serving the others.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod serve_support;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serve_support::{
+    Gateway, TempDir, TestUpstream, body_len, bounded, exchange, get, parse_response, policy,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const ALLOWED: (&str, &str) = ("origin", "https://app.example");
+const EVIL: (&str, &str) = ("origin", "https://evil.example");
+
+fn start(test: &str, upstream: &str, server: &str) -> (TempDir, Gateway) {
+    let dir = TempDir::new(test);
+    let file = dir.write(
+        "corsair.toml",
+        &policy(&format!("upstream = \"{upstream}\"\n{server}")),
+    );
+    let gateway = Gateway::with_config(&file);
+    (dir, gateway)
+}
+
+/// A loopback port with nothing listening on it.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_down_gives_502_with_cors_headers() {
+    let (_dir, gateway) = start(
+        "upstream-down",
+        &format!("http://127.0.0.1:{}", closed_port()),
+        "",
+    );
+    let response = get(gateway.addr, "/items", &[ALLOWED]).await;
+    assert_eq!(response.status, 502, "{response:?}");
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    let json = response.json();
+    assert_eq!(json["error"], "bad_gateway");
+    assert!(
+        json["detail"].as_str().unwrap().contains("connect"),
+        "{json}"
+    );
+
+    // A rejected origin gets the error too, but nothing to read it with.
+    let rejected = get(gateway.addr, "/items", &[EVIL]).await;
+    assert_eq!(rejected.status, 502);
+    assert_eq!(rejected.header("access-control-allow-origin"), None);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"connect\"}")
+            .await,
+        2.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_upstream_gives_504() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start("upstream-timeout", &upstream.url(), "upstream_timeout = 1");
+    let started = Instant::now();
+    let response = get(gateway.addr, "/slow?ms=10000", &[ALLOWED]).await;
+    assert_eq!(response.status, 504, "{response:?}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(response.json()["error"], "gateway_timeout");
+    // Fast requests are unaffected.
+    assert_eq!(get(gateway.addr, "/slow?ms=10", &[]).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_resetting_mid_body_cuts_the_response_and_nothing_else() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start("upstream-reset", &upstream.url(), "");
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let request = hyper::Request::get(format!("http://{}/reset", gateway.addr))
+        .header("origin", "https://app.example")
+        .body(Empty::new())
+        .unwrap();
+    let response = bounded("reset", client.request(request)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-length"], "100000");
+    // The client sees the body fail, not a short body passed off as whole.
+    let body = bounded("reset body", body_len(response.into_body())).await;
+    assert!(body.is_err(), "{body:?}");
+
+    assert_eq!(get(gateway.addr, "/echo", &[]).await.status, 200);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"body\"}")
+            .await,
+        1.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_and_oversized_requests_get_400_and_431() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start("malformed", &upstream.url(), "max_header_bytes = 16384");
+
+    let malformed = exchange(gateway.addr, b"GET / HTTP/1.1\r\nno colon here\r\n\r\n").await;
+    assert_eq!(parse_response(&malformed).status, 400);
+    let garbage = exchange(
+        gateway.addr,
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+    )
+    .await;
+    assert_eq!(parse_response(&garbage).status, 400);
+
+    let big = format!(
+        "GET / HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let oversized = exchange(gateway.addr, big.as_bytes()).await;
+    assert_eq!(parse_response(&oversized).status, 431);
+
+    let mut many = String::from("GET / HTTP/1.1\r\nhost: x\r\n");
+    for i in 0..200 {
+        many.push_str(&format!("x-h{i}: 1\r\n"));
+    }
+    many.push_str("\r\n");
+    assert_eq!(
+        parse_response(&exchange(gateway.addr, many.as_bytes()).await).status,
+        431
+    );
+
+    // CONNECT is not forwarded: this is not a forward proxy.
+    let connect = exchange(
+        gateway.addr,
+        b"CONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(parse_response(&connect).status, 405);
+
+    assert_eq!(upstream.hits(), 0);
+    assert_eq!(get(gateway.addr, "/echo", &[]).await.status, 200);
+    assert_eq!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"header_too_large\"}")
+            .await,
+        2.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_timed_out_and_others_still_served() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "slowloris",
+        &upstream.url(),
+        "header_timeout = 1\nruntime = \"per-core\"",
+    );
+    let addr = gateway.addr;
+
+    // Twenty clients trickling a request head, one byte every 200 ms.
+    let slow: Vec<_> = (0..20)
+        .map(|_| {
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let mut stream = TcpStream::connect(addr).await.unwrap();
+                let head = b"GET /echo HTTP/1.1\r\nhost: x\r\nx-slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+                for byte in head {
+                    if stream.write_all(&[*byte]).await.is_err() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    if started.elapsed() > Duration::from_secs(8) {
+                        break;
+                    }
+                }
+                let mut answer = Vec::new();
+                let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+                (started.elapsed(), answer)
+            })
+        })
+        .collect();
+    // A silent client: connects and sends nothing.
+    let silent = tokio::spawn(async move {
+        let started = Instant::now();
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let mut answer = Vec::new();
+        let _ =
+            tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+        (started.elapsed(), answer)
+    });
+
+    // Meanwhile, others are served.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..5 {
+        assert_eq!(get(addr, "/echo", &[ALLOWED]).await.status, 200);
+    }
+
+    for task in slow {
+        let (elapsed, answer) = bounded("slow client", task).await.unwrap();
+        assert!(
+            elapsed < Duration::from_secs(6),
+            "not timed out: {elapsed:?}"
+        );
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text:?}");
+    }
+    let (elapsed, answer) = bounded("silent client", silent).await.unwrap();
+    assert!(
+        elapsed < Duration::from_secs(6),
+        "not timed out: {elapsed:?}"
+    );
+    assert!(answer.is_empty(), "{answer:?}");
+
+    assert_eq!(get(addr, "/echo", &[]).await.status, 200);
+    assert_eq!(upstream.hits(), 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_wait_for_a_free_slot() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start("max-connections", &upstream.url(), "max_connections = 2");
+    let addr = gateway.addr;
+    // Two keep-alive connections hold both slots.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /echo HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        let n = bounded("held response", stream.read(&mut buf))
+            .await
+            .unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        held.push(stream);
+    }
+    // A third waits: no answer while both are held.
+    let third = tokio::spawn(async move { get(addr, "/echo", &[]).await.status });
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(
+        !third.is_finished(),
+        "the third connection was served beyond the limit"
+    );
+    // A slot frees: it is served.
+    drop(held.pop());
+    assert_eq!(bounded("third", third).await.unwrap(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_but_slow_upstreams_are_not() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "idle",
+        &upstream.url(),
+        "idle_timeout = 1\nupstream_timeout = 10\nheader_timeout = 5",
+    );
+    // Waiting 2.5 s for the upstream's answer is not idleness.
+    let slow = get(gateway.addr, "/slow?ms=2500", &[ALLOWED]).await;
+    assert_eq!(slow.status, 200, "{slow:?}");
+
+    // A response whose body stalls is: the connection is closed after a second.
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    stream
+        .write_all(b"GET /gated HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut received = Vec::new();
+    bounded("idle close", stream.read_to_end(&mut received))
+        .await
+        .unwrap_or(0);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(8),
+        "{elapsed:?}"
+    );
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("first"), "{text}");
+    assert!(!text.contains("second"), "{text}");
+    assert_eq!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"idle_timeout\"}")
+            .await,
+        1.0
+    );
+}
