@@ -79,8 +79,9 @@ fn actix(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
-        let actix_cors =
-            system.block_on(actix_web::test::init_service(app().wrap(origins.actix_cors())));
+        let actix_cors = system.block_on(actix_web::test::init_service(
+            app().wrap(origins.actix_cors()),
+        ));
         group.bench_function(format!("{name}/actix-cors"), |b| {
             b.iter_batched(
                 || corsair_benches::actix_request(kind, &l),

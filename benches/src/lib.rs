@@ -49,8 +49,12 @@ impl Origins {
     pub fn list(self) -> Vec<String> {
         match self {
             Origins::One => vec!["https://example.com".into()],
-            Origins::Three => (0..3).map(|i| format!("https://app{i}.example.com")).collect(),
-            Origins::Thousand => (0..1000).map(|i| format!("https://{i:03}.example.com")).collect(),
+            Origins::Three => (0..3)
+                .map(|i| format!("https://app{i}.example.com"))
+                .collect(),
+            Origins::Thousand => (0..1000)
+                .map(|i| format!("https://{i:03}.example.com"))
+                .collect(),
             Origins::Patterns => (0..100)
                 .map(|i| format!("https://*.tenant{i:02}.example.com"))
                 .collect(),
@@ -181,7 +185,10 @@ pub fn adversarial() -> Vec<(&'static str, Lines)> {
     let origin = Origins::One.allowed();
     let base = |acrh: Vec<&'static str>| {
         let mut l: Lines = vec![("origin", origin), ("access-control-request-method", "PUT")];
-        l.extend(acrh.into_iter().map(|v| ("access-control-request-headers", v)));
+        l.extend(
+            acrh.into_iter()
+                .map(|v| ("access-control-request-headers", v)),
+        );
         l
     };
     let commas: &'static str = Box::leak(",".repeat(1024).into_boxed_str());
@@ -291,8 +298,12 @@ pub fn grid() -> Vec<(Origins, String, Kind, Lines)> {
         }
     }
     for (name, l) in adversarial() {
-        out.push((Origins::One, format!("adversarial/{name}"), Kind::Preflight, l));
+        out.push((
+            Origins::One,
+            format!("adversarial/{name}"),
+            Kind::Preflight,
+            l,
+        ));
     }
     out
 }
-

@@ -32,12 +32,18 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|");
     for (origins, name, kind, lines) in grid() {
         let policy = origins.corsair();
-        let headers: Vec<_> = (0..N).map(|_| corsair_benches::header_map(&lines)).collect();
+        let headers: Vec<_> = (0..N)
+            .map(|_| corsair_benches::header_map(&lines))
+            .collect();
         let method = corsair_benches::method(kind);
         let engine = per_request(headers.iter().collect(), |h| {
             std::hint::black_box(policy.decide(&method, "/items", h).into_headers());
         });
-        let reqs = || (0..N).map(|_| http_request(kind, &lines)).collect::<Vec<_>>();
+        let reqs = || {
+            (0..N)
+                .map(|_| http_request(kind, &lines))
+                .collect::<Vec<_>>()
+        };
         let mut s = inner();
         let t_none = per_request(reqs(), |r| drop(call_now(&mut s, r)));
         let mut s = corsair::CorsLayer::new(origins.corsair()).layer(inner());
@@ -61,7 +67,9 @@ fn main() {
         let a_corsair = per_request(areqs(), |r| {
             drop(system.block_on(actix_web::test::call_service(&svc, r)))
         });
-        let svc = system.block_on(actix_web::test::init_service(app().wrap(origins.actix_cors())));
+        let svc = system.block_on(actix_web::test::init_service(
+            app().wrap(origins.actix_cors()),
+        ));
         let a_actix_cors = per_request(areqs(), |r| {
             drop(system.block_on(actix_web::test::call_service(&svc, r)))
         });
