@@ -2,7 +2,7 @@
 //! thread with no CORS, corsair's layer or tower-http's, for the 1-origin policy.
 //!
 //! Usage: `bench-server none|corsair|tower-http PORT`
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use axum::{Router, routing::get};
 use corsair_benches::Origins;
