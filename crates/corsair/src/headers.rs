@@ -178,37 +178,47 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
     is_token(name.as_bytes())
 }
 
-/// Request headers that a script can never set (`#forbidden-request-header`), so
-/// allowing them is a mistake.
-pub(crate) fn is_forbidden_request_header(name: &str) -> bool {
-    const FORBIDDEN: [&str; 22] = [
-        "accept-charset",
-        "accept-encoding",
-        "access-control-request-headers",
-        "access-control-request-method",
-        "access-control-request-private-network",
-        "connection",
-        "content-length",
-        "cookie",
-        "cookie2",
-        "date",
-        "dnt",
-        "expect",
-        "host",
-        "keep-alive",
-        "origin",
-        "referer",
-        "set-cookie",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "via",
-    ];
-    let lower = name.to_ascii_lowercase();
-    FORBIDDEN.contains(&lower.as_str())
+/// The Fetch Standard's forbidden request-header names (`#forbidden-request-header`),
+/// lowercase. Shared by the engine's validation and the browser model.
+pub(crate) const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
+    "accept-charset",
+    "accept-encoding",
+    "access-control-request-headers",
+    "access-control-request-method",
+    "connection",
+    "content-length",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+];
+
+/// Whether a lowercase name is forbidden by Fetch: one of the list, or a `proxy-` or
+/// `sec-` name.
+pub(crate) fn is_fetch_forbidden_name(lower: &str) -> bool {
+    FORBIDDEN_REQUEST_HEADERS.contains(&lower)
         || lower.starts_with("proxy-")
         || lower.starts_with("sec-")
+}
+
+/// Request headers that a script can never set, so allowing them is a mistake: Fetch's
+/// forbidden names, the private-network request header (added by the PNA draft), and
+/// the CORS response headers.
+pub(crate) fn is_forbidden_request_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    is_fetch_forbidden_name(&lower)
+        || lower == "access-control-request-private-network"
         || lower.starts_with("access-control-allow-")
         || lower == "access-control-max-age"
         || lower == "access-control-expose-headers"

@@ -519,32 +519,9 @@ pub(crate) fn is_forbidden_method(method: &str) -> bool {
 /// assert!(!is_forbidden_request_header(&name("authorization"), &value("Bearer x")));
 /// ```
 pub fn is_forbidden_request_header(name: &HeaderName, value: &HeaderValue) -> bool {
-    const FORBIDDEN: [&str; 21] = [
-        "accept-charset",
-        "accept-encoding",
-        "access-control-request-headers",
-        "access-control-request-method",
-        "connection",
-        "content-length",
-        "cookie",
-        "cookie2",
-        "date",
-        "dnt",
-        "expect",
-        "host",
-        "keep-alive",
-        "origin",
-        "referer",
-        "set-cookie",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "via",
-    ];
     // Header names are lowercase in the `http` crate.
     let name = name.as_str();
-    if FORBIDDEN.contains(&name) || name.starts_with("proxy-") || name.starts_with("sec-") {
+    if crate::headers::is_fetch_forbidden_name(name) {
         return true;
     }
     if matches!(
