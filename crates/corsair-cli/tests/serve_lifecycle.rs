@@ -229,7 +229,7 @@ async fn shutdown_finishes_in_flight_requests_and_refuses_new_ones() {
     let file = dir.write(
         "corsair.toml",
         &policy(&format!(
-            "upstream = \"{}\"\nruntime = \"per-core\"",
+            "upstream = \"{}\"\nruntime = \"multi-thread\"",
             upstream.url()
         )),
     );

@@ -167,7 +167,7 @@ async fn slow_clients_are_timed_out_and_others_still_served() {
     let (_dir, gateway) = start(
         "slowloris",
         &upstream.url(),
-        "header_timeout = 1\nruntime = \"per-core\"",
+        "header_timeout = 1\nruntime = \"multi-thread\"",
     );
     let addr = gateway.addr;
 

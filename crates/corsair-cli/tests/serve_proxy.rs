@@ -17,8 +17,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ALLOWED: (&str, &str) = ("origin", "https://app.example");
 const EVIL: (&str, &str) = ("origin", "https://evil.example");
-/// Some tests run on the per-core runtime, the others on the default one.
-const PER_CORE: &str = "runtime = \"per-core\"";
+/// Some tests run on the multi-thread runtime, the others on the default (per-core).
+const MULTI_THREAD: &str = "runtime = \"multi-thread\"";
 
 async fn setup(test: &str, server: &str) -> (TempDir, TestUpstream, Gateway) {
     let upstream = TestUpstream::start().await;
@@ -189,7 +189,7 @@ async fn preserve_host_sends_the_clients_host() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http2_prior_knowledge() {
-    let (_dir, upstream, gateway) = setup("h2", PER_CORE).await;
+    let (_dir, upstream, gateway) = setup("h2", MULTI_THREAD).await;
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new())
         .http2_only(true)
         .build_http();
@@ -222,7 +222,7 @@ async fn http2_prior_knowledge() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn websocket_upgrades_pass_through() {
-    let (_dir, _upstream, gateway) = setup("websocket", PER_CORE).await;
+    let (_dir, _upstream, gateway) = setup("websocket", MULTI_THREAD).await;
     bounded("upgrade", async {
         let mut stream = tokio::net::TcpStream::connect(gateway.addr).await.unwrap();
         stream
@@ -254,7 +254,7 @@ async fn websocket_upgrades_pass_through() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn large_bodies_stream_both_ways_without_buffering() {
     const SIZE: u64 = 64 * 1024 * 1024;
-    let (_dir, _upstream, gateway) = setup("streaming", PER_CORE).await;
+    let (_dir, _upstream, gateway) = setup("streaming", MULTI_THREAD).await;
     let client: Client<_, ChunkedBody> = Client::builder(TokioExecutor::new()).build_http();
 
     let upload = hyper::Request::post(format!("http://{}/upload", gateway.addr))
@@ -289,7 +289,7 @@ async fn large_bodies_stream_both_ways_without_buffering() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_bytes_arrive_before_the_upstream_finishes() {
-    let (_dir, upstream, gateway) = setup("first-bytes", PER_CORE).await;
+    let (_dir, upstream, gateway) = setup("first-bytes", MULTI_THREAD).await;
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let request = hyper::Request::get(format!("http://{}/gated", gateway.addr))
         .body(Empty::new())
@@ -394,7 +394,7 @@ async fn healthz_and_metrics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keep_alive_clients_survive_upstream_closes() {
-    let (_dir, upstream, gateway) = setup("keep-alive", PER_CORE).await;
+    let (_dir, upstream, gateway) = setup("keep-alive", "").await;
     let mut stream = tokio::net::TcpStream::connect(gateway.addr).await.unwrap();
     // The first request goes through the pooled client, the next ones through the
     // connection's dedicated upstream connection, which the upstream closes after

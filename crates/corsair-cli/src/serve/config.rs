@@ -39,8 +39,8 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     ("workers", "0: one per core", "threads serving connections"),
     (
         "runtime",
-        "\"multi-thread\"",
-        "\"multi-thread\": one tokio runtime, work-stealing; \"per-core\": one single-thread runtime per worker, connections handed out in turn (as nginx)",
+        "\"per-core\"",
+        "\"per-core\": one single-thread runtime per worker, connections handed out in turn (as nginx's worker processes); \"multi-thread\": one tokio runtime, work-stealing",
     ),
     (
         "max_connections",
@@ -252,7 +252,7 @@ impl Default for ServerConfig {
             preserve_host: false,
             admin: None,
             workers: 0,
-            runtime: Runtime::MultiThread,
+            runtime: Runtime::PerCore,
             max_connections: 1024,
             max_header_bytes: 16 * 1024,
             max_headers: 100,

@@ -3,8 +3,11 @@
 //! drained gracefully at shutdown.
 
 use std::error::Error as StdError;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use http::HeaderValue;
@@ -16,6 +19,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::config::ServerConfig;
+use super::gate::Gate;
 use super::limits::{self, Activity, ClientIo};
 use super::metrics::{ClientError, METRICS};
 use super::proxy::{self, Gateway, Peer};
@@ -89,25 +93,51 @@ pub(crate) async fn serve(
         if draining {
             conn.as_mut().graceful_shutdown();
         }
-        loop {
-            let deadline = next_deadline(&server, &activity);
-            tokio::select! {
-                result = conn.as_mut() => break match result {
-                    Ok(()) => Outcome::Done,
-                    Err(e) => Outcome::Failed(e),
-                },
-                () = &mut driver => {}
-                _ = shutdown.changed(), if !draining => {
+        let changed = shutdown.changed();
+        tokio::pin!(changed);
+        let clock = tokio::time::sleep_until(next_deadline(&server, &activity));
+        tokio::pin!(clock);
+        // Each future has a gate: the task wakes a few times per request, and each time
+        // polls only what was woken (see `gate`).
+        let gates = [Gate::new(), Gate::new(), Gate::new(), Gate::new()];
+        let [conn_gate, driver_gate, shutdown_gate, clock_gate] = &gates;
+        std::future::poll_fn(|cx| {
+            // The two connections hand requests and responses to each other: poll again
+            // while one woke the other, a few rounds at most (the task is woken anyway).
+            for _ in 0..4 {
+                if let Poll::Ready(result) = conn_gate.poll(cx, |cx| conn.as_mut().poll(cx)) {
+                    return Poll::Ready(match result {
+                        Ok(()) => Outcome::Done,
+                        Err(e) => Outcome::Failed(e),
+                    });
+                }
+                // Never completes: it only drives the dedicated upstream connection.
+                let _ = driver_gate.poll(cx, |cx| Pin::new(&mut driver).poll(cx));
+                if !draining
+                    && shutdown_gate
+                        .poll(cx, |cx| changed.as_mut().poll(cx))
+                        .is_ready()
+                {
                     draining = true;
                     conn.as_mut().graceful_shutdown();
+                    conn_gate.open();
+                    continue;
                 }
-                () = tokio::time::sleep_until(deadline) => {
+                if clock_gate.poll(cx, |cx| clock.as_mut().poll(cx)).is_ready() {
                     if let Some(outcome) = expired(&server, &activity) {
-                        break outcome;
+                        return Poll::Ready(outcome);
                     }
+                    clock.as_mut().reset(next_deadline(&server, &activity));
+                    clock_gate.open();
+                    continue;
+                }
+                if !conn_gate.is_woken() && !driver_gate.is_woken() {
+                    break;
                 }
             }
-        }
+            Poll::Pending
+        })
+        .await
     };
     match outcome {
         Outcome::Done => {}

@@ -23,8 +23,9 @@ const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection")
 const UPGRADE_TOKEN: HeaderValue = HeaderValue::from_static("upgrade");
 const HTTP: HeaderValue = HeaderValue::from_static("http");
 
-/// The hop-by-hop headers that are always removed (besides those `Connection` names).
-const HOP_BY_HOP: [HeaderName; 8] = [
+/// The hop-by-hop headers that are always removed (besides those `Connection` names);
+/// `Upgrade` last, kept for an upgrade.
+const HOP_BY_HOP: [HeaderName; 9] = [
     CONNECTION,
     KEEP_ALIVE,
     PROXY_CONNECTION,
@@ -33,7 +34,27 @@ const HOP_BY_HOP: [HeaderName; 8] = [
     TRANSFER_ENCODING,
     PROXY_AUTHENTICATE,
     PROXY_AUTHORIZATION,
+    UPGRADE,
 ];
+/// The bit of `Upgrade` in the set of [`HOP_BY_HOP`] names present.
+const UPGRADE_BIT: u16 = 1 << 8;
+
+/// The bit of `name` in the set of [`HOP_BY_HOP`] names (in that order), or 0.
+fn hop_by_hop_bit(name: &HeaderName) -> u16 {
+    // A string match: a length test, then at most a comparison or two.
+    match name.as_str() {
+        "connection" => 1,
+        "keep-alive" => 1 << 1,
+        "proxy-connection" => 1 << 2,
+        "te" => 1 << 3,
+        "trailer" => 1 << 4,
+        "transfer-encoding" => 1 << 5,
+        "proxy-authenticate" => 1 << 6,
+        "proxy-authorization" => 1 << 7,
+        "upgrade" => UPGRADE_BIT,
+        _ => 0,
+    }
+}
 
 /// Whether a request asks to upgrade the connection (HTTP/1.1 `Upgrade` with
 /// `Connection: upgrade`), as a WebSocket handshake does.
@@ -54,28 +75,46 @@ fn connection_has(headers: &HeaderMap, token: &str) -> bool {
 
 /// Removes the hop-by-hop headers. With `upgrade`, keeps `Upgrade` and sets
 /// `Connection: upgrade`.
+///
+/// Runs twice per forwarded request, so it looks before it removes: one pass over the
+/// names present finds which hop-by-hop headers there are (most messages carry none, or
+/// only `Connection`), and only those are removed; a removal costs a hash and a probe.
 pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
-    if headers.contains_key(CONNECTION) {
-        // The names it lists, collected first (they borrow the map).
+    let mut present: u16 = 0;
+    for name in headers.keys() {
+        present |= hop_by_hop_bit(name);
+    }
+    if upgrade {
+        present &= !UPGRADE_BIT;
+    }
+    if present & 1 != 0 {
+        // The names `Connection` lists that are present, besides the fixed ones (handled
+        // below): usually none, so nothing is collected.
         let named: Vec<HeaderName> = headers
             .get_all(CONNECTION)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
-            .filter(|name| !(upgrade && name == UPGRADE))
+            .map(str::trim)
+            .filter(|t| {
+                !HOP_BY_HOP
+                    .iter()
+                    .any(|h| t.eq_ignore_ascii_case(h.as_str()))
+                    && headers.contains_key(*t)
+            })
+            .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
             .collect();
         for name in named {
             headers.remove(name);
         }
     }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
+    for (i, name) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            headers.remove(name);
+        }
     }
     if upgrade {
         headers.insert(CONNECTION, UPGRADE_TOKEN);
-    } else {
-        headers.remove(UPGRADE);
     }
 }
 
@@ -169,6 +208,14 @@ mod tests {
         remove_hop_by_hop(&mut h, false);
         assert_eq!(h.len(), 1, "{h:?}");
         assert_eq!(h["content-type"], "text/plain");
+    }
+
+    #[test]
+    fn each_hop_by_hop_name_has_its_own_bit() {
+        for (i, name) in HOP_BY_HOP.iter().enumerate() {
+            assert_eq!(hop_by_hop_bit(name), 1 << i, "{name}");
+        }
+        assert_eq!(hop_by_hop_bit(&HOST), 0);
     }
 
     #[test]

@@ -29,6 +29,8 @@ mod demo;
 #[cfg(unix)]
 mod forward;
 #[cfg(unix)]
+mod gate;
+#[cfg(unix)]
 mod limits;
 #[cfg(unix)]
 mod metrics;

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use corsair::{Action, CorsHeaders, Decision, PolicyHandle};
+use corsair::{Action, Decision, PolicyHandle};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN};
 use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
@@ -109,7 +109,16 @@ pub(crate) async fn handle(
             cors.apply_to(response.headers_mut());
             response
         }
-        Action::Forward => forward_request(&gateway, &peer, request, cors).await,
+        Action::Forward => {
+            // Awaited here rather than in a helper: every level of nested `async fn`
+            // moves its whole state (kilobytes) once more per request.
+            let mut response = match send(&gateway, &peer, request).await {
+                Ok(response) => response,
+                Err(failure) => failure.response(),
+            };
+            cors.apply_to(response.headers_mut());
+            response
+        }
     };
     METRICS.response(response.status(), started.elapsed());
     Ok(response)
@@ -129,20 +138,6 @@ fn log_rejection(decision: &Decision<'_>, request: &Request<Incoming>) {
         "CORS request rejected: {}",
         decision.reason()
     );
-}
-
-async fn forward_request(
-    gateway: &Gateway,
-    peer: &Peer,
-    request: Request<Incoming>,
-    cors: CorsHeaders,
-) -> Response<ProxyBody> {
-    let mut response = match send(gateway, peer, request).await {
-        Ok(response) => response,
-        Err(failure) => failure.response(),
-    };
-    cors.apply_to(response.headers_mut());
-    response
 }
 
 /// Why the gateway answers itself instead of the upstream.
@@ -246,44 +241,45 @@ async fn send(
     let upstream_request =
         Request::from_parts(parts, RequestBody::new(body, gateway.max_body_bytes));
 
-    let exchange = async {
-        if !dedicated {
-            return gateway
-                .client
-                .request(upstream_request)
-                .await
-                .map_err(Exchange::Pooled);
-        }
-        let sent = peer
-            .dedicated
-            .send(
+    // The dedicated connection, else (or when it could not take the request) the
+    // pooled client; both within `upstream_timeout` of now. No `async` block around
+    // them: a wrapper future would be one more copy of their state per request.
+    let deadline = tokio::time::Instant::now() + gateway.upstream_timeout;
+    let waiting = peer.activity.waiting();
+    let pooled = |request| tokio::time::timeout_at(deadline, gateway.client.request(request));
+    let result = if dedicated {
+        let sent = tokio::time::timeout_at(
+            deadline,
+            peer.dedicated.send(
                 &gateway.upstream.connect_to,
                 gateway.connect_timeout,
                 gateway.max_dedicated,
                 upstream_request,
-            )
-            .await;
+            ),
+        )
+        .await;
         match sent {
-            Ok(response) => Ok(response),
-            Err(DedicatedError::Connect(e)) => Err(Exchange::Connect(e)),
-            Err(DedicatedError::Exchange(e)) => Err(Exchange::Dedicated(e)),
-            Err(DedicatedError::Unavailable(mut request)) => {
+            Ok(Ok(response)) => Ok(Ok(response)),
+            Ok(Err(DedicatedError::Connect(e))) => Ok(Err(Exchange::Connect(e))),
+            Ok(Err(DedicatedError::Exchange(e))) => Ok(Err(Exchange::Dedicated(e))),
+            Ok(Err(DedicatedError::Unavailable(mut request))) => {
                 // Not written: through the pooled client, with an absolute URI.
                 let path = request.uri().path_and_query().cloned();
-                *request.uri_mut() = gateway
-                    .upstream
-                    .uri_for(path.as_ref())
-                    .map_err(|e| Exchange::Connect(std::io::Error::other(e)))?;
-                gateway
-                    .client
-                    .request(*request)
-                    .await
-                    .map_err(Exchange::Pooled)
+                match gateway.upstream.uri_for(path.as_ref()) {
+                    Ok(uri) => {
+                        *request.uri_mut() = uri;
+                        pooled(*request).await.map(|r| r.map_err(Exchange::Pooled))
+                    }
+                    Err(e) => Ok(Err(Exchange::Connect(std::io::Error::other(e)))),
+                }
             }
+            Err(elapsed) => Err(elapsed),
         }
+    } else {
+        pooled(upstream_request)
+            .await
+            .map(|r| r.map_err(Exchange::Pooled))
     };
-    let waiting = peer.activity.waiting();
-    let result = tokio::time::timeout(gateway.upstream_timeout, exchange).await;
     drop(waiting);
     let mut response = match result {
         Ok(Ok(response)) => response,

@@ -1,13 +1,15 @@
 //! How client connections are spread over threads (`[server] runtime`):
 //!
-//! - `multi-thread` (the default): one tokio multi-thread runtime with `workers` worker
-//!   threads; connections and their requests are scheduled (and stolen) across them.
-//! - `per-core`: `workers` threads, each with a single-thread tokio runtime of its own,
-//!   as nginx runs one process per core. The listener hands each accepted connection to
-//!   the next thread in turn, and the connection stays there: no work stealing, no
-//!   wake-ups across threads. On a machine shared with other busy processes this keeps
-//!   latency and throughput steadier (see BENCHMARKS.md); a single busy connection can
-//!   use one core only.
+//! - `per-core` (the default): `workers` threads, each with a single-thread tokio
+//!   runtime of its own, as nginx runs one worker process per core. The listener hands
+//!   each accepted connection to the next thread in turn, and the connection stays
+//!   there: no work stealing, no wake-ups across threads. In `scripts/loadtest.sh` it
+//!   serves more requests per second than `multi-thread`, with a lower p99, and more so
+//!   on a machine shared with other busy processes (see BENCHMARKS.md). A single busy
+//!   connection (an HTTP/2 client multiplexing many streams) can use one core only.
+//! - `multi-thread`: one tokio multi-thread runtime with `workers` worker threads;
+//!   connections and their requests are scheduled (and stolen) across them. Better when
+//!   a few connections carry most of the load.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

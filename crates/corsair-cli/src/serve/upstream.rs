@@ -131,7 +131,9 @@ impl Dedicated {
     ) -> Result<Response<Incoming>, DedicatedError> {
         let mut sender = match self.ready_sender().await {
             Some(sender) => sender,
-            None => match self.connect(authority, connect_timeout, max).await {
+            // Boxed: connecting is rare (once per client connection), and its state
+            // would otherwise enlarge, and be copied with, every request's future.
+            None => match Box::pin(self.connect(authority, connect_timeout, max)).await {
                 Ok(Some(sender)) => sender,
                 Ok(None) => return Err(DedicatedError::Unavailable(Box::new(request))),
                 Err(e) => return Err(DedicatedError::Connect(e)),
