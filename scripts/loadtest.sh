@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Load test: `corsair serve` (release build; its default multi-thread runtime and its
-# per-core runtime) vs nginx, all as a CORS reverse proxy in front of the same upstream
-# (nginx serving a static JSON answer on its own port),
-# measured with wrk on loopback. Writes the figures to BENCHMARKS.md.
+# Load test: `corsair serve` (release build; its default per-core runtime and its
+# multi-thread runtime) vs nginx, all as a CORS reverse proxy in front of the same
+# upstream (nginx serving a static JSON answer on its own port), measured with wrk on
+# loopback. Writes the figures into BENCHMARKS.md, between the markers
+# `<!-- loadtest:begin -->` and `<!-- loadtest:end -->` (the rest of the file is left
+# as it is); with OUT=FILE for a file other than BENCHMARKS.md, writes only the figures.
 #
 #   scripts/loadtest.sh              # build, measure, write BENCHMARKS.md
 #   DURATION=5 ROUNDS=1 scripts/loadtest.sh   # quicker
@@ -27,7 +29,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 UPSTREAM_PORT=18081
 NGINX_PORT=18082
 CORSAIR_PORT=18083
-PERCORE_PORT=18084
+MULTI_PORT=18084
 
 need() {
     if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ]; then
@@ -184,30 +186,31 @@ start_nginx "$WORK/upstream"
 wait_port "$UPSTREAM_PORT"
 start_nginx "$WORK/proxy"
 wait_port "$NGINX_PORT"
-sed -e "s/^listen = .*/listen = \"127.0.0.1:$PERCORE_PORT\"/" -e 's/^watch = false/watch = false\nruntime = "per-core"/' \
-    "$WORK/corsair.toml" >"$WORK/corsair-per-core.toml"
+sed -e "s/^listen = .*/listen = \"127.0.0.1:$MULTI_PORT\"/" -e 's/^watch = false/watch = false\nruntime = "multi-thread"/' \
+    "$WORK/corsair.toml" >"$WORK/corsair-multi-thread.toml"
 RUST_LOG=warn "$CORSAIR" serve --config "$WORK/corsair.toml" >"$WORK/corsair.out" 2>"$WORK/corsair.err" &
 PIDS+=("$!")
 CORSAIR_PIDS="$!"
-RUST_LOG=warn "$CORSAIR" serve --config "$WORK/corsair-per-core.toml" >"$WORK/per-core.out" 2>"$WORK/per-core.err" &
+RUST_LOG=warn "$CORSAIR" serve --config "$WORK/corsair-multi-thread.toml" >"$WORK/multi-thread.out" 2>"$WORK/multi-thread.err" &
 PIDS+=("$!")
-PERCORE_PIDS="$!"
+MULTI_PIDS="$!"
 wait_port "$CORSAIR_PORT"
-wait_port "$PERCORE_PORT"
+wait_port "$MULTI_PORT"
 NGINX_PIDS="$(pgrep -P "$(cat "$WORK/proxy/master.pid")" | tr '\n' ' ')"
 
-# CPU time (clock ticks) used so far by a list of processes.
+# CPU time (clock ticks) used so far by a list of processes: "user system".
 ticks() {
-    local total=0 pid
+    local user=0 system=0 pid
     for pid in $1; do
-        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+        user=$((user + $(awk '{print $14}' "/proc/$pid/stat")))
+        system=$((system + $(awk '{print $15}' "/proc/$pid/stat")))
     done
-    echo "$total"
+    echo "$user $system"
 }
 HZ="$(getconf CLK_TCK)"
 
 # Sanity: both answer with the CORS headers.
-for port in "$NGINX_PORT" "$CORSAIR_PORT" "$PERCORE_PORT"; do
+for port in "$NGINX_PORT" "$CORSAIR_PORT" "$MULTI_PORT"; do
     if ! curl -sf -o /dev/null -D - "http://127.0.0.1:$port/api/items" -H 'Origin: https://app.example.com' \
         | grep -qi '^access-control-allow-origin: https://app.example.com'; then
         echo "port $port does not answer with CORS headers" >&2
@@ -227,7 +230,7 @@ run() {
     local name="$1" port="$2" scenario="$3" round="$4" args=() pids
     pids="$NGINX_PIDS"
     [ "$name" = corsair ] && pids="$CORSAIR_PIDS"
-    [ "$name" = per-core ] && pids="$PERCORE_PIDS"
+    [ "$name" = multi-thread ] && pids="$MULTI_PIDS"
     if [ "$scenario" = preflight ]; then
         args=(-s "$WORK/preflight.lua")
     else
@@ -239,14 +242,17 @@ run() {
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${args[@]}" \
         "http://127.0.0.1:$port/api/items" >"$file"
     t1="$(ticks "$pids")"
-    local rps p50 p99 errors total cpu
+    local rps p50 p99 errors total cpu user u0 s0 u1 s1
     rps="$(awk '/^Requests\/sec:/ {print $2}' "$file")"
     p50="$(awk '$1 == "50%" {print $2}' "$file")"
     p99="$(awk '$1 == "99%" {print $2}' "$file")"
     errors="$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$file")"
     total="$(awk '/requests in/ {print $1}' "$file")"
-    cpu="$(awk -v t="$((t1 - t0))" -v hz="$HZ" -v n="$total" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
-    echo "$rps $p50 $p99 ${errors:-0} $cpu"
+    read -r u0 s0 <<<"$t0"
+    read -r u1 s1 <<<"$t1"
+    cpu="$(awk -v t="$((u1 - u0 + s1 - s0))" -v hz="$HZ" -v n="$total" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+    user="$(awk -v t="$((u1 - u0))" -v hz="$HZ" -v n="$total" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+    echo "$rps $p50 $p99 ${errors:-0} $cpu $user"
 }
 
 # The median of the rounds, field by field (latencies compared in microseconds).
@@ -275,20 +281,20 @@ WRK_PREFLIGHT="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s preflig
 declare -A RESULT
 for round in $(seq 1 "$ROUNDS"); do
     for scenario in actual preflight; do
-        for name in nginx corsair per-core; do
+        for name in nginx corsair multi-thread; do
             port="$NGINX_PORT"
             [ "$name" = corsair ] && port="$CORSAIR_PORT"
-            [ "$name" = per-core ] && port="$PERCORE_PORT"
+            [ "$name" = multi-thread ] && port="$MULTI_PORT"
             echo "==> round $round, $name, $scenario requests"
             RESULT["$name-$scenario-$round"]="$(run "$name" "$port" "$scenario" "$round")"
-            echo "    req/s p50 p99 non-2xx cpu-us/req: ${RESULT["$name-$scenario-$round"]}"
+            echo "    req/s p50 p99 non-2xx cpu-us/req user-us/req: ${RESULT["$name-$scenario-$round"]}"
         done
     done
 done
 
 row() {
-    printf '| %s | %s | %s | %s | %s |' "$(median "$1" "$2" 1)" "$(median "$1" "$2" 2)" \
-        "$(median "$1" "$2" 3)" "$(median "$1" "$2" 4)" "$(median "$1" "$2" 5)"
+    printf '| %s | %s | %s | %s | %s | %s |' "$(median "$1" "$2" 1)" "$(median "$1" "$2" 2)" \
+        "$(median "$1" "$2" 3)" "$(median "$1" "$2" 4)" "$(median "$1" "$2" 5)" "$(median "$1" "$2" 6)"
 }
 
 rounds() {
@@ -306,32 +312,31 @@ NGINX_VERSION="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
 WRK_VERSION="$( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')"
 DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 
-cat >"$OUT" <<EOF
-# Benchmarks
-
-## corsair serve vs nginx
-
+BLOCK="$WORK/block.md"
+cat >"$BLOCK" <<EOF
+<!-- loadtest:begin (written by scripts/loadtest.sh; edit the script, not this block) -->
 \`corsair serve\` (release build) and nginx, each as a CORS reverse proxy in front of the
 same upstream (a second nginx answering a 53-byte JSON document), measured with wrk on
 loopback. Both proxies apply the same policy (allowed origin \`https://app.example.com\`
 and \`https://*.example.com\`, credentials, \`expose_headers = ["x-request-id"]\`, preflights
 answered by the proxy), add \`X-Forwarded-*\`, and keep upstream connections alive
-(nginx: \`keepalive 128\`, \`proxy_http_version 1.1\`; corsair: its pooled client).
-nginx runs \`worker_processes $NPROC\`. corsair runs twice: with its default tokio
-multi-thread runtime, one worker thread per core ($NPROC), and with \`runtime = "per-core"\`:
-$NPROC threads, each with a single-thread runtime, connections handed out in turn (the
-shape of nginx's worker processes). wrk, both proxies and the upstream share the same
-$NPROC cores, so the figures compare the proxies' costs, not the machine's limits.
+(nginx: \`keepalive 128\`, \`proxy_http_version 1.1\`; corsair: a dedicated upstream
+connection per keep-alive client connection). nginx runs \`worker_processes $NPROC\`.
+corsair runs twice: with its default runtime, \`per-core\` ($NPROC threads, each with a
+single-thread tokio runtime, connections handed out in turn: the shape of nginx's worker
+processes), and with \`runtime = "multi-thread"\` (one work-stealing tokio runtime, $NPROC
+worker threads). wrk, the proxies and the upstream share the same $NPROC cores, so the
+figures compare the proxies' costs, not the machine's limits.
 
 - machine: $NPROC cores, $MODEL, $(free -g | awk '/^Mem:/ {print $2}') GiB
 - date: $DATE
 - load average of the machine (1, 5, 15 min) before the runs: $LOAD_BEFORE; after: $LOAD_AFTER
-  (other jobs share the machine; the runs themselves add about 2)
+  (the runs themselves add about 2)
 - versions: $CORSAIR_VERSION; nginx $NGINX_VERSION; $WRK_VERSION
 - generated by \`scripts/loadtest.sh\` (\`DURATION=$DURATION\`, \`CONNECTIONS=$CONNECTIONS\`, \`THREADS=$THREADS\`, \`ROUNDS=$ROUNDS\`, ${WARMUP} s warm-up before each run)
 - each figure is the median of $ROUNDS runs, the proxies alternating; "CPU/req" is
   the proxy's own CPU time (user + system, all its processes or threads) divided by the
-  requests it served
+  requests it served, "user/req" the user-space part of it
 
 ### Actual requests (\`GET\` with an allowed \`Origin\`, forwarded to the upstream)
 
@@ -339,13 +344,13 @@ $NPROC cores, so the figures compare the proxies' costs, not the machine's limit
 $WRK_ACTUAL
 \`\`\`
 
-| proxy | requests/s | p50 | p99 | non-2xx | CPU/req (µs) |
-|---|---|---|---|---|---|
+| proxy | requests/s | p50 | p99 | non-2xx | CPU/req (µs) | user/req (µs) |
+|---|---|---|---|---|---|---|
 | nginx $(row nginx actual)
-| corsair serve (multi-thread) $(row corsair actual)
-| corsair serve (per-core) $(row per-core actual)
+| corsair serve (per-core, the default) $(row corsair actual)
+| corsair serve (multi-thread) $(row multi-thread actual)
 
-Requests/s of each round: nginx $(rounds nginx actual); corsair multi-thread $(rounds corsair actual); corsair per-core $(rounds per-core actual).
+Requests/s of each round: nginx $(rounds nginx actual); corsair per-core $(rounds corsair actual); corsair multi-thread $(rounds multi-thread actual).
 
 ### Preflights (answered by the proxy, never forwarded)
 
@@ -353,43 +358,28 @@ Requests/s of each round: nginx $(rounds nginx actual); corsair multi-thread $(r
 $WRK_PREFLIGHT
 \`\`\`
 
-| proxy | requests/s | p50 | p99 | non-2xx | CPU/req (µs) |
-|---|---|---|---|---|---|
+| proxy | requests/s | p50 | p99 | non-2xx | CPU/req (µs) | user/req (µs) |
+|---|---|---|---|---|---|---|
 | nginx $(row nginx preflight)
-| corsair serve (multi-thread) $(row corsair preflight)
-| corsair serve (per-core) $(row per-core preflight)
+| corsair serve (per-core, the default) $(row corsair preflight)
+| corsair serve (multi-thread) $(row multi-thread preflight)
 
-Requests/s of each round: nginx $(rounds nginx preflight); corsair multi-thread $(rounds corsair preflight); corsair per-core $(rounds per-core preflight).
+Requests/s of each round: nginx $(rounds nginx preflight); corsair per-core $(rounds corsair preflight); corsair multi-thread $(rounds multi-thread preflight).
 
 The configurations (nginx's proxy and upstream, corsair's policy) are written by the
 script into a temporary directory; read them in \`scripts/loadtest.sh\`.
-
-### What limits corsair serve here
-
-The target: corsair's throughput at least nginx's, its p99 no worse. From \`perf record\`,
-\`perf stat\` and \`strace -c\` on the proxies under the same wrk load:
-
-- All make the same system calls per forwarded request: one \`recvfrom\` and one
-  \`writev\` on each side (corsair's \`epoll_wait\` and \`futex\` calls are a few per
-  hundred requests). Most of every proxy's CPU is in the kernel (about 65 % for corsair,
-  77 % for nginx), most of that in \`writev\`: on loopback the sender delivers the
-  segment and wakes the receiver (wrk, the upstream) itself.
-- corsair's user-space cost per forwarded request is about twice nginx's (hyper parsing
-  and encoding on both sides, header maps, tokio's task scheduling); the profile has no
-  single hot spot of corsair's own (the policy decision is well under 1 %). That is the
-  "CPU/req" column's gap.
-- With the multi-thread runtime, tokio's work-stealing scheduler switches context more
-  per request than nginx's processes (\`perf stat\`: about 0.7 against 0.4 per request),
-  and on a 2-core machine shared with wrk, the upstream and other jobs, a worker thread
-  that loses its core leaves its queued connections waiting: throughput drops and p99
-  grows with the machine's load. \`runtime = "per-core"\` (one single-thread runtime per
-  core, each connection kept on one, as nginx keeps it in one worker process) avoids
-  the cross-thread wake-ups and is the one to compare with nginx.
-- Tried and kept: release profile with thin LTO and one codegen unit; pooled upstream
-  connections; a dedicated upstream connection per keep-alive client connection, driven
-  in that connection's own task (no pool look-up, no hand-off between tasks; a few
-  percent of CPU per request); one worker per core; the per-core runtime. Preflights,
-  which touch no upstream, cost corsair somewhat more CPU than nginx's static
-  \`return 204\`.
+<!-- loadtest:end -->
 EOF
+
+if [ "$(basename "$OUT")" = BENCHMARKS.md ] && [ -f "$OUT" ] && grep -q '^<!-- loadtest:begin' "$OUT"; then
+    # Replace the block between the markers; keep everything else.
+    awk -v block="$BLOCK" '
+        /^<!-- loadtest:begin/ { while ((getline line < block) > 0) print line; skip = 1; next }
+        /^<!-- loadtest:end/ { skip = 0; next }
+        !skip { print }
+    ' "$OUT" >"$WORK/out.md"
+    cp "$WORK/out.md" "$OUT"
+else
+    cp "$BLOCK" "$OUT"
+fi
 echo "==> wrote $OUT"
