@@ -300,13 +300,13 @@ impl Policy {
             return forward(kind, Reason::Disabled, CorsHeaders::default());
         };
         // Browsers send one Origin; several can only be forged, and are never allowed.
-        let parsed = match origins.next() {
-            Some(_) => None,
-            None => RequestOrigin::parse(origin.as_bytes()),
+        let checked = match origins.next() {
+            Some(_) => Err(Reason::MalformedOrigin),
+            None => rules.check_origin(origin.as_bytes()),
         };
         match kind {
-            RequestKind::Preflight => rules.preflight(origin, parsed, headers),
-            _ => rules.actual(origin, parsed),
+            RequestKind::Preflight => rules.preflight(origin, checked, headers),
+            _ => rules.actual(origin, checked),
         }
     }
 }
@@ -362,17 +362,26 @@ impl Rules {
         forward(RequestKind::NonCors, Reason::NonCors, headers)
     }
 
+    /// Whether the origin (the single `Origin` value) is allowed, or why not.
+    fn check_origin(&self, origin: &[u8]) -> Result<(), Reason<'static>> {
+        // The exact-origin fast path: equal bytes, same answer as the parser and the
+        // full match (see `OriginMatcher::finish`).
+        if self.origins.allows_exactly(origin) {
+            return Ok(());
+        }
+        match RequestOrigin::parse(origin) {
+            None => Err(Reason::MalformedOrigin),
+            Some(o) if !self.origins.allows(&o) => Err(Reason::OriginNotAllowed),
+            Some(_) => Ok(()),
+        }
+    }
+
     fn actual<'r>(
         &self,
         origin: &'r HeaderValue,
-        parsed: Option<RequestOrigin<'r>>,
+        checked: Result<(), Reason<'static>>,
     ) -> Decision<'r> {
-        let reason = match parsed {
-            None => Reason::MalformedOrigin,
-            Some(o) if !self.origins.allows(&o) => Reason::OriginNotAllowed,
-            Some(_) => Reason::Allowed,
-        };
-        if reason != Reason::Allowed {
+        if let Err(reason) = checked {
             // Nothing for a rejected origin but Vary: its response differs from an
             // allowed one's (for a static `*`, only a malformed origin gets here).
             let headers = CorsHeaders {
@@ -382,6 +391,7 @@ impl Rules {
             };
             return forward(RequestKind::Actual, reason, headers);
         }
+        let reason = Reason::Allowed;
         let headers = CorsHeaders {
             allow_origin: Some(self.allow_origin_value(origin)),
             allow_credentials: self.credentials,
@@ -404,7 +414,7 @@ impl Rules {
     fn preflight<'r>(
         &self,
         origin: &'r HeaderValue,
-        parsed: Option<RequestOrigin<'r>>,
+        checked: Result<(), Reason<'static>>,
         request: &'r HeaderMap,
     ) -> Decision<'r> {
         // A preflight's answer always depends on Origin: without it, the same OPTIONS
@@ -420,11 +430,8 @@ impl Rules {
                 ..CorsHeaders::default()
             },
         };
-        let Some(parsed) = parsed else {
-            return reject(Reason::MalformedOrigin);
-        };
-        if !self.origins.allows(&parsed) {
-            return reject(Reason::OriginNotAllowed);
+        if let Err(reason) = checked {
+            return reject(reason);
         }
 
         let mut methods = request.get_all(ACCESS_CONTROL_REQUEST_METHOD).iter();
@@ -824,6 +831,7 @@ fn compile_origins(
             "list the origins of your front ends, for example allow_origins = [\"https://app.example.com\"]",
         );
     }
+    matcher.finish();
     (!matcher.is_empty()).then_some(matcher)
 }
 
