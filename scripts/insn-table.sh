@@ -15,9 +15,11 @@ export CARGO_TARGET_DIR
 N=${N:-1001}
 JOBS=${JOBS:-2}
 cargo build --quiet --release -p corsair-benches --bin insn-count
-BIN="$CARGO_TARGET_DIR/release/insn-count"
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+# A copy, so that a rebuild during the run does not mix two versions.
+BIN="$OUT/insn-count"
+cp "$CARGO_TARGET_DIR/release/insn-count" "$BIN"
 
 VARIANTS="build engine none corsair tower-http actix-build actix-none actix-corsair actix-cors"
 "$BIN" list >"$OUT/scenarios"

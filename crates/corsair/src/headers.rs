@@ -327,6 +327,35 @@ impl Vary {
         Self::VALUES[(self.0 & 15) as usize]
     }
 
+    /// [`Vary::as_str`] as a header value, checked at compile time rather than on
+    /// every response.
+    pub(crate) fn header_value(self) -> HeaderValue {
+        macro_rules! values {
+            ($($i:literal)*) => {
+                match self.0 & 15 {
+                    $($i => const { HeaderValue::from_static(Self::VALUES[$i]) },)*
+                    _ => HeaderValue::from_static(""),
+                }
+            };
+        }
+        values!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+    }
+
+    /// [`Vary::header_value`] for actix-web.
+    #[cfg(feature = "actix")]
+    pub(crate) fn actix_value(self) -> actix_web::http::header::HeaderValue {
+        use actix_web::http::header::HeaderValue as ActixValue;
+        macro_rules! values {
+            ($($i:literal)*) => {
+                match self.0 & 15 {
+                    $($i => const { ActixValue::from_static(Self::VALUES[$i]) },)*
+                    _ => ActixValue::from_static(""),
+                }
+            };
+        }
+        values!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+    }
+
     fn without(self, other: Vary) -> Vary {
         Vary(self.0 & !other.0)
     }
@@ -336,6 +365,10 @@ impl Vary {
     /// has no `Vary` yet, nothing is allocated.
     pub(crate) fn merge_into<M: ResponseHeaders + ?Sized>(self, headers: &mut M) {
         if self.is_empty() {
+            return;
+        }
+        // The usual case, a response without Vary: one lookup.
+        if headers.set_if_absent(VARY, self.header_value()) {
             return;
         }
         let mut missing = self;
@@ -359,7 +392,9 @@ impl Vary {
             return;
         }
         if !existing {
-            headers.set(VARY, HeaderValue::from_static(missing.as_str()));
+            // A map whose `set_if_absent` found a value that `for_each_value` does not
+            // show: set ours, as for an empty one.
+            headers.set(VARY, missing.header_value());
             return;
         }
         let mut merged = Vec::new();
