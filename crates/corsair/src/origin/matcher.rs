@@ -48,22 +48,45 @@ impl PortSet {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0100_0000_01b3;
+const SEED: u64 = 0xcbf2_9ce4_8422_2325;
+const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// One step of FNV-1a. The host maps are keyed by the FNV-1a hash of the host read
-/// from right to left, so that walking a request's host once from its end gives the
-/// hash of every parent domain on the way.
+/// A hash of a host (or of a whole origin), eight bytes at a time.
 ///
 /// The keys are hosts of the policy, fixed when it is built, and a request can only
 /// look them up, never insert, so a keyed (SipHash) hasher would buy nothing against
-/// flooding; FNV-1a costs a fraction of it on short hosts (measured in BENCHMARKS.md).
-fn fnv_step(h: u64, b: u8) -> u64 {
-    (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
-}
-
-fn reverse_hash(bytes: &[u8]) -> u64 {
-    bytes.iter().rev().fold(FNV_OFFSET, |h, &b| fnv_step(h, b))
+/// flooding, and the keys are compared byte for byte after the hash, so a collision
+/// costs a comparison, never a wrong answer. This one costs a fraction of SipHash on
+/// short hosts (measured in BENCHMARKS.md).
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = SEED ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(word))
+            .wrapping_mul(MULTIPLIER)
+            .rotate_left(23);
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        // The last eight bytes (overlapping the last chunk), or the few there are.
+        let mut word = [0u8; 8];
+        match bytes.len().checked_sub(8) {
+            Some(start) => word.copy_from_slice(&bytes[start..]),
+            None => {
+                for (w, &b) in word.iter_mut().zip(tail) {
+                    *w = b;
+                }
+            }
+        }
+        h = (h ^ u64::from_le_bytes(word))
+            .wrapping_mul(MULTIPLIER)
+            .rotate_left(23);
+    }
+    // A final mix, so that the low bits (the bucket) depend on every byte.
+    let h = h ^ (h >> 29);
+    h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
 }
 
 /// A hasher for keys that are already hashes.
@@ -72,9 +95,7 @@ struct Prehashed(u64);
 
 impl Hasher for Prehashed {
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = fnv_step(self.0, b);
-        }
+        self.0 ^= hash_bytes(bytes);
     }
 
     fn write_u64(&mut self, n: u64) {
@@ -86,18 +107,26 @@ impl Hasher for Prehashed {
     }
 }
 
-/// Hosts (or `*.` domains) by the hash of their bytes read from right to left; the
-/// hosts are compared byte for byte, so a collision costs a comparison, never a
-/// wrong answer.
+/// Hosts (or `*.` domains) by [`hash_bytes`]; the hosts are compared byte for byte,
+/// so a collision costs a comparison, never a wrong answer.
 #[derive(Debug, Default)]
-struct HostMap(HashMap<u64, Bucket, BuildHasherDefault<Prehashed>>);
+struct HostMap {
+    map: HashMap<u64, Bucket, BuildHasherDefault<Prehashed>>,
+    /// The lengths of the hosts, as a bitmap: a host of another length is not looked
+    /// up (hosts are at most 253 bytes).
+    lengths: [u64; 4],
+    longest: usize,
+}
 
 /// The hosts of one hash, with their ports.
 type Bucket = Vec<(Box<[u8]>, PortSet)>;
 
 impl HostMap {
     fn entry(&mut self, host: &str) -> &mut PortSet {
-        let bucket = self.0.entry(reverse_hash(host.as_bytes())).or_default();
+        let len = host.len().min(255);
+        self.lengths[len / 64] |= 1 << (len % 64);
+        self.longest = self.longest.max(host.len());
+        let bucket = self.map.entry(hash_bytes(host.as_bytes())).or_default();
         match bucket.iter().position(|(h, _)| **h == *host.as_bytes()) {
             Some(i) => &mut bucket[i].1,
             None => {
@@ -108,17 +137,23 @@ impl HostMap {
         }
     }
 
-    /// Whether `host`, whose reverse hash is `hash`, is in the map with `port`.
-    fn contains(&self, hash: u64, host: &[u8], port: Option<u16>) -> bool {
-        self.0.get(&hash).is_some_and(|bucket| {
-            bucket
-                .iter()
-                .any(|(h, ports)| **h == *host && ports.contains(port))
-        })
+    /// Whether a host of this length may be in the map.
+    fn may_have_length(&self, len: usize) -> bool {
+        len < 256 && self.lengths[len / 64] & (1 << (len % 64)) != 0
+    }
+
+    /// Whether `host` is in the map with `port`.
+    fn contains(&self, host: &[u8], port: Option<u16>) -> bool {
+        self.may_have_length(host.len())
+            && self.map.get(&hash_bytes(host)).is_some_and(|bucket| {
+                bucket
+                    .iter()
+                    .any(|(h, ports)| **h == *host && ports.contains(port))
+            })
     }
 
     fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.map.is_empty()
     }
 }
 
@@ -126,38 +161,29 @@ impl HostMap {
 struct SchemeTable {
     hosts: HostMap,
     subdomains_of: HostMap,
+    /// The lengths of the `*.` domains, for the subdomain fast path (see
+    /// [`OriginMatcher::finish`]); empty when it is off for this scheme.
+    fast_lengths: Vec<usize>,
 }
 
-/// A word-at-a-time hash for the exact-origin set: its keys are fixed by the policy
-/// (see [`fnv_step`] on flooding).
-#[derive(Clone, Copy, Debug)]
+/// The subdomain fast path tries at most this many domain lengths.
+const FAST_LENGTHS: usize = 8;
+
+/// [`hash_bytes`] as a [`Hasher`], for the exact-origin set.
+#[derive(Clone, Copy, Debug, Default)]
 struct WordHasher(u64);
-
-impl Default for WordHasher {
-    fn default() -> Self {
-        WordHasher(FNV_OFFSET)
-    }
-}
 
 impl Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.0 = (self.0 ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-                .rotate_left(23);
-        }
-        for &b in chunks.remainder() {
-            self.0 = fnv_step(self.0, b);
-        }
+        self.0 ^= hash_bytes(bytes);
+    }
+
+    fn write_usize(&mut self, _len: usize) {
+        // `[u8]`'s length prefix: `hash_bytes` covers the length.
     }
 
     fn finish(&self) -> u64 {
-        // A final mix, so that the low bits (the bucket) depend on every byte.
-        let h = self.0 ^ (self.0 >> 29);
-        h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
+        self.0
     }
 }
 
@@ -279,12 +305,75 @@ impl OriginMatcher {
             n if n <= FEW => ExactOrigins::Few(exact),
             _ => ExactOrigins::Many(exact.into_iter().collect()),
         };
+        // The subdomain fast path, per scheme: on when every `*.` domain, after a
+        // label, makes an origin the strict parser accepts (the domains come from
+        // validated patterns, so this only guards against the two grammars drifting
+        // apart), and there are few distinct lengths to try.
+        let max_domain_labels = self.max_domain_labels;
+        for (scheme, table) in &mut self.schemes {
+            let mut lengths: Vec<usize> = Vec::new();
+            let mut ok = true;
+            for bucket in table.subdomains_of.map.values() {
+                for (domain, _) in bucket {
+                    let mut sample = scheme.to_vec();
+                    sample.extend_from_slice(b"://x.");
+                    sample.extend_from_slice(domain);
+                    ok &= TupleOrigin::parse(&sample).is_some()
+                        && domain.split(|&b| b == b'.').count() <= max_domain_labels;
+                    if !lengths.contains(&domain.len()) {
+                        lengths.push(domain.len());
+                    }
+                }
+            }
+            table.fast_lengths = if ok && lengths.len() <= FAST_LENGTHS {
+                lengths
+            } else {
+                Vec::new()
+            };
+        }
     }
 
-    /// The fast path: whether the raw `Origin` value is one of the allowed exact
-    /// origins, byte for byte. `false` says nothing: the caller parses and matches.
+    /// The fast path: whether the raw `Origin` value is allowed, found without parsing
+    /// it whole. `false` says nothing: the caller parses and matches.
+    ///
+    /// - One of the allowed exact origins, byte for byte (see [`OriginMatcher::finish`]).
+    /// - Or `scheme "://" labels "." domain`, where `*.domain` is allowed for `scheme`
+    ///   without a port (or with any port): the scheme and the domain are the policy's
+    ///   own, checked against the request grammar when it was built, so only the
+    ///   labels in front need checking, and the whole is then exactly what the parser
+    ///   accepts and the full match allows (the parent domains it tries include every
+    ///   `*.` domain). Anything else, ports included, takes the slow path.
     pub(crate) fn allows_exactly(&self, origin: &[u8]) -> bool {
-        self.exact.contains(origin)
+        if self.exact.contains(origin) {
+            return true;
+        }
+        for (scheme, table) in &self.schemes {
+            if table.fast_lengths.is_empty() {
+                continue;
+            }
+            let Some(host) = origin
+                .strip_prefix(&**scheme)
+                .and_then(|rest| rest.strip_prefix(b"://"))
+            else {
+                continue;
+            };
+            if host.len() > super::MAX_HOST_LEN {
+                return false;
+            }
+            for &len in &table.fast_lengths {
+                let Some(dot) = host.len().checked_sub(len + 1) else {
+                    continue;
+                };
+                if host[dot] == b'.'
+                    && table.subdomains_of.contains(&host[dot + 1..], None)
+                    && super::is_labels(&host[..dot])
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        false
     }
 
     /// Whether the matcher allows every origin (`*`).
@@ -332,24 +421,30 @@ impl OriginMatcher {
         };
         let host = origin.host();
         let port = origin.port;
-        if table.subdomains_of.is_empty() {
-            return table.hosts.contains(reverse_hash(host), host, port);
+        if table.hosts.contains(host, port) {
+            return true;
         }
-        // One pass from the end of the host: at each dot, `hash` is the hash of the
-        // parent domain after it (`com`, `example.com`, ...), nearest the root first.
-        // Each candidate has a non-empty label in front of it, as `*.` requires.
-        let mut hash = FNV_OFFSET;
-        let mut labels = 0;
-        for (i, &b) in host.iter().enumerate().rev() {
-            if b == b'.' && labels < self.max_domain_labels {
-                labels += 1;
-                if table.subdomains_of.contains(hash, &host[i + 1..], port) {
-                    return true;
-                }
+        let subdomains = &table.subdomains_of;
+        if subdomains.is_empty() {
+            return false;
+        }
+        // The parent domains, nearest the root first (`com`, `example.com`, ...), as
+        // far as the deepest and the longest `*.` domain go. Each candidate has a
+        // non-empty label in front of it, as `*.` requires; only a candidate of the
+        // length of some `*.` domain is hashed and looked up.
+        let limit = host.len().saturating_sub(subdomains.longest + 1);
+        let mut end = host.len();
+        for _ in 0..self.max_domain_labels {
+            let Some(dot) = host[limit..end].iter().rposition(|&b| b == b'.') else {
+                break;
+            };
+            let dot = limit + dot;
+            if subdomains.contains(&host[dot + 1..], port) {
+                return true;
             }
-            hash = fnv_step(hash, b);
+            end = dot;
         }
-        table.hosts.contains(hash, host, port)
+        false
     }
 
     #[cfg(feature = "regex")]
@@ -395,7 +490,7 @@ mod tests {
         use proptest::prelude::*;
         use proptest::test_runner::{Config, TestRunner};
 
-        let policies: [&[&str]; 5] = [
+        let policies: [&[&str]; 6] = [
             &["https://example.com"],
             &[
                 "https://example.com",
@@ -421,6 +516,11 @@ mod tests {
                 "ws://x:81",
                 "chrome-extension://abcdefgh",
             ],
+            &[
+                "https://*.example.com:8443",
+                "https://*.b.example.com",
+                "http://*.example.com:*",
+            ],
         ];
         let origin = (
             prop::sample::select(vec![
@@ -445,6 +545,17 @@ mod tests {
                 "abcdefgh",
                 "null",
                 "",
+                "x.y.example.com",
+                ".example.com",
+                "a..example.com",
+                "A.example.com",
+                "a_b-c.example.com",
+                "-.example.com",
+                "a.example.com.",
+                "[::1].example.com",
+                "a.b.c.d.example.com",
+                "a:1.example.com",
+                "a.xexample.com",
             ]),
             prop::sample::select(vec![
                 "", ":8080", ":8443", ":3000", ":443", ":80", ":81", ":0", ":", "/", " ", "\r", ".",
@@ -473,6 +584,13 @@ mod tests {
                 })
                 .unwrap();
         }
+        // The subdomain fast path does answer (and only for what the slow path allows).
+        let m = matcher(&["https://*.example.com", "https://*.b.example.com:8443"]);
+        assert!(m.allows_exactly(b"https://a.example.com"));
+        assert!(m.allows_exactly(b"https://x.y.example.com"));
+        assert!(!m.allows_exactly(b"https://example.com"));
+        assert!(!m.allows_exactly(b"https://a.b.example.com:8443"));
+        assert!(allows(&m, "https://a.b.example.com:8443"));
     }
 
     #[test]

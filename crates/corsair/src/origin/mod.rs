@@ -145,69 +145,56 @@ impl<'a> TupleOrigin<'a> {
         if !matches!(bytes.first(), Some(b'a'..=b'z')) {
             return None;
         }
-        let mut i = 1;
-        loop {
-            let b = *bytes.get(i)?;
-            if b == b':' {
-                break;
-            }
-            if CLASS[usize::from(b)] & SCHEME == 0 {
-                return None;
-            }
-            i += 1;
+        let mut scheme_end = 1;
+        while scheme_end < bytes.len() && CLASS[usize::from(bytes[scheme_end])] & SCHEME != 0 {
+            scheme_end += 1;
         }
-        let scheme_end = i;
-        if scheme_end > MAX_SCHEME_LEN || bytes.get(i + 1..i + 3)? != b"//" {
+        if scheme_end > MAX_SCHEME_LEN || bytes.get(scheme_end..scheme_end + 3)? != b"://" {
             return None;
         }
-        let host_start = i + 3;
-        i = host_start;
-        if bytes.get(i) == Some(&b'[') {
+        let host_start = scheme_end + 3;
+        let rest = &bytes[host_start..];
+        let i;
+        if rest.first() == Some(&b'[') {
             // `[`, 2 to 39 IPv6 characters, `]`.
-            i += 1;
-            loop {
-                let b = *bytes.get(i)?;
-                if b == b']' {
-                    break;
-                }
-                if CLASS[usize::from(b)] & IPV6 == 0 {
-                    return None;
-                }
-                i += 1;
-            }
-            if !(2..=39).contains(&(i - host_start - 1)) {
+            let close = rest
+                .iter()
+                .skip(1)
+                .position(|&b| CLASS[usize::from(b)] & IPV6 == 0)?
+                + 1;
+            if rest[close] != b']' || !(2..=39).contains(&(close - 1)) {
                 return None;
             }
-            i += 1;
+            i = host_start + close + 1;
         } else {
             // Labels of 1 to 63 domain characters separated by dots; one trailing dot
             // tolerated (browsers keep it in the origin); at most 253 bytes without it.
-            let mut label = 0;
-            let mut trailing_dot = false;
-            while let Some(&b) = bytes.get(i) {
-                if b == b'.' {
-                    if label == 0 {
-                        return None;
-                    }
-                    label = 0;
-                    trailing_dot = true;
-                } else if CLASS[usize::from(b)] & DOMAIN != 0 {
-                    label += 1;
-                    if label > 63 {
-                        return None;
-                    }
-                    trailing_dot = false;
-                } else if b == b':' {
-                    break;
-                } else {
-                    return None;
+            let n = rest.len();
+            let mut j = 0;
+            let mut label_start = 0;
+            loop {
+                while j < n && CLASS[usize::from(rest[j])] & DOMAIN != 0 {
+                    j += 1;
                 }
-                i += 1;
+                if j < n && rest[j] == b'.' {
+                    if j == label_start || j - label_start > 63 {
+                        return None;
+                    }
+                    j += 1;
+                    label_start = j;
+                    continue;
+                }
+                // The end, or the port's `:`, ends the host (anything else is checked
+                // below: it is not allowed after a host either).
+                break;
             }
-            let len = i - host_start - usize::from(trailing_dot);
-            if label == 0 && !trailing_dot || len == 0 || len > MAX_HOST_LEN {
+            let end = j;
+            let last_label = end - label_start;
+            let len = end.saturating_sub(usize::from(last_label == 0));
+            if last_label > 63 || len == 0 || len > MAX_HOST_LEN {
                 return None;
             }
+            i = host_start + end;
         }
         let host_end = i;
         let port = match &bytes[host_end..] {
@@ -248,6 +235,25 @@ impl<'a> TupleOrigin<'a> {
             port: self.port,
         })
     }
+}
+
+/// Whether `bytes` are one or more dot-separated labels of 1 to 63 domain
+/// characters, as in a host the strict parser accepts (no trailing dot).
+pub(crate) fn is_labels(bytes: &[u8]) -> bool {
+    let mut label = 0;
+    for &b in bytes {
+        if CLASS[usize::from(b)] & DOMAIN != 0 {
+            label += 1;
+            if label > 63 {
+                return false;
+            }
+        } else if b == b'.' && label > 0 {
+            label = 0;
+        } else {
+            return false;
+        }
+    }
+    label > 0
 }
 
 const SCHEME: u8 = 1;
