@@ -531,7 +531,54 @@ fn put<S: Sink + ?Sized>(headers: &mut S, name: Name, value: Option<S::Value>, r
 }
 
 /// Any [`ResponseHeaders`], with `http` 1 values.
-struct Http<'a, M: ?Sized>(&'a mut M);
+pub(crate) struct Http<'a, M: ?Sized>(pub(crate) &'a mut M);
+
+/// The headers of a forwarded request (an actual or non-CORS one), kept while the
+/// application answers: those of a [`HeaderSet`] that such a decision can have, in
+/// less than half its size.
+#[cfg(feature = "tower")]
+#[derive(Debug)]
+pub(crate) struct ForwardHeaders {
+    allow_origin: Option<HeaderValue>,
+    expose_headers: Option<HeaderValue>,
+    allow_credentials: bool,
+    vary: Vary,
+    owns_cors_headers: bool,
+}
+
+#[cfg(feature = "tower")]
+impl ForwardHeaders {
+    /// The headers of a forward decision; the engine never gives one preflight
+    /// headers.
+    #[inline(always)]
+    pub(crate) fn new(set: HeaderSet<HeaderValue>) -> Self {
+        debug_assert!(
+            set.allow_methods.is_none()
+                && set.allow_headers.is_none()
+                && set.max_age.is_none()
+                && !set.allow_private_network
+        );
+        ForwardHeaders {
+            allow_origin: set.allow_origin,
+            expose_headers: set.expose_headers,
+            allow_credentials: set.allow_credentials,
+            vary: set.vary,
+            owns_cors_headers: set.owns_cors_headers,
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn into_set(self) -> HeaderSet<HeaderValue> {
+        HeaderSet {
+            allow_origin: self.allow_origin,
+            allow_credentials: self.allow_credentials,
+            expose_headers: self.expose_headers,
+            vary: self.vary,
+            owns_cors_headers: self.owns_cors_headers,
+            ..HeaderSet::default()
+        }
+    }
+}
 
 impl<M: ResponseHeaders + ?Sized> Sink for Http<'_, M> {
     type Value = HeaderValue;

@@ -56,6 +56,18 @@ impl NameSet {
             })
             .is_ok()
     }
+
+    /// Membership of a name known to be lowercase: a byte comparison, linear for
+    /// the few names most policies list.
+    fn contains_lowercase(&self, name: &[u8]) -> bool {
+        if self.names.len() <= 8 {
+            self.names.iter().any(|n| n.as_bytes() == name)
+        } else {
+            self.names
+                .binary_search_by(|probe| probe.as_bytes().cmp(name))
+                .is_ok()
+        }
+    }
 }
 
 /// The outcome of checking `Access-Control-Request-Headers`.
@@ -87,11 +99,13 @@ impl AllowedHeaders {
         }
     }
 
-    fn allows(&self, name: &[u8]) -> bool {
+    /// Whether the name is allowed; `lowercase` says it has no uppercase letter.
+    fn allows(&self, name: &[u8], lowercase: bool) -> bool {
         match self {
             AllowedHeaders::Any { authorization } => {
                 *authorization || !name.eq_ignore_ascii_case(b"authorization")
             }
+            AllowedHeaders::List(set) if lowercase => set.contains_lowercase(name),
             AllowedHeaders::List(set) => set.contains(name),
         }
     }
@@ -125,14 +139,22 @@ impl AllowedHeaders {
                 if name.is_empty() {
                     continue;
                 }
-                if !name.iter().all(|&b| is_tchar(b)) {
+                // One pass: every byte a token character, and whether any is uppercase.
+                let (mut all, mut any) = (TCHAR, 0);
+                for &b in name {
+                    let class = NAME_CLASS[usize::from(b)];
+                    all &= class;
+                    any |= class;
+                }
+                if all & TCHAR == 0 {
                     return HeadersCheck::Malformed;
                 }
-                if !self.allows(name) {
+                let lowercase = any & UPPER == 0;
+                if !self.allows(name, lowercase) {
                     // Tokens are ASCII, so this is valid UTF-8.
                     return HeadersCheck::NotAllowed(std::str::from_utf8(name).unwrap_or(""));
                 }
-                if name.iter().any(u8::is_ascii_uppercase) {
+                if !lowercase {
                     echo_as_is = false;
                 }
                 names += 1;
@@ -144,6 +166,26 @@ impl AllowedHeaders {
         }
     }
 }
+
+const TCHAR: u8 = 1;
+const UPPER: u8 = 2;
+
+/// Token characters (RFC 9110) and uppercase letters, one lookup a byte.
+const NAME_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if is_tchar(c) {
+            t[b] |= TCHAR;
+        }
+        if c.is_ascii_uppercase() {
+            t[b] |= UPPER;
+        }
+        b += 1;
+    }
+    t
+};
 
 fn trim_ows(bytes: &[u8]) -> &[u8] {
     let is_ows = |b: &u8| *b == b' ' || *b == b'\t';

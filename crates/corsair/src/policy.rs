@@ -247,7 +247,7 @@ impl Policy {
     /// The engine, for every adapter: the decision, with the headers that repeat a
     /// request header borrowed from it and the policy's own values borrowed from the
     /// policy, so that each adapter makes them into its own header values.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn decide_core<'r, H: RequestHeaders + ?Sized, M: MakeValue<H::Value>>(
         &self,
         method: &str,
@@ -256,22 +256,7 @@ impl Policy {
     ) -> Outcome<'r, M::Out> {
         let outcome = self.decide_quietly::<H, M>(method, path, headers);
         if tracing::enabled!(target: "corsair", tracing::Level::DEBUG) {
-            let origin = headers
-                .get_all(&ORIGIN)
-                .next()
-                .map(|v| visible_ascii(H::as_bytes(v)).unwrap_or("<not ASCII>"));
-            tracing::debug!(
-                target: "corsair",
-                kind = outcome.kind.as_str(),
-                allowed = outcome.reason.is_allowed(),
-                reason = outcome.reason.code(),
-                origin,
-                method,
-                path,
-                "CORS {}: {}",
-                outcome.kind,
-                outcome.reason,
-            );
+            trace_decision(outcome.kind, outcome.reason, headers, method, path);
         }
         outcome
     }
@@ -324,7 +309,7 @@ impl Policy {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn decide_quietly<'r, H: RequestHeaders + ?Sized, M: MakeValue<H::Value>>(
         &self,
         method: &str,
@@ -390,6 +375,35 @@ fn forward<T>(kind: RequestKind, reason: Reason<'_>, headers: HeaderSet<T>) -> O
         action: Action::Forward,
         headers,
     }
+}
+
+/// The `tracing` event of a decision; out of line, so that the engine's hot path
+/// does not carry it.
+#[cold]
+#[inline(never)]
+fn trace_decision<H: RequestHeaders + ?Sized>(
+    kind: RequestKind,
+    reason: Reason<'_>,
+    headers: &H,
+    method: &str,
+    path: &str,
+) {
+    let origin = headers
+        .get_all(&ORIGIN)
+        .next()
+        .map(|v| visible_ascii(H::as_bytes(v)).unwrap_or("<not ASCII>"));
+    tracing::debug!(
+        target: "corsair",
+        kind = kind.as_str(),
+        allowed = reason.is_allowed(),
+        reason = reason.code(),
+        origin,
+        method,
+        path,
+        "CORS {}: {}",
+        kind,
+        reason,
+    );
 }
 
 /// The value as `HeaderValue::to_str` gives it: only visible ASCII (and tabs).
@@ -473,6 +487,34 @@ impl Rules {
         forward(RequestKind::Actual, Reason::Allowed, headers)
     }
 
+    /// Checks `Access-Control-Request-Headers` (its `lines`; `first` is the first)
+    /// and gives the `Access-Control-Allow-Headers` to answer, if any.
+    fn allowed_headers<'r, V: ?Sized + 'r, M: MakeValue<V>, I>(
+        &self,
+        lines: impl Fn() -> I,
+        first: Option<&'r V>,
+    ) -> Result<Option<M::Out>, Reason<'r>>
+    where
+        I: Iterator<Item = &'r [u8]>,
+    {
+        match self.headers.check(&lines) {
+            HeadersCheck::Allowed { names: 0, .. } => Ok(None),
+            HeadersCheck::Allowed { echo_as_is, .. } => {
+                Ok(match (&self.headers, self.credentials) {
+                    (AllowedHeaders::Any { .. }, false) => {
+                        Some(M::policy(&self.wildcard_allow_headers))
+                    }
+                    // A single line, already lowercase and comma-joined: repeated as it is.
+                    _ if echo_as_is => first.and_then(M::echo),
+                    _ => headers::normalized_list(lines()).and_then(M::built),
+                })
+            }
+            HeadersCheck::NotAllowed(name) => Err(Reason::HeaderNotAllowed(name)),
+            HeadersCheck::TooLong => Err(Reason::RequestHeadersTooLong),
+            HeadersCheck::Malformed => Err(Reason::MalformedRequestHeaders),
+        }
+    }
+
     fn allow_origin_value<V: ?Sized, M: MakeValue<V>>(&self, origin: &V) -> Option<M::Out> {
         if self.static_any {
             Some(M::policy(&self.any))
@@ -539,29 +581,26 @@ impl Rules {
             return reject(reason);
         }
 
-        let lines = || {
-            request
-                .get_all(&ACCESS_CONTROL_REQUEST_HEADERS)
-                .map(H::as_bytes)
+        // One lookup for the usual request, which sends at most one line; several
+        // lines are read again for each pass over them.
+        let mut lines = request.get_all(&ACCESS_CONTROL_REQUEST_HEADERS);
+        let first = lines.next();
+        let checked = if first.is_some() && lines.next().is_some() {
+            self.allowed_headers::<H::Value, M, _>(
+                || {
+                    request
+                        .get_all(&ACCESS_CONTROL_REQUEST_HEADERS)
+                        .map(H::as_bytes)
+                },
+                first,
+            )
+        } else {
+            let line = first.map(H::as_bytes);
+            self.allowed_headers::<H::Value, M, _>(|| line.into_iter(), first)
         };
-        let allow_headers = match self.headers.check(lines) {
-            HeadersCheck::Allowed { names: 0, .. } => None,
-            HeadersCheck::Allowed { echo_as_is, .. } => match (&self.headers, self.credentials) {
-                (AllowedHeaders::Any { .. }, false) => {
-                    Some(M::policy(&self.wildcard_allow_headers))
-                }
-                _ if echo_as_is => request
-                    .get_all(&ACCESS_CONTROL_REQUEST_HEADERS)
-                    .next()
-                    .and_then(M::echo),
-                _ => headers::normalized_list(lines()).and_then(M::built),
-            },
-            failed => {
-                let reason = match failed {
-                    HeadersCheck::NotAllowed(name) => Reason::HeaderNotAllowed(name),
-                    HeadersCheck::TooLong => Reason::RequestHeadersTooLong,
-                    _ => Reason::MalformedRequestHeaders,
-                };
+        let allow_headers = match checked {
+            Ok(allow_headers) => allow_headers,
+            Err(reason) => {
                 // Only a header that is not allowed gets the debug answer: a list too long or
                 // malformed to read has no name for the console to show, and under `*` the
                 // full list would be `*`, which the browser would accept.
