@@ -27,16 +27,13 @@ use http::header::{
 use pin_project_lite::pin_project;
 
 use crate::decision::{
-    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action, HeaderSet, MakeValue, Name, Outcome,
+    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action, ForwardHeaders, MakeValue, Name, Outcome,
     PolicyValue, Sink, apply,
 };
 use crate::handle::PolicyHandle;
 use crate::headers::Vary;
 use crate::request::RequestHeaders;
 use crate::response::ResponseHeaders;
-
-/// The headers of a decision, with actix-web's values.
-type ActixHeaders = HeaderSet<ActixValue>;
 
 const ACTIX_REQUEST_PRIVATE_NETWORK: ActixName =
     ActixName::from_static("access-control-request-private-network");
@@ -163,10 +160,12 @@ where
                 let status = actix_web::http::StatusCode::from_u16(status.as_u16())
                     .unwrap_or(actix_web::http::StatusCode::FORBIDDEN);
                 let mut response = HttpResponse::new(status);
-                apply(cors, &mut Actix(response.headers_mut()));
+                apply(cors, &mut Actix::new(response.headers_mut()));
                 CorsFuture::ready(request.into_response(response).map_into_right_body())
             }
-            Action::Forward => CorsFuture::inner(self.service.call(request), Some(cors)),
+            Action::Forward => {
+                CorsFuture::inner(self.service.call(request), Some(ForwardHeaders::new(cors)))
+            }
         }
     }
 }
@@ -207,14 +206,14 @@ pin_project! {
         Inner {
             #[pin]
             future: F,
-            headers: Option<ActixHeaders>,
+            headers: Option<ForwardHeaders<ActixValue>>,
         },
         Ready { response: Option<ServiceResponse<EitherBody<B, BoxBody>>> },
     }
 }
 
 impl<F, B> CorsFuture<F, B> {
-    fn inner(future: F, headers: Option<ActixHeaders>) -> Self {
+    fn inner(future: F, headers: Option<ForwardHeaders<ActixValue>>) -> Self {
         CorsFuture {
             state: State::Inner { future, headers },
         }
@@ -243,7 +242,7 @@ where
                 let headers = headers.take();
                 match (result, headers) {
                     (Ok(mut response), Some(headers)) => {
-                        apply(headers, &mut Actix(response.headers_mut()));
+                        apply(headers.into_set(), &mut Actix::new(response.headers_mut()));
                         Poll::Ready(Ok(response.map_into_left_body()))
                     }
                     (Ok(response), None) => Poll::Ready(Ok(response.map_into_left_body())),
@@ -274,7 +273,7 @@ impl<F, B> std::fmt::Debug for CorsFuture<F, B> {
 /// An error of the application, whose response gets the CORS headers of its request.
 struct WithCorsHeaders {
     error: Error,
-    headers: ActixHeaders,
+    headers: ForwardHeaders<ActixValue>,
 }
 
 impl std::fmt::Debug for WithCorsHeaders {
@@ -296,7 +295,10 @@ impl ResponseError for WithCorsHeaders {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = self.error.error_response();
-        apply(self.headers.clone(), &mut Actix(response.headers_mut()));
+        apply(
+            self.headers.clone().into_set(),
+            &mut Actix::new(response.headers_mut()),
+        );
         response
     }
 }
@@ -367,9 +369,20 @@ impl RequestHeaders for actix_header::HeaderMap {
 }
 
 /// A response's actix-web header map, as the middleware writes it.
-struct Actix<'a>(&'a mut actix_header::HeaderMap);
+struct Actix<'a> {
+    map: &'a mut actix_header::HeaderMap,
+    /// Whether the map was empty when corsair started writing to it (a fresh
+    /// preflight answer, or an application response without headers): then it has no
+    /// `Vary` nor `Access-Control-*` header, and nothing needs looking up.
+    fresh: bool,
+}
 
-impl Actix<'_> {
+impl<'a> Actix<'a> {
+    fn new(map: &'a mut actix_header::HeaderMap) -> Self {
+        let fresh = map.is_empty();
+        Actix { map, fresh }
+    }
+
     fn name(name: Name) -> ActixName {
         match name {
             Name::AllowOrigin => actix_header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -391,31 +404,32 @@ impl Sink for Actix<'_> {
     }
 
     fn set(&mut self, name: Name, value: ActixValue) {
-        self.0.insert(Self::name(name), value);
+        self.map.insert(Self::name(name), value);
     }
 
     fn remove(&mut self, name: Name) {
-        self.0.remove(Self::name(name));
+        self.map.remove(Self::name(name));
     }
 
     fn may_have_access_control_headers(&self) -> bool {
         // As for `http::HeaderMap`: a scan of a few names saves the lookups.
-        self.0.len_keys() > 8
-            || self
-                .0
-                .keys()
-                .any(|name| name.as_str().starts_with("access-control-"))
+        !self.fresh
+            && (self.map.len_keys() > 8
+                || self
+                    .map
+                    .keys()
+                    .any(|name| name.as_str().starts_with("access-control-")))
     }
 
     fn merge_vary(&mut self, vary: Vary) {
         if vary.is_empty() {
             return;
         }
-        if !self.0.contains_key(actix_header::VARY) {
-            self.0.insert(actix_header::VARY, vary.actix_value());
+        if self.fresh || !self.map.contains_key(actix_header::VARY) {
+            self.map.insert(actix_header::VARY, vary.actix_value());
             return;
         }
         // The response has a Vary already: merged token by token (a new value).
-        vary.merge_into(&mut *self.0);
+        vary.merge_into(&mut *self.map);
     }
 }

@@ -536,22 +536,22 @@ pub(crate) struct Http<'a, M: ?Sized>(pub(crate) &'a mut M);
 /// The headers of a forwarded request (an actual or non-CORS one), kept while the
 /// application answers: those of a [`HeaderSet`] that such a decision can have, in
 /// less than half its size.
-#[cfg(feature = "tower")]
-#[derive(Debug)]
-pub(crate) struct ForwardHeaders {
-    allow_origin: Option<HeaderValue>,
-    expose_headers: Option<HeaderValue>,
+#[cfg(any(feature = "tower", feature = "actix"))]
+#[derive(Clone, Debug)]
+pub(crate) struct ForwardHeaders<V> {
+    allow_origin: Option<V>,
+    expose_headers: Option<V>,
     allow_credentials: bool,
     vary: Vary,
     owns_cors_headers: bool,
 }
 
-#[cfg(feature = "tower")]
-impl ForwardHeaders {
+#[cfg(any(feature = "tower", feature = "actix"))]
+impl<V> ForwardHeaders<V> {
     /// The headers of a forward decision; the engine never gives one preflight
     /// headers.
     #[inline(always)]
-    pub(crate) fn new(set: HeaderSet<HeaderValue>) -> Self {
+    pub(crate) fn new(set: HeaderSet<V>) -> Self {
         debug_assert!(
             set.allow_methods.is_none()
                 && set.allow_headers.is_none()
@@ -568,7 +568,7 @@ impl ForwardHeaders {
     }
 
     #[inline(always)]
-    pub(crate) fn into_set(self) -> HeaderSet<HeaderValue> {
+    pub(crate) fn into_set(self) -> HeaderSet<V> {
         HeaderSet {
             allow_origin: self.allow_origin,
             allow_credentials: self.allow_credentials,

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use http::{HeaderMap, Request, Response};
+use http::{HeaderMap, HeaderValue, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -154,7 +154,7 @@ pin_project! {
 pin_project! {
     #[project = StateProj]
     enum State<F, B> {
-        Inner { #[pin] future: F, headers: Option<ForwardHeaders> },
+        Inner { #[pin] future: F, headers: Option<ForwardHeaders<HeaderValue>> },
         Ready { response: Option<Response<B>> },
     }
 }
