@@ -302,6 +302,7 @@ impl Policy {
             .find(|r| path_has_prefix(path, &r.prefix))
     }
 
+    #[inline]
     fn rules_for(&self, path: &str) -> Option<&Rules> {
         match self.route_for(path) {
             Some(route) => route.rules.as_ref(),

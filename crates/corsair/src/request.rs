@@ -71,6 +71,7 @@ impl RequestHeaders for HeaderMap {
     type Value = HeaderValue;
     type Values<'a> = http::header::ValueIter<'a, HeaderValue>;
 
+    #[inline]
     fn get_all<'a>(&'a self, name: &HeaderName) -> Self::Values<'a> {
         HeaderMap::get_all(self, name).into_iter()
     }
