@@ -145,7 +145,15 @@ impl<'a> TupleOrigin<'a> {
         if !matches!(bytes.first(), Some(b'a'..=b'z')) {
             return None;
         }
-        let mut scheme_end = 1;
+        // `https` and `http` (valid schemes, the first `:` right after them) without the
+        // loop.
+        let mut scheme_end = if bytes.starts_with(b"https:") {
+            5
+        } else if bytes.starts_with(b"http:") {
+            4
+        } else {
+            1
+        };
         while scheme_end < bytes.len() && CLASS[usize::from(bytes[scheme_end])] & SCHEME != 0 {
             scheme_end += 1;
         }
