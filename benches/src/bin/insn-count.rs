@@ -1,21 +1,60 @@
 //! Runs one variant of one scenario N times, for instruction counts under
 //! `valgrind --tool=callgrind` (deterministic, unlike timings on a loaded machine):
-//! per-request instructions = (I(N) - I(1)) / (N - 1). See BENCHMARKS.md.
+//! per-request instructions = (I(N) - I(1)) / (N - 1). See BENCHMARKS.md and
+//! `scripts/insn-table.sh`.
 //!
-//! Usage: `insn-count SCENARIO build|engine|none|corsair|tower-http N`
+//! Usage: `insn-count list` (the scenario names), or `insn-count SCENARIO VARIANT N`, where VARIANT is one of
+//! `build|engine|none|corsair|tower-http` (tower) or
+//! `actix-build|actix-none|actix-corsair|actix-cors` (the same actix-web service as in
+//! `benches/cors.rs`, through `test::init_service` / `test::call_service` on a `System`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use corsair_benches::{call_now, grid, http_request, inner};
+use actix_web::{App, HttpResponse, web};
+use corsair_benches::{actix_request, call_now, grid, http_request, inner};
 use tower::Layer;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("list") {
+        for (_, name, _, _) in grid() {
+            println!("{name}");
+        }
+        return;
+    }
     let (scenario, variant, n): (&str, &str, usize) =
         (&args[1], &args[2], args[3].parse().unwrap());
     let (origins, _, kind, lines) = grid()
         .into_iter()
         .find(|(_, name, _, _)| name == scenario)
         .expect("a scenario of the grid");
+    if let Some(actix) = variant.strip_prefix("actix-") {
+        let requests: Vec<_> = (0..n).map(|_| actix_request(kind, &lines)).collect();
+        let system = actix_web::rt::System::new();
+        let app = || App::new().default_service(web::to(|| async { HttpResponse::Ok().finish() }));
+        macro_rules! run {
+            ($app:expr) => {{
+                let svc = system.block_on(actix_web::test::init_service($app));
+                for r in requests {
+                    drop(std::hint::black_box(
+                        system.block_on(actix_web::test::call_service(&svc, r)),
+                    ));
+                }
+            }};
+        }
+        match actix {
+            "build" => {
+                // The same setup as the others (a service), without calling it.
+                let svc = system.block_on(actix_web::test::init_service(app()));
+                drop(std::hint::black_box(requests));
+                drop(svc);
+            }
+            "none" => run!(app()),
+            "corsair" => run!(app().wrap(corsair::actix::Cors::new(origins.corsair()))),
+            "cors" => run!(app().wrap(origins.actix_cors())),
+            other => panic!("unknown variant actix-{other}"),
+        }
+        return;
+    }
     let requests: Vec<_> = (0..n).map(|_| http_request(kind, &lines)).collect();
     match variant {
         "build" => drop(std::hint::black_box(requests)),

@@ -6,8 +6,11 @@
 //! applied to its response, whatever its status, and to the response of an error the
 //! inner service returns.
 //!
-//! actix-web 4 uses the `http` 0.2 types; the adapter converts the four CORS request
-//! headers and the response headers it writes, byte for byte.
+//! actix-web 4 uses the `http` 0.2 types. The adapter copies nothing: the engine reads
+//! the request's CORS headers in actix-web's own map (through [`RequestHeaders`]), and
+//! the response gets `http` 0.2 values that are the request's own (the echoed origin,
+//! method and header list: a reference-count increment) or computed once, when the
+//! policy was built.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,16 +19,26 @@ use std::task::{Context, Poll, ready};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header as actix_header;
+use actix_web::http::header::{HeaderName as ActixName, HeaderValue as ActixValue};
 use actix_web::{Error, HttpResponse, ResponseError};
 use http::header::{
-    ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HeaderMap, HeaderName,
-    HeaderValue, ORIGIN,
+    ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HeaderName, HeaderValue, ORIGIN,
 };
 use pin_project_lite::pin_project;
 
-use crate::decision::{ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action, CorsHeaders};
+use crate::decision::{
+    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action, ForwardHeaders, MakeValue, Name, Outcome,
+    PolicyValue, Sink, apply,
+};
 use crate::handle::PolicyHandle;
+use crate::headers::Vary;
+use crate::request::RequestHeaders;
 use crate::response::ResponseHeaders;
+
+const ACTIX_REQUEST_PRIVATE_NETWORK: ActixName =
+    ActixName::from_static("access-control-request-private-network");
+const ACTIX_ALLOW_PRIVATE_NETWORK: ActixName =
+    ActixName::from_static("access-control-allow-private-network");
 
 /// Applies a CORS policy to an actix-web application or scope.
 ///
@@ -117,24 +130,6 @@ pub struct CorsMiddleware<S> {
     policy: PolicyHandle,
 }
 
-/// The request headers the engine reads, copied into the `http` 1 types it takes.
-fn cors_request_headers(from: &actix_header::HeaderMap) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    for name in [
-        ORIGIN,
-        ACCESS_CONTROL_REQUEST_METHOD,
-        ACCESS_CONTROL_REQUEST_HEADERS,
-        ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK,
-    ] {
-        for value in from.get_all(name.as_str()) {
-            if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
-                headers.append(name.clone(), value);
-            }
-        }
-    }
-    headers
-}
-
 impl<S, B> Service<ServiceRequest> for CorsMiddleware<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
@@ -149,26 +144,50 @@ where
     }
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let headers = cors_request_headers(request.headers());
-        let Ok(method) = http::Method::from_bytes(request.method().as_str().as_bytes()) else {
-            // actix-web only accepts valid methods, so this does not happen; if it did,
-            // the request would go through untouched.
-            return CorsFuture::inner(self.service.call(request), None);
-        };
-        let decision = self.policy.load().decide(&method, request.path(), &headers);
-        let action = decision.action();
-        let cors = decision.into_headers();
+        let policy = self.policy.load();
+        let Outcome {
+            action,
+            headers: cors,
+            ..
+        } = policy.decide_core::<_, ToActix>(
+            request.method().as_str(),
+            request.path(),
+            request.headers(),
+        );
         match action {
             Action::Respond(status) => {
                 // A preflight never reaches the application.
                 let status = actix_web::http::StatusCode::from_u16(status.as_u16())
                     .unwrap_or(actix_web::http::StatusCode::FORBIDDEN);
                 let mut response = HttpResponse::new(status);
-                cors.apply_to(response.headers_mut());
+                apply(cors, &mut Actix::new(response.headers_mut()));
                 CorsFuture::ready(request.into_response(response).map_into_right_body())
             }
-            Action::Forward => CorsFuture::inner(self.service.call(request), Some(cors)),
+            Action::Forward => {
+                CorsFuture::inner(self.service.call(request), Some(ForwardHeaders::new(cors)))
+            }
         }
+    }
+}
+
+/// The values of a decision as actix-web's: the request's own, cloned, or the
+/// policy's, computed when it was built.
+struct ToActix;
+
+impl MakeValue<ActixValue> for ToActix {
+    type Out = ActixValue;
+
+    fn echo(value: &ActixValue) -> Option<ActixValue> {
+        Some(value.clone())
+    }
+
+    fn policy(value: &PolicyValue) -> ActixValue {
+        value.actix.clone()
+    }
+
+    fn built(value: HeaderValue) -> Option<ActixValue> {
+        // The rare request-headers list corsair had to normalize: copied.
+        ActixValue::from_bytes(value.as_bytes()).ok()
     }
 }
 
@@ -187,14 +206,14 @@ pin_project! {
         Inner {
             #[pin]
             future: F,
-            headers: Option<CorsHeaders>,
+            headers: Option<ForwardHeaders<ActixValue>>,
         },
         Ready { response: Option<ServiceResponse<EitherBody<B, BoxBody>>> },
     }
 }
 
 impl<F, B> CorsFuture<F, B> {
-    fn inner(future: F, headers: Option<CorsHeaders>) -> Self {
+    fn inner(future: F, headers: Option<ForwardHeaders<ActixValue>>) -> Self {
         CorsFuture {
             state: State::Inner { future, headers },
         }
@@ -223,7 +242,7 @@ where
                 let headers = headers.take();
                 match (result, headers) {
                     (Ok(mut response), Some(headers)) => {
-                        headers.apply_to(response.headers_mut());
+                        apply(headers.into_set(), &mut Actix::new(response.headers_mut()));
                         Poll::Ready(Ok(response.map_into_left_body()))
                     }
                     (Ok(response), None) => Poll::Ready(Ok(response.map_into_left_body())),
@@ -254,7 +273,7 @@ impl<F, B> std::fmt::Debug for CorsFuture<F, B> {
 /// An error of the application, whose response gets the CORS headers of its request.
 struct WithCorsHeaders {
     error: Error,
-    headers: CorsHeaders,
+    headers: ForwardHeaders<ActixValue>,
 }
 
 impl std::fmt::Debug for WithCorsHeaders {
@@ -276,7 +295,10 @@ impl ResponseError for WithCorsHeaders {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = self.error.error_response();
-        self.headers.clone().apply_to(response.headers_mut());
+        apply(
+            self.headers.clone().into_set(),
+            &mut Actix::new(response.headers_mut()),
+        );
         response
     }
 }
@@ -301,5 +323,113 @@ impl ResponseHeaders for actix_header::HeaderMap {
         for value in self.get_all(name.as_str()) {
             f(value.as_bytes());
         }
+    }
+}
+
+/// actix-web's request header map, read in place by
+/// [`Policy::decide_with`](crate::Policy::decide_with) (the middleware does so).
+///
+/// ```
+/// use corsair::RequestHeaders;
+/// use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+///
+/// let mut map = HeaderMap::new();
+/// map.insert(HeaderName::from_static("origin"), HeaderValue::from_static("https://a.example"));
+/// assert_eq!(RequestHeaders::get_all(&map, &http::header::ORIGIN).count(), 1);
+/// let policy = corsair::Policy::builder().allow_origins(["https://a.example"]).build()?;
+/// assert!(policy.decide_with("GET", "/", &map).allowed());
+/// # Ok::<(), corsair::ConfigError>(())
+/// ```
+impl RequestHeaders for actix_header::HeaderMap {
+    type Value = ActixValue;
+    type Values<'a> = std::slice::Iter<'a, ActixValue>;
+
+    fn get_all<'a>(&'a self, name: &HeaderName) -> Self::Values<'a> {
+        // The engine's names, as actix-web's constants: nothing to parse.
+        let name = if *name == ORIGIN {
+            actix_header::ORIGIN
+        } else if *name == ACCESS_CONTROL_REQUEST_METHOD {
+            actix_header::ACCESS_CONTROL_REQUEST_METHOD
+        } else if *name == ACCESS_CONTROL_REQUEST_HEADERS {
+            actix_header::ACCESS_CONTROL_REQUEST_HEADERS
+        } else if *name == ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK {
+            ACTIX_REQUEST_PRIVATE_NETWORK
+        } else {
+            match ActixName::from_bytes(name.as_str().as_bytes()) {
+                Ok(name) => name,
+                Err(_) => return [].iter(),
+            }
+        };
+        actix_header::HeaderMap::get_all(self, &name)
+    }
+
+    fn as_bytes(value: &ActixValue) -> &[u8] {
+        value.as_bytes()
+    }
+}
+
+/// A response's actix-web header map, as the middleware writes it.
+struct Actix<'a> {
+    map: &'a mut actix_header::HeaderMap,
+    /// Whether the map was empty when corsair started writing to it (a fresh
+    /// preflight answer, or an application response without headers): then it has no
+    /// `Vary` nor `Access-Control-*` header, and nothing needs looking up.
+    fresh: bool,
+}
+
+impl<'a> Actix<'a> {
+    fn new(map: &'a mut actix_header::HeaderMap) -> Self {
+        let fresh = map.is_empty();
+        Actix { map, fresh }
+    }
+
+    fn name(name: Name) -> ActixName {
+        match name {
+            Name::AllowOrigin => actix_header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            Name::AllowCredentials => actix_header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            Name::ExposeHeaders => actix_header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            Name::AllowMethods => actix_header::ACCESS_CONTROL_ALLOW_METHODS,
+            Name::AllowHeaders => actix_header::ACCESS_CONTROL_ALLOW_HEADERS,
+            Name::MaxAge => actix_header::ACCESS_CONTROL_MAX_AGE,
+            Name::AllowPrivateNetwork => ACTIX_ALLOW_PRIVATE_NETWORK,
+        }
+    }
+}
+
+impl Sink for Actix<'_> {
+    type Value = ActixValue;
+
+    fn truth() -> ActixValue {
+        const { ActixValue::from_static("true") }
+    }
+
+    fn set(&mut self, name: Name, value: ActixValue) {
+        self.map.insert(Self::name(name), value);
+    }
+
+    fn remove(&mut self, name: Name) {
+        self.map.remove(Self::name(name));
+    }
+
+    fn may_have_access_control_headers(&self) -> bool {
+        // As for `http::HeaderMap`: a scan of a few names saves the lookups.
+        !self.fresh
+            && (self.map.len_keys() > 8
+                || self
+                    .map
+                    .keys()
+                    .any(|name| name.as_str().starts_with("access-control-")))
+    }
+
+    fn merge_vary(&mut self, vary: Vary) {
+        if vary.is_empty() {
+            return;
+        }
+        if self.fresh || !self.map.contains_key(actix_header::VARY) {
+            self.map.insert(actix_header::VARY, vary.actix_value());
+            return;
+        }
+        // The response has a Vary already: merged token by token (a new value).
+        vary.merge_into(&mut *self.map);
     }
 }

@@ -1,6 +1,7 @@
 //! What the engine decides for a request, and why.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use http::StatusCode;
 use http::header::{
@@ -10,6 +11,7 @@ use http::header::{
 };
 
 use crate::headers::Vary;
+use crate::request::RequestHeaders;
 use crate::response::ResponseHeaders;
 
 /// `Access-Control-Allow-Private-Network`, which the `http` crate does not name.
@@ -249,7 +251,7 @@ impl CorsHeaders {
             ),
             (
                 VARY,
-                (!self.vary.is_empty()).then(|| HeaderValue::from_static(self.vary.as_str())),
+                (!self.vary.is_empty()).then(|| self.vary.header_value()),
             ),
         ]
         .into_iter()
@@ -299,57 +301,339 @@ impl CorsHeaders {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn apply_to<M: ResponseHeaders + ?Sized>(self, headers: &mut M) {
-        let vary = self.vary;
-        if self.owns_cors_headers {
-            let rejected = self.allow_origin.is_none();
-            set_or_remove(headers, ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin);
-            set_or_remove(
-                headers,
-                ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                self.allow_credentials.then_some(TRUE),
-            );
-            set_or_remove(headers, ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers);
-            // The headers of preflight answers: set when corsair sends them. Browsers
-            // ignore them on other responses, so the application's own are removed only
-            // where nothing at all may go out, for a rejected origin (and the hot path
-            // of an allowed request does not pay for four lookups).
-            for (name, value) in [
-                (ACCESS_CONTROL_ALLOW_METHODS, self.allow_methods),
-                (ACCESS_CONTROL_ALLOW_HEADERS, self.allow_headers),
-                (ACCESS_CONTROL_MAX_AGE, self.max_age),
-                (
-                    ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
-                    self.allow_private_network.then_some(TRUE),
-                ),
-            ] {
-                match value {
-                    Some(value) => headers.set(name, value),
-                    None if rejected => headers.remove(&name),
-                    None => {}
-                }
-            }
-        } else {
-            for (name, value) in [
-                (ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin),
-                (ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers),
-            ] {
-                if let Some(value) = value {
-                    headers.set(name, value);
-                }
-            }
+        apply(self.into_set(), &mut Http(headers));
+    }
+
+    #[inline]
+    pub(crate) fn from_set(set: HeaderSet<HeaderValue>) -> Self {
+        CorsHeaders {
+            allow_origin: set.allow_origin,
+            allow_credentials: set.allow_credentials,
+            expose_headers: set.expose_headers,
+            allow_methods: set.allow_methods,
+            allow_headers: set.allow_headers,
+            max_age: set.max_age,
+            allow_private_network: set.allow_private_network,
+            vary: set.vary,
+            owns_cors_headers: set.owns_cors_headers,
         }
-        vary.merge_into(headers);
+    }
+
+    #[inline]
+    fn into_set(self) -> HeaderSet<HeaderValue> {
+        HeaderSet {
+            allow_origin: self.allow_origin,
+            allow_credentials: self.allow_credentials,
+            expose_headers: self.expose_headers,
+            allow_methods: self.allow_methods,
+            allow_headers: self.allow_headers,
+            max_age: self.max_age,
+            allow_private_network: self.allow_private_network,
+            vary: self.vary,
+            owns_cors_headers: self.owns_cors_headers,
+        }
     }
 }
 
-fn set_or_remove<M: ResponseHeaders + ?Sized>(
-    headers: &mut M,
-    name: HeaderName,
-    value: Option<HeaderValue>,
-) {
+/// The CORS headers of a decision, whatever the type of their values: `http` 1
+/// values in [`CorsHeaders`], borrowed ones in an [`Outcome`], a framework's own in
+/// its adapter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HeaderSet<T> {
+    pub(crate) allow_origin: Option<T>,
+    pub(crate) allow_credentials: bool,
+    pub(crate) expose_headers: Option<T>,
+    pub(crate) allow_methods: Option<T>,
+    pub(crate) allow_headers: Option<T>,
+    pub(crate) max_age: Option<T>,
+    pub(crate) allow_private_network: bool,
+    pub(crate) vary: Vary,
+    pub(crate) owns_cors_headers: bool,
+}
+
+impl<T> Default for HeaderSet<T> {
+    fn default() -> Self {
+        HeaderSet {
+            allow_origin: None,
+            allow_credentials: false,
+            expose_headers: None,
+            allow_methods: None,
+            allow_headers: None,
+            max_age: None,
+            allow_private_network: false,
+            vary: Vary::NONE,
+            owns_cors_headers: false,
+        }
+    }
+}
+
+/// A header value the policy computed when it was built, in the type of each
+/// framework it can be written to.
+#[derive(Clone, Debug)]
+pub(crate) struct PolicyValue {
+    pub(crate) value: HeaderValue,
+    #[cfg(feature = "actix")]
+    pub(crate) actix: actix_web::http::header::HeaderValue,
+}
+
+impl PolicyValue {
+    pub(crate) fn new(value: HeaderValue) -> Self {
+        // A value made from a copied buffer shares it on its first clone, which
+        // allocates: cloned here once, so that no request pays for it.
+        drop(value.clone());
+        #[cfg(feature = "actix")]
+        let actix = {
+            use actix_web::http::header::HeaderValue as ActixValue;
+            // The same bytes are valid in both versions of `http`.
+            let actix =
+                ActixValue::from_bytes(value.as_bytes()).unwrap_or(ActixValue::from_static(""));
+            drop(actix.clone());
+            actix
+        };
+        PolicyValue {
+            value,
+            #[cfg(feature = "actix")]
+            actix,
+        }
+    }
+}
+
+/// How an adapter makes the values of the engine's answer its own: a request
+/// header repeated (the allowed origin, the requested method and header list), one of
+/// the policy's, or one built for this request (the rare normalized header list).
+/// The engine calls it as it decides, so that no intermediate form is built.
+pub(crate) trait MakeValue<V: ?Sized> {
+    type Out;
+    fn echo(value: &V) -> Option<Self::Out>;
+    fn policy(value: &PolicyValue) -> Self::Out;
+    fn built(value: HeaderValue) -> Option<Self::Out>;
+}
+
+/// `http` 1 values, for [`Decision`], from any [`RequestHeaders`].
+pub(crate) struct ToHttp<H: ?Sized>(PhantomData<H>);
+
+impl<H: RequestHeaders + ?Sized> MakeValue<H::Value> for ToHttp<H> {
+    type Out = HeaderValue;
+
+    fn echo(value: &H::Value) -> Option<HeaderValue> {
+        H::to_header_value(value)
+    }
+
+    fn policy(value: &PolicyValue) -> HeaderValue {
+        value.value.clone()
+    }
+
+    fn built(value: HeaderValue) -> Option<HeaderValue> {
+        Some(value)
+    }
+}
+
+/// What the engine decides, with the adapter's header values.
+#[derive(Debug)]
+pub(crate) struct Outcome<'r, T> {
+    pub(crate) kind: RequestKind,
+    pub(crate) reason: Reason<'r>,
+    pub(crate) action: Action,
+    pub(crate) headers: HeaderSet<T>,
+}
+
+/// The response headers corsair writes, but `Vary`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Name {
+    AllowOrigin,
+    AllowCredentials,
+    ExposeHeaders,
+    AllowMethods,
+    AllowHeaders,
+    MaxAge,
+    AllowPrivateNetwork,
+}
+
+impl Name {
+    fn http(self) -> HeaderName {
+        match self {
+            Name::AllowOrigin => ACCESS_CONTROL_ALLOW_ORIGIN,
+            Name::AllowCredentials => ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            Name::ExposeHeaders => ACCESS_CONTROL_EXPOSE_HEADERS,
+            Name::AllowMethods => ACCESS_CONTROL_ALLOW_METHODS,
+            Name::AllowHeaders => ACCESS_CONTROL_ALLOW_HEADERS,
+            Name::MaxAge => ACCESS_CONTROL_MAX_AGE,
+            Name::AllowPrivateNetwork => ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+        }
+    }
+}
+
+/// A response's headers as [`apply`] writes them, in the map's own value type.
+pub(crate) trait Sink {
+    type Value;
+    /// `true`, for the credentials and private-network headers.
+    fn truth() -> Self::Value;
+    fn set(&mut self, name: Name, value: Self::Value);
+    fn remove(&mut self, name: Name);
+    fn may_have_access_control_headers(&self) -> bool;
+    fn merge_vary(&mut self, vary: Vary);
+}
+
+/// Writes the headers of a decision into a response; see [`CorsHeaders::apply_to`].
+pub(crate) fn apply<S: Sink + ?Sized>(set: HeaderSet<S::Value>, headers: &mut S) {
+    if set.owns_cors_headers {
+        // Removing a header the response does not have changes nothing: when it has no
+        // `Access-Control-*` header at all (a fresh preflight answer, most application
+        // responses), the removals are skipped.
+        let clean = !headers.may_have_access_control_headers();
+        let rejected = set.allow_origin.is_none();
+        // The headers of preflight answers are set when corsair sends them. Browsers
+        // ignore them on other responses, so the application's own are removed only
+        // where nothing at all may go out, for a rejected origin.
+        let remove_preflight = rejected && !clean;
+        put(headers, Name::AllowOrigin, set.allow_origin, !clean);
+        put(
+            headers,
+            Name::AllowCredentials,
+            set.allow_credentials.then(S::truth),
+            !clean,
+        );
+        put(headers, Name::ExposeHeaders, set.expose_headers, !clean);
+        put(
+            headers,
+            Name::AllowMethods,
+            set.allow_methods,
+            remove_preflight,
+        );
+        put(
+            headers,
+            Name::AllowHeaders,
+            set.allow_headers,
+            remove_preflight,
+        );
+        put(headers, Name::MaxAge, set.max_age, remove_preflight);
+        put(
+            headers,
+            Name::AllowPrivateNetwork,
+            set.allow_private_network.then(S::truth),
+            remove_preflight,
+        );
+    } else {
+        put(headers, Name::AllowOrigin, set.allow_origin, false);
+        put(headers, Name::ExposeHeaders, set.expose_headers, false);
+    }
+    headers.merge_vary(set.vary);
+}
+
+/// Sets `name` to `value`; without a value, removes it if `remove`.
+#[inline(always)]
+fn put<S: Sink + ?Sized>(headers: &mut S, name: Name, value: Option<S::Value>, remove: bool) {
     match value {
-        Some(v) => headers.set(name, v),
-        None => headers.remove(&name),
+        Some(value) => headers.set(name, value),
+        None if remove => headers.remove(name),
+        None => {}
+    }
+}
+
+/// Any [`ResponseHeaders`], with `http` 1 values.
+pub(crate) struct Http<'a, M: ?Sized>(pub(crate) &'a mut M);
+
+/// A response map corsair has just made (the answer to a preflight): it has no header
+/// to remove and no `Vary` to merge with, so nothing is looked up before writing.
+#[cfg(feature = "tower")]
+pub(crate) struct Fresh<'a>(pub(crate) &'a mut http::HeaderMap);
+
+#[cfg(feature = "tower")]
+impl Sink for Fresh<'_> {
+    type Value = HeaderValue;
+
+    fn truth() -> HeaderValue {
+        TRUE
+    }
+
+    fn set(&mut self, name: Name, value: HeaderValue) {
+        self.0.insert(name.http(), value);
+    }
+
+    fn remove(&mut self, name: Name) {
+        self.0.remove(name.http());
+    }
+
+    fn may_have_access_control_headers(&self) -> bool {
+        !self.0.is_empty()
+    }
+
+    fn merge_vary(&mut self, vary: Vary) {
+        // Only corsair's own `Access-Control-*` headers were written: no `Vary` yet.
+        if !vary.is_empty() {
+            self.0.insert(VARY, vary.header_value());
+        }
+    }
+}
+
+/// The headers of a forwarded request (an actual or non-CORS one), kept while the
+/// application answers: those of a [`HeaderSet`] that such a decision can have, in
+/// less than half its size.
+#[cfg(any(feature = "tower", feature = "actix"))]
+#[derive(Clone, Debug)]
+pub(crate) struct ForwardHeaders<V> {
+    allow_origin: Option<V>,
+    expose_headers: Option<V>,
+    allow_credentials: bool,
+    vary: Vary,
+    owns_cors_headers: bool,
+}
+
+#[cfg(any(feature = "tower", feature = "actix"))]
+impl<V> ForwardHeaders<V> {
+    /// The headers of a forward decision; the engine never gives one preflight
+    /// headers.
+    #[inline(always)]
+    pub(crate) fn new(set: HeaderSet<V>) -> Self {
+        debug_assert!(
+            set.allow_methods.is_none()
+                && set.allow_headers.is_none()
+                && set.max_age.is_none()
+                && !set.allow_private_network
+        );
+        ForwardHeaders {
+            allow_origin: set.allow_origin,
+            expose_headers: set.expose_headers,
+            allow_credentials: set.allow_credentials,
+            vary: set.vary,
+            owns_cors_headers: set.owns_cors_headers,
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn into_set(self) -> HeaderSet<V> {
+        HeaderSet {
+            allow_origin: self.allow_origin,
+            allow_credentials: self.allow_credentials,
+            expose_headers: self.expose_headers,
+            vary: self.vary,
+            owns_cors_headers: self.owns_cors_headers,
+            ..HeaderSet::default()
+        }
+    }
+}
+
+impl<M: ResponseHeaders + ?Sized> Sink for Http<'_, M> {
+    type Value = HeaderValue;
+
+    fn truth() -> HeaderValue {
+        TRUE
+    }
+
+    fn set(&mut self, name: Name, value: HeaderValue) {
+        self.0.set(name.http(), value);
+    }
+
+    fn remove(&mut self, name: Name) {
+        self.0.remove(&name.http());
+    }
+
+    fn may_have_access_control_headers(&self) -> bool {
+        self.0.may_have_access_control_headers()
+    }
+
+    fn merge_vary(&mut self, vary: Vary) {
+        vary.merge_into(self.0);
     }
 }
 

@@ -56,6 +56,18 @@ impl NameSet {
             })
             .is_ok()
     }
+
+    /// Membership of a name known to be lowercase: a byte comparison, linear for
+    /// the few names most policies list.
+    fn contains_lowercase(&self, name: &[u8]) -> bool {
+        if self.names.len() <= 8 {
+            self.names.iter().any(|n| n.as_bytes() == name)
+        } else {
+            self.names
+                .binary_search_by(|probe| probe.as_bytes().cmp(name))
+                .is_ok()
+        }
+    }
 }
 
 /// The outcome of checking `Access-Control-Request-Headers`.
@@ -87,11 +99,13 @@ impl AllowedHeaders {
         }
     }
 
-    fn allows(&self, name: &[u8]) -> bool {
+    /// Whether the name is allowed; `lowercase` says it has no uppercase letter.
+    fn allows(&self, name: &[u8], lowercase: bool) -> bool {
         match self {
             AllowedHeaders::Any { authorization } => {
                 *authorization || !name.eq_ignore_ascii_case(b"authorization")
             }
+            AllowedHeaders::List(set) if lowercase => set.contains_lowercase(name),
             AllowedHeaders::List(set) => set.contains(name),
         }
     }
@@ -125,14 +139,22 @@ impl AllowedHeaders {
                 if name.is_empty() {
                     continue;
                 }
-                if !name.iter().all(|&b| is_tchar(b)) {
+                // One pass: every byte a token character, and whether any is uppercase.
+                let (mut all, mut any) = (TCHAR, 0);
+                for &b in name {
+                    let class = NAME_CLASS[usize::from(b)];
+                    all &= class;
+                    any |= class;
+                }
+                if all & TCHAR == 0 {
                     return HeadersCheck::Malformed;
                 }
-                if !self.allows(name) {
+                let lowercase = any & UPPER == 0;
+                if !self.allows(name, lowercase) {
                     // Tokens are ASCII, so this is valid UTF-8.
                     return HeadersCheck::NotAllowed(std::str::from_utf8(name).unwrap_or(""));
                 }
-                if name.iter().any(u8::is_ascii_uppercase) {
+                if !lowercase {
                     echo_as_is = false;
                 }
                 names += 1;
@@ -144,6 +166,26 @@ impl AllowedHeaders {
         }
     }
 }
+
+const TCHAR: u8 = 1;
+const UPPER: u8 = 2;
+
+/// Token characters (RFC 9110) and uppercase letters, one lookup a byte.
+const NAME_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if is_tchar(c) {
+            t[b] |= TCHAR;
+        }
+        if c.is_ascii_uppercase() {
+            t[b] |= UPPER;
+        }
+        b += 1;
+    }
+    t
+};
 
 fn trim_ows(bytes: &[u8]) -> &[u8] {
     let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
@@ -327,6 +369,35 @@ impl Vary {
         Self::VALUES[(self.0 & 15) as usize]
     }
 
+    /// [`Vary::as_str`] as a header value, checked at compile time rather than on
+    /// every response.
+    pub(crate) fn header_value(self) -> HeaderValue {
+        macro_rules! values {
+            ($($i:literal)*) => {
+                match self.0 & 15 {
+                    $($i => const { HeaderValue::from_static(Self::VALUES[$i]) },)*
+                    _ => HeaderValue::from_static(""),
+                }
+            };
+        }
+        values!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+    }
+
+    /// [`Vary::header_value`] for actix-web.
+    #[cfg(feature = "actix")]
+    pub(crate) fn actix_value(self) -> actix_web::http::header::HeaderValue {
+        use actix_web::http::header::HeaderValue as ActixValue;
+        macro_rules! values {
+            ($($i:literal)*) => {
+                match self.0 & 15 {
+                    $($i => const { ActixValue::from_static(Self::VALUES[$i]) },)*
+                    _ => ActixValue::from_static(""),
+                }
+            };
+        }
+        values!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+    }
+
     fn without(self, other: Vary) -> Vary {
         Vary(self.0 & !other.0)
     }
@@ -336,6 +407,10 @@ impl Vary {
     /// has no `Vary` yet, nothing is allocated.
     pub(crate) fn merge_into<M: ResponseHeaders + ?Sized>(self, headers: &mut M) {
         if self.is_empty() {
+            return;
+        }
+        // The usual case, a response without Vary: one lookup.
+        if headers.set_if_absent(VARY, self.header_value()) {
             return;
         }
         let mut missing = self;
@@ -359,7 +434,9 @@ impl Vary {
             return;
         }
         if !existing {
-            headers.set(VARY, HeaderValue::from_static(missing.as_str()));
+            // A map whose `set_if_absent` found a value that `for_each_value` does not
+            // show: set ours, as for an empty one.
+            headers.set(VARY, missing.header_value());
             return;
         }
         let mut merged = Vec::new();

@@ -122,6 +122,7 @@ mod headers;
 mod method;
 mod origin;
 mod policy;
+mod request;
 mod response;
 #[cfg(feature = "tower")]
 mod tower;
@@ -136,6 +137,7 @@ pub use handle::PolicyHandle;
 pub use headers::Vary;
 pub use origin::OriginRef;
 pub use policy::{MAX_AGE_CHROMIUM_CAP, MAX_AGE_LIMIT, Policy, Scope};
+pub use request::RequestHeaders;
 pub use response::ResponseHeaders;
 #[cfg(feature = "tower")]
 pub use tower::{Cors, CorsLayer, ResponseFuture};

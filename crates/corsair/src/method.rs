@@ -21,7 +21,10 @@ impl AllowedMethods {
         is_safelisted(method)
             || match self {
                 AllowedMethods::Any => true,
-                AllowedMethods::List(list) => list.iter().any(|m| m.as_bytes() == method),
+                // Methods are short: compared in line rather than through `memcmp`.
+                AllowedMethods::List(list) => list.iter().any(|m| {
+                    m.len() == method.len() && m.bytes().zip(method).all(|(a, &b)| a == b)
+                }),
             }
     }
 }
@@ -50,10 +53,21 @@ pub(crate) fn normalize(method: &str) -> String {
 
 /// An RFC 9110 token: what a method or a header name must be.
 pub(crate) fn is_token(bytes: &[u8]) -> bool {
-    !bytes.is_empty() && bytes.iter().all(|&b| is_tchar(b))
+    !bytes.is_empty() && bytes.iter().all(|&b| TCHAR[usize::from(b)])
 }
 
-pub(crate) fn is_tchar(b: u8) -> bool {
+/// [`is_tchar`] as a table, one lookup a byte.
+const TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = is_tchar(b as u8);
+        b += 1;
+    }
+    t
+};
+
+pub(crate) const fn is_tchar(b: u8) -> bool {
     matches!(b,
         b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
         | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')

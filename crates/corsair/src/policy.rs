@@ -10,12 +10,14 @@ use http::{Method, StatusCode};
 
 use crate::config::{Config, PolicyConfig, route_sets_origins};
 use crate::decision::{
-    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action, CorsHeaders, Decision, Reason, RequestKind,
+    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action, CorsHeaders, Decision, HeaderSet, MakeValue,
+    Outcome, PolicyValue, Reason, RequestKind, ToHttp,
 };
 use crate::error::{Code, ConfigError, Diagnostic, Diagnostics};
 use crate::headers::{self, AllowedHeaders, HeadersCheck, NameSet, Vary};
 use crate::method::{self, AllowedMethods};
 use crate::origin::{AllowedOrigin, OriginMatcher, RequestOrigin, parse_allowed};
+use crate::request::RequestHeaders;
 
 /// The most seconds `max_age` may say: Firefox's cap (Chromium caps at 7200, WebKit at 600).
 pub const MAX_AGE_LIMIT: u64 = 86_400;
@@ -88,8 +90,10 @@ struct Rules {
     credentials: bool,
     /// Any origin, without credentials: `Access-Control-Allow-Origin: *` for all.
     static_any: bool,
-    expose_headers: Option<HeaderValue>,
-    max_age: Option<HeaderValue>,
+    /// `*`, for `Access-Control-Allow-Origin` under a static `*`.
+    any: PolicyValue,
+    expose_headers: Option<PolicyValue>,
+    max_age: Option<PolicyValue>,
     private_network: bool,
     preflight_status: StatusCode,
     debug: bool,
@@ -97,10 +101,10 @@ struct Rules {
     /// the private-network request when that is enabled.
     preflight_vary: Vary,
     /// `*` or `*,authorization`, for anonymous `allow_headers = ["*"]`.
-    wildcard_allow_headers: HeaderValue,
+    wildcard_allow_headers: PolicyValue,
     /// Debug mode: the full lists, so that the browser names what is missing.
-    debug_allow_methods: HeaderValue,
-    debug_allow_headers: Option<HeaderValue>,
+    debug_allow_methods: PolicyValue,
+    debug_allow_headers: Option<PolicyValue>,
 }
 
 impl Policy {
@@ -204,25 +208,57 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decide<'r>(&self, method: &Method, path: &str, headers: &'r HeaderMap) -> Decision<'r> {
-        let decision = self.decide_quietly(method, path, headers);
-        if tracing::enabled!(target: "corsair", tracing::Level::DEBUG) {
-            let origin = headers
-                .get(ORIGIN)
-                .map(|v| v.to_str().unwrap_or("<not ASCII>"));
-            tracing::debug!(
-                target: "corsair",
-                kind = decision.kind().as_str(),
-                allowed = decision.allowed(),
-                reason = decision.reason().code(),
-                origin,
-                method = method.as_str(),
-                path,
-                "CORS {}: {}",
-                decision.kind(),
-                decision.reason(),
-            );
+        self.decide_with(method.as_str(), path, headers)
+    }
+
+    /// [`Policy::decide`] for any header map that implements [`RequestHeaders`]: the
+    /// engine reads the CORS request headers where they are, without copying them.
+    /// `method` is the request's method as sent (`"OPTIONS"`, `"GET"`, ...).
+    ///
+    /// ```
+    /// use corsair::RequestKind;
+    /// use http::HeaderMap;
+    ///
+    /// let policy = corsair::Policy::builder().allow_origins(["https://app.example"]).allow_methods(["PUT"]).build()?;
+    /// let mut request = HeaderMap::new();
+    /// request.insert("origin", "https://app.example".parse()?);
+    /// request.insert("access-control-request-method", "PUT".parse()?);
+    /// let decision = policy.decide_with("OPTIONS", "/items", &request);
+    /// assert_eq!(decision.kind(), RequestKind::Preflight);
+    /// assert!(decision.allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn decide_with<'r, H: RequestHeaders + ?Sized>(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &'r H,
+    ) -> Decision<'r> {
+        let outcome = self.decide_core::<H, ToHttp<H>>(method, path, headers);
+        Decision {
+            kind: outcome.kind,
+            reason: outcome.reason,
+            action: outcome.action,
+            headers: CorsHeaders::from_set(outcome.headers),
         }
-        decision
+    }
+
+    /// The engine, for every adapter: the decision, with the headers that repeat a
+    /// request header borrowed from it and the policy's own values borrowed from the
+    /// policy, so that each adapter makes them into its own header values.
+    #[inline(always)]
+    pub(crate) fn decide_core<'r, H: RequestHeaders + ?Sized, M: MakeValue<H::Value>>(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &'r H,
+    ) -> Outcome<'r, M::Out> {
+        let outcome = self.decide_quietly::<H, M>(method, path, headers);
+        if tracing::enabled!(target: "corsair", tracing::Level::DEBUG) {
+            trace_decision(outcome.kind, outcome.reason, headers, method, path);
+        }
+        outcome
     }
 
     /// [`Policy::decide`] for an [`http::Request`].
@@ -266,6 +302,7 @@ impl Policy {
             .find(|r| path_has_prefix(path, &r.prefix))
     }
 
+    #[inline]
     fn rules_for(&self, path: &str) -> Option<&Rules> {
         match self.route_for(path) {
             Some(route) => route.rules.as_ref(),
@@ -273,40 +310,47 @@ impl Policy {
         }
     }
 
-    fn decide_quietly<'r>(
+    #[inline(always)]
+    fn decide_quietly<'r, H: RequestHeaders + ?Sized, M: MakeValue<H::Value>>(
         &self,
-        method: &Method,
+        method: &str,
         path: &str,
-        headers: &'r HeaderMap,
-    ) -> Decision<'r> {
-        let mut origins = headers.get_all(ORIGIN).iter();
+        headers: &'r H,
+    ) -> Outcome<'r, M::Out> {
+        let mut origins = headers.get_all(&ORIGIN);
         let Some(origin) = origins.next() else {
             return match self.rules_for(path) {
-                Some(rules) => rules.non_cors(),
-                None => forward(
-                    RequestKind::NonCors,
-                    Reason::NonCors,
-                    CorsHeaders::default(),
-                ),
+                Some(rules) => rules.non_cors::<H::Value, M>(),
+                None => forward(RequestKind::NonCors, Reason::NonCors, HeaderSet::default()),
             };
         };
-        let kind =
-            if method == Method::OPTIONS && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD) {
-                RequestKind::Preflight
-            } else {
-                RequestKind::Actual
-            };
+        // A preflight is an OPTIONS request with Access-Control-Request-Method; the
+        // header is looked up once, and only for OPTIONS.
+        let mut requested_methods = None;
+        if method == "OPTIONS" {
+            let mut values = headers.get_all(&ACCESS_CONTROL_REQUEST_METHOD);
+            if let Some(first) = values.next() {
+                requested_methods = Some((first, values));
+            }
+        }
+        let kind = match requested_methods {
+            Some(_) => RequestKind::Preflight,
+            None => RequestKind::Actual,
+        };
         let Some(rules) = self.rules_for(path) else {
-            return forward(kind, Reason::Disabled, CorsHeaders::default());
+            return forward(kind, Reason::Disabled, HeaderSet::default());
         };
         // Browsers send one Origin; several can only be forged, and are never allowed.
-        let parsed = match origins.next() {
-            Some(_) => None,
-            None => RequestOrigin::parse(origin.as_bytes()),
+        let checked = match origins.next() {
+            Some(_) => Err(Reason::MalformedOrigin),
+            None => rules.check_origin(H::as_bytes(origin)),
         };
-        match kind {
-            RequestKind::Preflight => rules.preflight(origin, parsed, headers),
-            _ => rules.actual(origin, parsed),
+        match requested_methods {
+            Some((first, mut rest)) => {
+                let several = rest.next().is_some();
+                rules.preflight::<H, M>(origin, checked, first, several, headers)
+            }
+            None => rules.actual::<H::Value, M>(origin, checked),
         }
     }
 }
@@ -325,12 +369,50 @@ pub enum Scope<'p> {
     },
 }
 
-fn forward(kind: RequestKind, reason: Reason<'_>, headers: CorsHeaders) -> Decision<'_> {
-    Decision {
+fn forward<T>(kind: RequestKind, reason: Reason<'_>, headers: HeaderSet<T>) -> Outcome<'_, T> {
+    Outcome {
         kind,
         reason,
         action: Action::Forward,
         headers,
+    }
+}
+
+/// The `tracing` event of a decision; out of line, so that the engine's hot path
+/// does not carry it.
+#[cold]
+#[inline(never)]
+fn trace_decision<H: RequestHeaders + ?Sized>(
+    kind: RequestKind,
+    reason: Reason<'_>,
+    headers: &H,
+    method: &str,
+    path: &str,
+) {
+    let origin = headers
+        .get_all(&ORIGIN)
+        .next()
+        .map(|v| visible_ascii(H::as_bytes(v)).unwrap_or("<not ASCII>"));
+    tracing::debug!(
+        target: "corsair",
+        kind = kind.as_str(),
+        allowed = reason.is_allowed(),
+        reason = reason.code(),
+        origin,
+        method,
+        path,
+        "CORS {}: {}",
+        kind,
+        reason,
+    );
+}
+
+/// The value as `HeaderValue::to_str` gives it: only visible ASCII (and tabs).
+fn visible_ascii(bytes: &[u8]) -> Option<&str> {
+    if bytes.iter().all(|&b| b == b'\t' || (32..127).contains(&b)) {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
     }
 }
 
@@ -343,119 +425,156 @@ fn path_has_prefix(path: &str, prefix: &str) -> bool {
 }
 
 impl Rules {
-    fn non_cors(&self) -> Decision<'static> {
+    fn non_cors<'r, V: ?Sized, M: MakeValue<V>>(&self) -> Outcome<'r, M::Out> {
         // A static `*` goes on every response, CORS or not, so that a cache may serve one
         // for the other (Fetch, "CORS protocol and HTTP caches"). Otherwise the answer to
         // a CORS request would differ, and caches must know: Vary: Origin.
         let headers = if self.static_any {
-            CorsHeaders {
-                allow_origin: Some(ANY),
-                expose_headers: self.expose_headers.clone(),
-                ..CorsHeaders::default()
+            HeaderSet {
+                allow_origin: Some(M::policy(&self.any)),
+                expose_headers: self.expose_headers.as_ref().map(M::policy),
+                ..HeaderSet::default()
             }
         } else {
-            CorsHeaders {
+            HeaderSet {
                 vary: Vary::ORIGIN,
-                ..CorsHeaders::default()
+                ..HeaderSet::default()
             }
         };
         forward(RequestKind::NonCors, Reason::NonCors, headers)
     }
 
-    fn actual<'r>(
+    /// Whether the origin (the single `Origin` value) is allowed, or why not.
+    fn check_origin(&self, origin: &[u8]) -> Result<(), Reason<'static>> {
+        // The exact-origin fast path: equal bytes, same answer as the parser and the
+        // full match (see `OriginMatcher::finish`).
+        if self.origins.allows_exactly(origin) {
+            return Ok(());
+        }
+        match RequestOrigin::parse(origin) {
+            None => Err(Reason::MalformedOrigin),
+            Some(o) if !self.origins.allows(&o) => Err(Reason::OriginNotAllowed),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn actual<'r, V: ?Sized, M: MakeValue<V>>(
         &self,
-        origin: &'r HeaderValue,
-        parsed: Option<RequestOrigin<'r>>,
-    ) -> Decision<'r> {
-        let reason = match parsed {
-            None => Reason::MalformedOrigin,
-            Some(o) if !self.origins.allows(&o) => Reason::OriginNotAllowed,
-            Some(_) => Reason::Allowed,
-        };
-        if reason != Reason::Allowed {
+        origin: &'r V,
+        checked: Result<(), Reason<'static>>,
+    ) -> Outcome<'r, M::Out> {
+        if let Err(reason) = checked {
             // Nothing for a rejected origin but Vary: its response differs from an
             // allowed one's (for a static `*`, only a malformed origin gets here).
-            let headers = CorsHeaders {
+            let headers = HeaderSet {
                 vary: Vary::ORIGIN,
                 owns_cors_headers: true,
-                ..CorsHeaders::default()
+                ..HeaderSet::default()
             };
             return forward(RequestKind::Actual, reason, headers);
         }
-        let headers = CorsHeaders {
-            allow_origin: Some(self.allow_origin_value(origin)),
+        let headers = HeaderSet {
+            allow_origin: self.allow_origin_value::<V, M>(origin),
             allow_credentials: self.credentials,
-            expose_headers: self.expose_headers.clone(),
+            expose_headers: self.expose_headers.as_ref().map(M::policy),
             vary: if self.static_any {
                 Vary::NONE
             } else {
                 Vary::ORIGIN
             },
             owns_cors_headers: true,
-            ..CorsHeaders::default()
+            ..HeaderSet::default()
         };
-        forward(RequestKind::Actual, reason, headers)
+        forward(RequestKind::Actual, Reason::Allowed, headers)
     }
 
-    fn allow_origin_value(&self, origin: &HeaderValue) -> HeaderValue {
-        if self.static_any { ANY } else { origin.clone() }
-    }
-
-    fn preflight<'r>(
+    /// Checks `Access-Control-Request-Headers` (its `lines`; `first` is the first)
+    /// and gives the `Access-Control-Allow-Headers` to answer, if any.
+    fn allowed_headers<'r, V: ?Sized + 'r, M: MakeValue<V>, I>(
         &self,
-        origin: &'r HeaderValue,
-        parsed: Option<RequestOrigin<'r>>,
-        request: &'r HeaderMap,
-    ) -> Decision<'r> {
+        lines: impl Fn() -> I,
+        first: Option<&'r V>,
+    ) -> Result<Option<M::Out>, Reason<'r>>
+    where
+        I: Iterator<Item = &'r [u8]>,
+    {
+        match self.headers.check(&lines) {
+            HeadersCheck::Allowed { names: 0, .. } => Ok(None),
+            HeadersCheck::Allowed { echo_as_is, .. } => {
+                Ok(match (&self.headers, self.credentials) {
+                    (AllowedHeaders::Any { .. }, false) => {
+                        Some(M::policy(&self.wildcard_allow_headers))
+                    }
+                    // A single line, already lowercase and comma-joined: repeated as it is.
+                    _ if echo_as_is => first.and_then(M::echo),
+                    _ => headers::normalized_list(lines()).and_then(M::built),
+                })
+            }
+            HeadersCheck::NotAllowed(name) => Err(Reason::HeaderNotAllowed(name)),
+            HeadersCheck::TooLong => Err(Reason::RequestHeadersTooLong),
+            HeadersCheck::Malformed => Err(Reason::MalformedRequestHeaders),
+        }
+    }
+
+    fn allow_origin_value<V: ?Sized, M: MakeValue<V>>(&self, origin: &V) -> Option<M::Out> {
+        if self.static_any {
+            Some(M::policy(&self.any))
+        } else {
+            M::echo(origin)
+        }
+    }
+
+    fn preflight<'r, H: RequestHeaders + ?Sized, M: MakeValue<H::Value>>(
+        &self,
+        origin: &'r H::Value,
+        checked: Result<(), Reason<'static>>,
+        requested_method: &'r H::Value,
+        several_methods: bool,
+        request: &'r H,
+    ) -> Outcome<'r, M::Out> {
         // A preflight's answer always depends on Origin: without it, the same OPTIONS
         // request is not a preflight and goes to the application.
         let vary = self.preflight_vary;
-        let reject = |reason| Decision {
+        let reject = |reason| Outcome {
             kind: RequestKind::Preflight,
             reason,
             action: Action::Respond(StatusCode::FORBIDDEN),
-            headers: CorsHeaders {
+            headers: HeaderSet {
                 vary,
                 owns_cors_headers: true,
-                ..CorsHeaders::default()
+                ..HeaderSet::default()
             },
         };
-        let Some(parsed) = parsed else {
-            return reject(Reason::MalformedOrigin);
-        };
-        if !self.origins.allows(&parsed) {
-            return reject(Reason::OriginNotAllowed);
+        if let Err(reason) = checked {
+            return reject(reason);
         }
 
-        let mut methods = request.get_all(ACCESS_CONTROL_REQUEST_METHOD).iter();
-        let Some(requested_method) = methods.next() else {
-            return reject(Reason::MalformedMethod);
-        };
-        if methods.next().is_some() || !method::is_token(requested_method.as_bytes()) {
+        let method_bytes = H::as_bytes(requested_method);
+        if several_methods || !method::is_token(method_bytes) {
             return reject(Reason::MalformedMethod);
         }
-        let allowed_so_far = CorsHeaders {
-            allow_origin: Some(self.allow_origin_value(origin)),
+        let allowed_so_far = HeaderSet {
+            allow_origin: self.allow_origin_value::<H::Value, M>(origin),
             allow_credentials: self.credentials,
             vary,
             owns_cors_headers: true,
-            ..CorsHeaders::default()
+            ..HeaderSet::default()
         };
         // Debug mode answers a rejected method or header with an ok status and the full
         // lists, so that the browser's console names what is missing. The decision
         // still says rejected.
-        let debug_answer = |reason, headers| Decision {
+        let debug_answer = |reason, headers| Outcome {
             kind: RequestKind::Preflight,
             reason,
             action: Action::Respond(self.preflight_status),
             headers,
         };
-        if !self.methods.allows(requested_method.as_bytes()) {
+        if !self.methods.allows(method_bytes) {
             // Tokens are ASCII, so the method is valid UTF-8.
-            let reason = Reason::MethodNotAllowed(requested_method.to_str().unwrap_or(""));
+            let reason = Reason::MethodNotAllowed(std::str::from_utf8(method_bytes).unwrap_or(""));
             if self.debug {
-                let headers = CorsHeaders {
-                    allow_methods: Some(self.debug_allow_methods.clone()),
+                let headers = HeaderSet {
+                    allow_methods: Some(M::policy(&self.debug_allow_methods)),
                     ..allowed_so_far
                 };
                 return debug_answer(reason, headers);
@@ -463,32 +582,33 @@ impl Rules {
             return reject(reason);
         }
 
-        let lines = || {
-            request
-                .get_all(ACCESS_CONTROL_REQUEST_HEADERS)
-                .iter()
-                .map(HeaderValue::as_bytes)
+        // One lookup for the usual request, which sends at most one line; several
+        // lines are read again for each pass over them.
+        let mut lines = request.get_all(&ACCESS_CONTROL_REQUEST_HEADERS);
+        let first = lines.next();
+        let checked = if first.is_some() && lines.next().is_some() {
+            self.allowed_headers::<H::Value, M, _>(
+                || {
+                    request
+                        .get_all(&ACCESS_CONTROL_REQUEST_HEADERS)
+                        .map(H::as_bytes)
+                },
+                first,
+            )
+        } else {
+            let line = first.map(H::as_bytes);
+            self.allowed_headers::<H::Value, M, _>(|| line.into_iter(), first)
         };
-        let allow_headers = match self.headers.check(lines) {
-            HeadersCheck::Allowed { names: 0, .. } => None,
-            HeadersCheck::Allowed { echo_as_is, .. } => match (&self.headers, self.credentials) {
-                (AllowedHeaders::Any { .. }, false) => Some(self.wildcard_allow_headers.clone()),
-                _ if echo_as_is => request.get(ACCESS_CONTROL_REQUEST_HEADERS).cloned(),
-                _ => headers::normalized_list(lines()),
-            },
-            failed => {
-                let reason = match failed {
-                    HeadersCheck::NotAllowed(name) => Reason::HeaderNotAllowed(name),
-                    HeadersCheck::TooLong => Reason::RequestHeadersTooLong,
-                    _ => Reason::MalformedRequestHeaders,
-                };
+        let allow_headers = match checked {
+            Ok(allow_headers) => allow_headers,
+            Err(reason) => {
                 // Only a header that is not allowed gets the debug answer: a list too long or
                 // malformed to read has no name for the console to show, and under `*` the
                 // full list would be `*`, which the browser would accept.
                 if self.debug && matches!(reason, Reason::HeaderNotAllowed(_)) {
-                    let headers = CorsHeaders {
-                        allow_methods: Some(requested_method.clone()),
-                        allow_headers: self.debug_allow_headers.clone(),
+                    let headers = HeaderSet {
+                        allow_methods: M::echo(requested_method),
+                        allow_headers: self.debug_allow_headers.as_ref().map(M::policy),
                         ..allowed_so_far
                     };
                     return debug_answer(reason, headers);
@@ -502,16 +622,17 @@ impl Rules {
         // PNA preflights today, and refusing would break requests they let through.
         let allow_private_network = self.private_network
             && request
-                .get(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK)
-                .is_some_and(|v| v == "true");
-        Decision {
+                .get_all(&ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK)
+                .next()
+                .is_some_and(|v| H::as_bytes(v) == b"true");
+        Outcome {
             kind: RequestKind::Preflight,
             reason: Reason::Allowed,
             action: Action::Respond(self.preflight_status),
-            headers: CorsHeaders {
-                allow_methods: Some(requested_method.clone()),
+            headers: HeaderSet {
+                allow_methods: M::echo(requested_method),
                 allow_headers,
-                max_age: self.max_age.clone(),
+                max_age: self.max_age.as_ref().map(M::policy),
                 allow_private_network,
                 ..allowed_so_far
             },
@@ -664,15 +785,16 @@ fn compile(
         headers,
         credentials,
         static_any,
-        expose_headers,
-        max_age,
+        any: PolicyValue::new(ANY),
+        expose_headers: expose_headers.map(PolicyValue::new),
+        max_age: max_age.map(PolicyValue::new),
         private_network,
         preflight_status,
         debug: config.debug.unwrap_or(false),
         preflight_vary,
-        wildcard_allow_headers,
-        debug_allow_methods,
-        debug_allow_headers,
+        wildcard_allow_headers: PolicyValue::new(wildcard_allow_headers),
+        debug_allow_methods: PolicyValue::new(debug_allow_methods),
+        debug_allow_headers: debug_allow_headers.map(PolicyValue::new),
     })
 }
 
@@ -824,6 +946,7 @@ fn compile_origins(
             "list the origins of your front ends, for example allow_origins = [\"https://app.example.com\"]",
         );
     }
+    matcher.finish();
     (!matcher.is_empty()).then_some(matcher)
 }
 

@@ -8,12 +8,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use http::{Request, Response};
+use http::{HeaderMap, HeaderValue, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::decision::{Action, CorsHeaders};
+use crate::decision::{Action, ForwardHeaders, Fresh, Http, ToHttp, apply};
 use crate::handle::PolicyHandle;
 
 /// Applies a CORS policy to every request of the services it wraps.
@@ -116,25 +116,29 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let decision = self.policy.load().decide_request(&request);
-        let action = decision.action();
-        let headers = decision.into_headers();
-        let state = match action {
-            Action::Respond(status) => {
-                // A preflight never reaches the application.
-                let mut response = Response::new(ResBody::default());
-                *response.status_mut() = status;
-                headers.apply_to(response.headers_mut());
-                State::Ready {
-                    response: Some(response),
+        let policy = self.policy.load();
+        let outcome = policy.decide_core::<HeaderMap, ToHttp<HeaderMap>>(
+            request.method().as_str(),
+            request.uri().path(),
+            request.headers(),
+        );
+        ResponseFuture {
+            state: match outcome.action {
+                Action::Respond(status) => {
+                    // A preflight never reaches the application.
+                    let mut response = Response::new(ResBody::default());
+                    *response.status_mut() = status;
+                    apply(outcome.headers, &mut Fresh(response.headers_mut()));
+                    State::Ready {
+                        response: Some(response),
+                    }
                 }
-            }
-            Action::Forward => State::Inner {
-                future: self.inner.call(request),
-                headers: Some(headers),
+                Action::Forward => State::Inner {
+                    headers: Some(ForwardHeaders::new(outcome.headers)),
+                    future: self.inner.call(request),
+                },
             },
-        };
-        ResponseFuture { state }
+        }
     }
 }
 
@@ -150,7 +154,7 @@ pin_project! {
 pin_project! {
     #[project = StateProj]
     enum State<F, B> {
-        Inner { #[pin] future: F, headers: Option<CorsHeaders> },
+        Inner { #[pin] future: F, headers: Option<ForwardHeaders<HeaderValue>> },
         Ready { response: Option<Response<B>> },
     }
 }
@@ -166,7 +170,7 @@ where
             StateProj::Inner { future, headers } => {
                 let mut response = ready!(future.poll(cx))?;
                 if let Some(headers) = headers.take() {
-                    headers.apply_to(response.headers_mut());
+                    apply(headers.into_set(), &mut Http(response.headers_mut()));
                 }
                 Poll::Ready(Ok(response))
             }

@@ -1,17 +1,21 @@
 //! The compiled origin matcher.
 //!
 //! Exact hosts and `*.` domains live in hash maps per scheme, so the cost of a match
-//! does not grow with the number of allowed origins: one lookup for the exact host,
-//! then one per candidate parent domain, and there are at most as many candidates as
-//! the deepest `*.` pattern has labels. Regular expressions, when configured, run as
-//! one [`regex::RegexSet`] (linear time in the origin's length).
+//! does not grow with the number of allowed origins: the host is hashed once, from
+//! right to left, and each parent domain a `*.` pattern could name is looked up with
+//! the hash of its suffix, read on the way (at most as many lookups as the deepest
+//! `*.` pattern has labels). Regular expressions, when configured, run as one
+//! [`regex::RegexSet`] (linear time in the origin's length).
+//!
+//! In front of it, the exact-origin fast path: the allowed exact origins, serialized
+//! as a browser serializes them, compared byte for byte with the request's `Origin`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use super::{HostPattern, OriginPattern, OriginRef, PortPattern, RequestOrigin};
+use super::{HostPattern, OriginPattern, OriginRef, PortPattern, RequestOrigin, TupleOrigin};
 
 /// A user-supplied origin check, the library's escape hatch.
 #[derive(Clone)]
@@ -23,7 +27,7 @@ impl fmt::Debug for OriginPredicate {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct PortSet {
     any: bool,
     /// `None` is the origin without a port.
@@ -44,23 +48,58 @@ impl PortSet {
     }
 }
 
-/// FNV-1a: the keys are hosts of the policy, fixed when it is built, and a request can
-/// only look them up, never insert, so a keyed (SipHash) hasher buys nothing against
-/// flooding; FNV-1a costs a fraction of it on short hosts (measured in BENCHMARKS.md).
-#[derive(Clone, Copy, Debug)]
-struct Fnv1a(u64);
+const SEED: u64 = 0xcbf2_9ce4_8422_2325;
+const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
 
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
+/// A hash of a host (or of a whole origin), eight bytes at a time.
+///
+/// The keys are hosts of the policy, fixed when it is built, and a request can only
+/// look them up, never insert, so a keyed (SipHash) hasher would buy nothing against
+/// flooding, and the keys are compared byte for byte after the hash, so a collision
+/// costs a comparison, never a wrong answer. This one costs a fraction of SipHash on
+/// short hosts (measured in BENCHMARKS.md).
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = SEED ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(word))
+            .wrapping_mul(MULTIPLIER)
+            .rotate_left(23);
     }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        // The last eight bytes (overlapping the last chunk), or the few there are.
+        let mut word = [0u8; 8];
+        match bytes.len().checked_sub(8) {
+            Some(start) => word.copy_from_slice(&bytes[start..]),
+            None => {
+                for (w, &b) in word.iter_mut().zip(tail) {
+                    *w = b;
+                }
+            }
+        }
+        h = (h ^ u64::from_le_bytes(word))
+            .wrapping_mul(MULTIPLIER)
+            .rotate_left(23);
+    }
+    // A final mix, so that the low bits (the bucket) depend on every byte.
+    let h = h ^ (h >> 29);
+    h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
 }
 
-impl Hasher for Fnv1a {
+/// A hasher for keys that are already hashes.
+#[derive(Clone, Copy, Debug, Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        self.0 ^= hash_bytes(bytes);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 
     fn finish(&self) -> u64 {
@@ -68,12 +107,107 @@ impl Hasher for Fnv1a {
     }
 }
 
-type HostMap = HashMap<Box<str>, PortSet, BuildHasherDefault<Fnv1a>>;
+/// Hosts (or `*.` domains) by [`hash_bytes`]; the hosts are compared byte for byte,
+/// so a collision costs a comparison, never a wrong answer.
+#[derive(Debug, Default)]
+struct HostMap {
+    map: HashMap<u64, Bucket, BuildHasherDefault<Prehashed>>,
+    /// The lengths of the hosts, as a bitmap: a host of another length is not looked
+    /// up (hosts are at most 253 bytes).
+    lengths: [u64; 4],
+    longest: usize,
+}
+
+/// The hosts of one hash, with their ports.
+type Bucket = Vec<(Box<[u8]>, PortSet)>;
+
+impl HostMap {
+    fn entry(&mut self, host: &str) -> &mut PortSet {
+        let len = host.len().min(255);
+        self.lengths[len / 64] |= 1 << (len % 64);
+        self.longest = self.longest.max(host.len());
+        let bucket = self.map.entry(hash_bytes(host.as_bytes())).or_default();
+        match bucket.iter().position(|(h, _)| **h == *host.as_bytes()) {
+            Some(i) => &mut bucket[i].1,
+            None => {
+                bucket.push((host.as_bytes().into(), PortSet::default()));
+                let last = bucket.len() - 1;
+                &mut bucket[last].1
+            }
+        }
+    }
+
+    /// Whether a host of this length may be in the map.
+    fn may_have_length(&self, len: usize) -> bool {
+        len < 256 && self.lengths[len / 64] & (1 << (len % 64)) != 0
+    }
+
+    /// Whether `host` is in the map with `port`.
+    fn contains(&self, host: &[u8], port: Option<u16>) -> bool {
+        self.may_have_length(host.len())
+            && self.map.get(&hash_bytes(host)).is_some_and(|bucket| {
+                bucket
+                    .iter()
+                    .any(|(h, ports)| **h == *host && ports.contains(port))
+            })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
 
 #[derive(Debug, Default)]
 struct SchemeTable {
     hosts: HostMap,
     subdomains_of: HostMap,
+    /// The lengths of the `*.` domains, for the subdomain fast path (see
+    /// [`OriginMatcher::finish`]); empty when it is off for this scheme.
+    fast_lengths: Vec<usize>,
+}
+
+/// The subdomain fast path tries at most this many domain lengths.
+const FAST_LENGTHS: usize = 8;
+
+/// [`hash_bytes`] as a [`Hasher`], for the exact-origin set.
+#[derive(Clone, Copy, Debug, Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 ^= hash_bytes(bytes);
+    }
+
+    fn write_usize(&mut self, _len: usize) {
+        // `[u8]`'s length prefix: `hash_bytes` covers the length.
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The exact allowed origins, serialized: compared directly when there are a few,
+/// hashed otherwise.
+#[derive(Debug, Default)]
+enum ExactOrigins {
+    #[default]
+    None,
+    Few(Vec<Box<[u8]>>),
+    Many(HashSet<Box<[u8]>, BuildHasherDefault<WordHasher>>),
+}
+
+/// Up to this many exact origins, a direct comparison beats hashing.
+const FEW: usize = 4;
+
+impl ExactOrigins {
+    fn contains(&self, origin: &[u8]) -> bool {
+        match self {
+            ExactOrigins::None => false,
+            ExactOrigins::Few(list) => list.iter().any(|o| **o == *origin),
+            ExactOrigins::Many(set) => set.contains(origin),
+        }
+    }
 }
 
 /// Everything `allow_origins`, `allow_origin_regexes` and a predicate allow.
@@ -81,12 +215,15 @@ struct SchemeTable {
 pub(crate) struct OriginMatcher {
     any: bool,
     null: bool,
-    schemes: Vec<(Box<str>, SchemeTable)>,
+    schemes: Vec<(Box<[u8]>, SchemeTable)>,
     /// The most labels a `*.` pattern's domain has: how many parent domains to try.
     max_domain_labels: usize,
     #[cfg(feature = "regex")]
     regexes: Option<regex::RegexSet>,
     predicate: Option<OriginPredicate>,
+    /// The exact origins with a fixed port, serialized; see [`OriginMatcher::finish`].
+    candidates: Vec<String>,
+    exact: ExactOrigins,
 }
 
 impl OriginMatcher {
@@ -102,28 +239,35 @@ impl OriginMatcher {
         let table = match self
             .schemes
             .iter_mut()
-            .position(|(scheme, _)| **scheme == *pattern.scheme)
+            .position(|(scheme, _)| **scheme == *pattern.scheme.as_bytes())
         {
             Some(i) => &mut self.schemes[i].1,
             None => {
-                self.schemes.push((
-                    pattern.scheme.clone().into_boxed_str(),
-                    SchemeTable::default(),
-                ));
+                self.schemes
+                    .push((pattern.scheme.as_bytes().into(), SchemeTable::default()));
                 let last = self.schemes.len() - 1;
                 &mut self.schemes[last].1
             }
         };
         let (map, host) = match &pattern.host {
-            HostPattern::Exact(h) => (&mut table.hosts, h),
+            HostPattern::Exact(h) => {
+                match pattern.port {
+                    PortPattern::Default => {
+                        self.candidates.push(format!("{}://{h}", pattern.scheme))
+                    }
+                    PortPattern::Exact(p) => self
+                        .candidates
+                        .push(format!("{}://{h}:{p}", pattern.scheme)),
+                    PortPattern::Any => {}
+                }
+                (&mut table.hosts, h)
+            }
             HostPattern::Subdomains(d) => {
                 self.max_domain_labels = self.max_domain_labels.max(d.split('.').count());
                 (&mut table.subdomains_of, d)
             }
         };
-        map.entry(host.clone().into_boxed_str())
-            .or_default()
-            .insert(pattern.port);
+        map.entry(host).insert(pattern.port);
     }
 
     #[cfg(feature = "regex")]
@@ -133,6 +277,103 @@ impl OriginMatcher {
 
     pub(crate) fn set_predicate(&mut self, predicate: OriginPredicate) {
         self.predicate = Some(predicate);
+    }
+
+    /// Builds the exact-origin fast path, once everything is inserted.
+    ///
+    /// A candidate is kept only if the strict request parser accepts its bytes and the
+    /// full matcher allows them. Then a request whose `Origin` is byte for byte equal
+    /// to it would parse to the same scheme, host and port and be allowed the same
+    /// way: the comparison gives the answer of the slow path without running it. (The
+    /// Fetch Standard serializes an origin one way only, `scheme "://" host [":"
+    /// port]`, lowercase, without the default port, so a browser's `Origin` for an
+    /// allowed exact origin is exactly these bytes.) Anything else, `null`, patterns
+    /// and regexes included, still goes through the parser and the full match, which
+    /// also give the reason of a rejection.
+    pub(crate) fn finish(&mut self) {
+        let mut exact: Vec<Box<[u8]>> = Vec::new();
+        for candidate in std::mem::take(&mut self.candidates) {
+            let bytes = candidate.as_bytes();
+            let verified = RequestOrigin::parse(bytes)
+                .is_some_and(|o| matches!(o, RequestOrigin::Tuple(_)) && self.allows(&o));
+            if verified && !exact.iter().any(|e| **e == *bytes) {
+                exact.push(bytes.into());
+            }
+        }
+        self.exact = match exact.len() {
+            0 => ExactOrigins::None,
+            n if n <= FEW => ExactOrigins::Few(exact),
+            _ => ExactOrigins::Many(exact.into_iter().collect()),
+        };
+        // The subdomain fast path, per scheme: on when every `*.` domain, after a
+        // label, makes an origin the strict parser accepts (the domains come from
+        // validated patterns, so this only guards against the two grammars drifting
+        // apart), and there are few distinct lengths to try.
+        let max_domain_labels = self.max_domain_labels;
+        for (scheme, table) in &mut self.schemes {
+            let mut lengths: Vec<usize> = Vec::new();
+            let mut ok = true;
+            for bucket in table.subdomains_of.map.values() {
+                for (domain, _) in bucket {
+                    let mut sample = scheme.to_vec();
+                    sample.extend_from_slice(b"://x.");
+                    sample.extend_from_slice(domain);
+                    ok &= TupleOrigin::parse(&sample).is_some()
+                        && domain.split(|&b| b == b'.').count() <= max_domain_labels;
+                    if !lengths.contains(&domain.len()) {
+                        lengths.push(domain.len());
+                    }
+                }
+            }
+            table.fast_lengths = if ok && lengths.len() <= FAST_LENGTHS {
+                lengths
+            } else {
+                Vec::new()
+            };
+        }
+    }
+
+    /// The fast path: whether the raw `Origin` value is allowed, found without parsing
+    /// it whole. `false` says nothing: the caller parses and matches.
+    ///
+    /// - One of the allowed exact origins, byte for byte (see [`OriginMatcher::finish`]).
+    /// - Or `scheme "://" labels "." domain`, where `*.domain` is allowed for `scheme`
+    ///   without a port (or with any port): the scheme and the domain are the policy's
+    ///   own, checked against the request grammar when it was built, so only the
+    ///   labels in front need checking, and the whole is then exactly what the parser
+    ///   accepts and the full match allows (the parent domains it tries include every
+    ///   `*.` domain). Anything else, ports included, takes the slow path.
+    pub(crate) fn allows_exactly(&self, origin: &[u8]) -> bool {
+        if self.exact.contains(origin) {
+            return true;
+        }
+        for (scheme, table) in &self.schemes {
+            if table.fast_lengths.is_empty() {
+                continue;
+            }
+            let Some(host) = origin
+                .strip_prefix(&**scheme)
+                .and_then(|rest| rest.strip_prefix(b"://"))
+            else {
+                continue;
+            };
+            if host.len() > super::MAX_HOST_LEN {
+                return false;
+            }
+            for &len in &table.fast_lengths {
+                let Some(dot) = host.len().checked_sub(len + 1) else {
+                    continue;
+                };
+                if host[dot] == b'.'
+                    && table.subdomains_of.contains(&host[dot + 1..], None)
+                    && super::is_labels(&host[..dot])
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        false
     }
 
     /// Whether the matcher allows every origin (`*`).
@@ -165,60 +406,56 @@ impl OriginMatcher {
             RequestOrigin::Tuple(origin) => {
                 self.allows_by_pattern(origin)
                     || self.allows_by_regex(origin)
-                    || self.predicate.as_ref().is_some_and(|p| (p.0)(origin))
+                    || self
+                        .predicate
+                        .as_ref()
+                        .is_some_and(|p| origin.origin_ref().is_some_and(|o| (p.0)(&o)))
             }
         }
     }
 
-    fn allows_by_pattern(&self, origin: &OriginRef<'_>) -> bool {
-        let Some((_, table)) = self
-            .schemes
-            .iter()
-            .find(|(scheme, _)| **scheme == *origin.scheme())
-        else {
+    fn allows_by_pattern(&self, origin: &TupleOrigin<'_>) -> bool {
+        let scheme = origin.scheme();
+        let Some((_, table)) = self.schemes.iter().find(|(s, _)| **s == *scheme) else {
             return false;
         };
         let host = origin.host();
-        if table
-            .hosts
-            .get(host)
-            .is_some_and(|p| p.contains(origin.port()))
-        {
+        let port = origin.port;
+        if table.hosts.contains(host, port) {
             return true;
         }
-        if table.subdomains_of.is_empty() {
+        let subdomains = &table.subdomains_of;
+        if subdomains.is_empty() {
             return false;
         }
-        // Try the parent domains, nearest the root first: `com`, `example.com`, ...
-        // Each candidate has a non-empty label in front of it, as `*.` requires.
-        let bytes = host.as_bytes();
-        let mut labels = 0;
-        for (i, _) in bytes.iter().enumerate().rev().filter(|&(_, &b)| b == b'.') {
-            labels += 1;
-            if labels > self.max_domain_labels {
+        // The parent domains, nearest the root first (`com`, `example.com`, ...), as
+        // far as the deepest and the longest `*.` domain go. Each candidate has a
+        // non-empty label in front of it, as `*.` requires; only a candidate of the
+        // length of some `*.` domain is hashed and looked up.
+        let limit = host.len().saturating_sub(subdomains.longest + 1);
+        let mut end = host.len();
+        for _ in 0..self.max_domain_labels {
+            let Some(dot) = host[limit..end].iter().rposition(|&b| b == b'.') else {
                 break;
-            }
-            let parent = &host[i + 1..];
-            if table
-                .subdomains_of
-                .get(parent)
-                .is_some_and(|p| p.contains(origin.port()))
-            {
+            };
+            let dot = limit + dot;
+            if subdomains.contains(&host[dot + 1..], port) {
                 return true;
             }
+            end = dot;
         }
         false
     }
 
     #[cfg(feature = "regex")]
-    fn allows_by_regex(&self, origin: &OriginRef<'_>) -> bool {
-        self.regexes
-            .as_ref()
-            .is_some_and(|set| set.is_match(origin.as_str()))
+    fn allows_by_regex(&self, origin: &TupleOrigin<'_>) -> bool {
+        self.regexes.as_ref().is_some_and(|set| {
+            std::str::from_utf8(origin.bytes).is_ok_and(|text| set.is_match(text))
+        })
     }
 
     #[cfg(not(feature = "regex"))]
-    fn allows_by_regex(&self, _origin: &OriginRef<'_>) -> bool {
+    fn allows_by_regex(&self, _origin: &TupleOrigin<'_>) -> bool {
         false
     }
 }
@@ -237,12 +474,123 @@ mod tests {
                 AllowedOrigin::Pattern(p) => m.insert(&p),
             }
         }
+        m.finish();
         m
     }
 
     fn allows(m: &OriginMatcher, origin: &str) -> bool {
         let parsed = RequestOrigin::parse(origin.as_bytes()).unwrap();
         m.allows(&parsed)
+    }
+
+    /// The fast path never says yes where the parser and the full match say no, and
+    /// says yes for every exact origin the policy lists.
+    #[test]
+    fn fast_path_agrees_with_the_slow_path() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+
+        let policies: [&[&str]; 6] = [
+            &["https://example.com"],
+            &[
+                "https://example.com",
+                "http://localhost:8080",
+                "https://a.example:8443",
+            ],
+            &[
+                "https://a.example",
+                "https://b.example",
+                "https://c.example",
+                "https://d.example",
+                "https://e.example",
+                "http://[::1]:3000",
+            ],
+            &[
+                "https://*.example.com",
+                "https://example.com",
+                "http://localhost:*",
+                "null",
+            ],
+            &[
+                "https://example.com.",
+                "ws://x:81",
+                "chrome-extension://abcdefgh",
+            ],
+            &[
+                "https://*.example.com:8443",
+                "https://*.b.example.com",
+                "http://*.example.com:*",
+            ],
+        ];
+        let origin = (
+            prop::sample::select(vec![
+                "https://",
+                "http://",
+                "HTTPS://",
+                "ws://",
+                "https:/",
+                "chrome-extension://",
+                "",
+            ]),
+            prop::sample::select(vec![
+                "example.com",
+                "Example.com",
+                "a.example",
+                "e.example",
+                "localhost",
+                "[::1]",
+                "x",
+                "a.example.com",
+                "example.com.",
+                "abcdefgh",
+                "null",
+                "",
+                "x.y.example.com",
+                ".example.com",
+                "a..example.com",
+                "A.example.com",
+                "a_b-c.example.com",
+                "-.example.com",
+                "a.example.com.",
+                "[::1].example.com",
+                "a.b.c.d.example.com",
+                "a:1.example.com",
+                "a.xexample.com",
+            ]),
+            prop::sample::select(vec![
+                "", ":8080", ":8443", ":3000", ":443", ":80", ":81", ":0", ":", "/", " ", "\r", ".",
+            ]),
+        )
+            .prop_map(|(a, b, c)| format!("{a}{b}{c}"));
+        let mut runner = TestRunner::new(Config {
+            cases: 2000,
+            ..Config::default()
+        });
+        for entries in policies {
+            let m = matcher(entries);
+            for e in entries {
+                if !e.contains('*') && *e != "null" {
+                    assert!(m.allows_exactly(e.as_bytes()), "{e}");
+                }
+            }
+            runner
+                .run(&origin, |o| {
+                    let slow = RequestOrigin::parse(o.as_bytes()).is_some_and(|p| m.allows(&p));
+                    prop_assert!(
+                        !m.allows_exactly(o.as_bytes()) || slow,
+                        "{o:?} under {entries:?}"
+                    );
+                    Ok(())
+                })
+                .unwrap();
+        }
+        // The subdomain fast path does answer (and only for what the slow path allows).
+        let m = matcher(&["https://*.example.com", "https://*.b.example.com:8443"]);
+        assert!(m.allows_exactly(b"https://a.example.com"));
+        assert!(m.allows_exactly(b"https://x.y.example.com"));
+        assert!(!m.allows_exactly(b"https://example.com"));
+        assert!(!m.allows_exactly(b"https://a.b.example.com:8443"));
+        assert!(allows(&m, "https://a.b.example.com:8443"));
     }
 
     #[test]

@@ -54,10 +54,12 @@ impl<'a> OriginRef<'a> {
     /// assert!(corsair::OriginRef::parse("https://example.com/").is_none());
     /// ```
     pub fn parse(serialized: &'a str) -> Option<Self> {
-        parse_tuple_origin(serialized.as_bytes()).map(|parts| OriginRef {
+        TupleOrigin::parse(serialized.as_bytes()).map(|parts| OriginRef {
             serialized,
-            scheme: &serialized[..parts.scheme_end],
-            host: &serialized[parts.host_start..parts.host_end],
+            scheme: serialized.get(..parts.scheme_end).unwrap_or_default(),
+            host: serialized
+                .get(parts.host_start..parts.host_end)
+                .unwrap_or_default(),
             port: parts.port,
         })
     }
@@ -105,7 +107,7 @@ pub(crate) enum RequestOrigin<'a> {
     /// The opaque origin, serialized as `null`.
     Null,
     /// A scheme, host and port.
-    Tuple(OriginRef<'a>),
+    Tuple(TupleOrigin<'a>),
 }
 
 impl<'a> RequestOrigin<'a> {
@@ -114,64 +116,177 @@ impl<'a> RequestOrigin<'a> {
         if value == b"null" {
             return Some(RequestOrigin::Null);
         }
-        // Valid origins are ASCII, so a value that is not UTF-8 is malformed anyway.
-        let text = std::str::from_utf8(value).ok()?;
-        OriginRef::parse(text).map(RequestOrigin::Tuple)
+        // One pass over the bytes: the grammar only admits ASCII, so a value that
+        // passes it is valid UTF-8 too, and no separate UTF-8 check is needed.
+        TupleOrigin::parse(value).map(RequestOrigin::Tuple)
     }
 }
 
-struct TupleParts {
+/// A request's tuple origin, validated, as byte ranges of the header value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TupleOrigin<'a> {
+    pub(crate) bytes: &'a [u8],
     scheme_end: usize,
     host_start: usize,
     host_end: usize,
-    port: Option<u16>,
+    pub(crate) port: Option<u16>,
 }
 
-/// The `serialized-origin` grammar of the Fetch Standard: lowercase scheme, `://`,
-/// a lowercase domain, dotted-quad IPv4 or bracketed IPv6, and an optional port of
-/// one to five digits without a leading zero.
-fn parse_tuple_origin(bytes: &[u8]) -> Option<TupleParts> {
-    if bytes.len() > MAX_ORIGIN_LEN {
-        return None;
-    }
-    let scheme_end = bytes.iter().position(|&b| b == b':')?;
-    if !is_scheme(&bytes[..scheme_end]) || bytes.get(scheme_end..scheme_end + 3)? != b"://" {
-        return None;
-    }
-    let host_start = scheme_end + 3;
-    let rest = &bytes[host_start..];
-    let host_len = if rest.first() == Some(&b'[') {
-        let close = rest.iter().position(|&b| b == b']')?;
-        if !is_ipv6_literal(&rest[1..close]) {
+impl<'a> TupleOrigin<'a> {
+    /// The `serialized-origin` grammar of the Fetch Standard, in one pass: lowercase
+    /// scheme, `://`, a lowercase domain, dotted-quad IPv4 or bracketed IPv6, and an
+    /// optional port of one to five digits without a leading zero, which is not the
+    /// scheme's default.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Option<Self> {
+        if bytes.len() > MAX_ORIGIN_LEN {
             return None;
         }
-        close + 1
-    } else {
-        let len = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
-        if !is_domain(&rest[..len]) {
+        // Scheme: a lowercase letter, then scheme characters up to the first `:`.
+        if !matches!(bytes.first(), Some(b'a'..=b'z')) {
             return None;
         }
-        len
-    };
-    let host_end = host_start + host_len;
-    let port = match &bytes[host_end..] {
-        [] => None,
-        [b':', digits @ ..] => Some(parse_port(digits)?),
-        _ => return None,
-    };
-    // Serializing an origin leaves out the scheme's default port: a browser never sends
-    // `https://example.com:443`.
-    let scheme = std::str::from_utf8(&bytes[..scheme_end]).ok()?;
-    if port.is_some() && port == default_port(scheme) {
-        return None;
+        // `https` and `http` (valid schemes, the first `:` right after them) without the
+        // loop.
+        let mut scheme_end = if bytes.starts_with(b"https:") {
+            5
+        } else if bytes.starts_with(b"http:") {
+            4
+        } else {
+            1
+        };
+        while scheme_end < bytes.len() && CLASS[usize::from(bytes[scheme_end])] & SCHEME != 0 {
+            scheme_end += 1;
+        }
+        if scheme_end > MAX_SCHEME_LEN || bytes.get(scheme_end..scheme_end + 3)? != b"://" {
+            return None;
+        }
+        let host_start = scheme_end + 3;
+        let rest = &bytes[host_start..];
+        let i;
+        if rest.first() == Some(&b'[') {
+            // `[`, 2 to 39 IPv6 characters, `]`.
+            let close = rest
+                .iter()
+                .skip(1)
+                .position(|&b| CLASS[usize::from(b)] & IPV6 == 0)?
+                + 1;
+            if rest[close] != b']' || !(2..=39).contains(&(close - 1)) {
+                return None;
+            }
+            i = host_start + close + 1;
+        } else {
+            // Labels of 1 to 63 domain characters separated by dots; one trailing dot
+            // tolerated (browsers keep it in the origin); at most 253 bytes without it.
+            let n = rest.len();
+            let mut j = 0;
+            let mut label_start = 0;
+            loop {
+                while j < n && CLASS[usize::from(rest[j])] & DOMAIN != 0 {
+                    j += 1;
+                }
+                if j < n && rest[j] == b'.' {
+                    if j == label_start || j - label_start > 63 {
+                        return None;
+                    }
+                    j += 1;
+                    label_start = j;
+                    continue;
+                }
+                // The end, or the port's `:`, ends the host (anything else is checked
+                // below: it is not allowed after a host either).
+                break;
+            }
+            let end = j;
+            let last_label = end - label_start;
+            let len = end.saturating_sub(usize::from(last_label == 0));
+            if last_label > 63 || len == 0 || len > MAX_HOST_LEN {
+                return None;
+            }
+            i = host_start + end;
+        }
+        let host_end = i;
+        let port = match &bytes[host_end..] {
+            [] => None,
+            [b':', digits @ ..] => Some(parse_port(digits)?),
+            _ => return None,
+        };
+        // Serializing an origin leaves out the scheme's default port: a browser never
+        // sends `https://example.com:443`.
+        if port.is_some() && port == default_port_of(&bytes[..scheme_end]) {
+            return None;
+        }
+        Some(TupleOrigin {
+            bytes,
+            scheme_end,
+            host_start,
+            host_end,
+            port,
+        })
     }
-    Some(TupleParts {
-        scheme_end,
-        host_start,
-        host_end,
-        port,
-    })
+
+    pub(crate) fn scheme(&self) -> &'a [u8] {
+        &self.bytes[..self.scheme_end]
+    }
+
+    pub(crate) fn host(&self) -> &'a [u8] {
+        &self.bytes[self.host_start..self.host_end]
+    }
+
+    /// The public view, for predicates and regexes. The grammar only admits ASCII, so
+    /// the conversion cannot fail.
+    pub(crate) fn origin_ref(&self) -> Option<OriginRef<'a>> {
+        let serialized = std::str::from_utf8(self.bytes).ok()?;
+        Some(OriginRef {
+            serialized,
+            scheme: serialized.get(..self.scheme_end)?,
+            host: serialized.get(self.host_start..self.host_end)?,
+            port: self.port,
+        })
+    }
 }
+
+/// Whether `bytes` are one or more dot-separated labels of 1 to 63 domain
+/// characters, as in a host the strict parser accepts (no trailing dot).
+pub(crate) fn is_labels(bytes: &[u8]) -> bool {
+    let mut label = 0;
+    for &b in bytes {
+        if CLASS[usize::from(b)] & DOMAIN != 0 {
+            label += 1;
+            if label > 63 {
+                return false;
+            }
+        } else if b == b'.' && label > 0 {
+            label = 0;
+        } else {
+            return false;
+        }
+    }
+    label > 0
+}
+
+const SCHEME: u8 = 1;
+const DOMAIN: u8 = 2;
+const IPV6: u8 = 4;
+
+/// The character classes of the grammar, one table lookup a byte.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'+' || c == b'-' || c == b'.' {
+            t[b] |= SCHEME;
+        }
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_' {
+            t[b] |= DOMAIN;
+        }
+        if c.is_ascii_digit() || matches!(c, b'a'..=b'f') || c == b':' || c == b'.' {
+            t[b] |= IPV6;
+        }
+        b += 1;
+    }
+    t
+};
 
 pub(crate) fn is_scheme(bytes: &[u8]) -> bool {
     matches!(bytes.first(), Some(b'a'..=b'z'))
@@ -179,28 +294,6 @@ pub(crate) fn is_scheme(bytes: &[u8]) -> bool {
         && bytes
             .iter()
             .all(|&b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'+' | b'-' | b'.'))
-}
-
-/// Lowercase DNS-like names: labels of 1 to 63 bytes of `a-z 0-9 - _`, at most 253
-/// bytes, one trailing dot tolerated (browsers keep it in the origin).
-fn is_domain(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_suffix(b".").unwrap_or(bytes);
-    !bytes.is_empty()
-        && bytes.len() <= MAX_HOST_LEN
-        && bytes.split(|&b| b == b'.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .iter()
-                    .all(|&b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
-        })
-}
-
-fn is_ipv6_literal(bytes: &[u8]) -> bool {
-    (2..=39).contains(&bytes.len())
-        && bytes
-            .iter()
-            .all(|&b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b':' | b'.'))
 }
 
 fn parse_port(digits: &[u8]) -> Option<u16> {
@@ -219,10 +312,14 @@ fn parse_port(digits: &[u8]) -> Option<u16> {
 
 /// The default port of the schemes that have one, which a serialized origin omits.
 pub(crate) fn default_port(scheme: &str) -> Option<u16> {
+    default_port_of(scheme.as_bytes())
+}
+
+fn default_port_of(scheme: &[u8]) -> Option<u16> {
     match scheme {
-        "http" | "ws" => Some(80),
-        "https" | "wss" => Some(443),
-        "ftp" => Some(21),
+        b"http" | b"ws" => Some(80),
+        b"https" | b"wss" => Some(443),
+        b"ftp" => Some(21),
         _ => None,
     }
 }
@@ -230,6 +327,140 @@ pub(crate) fn default_port(scheme: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parser before it was fused into one pass, kept as the reference of the
+    /// differential test below.
+    mod reference {
+        use super::super::{MAX_HOST_LEN, MAX_ORIGIN_LEN, default_port, is_scheme, parse_port};
+
+        pub(super) fn parse(bytes: &[u8]) -> Option<(usize, usize, usize, Option<u16>)> {
+            if bytes == b"null" {
+                return None;
+            }
+            let _ = std::str::from_utf8(bytes).ok()?;
+            if bytes.len() > MAX_ORIGIN_LEN {
+                return None;
+            }
+            let scheme_end = bytes.iter().position(|&b| b == b':')?;
+            if !is_scheme(&bytes[..scheme_end]) || bytes.get(scheme_end..scheme_end + 3)? != b"://"
+            {
+                return None;
+            }
+            let host_start = scheme_end + 3;
+            let rest = &bytes[host_start..];
+            let host_len = if rest.first() == Some(&b'[') {
+                let close = rest.iter().position(|&b| b == b']')?;
+                if !is_ipv6_literal(&rest[1..close]) {
+                    return None;
+                }
+                close + 1
+            } else {
+                let len = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
+                if !is_domain(&rest[..len]) {
+                    return None;
+                }
+                len
+            };
+            let host_end = host_start + host_len;
+            let port = match &bytes[host_end..] {
+                [] => None,
+                [b':', digits @ ..] => Some(parse_port(digits)?),
+                _ => return None,
+            };
+            let scheme = std::str::from_utf8(&bytes[..scheme_end]).ok()?;
+            if port.is_some() && port == default_port(scheme) {
+                return None;
+            }
+            Some((scheme_end, host_start, host_end, port))
+        }
+
+        /// Lowercase DNS-like names: labels of 1 to 63 bytes of `a-z 0-9 - _`, at most 253
+        /// bytes, one trailing dot tolerated (browsers keep it in the origin).
+        fn is_domain(bytes: &[u8]) -> bool {
+            let bytes = bytes.strip_suffix(b".").unwrap_or(bytes);
+            !bytes.is_empty()
+                && bytes.len() <= MAX_HOST_LEN
+                && bytes.split(|&b| b == b'.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && label
+                            .iter()
+                            .all(|&b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
+                })
+        }
+
+        fn is_ipv6_literal(bytes: &[u8]) -> bool {
+            (2..=39).contains(&bytes.len())
+                && bytes
+                    .iter()
+                    .all(|&b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b':' | b'.'))
+        }
+    }
+
+    /// Origins near the edges of the grammar: every prefix of a few long, tricky
+    /// values, and mutations of each byte.
+    #[test]
+    fn one_pass_parser_agrees_with_the_reference() {
+        let seeds = [
+            "https://example.com",
+            "http://[::1]:3000",
+            "http://[::ffff:127.0.0.1]:65535",
+            "chrome-extension://abcdefghijklmnop",
+            "https://a-b_c.example.com.:8443",
+            "https://xn--bcher-kva.example",
+            "ftp://example.com:21",
+            "ws://x:80",
+            "wss://x:444",
+            "https://example.com:0443",
+            "https://[]",
+            "https://[a]",
+            "http://a..b",
+            "a+b.c-d://e",
+        ];
+        let alphabet = b"aZ09.:/[]-_+@%`\r\n \x7f\xff";
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for seed in seeds {
+            let s = seed.as_bytes();
+            for end in 0..=s.len() {
+                inputs.push(s[..end].to_vec());
+            }
+            for i in 0..s.len() {
+                for &c in alphabet {
+                    let mut m = s.to_vec();
+                    m[i] = c;
+                    inputs.push(m.clone());
+                    m.insert(i, c);
+                    inputs.push(m);
+                }
+            }
+        }
+        let long_label = format!("https://{}.com", "a".repeat(63));
+        let too_long_label = format!("https://{}.com", "a".repeat(64));
+        let long_host = format!("https://{}", ["abcdefghi"; 25].join("."));
+        let long_host_dot = format!("{long_host}.");
+        let long_scheme = format!("{}://a", "s".repeat(64));
+        let too_long_scheme = format!("{}://a", "s".repeat(65));
+        for s in [
+            long_label,
+            too_long_label,
+            long_host,
+            long_host_dot,
+            long_scheme,
+            too_long_scheme,
+        ] {
+            inputs.push(s.into_bytes());
+        }
+        for input in inputs {
+            let ours = TupleOrigin::parse(&input)
+                .map(|o| (o.scheme_end, o.host_start, o.host_end, o.port));
+            assert_eq!(
+                ours,
+                reference::parse(&input),
+                "{:?}",
+                String::from_utf8_lossy(&input)
+            );
+        }
+    }
 
     #[test]
     fn accepts_what_browsers_send() {

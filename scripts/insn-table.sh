@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Instruction counts per request (callgrind, deterministic) for every scenario of the
+# benchmark grid: the engine alone, corsair's tower overhead against tower-http's, and
+# corsair's actix overhead against actix-cors's. See BENCHMARKS.md.
+#
+#   scripts/insn-table.sh            # builds insn-count (release) and prints the tables
+#   N=1001 JOBS=2 scripts/insn-table.sh
+#
+# per request = (I(N) - I(1)) / (N - 1); "engine" and "none" have the request
+# construction subtracted (variant `build`, `actix-build`); overhead = layer - none.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${CARGO_TARGET_DIR:=target}"
+export CARGO_TARGET_DIR
+N=${N:-1001}
+JOBS=${JOBS:-2}
+cargo build --quiet --release -p corsair-benches --bin insn-count
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+# A copy, so that a rebuild during the run does not mix two versions.
+BIN="$OUT/insn-count"
+cp "$CARGO_TARGET_DIR/release/insn-count" "$BIN"
+
+VARIANTS="build engine none corsair tower-http actix-build actix-none actix-corsair actix-cors"
+"$BIN" list >"$OUT/scenarios"
+while read -r s; do
+    for v in $VARIANTS; do
+        for n in 1 "$N"; do
+            echo "$s $v $n"
+        done
+    done
+done <"$OUT/scenarios" >"$OUT/jobs"
+
+run_one() {
+    local s=$1 v=$2 n=$3 out=$4 bin=$5
+    local f="$out/$(echo "$s" | tr / _).$v.$n"
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$s" "$v" "$n" 2>&1 |
+        awk '/Collected/ {print $4}' >"$f"
+}
+export -f run_one
+xargs -P "$JOBS" -L 1 bash -c 'run_one "$0" "$1" "$2" "'"$OUT"'" "'"$BIN"'"' <"$OUT/jobs"
+
+per() { # scenario variant -> instructions per request
+    local f="$OUT/$(echo "$1" | tr / _).$2"
+    echo $(( ($(cat "$f.$N") - $(cat "$f.1")) / (N - 1) ))
+}
+
+declare -A E NONE C T AN AC AX
+while read -r s; do
+    b=$(per "$s" build)
+    ab=$(per "$s" actix-build)
+    E[$s]=$(( $(per "$s" engine) - b ))
+    NONE[$s]=$(( $(per "$s" none) - b ))
+    C[$s]=$(( $(per "$s" corsair) - $(per "$s" none) ))
+    T[$s]=$(( $(per "$s" tower-http) - $(per "$s" none) ))
+    AN[$s]=$(( $(per "$s" actix-none) - ab ))
+    AC[$s]=$(( $(per "$s" actix-corsair) - $(per "$s" actix-none) ))
+    AX[$s]=$(( $(per "$s" actix-cors) - $(per "$s" actix-none) ))
+done <"$OUT/scenarios"
+
+# The 1-origin request of the same kind (adversarial: the normal preflight).
+reference() {
+    case $1 in
+    adversarial/*) echo adversarial/normal-preflight ;;
+    */actual/*) echo 1-origin/actual/allowed ;;
+    *) echo 1-origin/preflight/allowed ;;
+    esac
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else printf "%.2f", a / b }'; }
+
+echo "# N=$N; $(date -u +%FT%TZ); $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)"
+echo
+echo "| scenario | engine alone | no CORS (call) | corsair overhead | tower-http overhead | ratio | ≤ 1/3 | corsair request / 1-origin request |"
+echo "|---|---|---|---|---|---|---|---|"
+while read -r s; do
+    r=$(reference "$s")
+    q=$(ratio "${C[$s]}" "${T[$s]}")
+    ok=$(awk -v c="${C[$s]}" -v t="${T[$s]}" 'BEGIN { print (3 * c <= t) ? "met" : "missed" }')
+    rel=$(ratio $(( C[$s] + NONE[$s] )) $(( C[$r] + NONE[$r] )))
+    echo "| $s | ${E[$s]} | ${NONE[$s]} | ${C[$s]} | ${T[$s]} | $q | $ok | $rel |"
+done <"$OUT/scenarios"
+echo
+echo "| scenario | actix: no CORS (call) | corsair overhead | actix-cors overhead | ratio | corsair request | actix-cors request |"
+echo "|---|---|---|---|---|---|---|"
+while read -r s; do
+    echo "| $s | ${AN[$s]} | ${AC[$s]} | ${AX[$s]} | $(ratio "${AC[$s]}" "${AX[$s]}") | $(( AN[$s] + AC[$s] )) | $(( AN[$s] + AX[$s] )) |"
+done <"$OUT/scenarios"
