@@ -290,6 +290,21 @@ pub(crate) fn is_safelisted_response_header(name: &str) -> bool {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Vary(u8);
 
+/// The header value of a [`Vary`] set, as a constant of a header value type with a
+/// `const fn from_static` (`http` 1, or actix-web's `http` 0.2): each of the 16 values
+/// is checked at compile time rather than on every response.
+macro_rules! vary_value {
+    ($vary:expr, $value:ty) => {
+        vary_value!(@arms $vary, $value, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+    };
+    (@arms $vary:expr, $value:ty, $($i:literal)*) => {
+        match $vary.0 & 15 {
+            $($i => const { <$value>::from_static(Vary::VALUES[$i]) },)*
+            _ => <$value>::from_static(""),
+        }
+    };
+}
+
 impl Vary {
     /// No request header.
     pub const NONE: Vary = Vary(0);
@@ -372,30 +387,13 @@ impl Vary {
     /// [`Vary::as_str`] as a header value, checked at compile time rather than on
     /// every response.
     pub(crate) fn header_value(self) -> HeaderValue {
-        macro_rules! values {
-            ($($i:literal)*) => {
-                match self.0 & 15 {
-                    $($i => const { HeaderValue::from_static(Self::VALUES[$i]) },)*
-                    _ => HeaderValue::from_static(""),
-                }
-            };
-        }
-        values!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+        vary_value!(self, HeaderValue)
     }
 
     /// [`Vary::header_value`] for actix-web.
     #[cfg(feature = "actix")]
     pub(crate) fn actix_value(self) -> actix_web::http::header::HeaderValue {
-        use actix_web::http::header::HeaderValue as ActixValue;
-        macro_rules! values {
-            ($($i:literal)*) => {
-                match self.0 & 15 {
-                    $($i => const { ActixValue::from_static(Self::VALUES[$i]) },)*
-                    _ => ActixValue::from_static(""),
-                }
-            };
-        }
-        values!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+        vary_value!(self, actix_web::http::header::HeaderValue)
     }
 
     fn without(self, other: Vary) -> Vary {
