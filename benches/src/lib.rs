@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, Method, Request, Response};
 
+pub mod floor;
+
 /// The methods and request headers every policy allows (as in jub0bs/cors-benchmarks).
 pub const METHODS: [&str; 1] = ["PUT"];
 pub const HEADERS: [&str; 3] = ["accept", "content-type", "x-requested-with"];

@@ -4,7 +4,8 @@
 //! `scripts/insn-table.sh`.
 //!
 //! Usage: `insn-count list` (the scenario names), or `insn-count SCENARIO VARIANT N`, where VARIANT is one of
-//! `build|engine|none|corsair|tower-http` (tower) or
+//! `build|engine|none|corsair|tower-http|floor` (tower; `floor` is the least a correct
+//! middleware does, see `corsair_benches::floor`) or
 //! `actix-build|actix-none|actix-corsair|actix-cors` (the same actix-web service as in
 //! `benches/cors.rs`, through `test::init_service` / `test::call_service` on a `System`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -79,6 +80,12 @@ fn main() {
         }
         "tower-http" => {
             let mut s = origins.tower_http().layer(inner());
+            requests
+                .into_iter()
+                .for_each(|r| drop(std::hint::black_box(call_now(&mut s, r))));
+        }
+        "floor" => {
+            let mut s = corsair_benches::floor::FloorLayer::new(origins).layer(inner());
             requests
                 .into_iter()
                 .for_each(|r| drop(std::hint::black_box(call_now(&mut s, r))));

@@ -225,7 +225,7 @@ pub struct CorsHeaders {
     pub(crate) owns_cors_headers: bool,
 }
 
-const TRUE: HeaderValue = HeaderValue::from_static("true");
+pub(crate) const TRUE: HeaderValue = HeaderValue::from_static("true");
 
 impl CorsHeaders {
     /// The headers, in the order corsair sends them, with lowercase names.
@@ -450,7 +450,7 @@ pub(crate) enum Name {
 }
 
 impl Name {
-    fn http(self) -> HeaderName {
+    pub(crate) fn http(self) -> HeaderName {
         match self {
             Name::AllowOrigin => ACCESS_CONTROL_ALLOW_ORIGIN,
             Name::AllowCredentials => ACCESS_CONTROL_ALLOW_CREDENTIALS,
@@ -532,39 +532,6 @@ fn put<S: Sink + ?Sized>(headers: &mut S, name: Name, value: Option<S::Value>, r
 
 /// Any [`ResponseHeaders`], with `http` 1 values.
 pub(crate) struct Http<'a, M: ?Sized>(pub(crate) &'a mut M);
-
-/// A response map corsair has just made (the answer to a preflight): it has no header
-/// to remove and no `Vary` to merge with, so nothing is looked up before writing.
-#[cfg(feature = "tower")]
-pub(crate) struct Fresh<'a>(pub(crate) &'a mut http::HeaderMap);
-
-#[cfg(feature = "tower")]
-impl Sink for Fresh<'_> {
-    type Value = HeaderValue;
-
-    fn truth() -> HeaderValue {
-        TRUE
-    }
-
-    fn set(&mut self, name: Name, value: HeaderValue) {
-        self.0.insert(name.http(), value);
-    }
-
-    fn remove(&mut self, name: Name) {
-        self.0.remove(name.http());
-    }
-
-    fn may_have_access_control_headers(&self) -> bool {
-        !self.0.is_empty()
-    }
-
-    fn merge_vary(&mut self, vary: Vary) {
-        // Only corsair's own `Access-Control-*` headers were written: no `Vary` yet.
-        if !vary.is_empty() {
-            self.0.insert(VARY, vary.header_value());
-        }
-    }
-}
 
 /// The headers of a forwarded request (an actual or non-CORS one), kept while the
 /// application answers: those of a [`HeaderSet`] that such a decision can have, in

@@ -117,6 +117,8 @@ pub mod browser;
 mod config;
 mod decision;
 mod error;
+#[cfg(feature = "tower")]
+mod fresh;
 mod handle;
 mod headers;
 mod method;

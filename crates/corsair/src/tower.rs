@@ -13,7 +13,8 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::decision::{Action, ForwardHeaders, Fresh, Http, ToHttp, apply};
+use crate::decision::{Action, ForwardHeaders, Http, ToHttp, apply};
+use crate::fresh;
 use crate::handle::PolicyHandle;
 
 /// Applies a CORS policy to every request of the services it wraps.
@@ -128,7 +129,7 @@ where
                     // A preflight never reaches the application.
                     let mut response = Response::new(ResBody::default());
                     *response.status_mut() = status;
-                    apply(outcome.headers, &mut Fresh(response.headers_mut()));
+                    fresh::write(outcome.headers, response.headers_mut());
                     State::Ready {
                         response: Some(response),
                     }
