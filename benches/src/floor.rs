@@ -57,7 +57,7 @@ impl std::hash::Hasher for FnvHasher {
 }
 
 /// Which origins the floor allows: the cheapest test for each kind of list.
-enum Allowed {
+pub enum Allowed {
     /// Up to four exact origins, compared byte for byte.
     Few(Vec<Vec<u8>>),
     /// More exact origins, in a hash set.
@@ -70,7 +70,28 @@ enum Allowed {
 }
 
 impl Allowed {
-    fn allows(&self, origin: &[u8]) -> bool {
+    /// The allowed origins of the grid's policy for `origins`.
+    pub fn new(origins: Origins) -> Self {
+        let list = || origins.list().into_iter().map(String::into_bytes);
+        match origins {
+            Origins::Any => Allowed::Any,
+            Origins::Patterns => Allowed::Domains(
+                (0..100)
+                    .map(|i| format!("tenant{i:02}.example.com").into_bytes())
+                    .collect(),
+            ),
+            _ if origins.list().len() <= 4 => Allowed::Few(list().collect()),
+            _ => Allowed::Many(list().collect()),
+        }
+    }
+
+    /// Whether every origin is allowed (answered with `*`).
+    pub fn is_any(&self) -> bool {
+        matches!(self, Allowed::Any)
+    }
+
+    /// Whether `origin` is allowed.
+    pub fn allows(&self, origin: &[u8]) -> bool {
         match self {
             Allowed::Few(list) => list.iter().any(|o| o == origin),
             Allowed::Many(set) => set.contains(origin),
@@ -101,17 +122,7 @@ pub struct FloorLayer {
 impl FloorLayer {
     /// The grid's policy for `origins`.
     pub fn new(origins: Origins) -> Self {
-        let list = || origins.list().into_iter().map(String::into_bytes);
-        let allowed = match origins {
-            Origins::Any => Allowed::Any,
-            Origins::Patterns => Allowed::Domains(
-                (0..100)
-                    .map(|i| format!("tenant{i:02}.example.com").into_bytes())
-                    .collect(),
-            ),
-            _ if origins.list().len() <= 4 => Allowed::Few(list().collect()),
-            _ => Allowed::Many(list().collect()),
-        };
+        let allowed = Allowed::new(origins);
         let value = |s: String| HeaderValue::from_str(&s).unwrap();
         let vary_preflight = HeaderValue::from_static(
             "origin, access-control-request-method, access-control-request-headers",
@@ -170,7 +181,7 @@ where
             return FloorFuture::Inner(self.inner.call(request), None);
         };
         let allowed = policy.allowed.allows(origin.as_bytes());
-        let any = matches!(policy.allowed, Allowed::Any);
+        let any = policy.allowed.is_any();
         if request.method() == Method::OPTIONS
             && request
                 .headers()

@@ -6,7 +6,7 @@
 //! Usage: `insn-count list` (the scenario names), or `insn-count SCENARIO VARIANT N`, where VARIANT is one of
 //! `build|engine|none|corsair|tower-http|floor` (tower; `floor` is the least a correct
 //! middleware does, see `corsair_benches::floor`) or
-//! `actix-build|actix-none|actix-corsair|actix-cors` (the same actix-web service as in
+//! `actix-build|actix-none|actix-corsair|actix-cors|actix-floor` (the same actix-web service as in
 //! `benches/cors.rs`, through `test::init_service` / `test::call_service` on a `System`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -52,6 +52,7 @@ fn main() {
             "none" => run!(app()),
             "corsair" => run!(app().wrap(corsair::actix::Cors::new(origins.corsair()))),
             "cors" => run!(app().wrap(origins.actix_cors())),
+            "floor" => run!(app().wrap(corsair_benches::actix_floor::ActixFloor::new(origins))),
             other => panic!("unknown variant actix-{other}"),
         }
         return;

@@ -32,6 +32,7 @@ use crate::decision::{
 };
 use crate::handle::PolicyHandle;
 use crate::headers::Vary;
+use crate::policy::Reasons;
 use crate::request::RequestHeaders;
 use crate::response::ResponseHeaders;
 
@@ -153,6 +154,7 @@ where
             request.method().as_str(),
             request.path(),
             request.headers(),
+            Reasons::WhenLogged,
         );
         match action {
             Action::Respond(status) => {

@@ -16,6 +16,7 @@ use tower_service::Service;
 use crate::decision::{Action, ForwardHeaders, Http, ToHttp, apply};
 use crate::fresh;
 use crate::handle::PolicyHandle;
+use crate::policy::Reasons;
 
 /// Applies a CORS policy to every request of the services it wraps.
 ///
@@ -122,6 +123,7 @@ where
             request.method().as_str(),
             request.uri().path(),
             request.headers(),
+            Reasons::WhenLogged,
         );
         ResponseFuture {
             state: match outcome.action {

@@ -238,6 +238,85 @@ proptest! {
     }
 }
 
+/// The tower layer's answer to a request: status and headers.
+fn layer_answer(
+    layer: &corsair::CorsLayer,
+    request: http::Request<()>,
+) -> (http::StatusCode, HeaderMap) {
+    use std::future::Future;
+    use tower::{Layer, Service};
+    let inner = tower::service_fn(|_: http::Request<()>| async {
+        Ok::<_, std::convert::Infallible>(http::Response::new(()))
+    });
+    let mut service = layer.layer(inner);
+    let future = service.call(request);
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(Ok(response)) => (response.status(), response.headers().clone()),
+        _ => panic!("the inner service answers at once"),
+    }
+}
+
+/// What [`Policy::decide`] says the same request gets: status and headers.
+fn decided_answer(policy: &Policy, request: &http::Request<()>) -> (http::StatusCode, HeaderMap) {
+    let decision = policy.decide_request(request);
+    let status = decision.action().status().unwrap_or(http::StatusCode::OK);
+    let mut headers = HeaderMap::new();
+    decision.into_headers().apply_to(&mut headers);
+    (status, headers)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// The middleware adapters skip what only the reason needs (a rejected origin is not
+    /// parsed when the policy has exact origins only and nothing logs the reason); the
+    /// answer must stay what the engine decides, for exact-only policies and others.
+    #[test]
+    fn the_layer_answers_what_the_engine_decides(
+        patterns in prop::collection::vec(pattern(), 1..6),
+        exact_only in any::<bool>(),
+        mutations in prop::collection::vec((any::<prop::sample::Index>(), mutation()), 1..10),
+        strangers in prop::collection::vec(origin(), 0..4),
+    ) {
+        let patterns: Vec<String> = if exact_only {
+            patterns.iter().map(|p| p.replace("*.", "").replace(":*", ":8443")).collect()
+        } else {
+            patterns
+        };
+        let policy = Policy::builder()
+            .allow_origins(patterns.iter().cloned())
+            .allow_methods(["PUT"])
+            .dangerously_allow_public_suffix_wildcards(true)
+            .build();
+        let layer = match policy {
+            Ok(p) => corsair::CorsLayer::new(p),
+            Err(e) => panic!("{patterns:?} should build: {e}"),
+        };
+        let policy = layer.handle().load();
+        let near_misses = mutations.iter().map(|(i, m)| mutate(i.get::<String>(&patterns), m));
+        for origin in near_misses.chain(strangers) {
+            let Ok(value) = HeaderValue::from_str(&origin) else { continue };
+            for preflight in [false, true] {
+                let request = || {
+                    let builder = if preflight {
+                        http::Request::options("/").header("access-control-request-method", "PUT")
+                    } else {
+                        http::Request::get("/")
+                    };
+                    builder.header("origin", value.clone()).body(()).unwrap()
+                };
+                prop_assert_eq!(
+                    layer_answer(&layer, request()),
+                    decided_answer(&policy, &request()),
+                    "patterns {:?}, origin {:?}, preflight {}", patterns, origin, preflight
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_reference_itself_is_sane() {
     let patterns = vec![

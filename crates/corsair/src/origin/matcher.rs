@@ -224,15 +224,21 @@ pub(crate) struct OriginMatcher {
     /// The exact origins with a fixed port, serialized; see [`OriginMatcher::finish`].
     candidates: Vec<String>,
     exact: ExactOrigins,
+    /// Whether it allows anything but its exact origins (`*`, `null`, patterns with
+    /// subdomains or any port, regexes, a predicate, or an exact origin left out of
+    /// the fast path); see [`OriginMatcher::allows_only_exact_origins`].
+    inexact: bool,
 }
 
 impl OriginMatcher {
     pub(crate) fn allow_any(&mut self) {
         self.any = true;
+        self.inexact = true;
     }
 
     pub(crate) fn allow_null(&mut self) {
         self.null = true;
+        self.inexact = true;
     }
 
     pub(crate) fn insert(&mut self, pattern: &OriginPattern) {
@@ -258,11 +264,12 @@ impl OriginMatcher {
                     PortPattern::Exact(p) => self
                         .candidates
                         .push(format!("{}://{h}:{p}", pattern.scheme)),
-                    PortPattern::Any => {}
+                    PortPattern::Any => self.inexact = true,
                 }
                 (&mut table.hosts, h)
             }
             HostPattern::Subdomains(d) => {
+                self.inexact = true;
                 self.max_domain_labels = self.max_domain_labels.max(d.split('.').count());
                 (&mut table.subdomains_of, d)
             }
@@ -273,10 +280,12 @@ impl OriginMatcher {
     #[cfg(feature = "regex")]
     pub(crate) fn set_regexes(&mut self, set: regex::RegexSet) {
         self.regexes = Some(set);
+        self.inexact = true;
     }
 
     pub(crate) fn set_predicate(&mut self, predicate: OriginPredicate) {
         self.predicate = Some(predicate);
+        self.inexact = true;
     }
 
     /// Builds the exact-origin fast path, once everything is inserted.
@@ -296,7 +305,9 @@ impl OriginMatcher {
             let bytes = candidate.as_bytes();
             let verified = RequestOrigin::parse(bytes)
                 .is_some_and(|o| matches!(o, RequestOrigin::Tuple(_)) && self.allows(&o));
-            if verified && !exact.iter().any(|e| **e == *bytes) {
+            if !verified {
+                self.inexact = true;
+            } else if !exact.iter().any(|e| **e == *bytes) {
                 exact.push(bytes.into());
             }
         }
@@ -331,6 +342,14 @@ impl OriginMatcher {
                 Vec::new()
             };
         }
+    }
+
+    /// Whether every origin it allows is one of the exact origins of the fast path:
+    /// then an `Origin` that [`OriginMatcher::allows_exactly`] does not allow is not
+    /// allowed at all (the strict parser accepts one spelling of an origin only, and
+    /// the fast path holds that spelling; see [`OriginMatcher::finish`]).
+    pub(crate) fn allows_only_exact_origins(&self) -> bool {
+        !self.inexact
     }
 
     /// The fast path: whether the raw `Origin` value is allowed, found without parsing
