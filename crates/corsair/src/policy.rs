@@ -583,7 +583,8 @@ impl Rules {
         if several_methods || !method::is_token(method_bytes) {
             return reject(Reason::MalformedMethod);
         }
-        let allowed_so_far = HeaderSet {
+        // Made only for an answer that allows the origin (a rejection drops no clone).
+        let allowed_so_far = || HeaderSet {
             allow_origin: self.allow_origin_value::<H::Value, M>(origin),
             allow_credentials: self.credentials,
             vary,
@@ -605,7 +606,7 @@ impl Rules {
             if self.debug {
                 let headers = HeaderSet {
                     allow_methods: Some(M::policy(&self.debug_allow_methods)),
-                    ..allowed_so_far
+                    ..allowed_so_far()
                 };
                 return debug_answer(reason, headers);
             }
@@ -639,7 +640,7 @@ impl Rules {
                     let headers = HeaderSet {
                         allow_methods: M::echo(requested_method),
                         allow_headers: self.debug_allow_headers.as_ref().map(M::policy),
-                        ..allowed_so_far
+                        ..allowed_so_far()
                     };
                     return debug_answer(reason, headers);
                 }
@@ -664,7 +665,7 @@ impl Rules {
                 allow_headers,
                 max_age: self.max_age.as_ref().map(M::policy),
                 allow_private_network,
-                ..allowed_so_far
+                ..allowed_so_far()
             },
         }
     }
