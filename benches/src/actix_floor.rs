@@ -22,7 +22,7 @@ use actix_web::http::header::{
 use actix_web::http::{Method, StatusCode};
 use actix_web::{Error, HttpResponse};
 
-use crate::floor::Allowed;
+use crate::floor::{Allowed, Set};
 use crate::{HEADERS, MAX_AGE, METHODS, Origins};
 
 /// The policy, its values built once in actix-web's type.
@@ -129,29 +129,15 @@ where
             let response = request.into_response(response).map_into_right_body();
             return FloorFuture::Ready(Some(response));
         }
-        let set = match (allowed, any) {
-            (true, true) => Set::Any,
-            (true, false) => Set::Echo(origin.clone(), policy.vary_actual.clone()),
-            (false, _) => Set::Vary(policy.vary_actual.clone()),
-        };
+        let set = Set::of(allowed, any, origin, &policy.vary_actual);
         FloorFuture::Inner(self.service.call(request), Some(set))
     }
-}
-
-/// What an actual request's response gets.
-pub enum Set {
-    /// `Access-Control-Allow-Origin: *`.
-    Any,
-    /// The origin, echoed, and `Vary`.
-    Echo(HeaderValue, HeaderValue),
-    /// `Vary` alone (a rejected origin).
-    Vary(HeaderValue),
 }
 
 /// The future of [`FloorMiddleware`].
 pub enum FloorFuture<F, B> {
     /// The application's, with the headers to set on its response.
-    Inner(F, Option<Set>),
+    Inner(F, Option<Set<HeaderValue>>),
     /// A preflight's answer.
     Ready(Option<ServiceResponse<EitherBody<B, BoxBody>>>),
 }

@@ -207,29 +207,39 @@ where
             }
             return FloorFuture::Ready(Some(response));
         }
-        let set = match (allowed, any) {
-            (true, true) => Set::Any,
-            (true, false) => Set::Echo(origin.clone(), policy.vary_actual.clone()),
-            (false, _) => Set::Vary(policy.vary_actual.clone()),
-        };
+        let set = Set::of(allowed, any, origin, &policy.vary_actual);
         FloorFuture::Inner(self.inner.call(request), Some(set))
     }
 }
 
 /// What an actual request's response gets.
-pub enum Set {
+/// What an actual request's response gets, and how the floor decides it; `V` is the
+/// framework's header value type.
+pub enum Set<V> {
     /// `Access-Control-Allow-Origin: *`.
     Any,
     /// The origin, echoed, and `Vary`.
-    Echo(HeaderValue, HeaderValue),
+    Echo(V, V),
     /// `Vary` alone (a rejected origin).
-    Vary(HeaderValue),
+    Vary(V),
+}
+
+impl<V: Clone> Set<V> {
+    /// The headers for an actual request from `origin`, allowed or not, under `*` or
+    /// not; `vary` is the `Vary` value.
+    pub fn of(allowed: bool, any: bool, origin: &V, vary: &V) -> Self {
+        match (allowed, any) {
+            (true, true) => Set::Any,
+            (true, false) => Set::Echo(origin.clone(), vary.clone()),
+            (false, _) => Set::Vary(vary.clone()),
+        }
+    }
 }
 
 /// The future of [`Floor`].
 pub enum FloorFuture<F> {
     /// The inner service's, with the headers to set on its response.
-    Inner(F, Option<Set>),
+    Inner(F, Option<Set<HeaderValue>>),
     /// A preflight's answer.
     Ready(Option<Response<String>>),
 }
