@@ -5,6 +5,7 @@
 
 use std::convert::Infallible;
 use std::error::Error as StdError;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -21,7 +22,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
-use super::limits::{Activity, BodyTooLarge, RequestBody};
+use super::limits::{Activity, BodyTooLarge, Part, RequestBody};
 use super::metrics::{ClientError, METRICS, UpstreamError};
 use super::upstream::{Dedicated, DedicatedError};
 
@@ -93,6 +94,8 @@ pub(crate) async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
+    // HTTP/1.1: the head is here; the head clock waits for this request's answer.
+    let part = Arc::clone(&peer.activity).request_started();
     let (action, cors) = {
         let policy = gateway.policy.load();
         let decision = policy.decide(request.method(), request.uri().path(), request.headers());
@@ -102,7 +105,7 @@ pub(crate) async fn handle(
         }
         (decision.action(), decision.into_headers())
     };
-    let response = match action {
+    let mut response = match action {
         Action::Respond(status) => {
             let mut response = Response::new(ProxyBody::empty());
             *response.status_mut() = status;
@@ -112,7 +115,7 @@ pub(crate) async fn handle(
         Action::Forward => {
             // Awaited here rather than in a helper: every level of nested `async fn`
             // moves its whole state (kilobytes) once more per request.
-            let mut response = match send(&gateway, &peer, request).await {
+            let mut response = match send(&gateway, &peer, request, part.is_some()).await {
                 Ok(response) => response,
                 Err(failure) => failure.response(),
             };
@@ -121,6 +124,7 @@ pub(crate) async fn handle(
         }
     };
     METRICS.response(response.status(), started.elapsed());
+    response.body_mut().part = part;
     Ok(response)
 }
 
@@ -186,10 +190,13 @@ pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Res
     response
 }
 
+/// Forwards a request. `h1`: an HTTP/1.1 connection's request, bounded by the
+/// connection's clock (one request at a time); else by a timer of its own.
 async fn send(
     gateway: &Gateway,
     peer: &Peer,
     mut request: Request<Incoming>,
+    h1: bool,
 ) -> Result<Response<ProxyBody>, Failure> {
     if let Some(limit) = gateway.max_body_bytes {
         let declared = request
@@ -221,6 +228,8 @@ async fn send(
             .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
     });
     let (mut parts, body) = request.into_parts();
+    // A request body keeps the head clock stopped until it is read whole (HTTP/1.1).
+    let body_part = (h1 && !body.is_end_stream()).then(|| peer.activity.part());
     forward::remove_hop_by_hop(&mut parts.headers, upgrade);
     Forwarded {
         client_ip: &peer.ip,
@@ -238,18 +247,30 @@ async fn send(
             .absolute(path)
             .map_err(Failure::BadRequest)?
     };
-    let upstream_request =
-        Request::from_parts(parts, RequestBody::new(body, gateway.max_body_bytes));
+    let upstream_request = Request::from_parts(
+        parts,
+        RequestBody::new(body, gateway.max_body_bytes, body_part),
+    );
 
     // The dedicated connection, else (or when it could not take the request) the
-    // pooled client; both within `upstream_timeout` of now. No `async` block around
-    // them: a wrapper future would be one more copy of their state per request.
-    let deadline = tokio::time::Instant::now() + gateway.upstream_timeout;
-    let waiting = peer.activity.waiting();
-    let pooled = |request| tokio::time::timeout_at(deadline, gateway.client.request(request));
+    // pooled client; both within `upstream_timeout` of now: on HTTP/1.1, the
+    // connection's clock tells (no timer per request); on HTTP/2, where requests run
+    // side by side, a timer of the request's own. No `async` block around them: a
+    // wrapper future would be one more copy of their state per request.
+    let (exchange, waiting, timer) = if h1 {
+        (Some(peer.activity.exchange()), None, None)
+    } else {
+        let timer = Box::pin(tokio::time::sleep(gateway.upstream_timeout));
+        (None, Some(peer.activity.waiting()), Some(timer))
+    };
+    let mut clock = match timer {
+        Some(timer) => Clock::Timer(timer),
+        None => Clock::Connection(&peer.activity),
+    };
+    let pooled = |request, clock| Bounded::new(clock, gateway.client.request(request));
     let result = if dedicated {
-        let sent = tokio::time::timeout_at(
-            deadline,
+        let sent = Bounded::new(
+            &mut clock,
             peer.dedicated.send(
                 &gateway.upstream.connect_to,
                 gateway.connect_timeout,
@@ -268,7 +289,9 @@ async fn send(
                 match gateway.upstream.uri_for(path.as_ref()) {
                     Ok(uri) => {
                         *request.uri_mut() = uri;
-                        pooled(*request).await.map(|r| r.map_err(Exchange::Pooled))
+                        pooled(*request, &mut clock)
+                            .await
+                            .map(|r| r.map_err(Exchange::Pooled))
                     }
                     Err(e) => Ok(Err(Exchange::Connect(std::io::Error::other(e)))),
                 }
@@ -276,15 +299,15 @@ async fn send(
             Err(elapsed) => Err(elapsed),
         }
     } else {
-        pooled(upstream_request)
+        pooled(upstream_request, &mut clock)
             .await
             .map(|r| r.map_err(Exchange::Pooled))
     };
-    drop(waiting);
+    drop((exchange, waiting));
     let mut response = match result {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => return Err(classify(&e, &gateway.upstream)),
-        Err(_) => {
+        Err(Elapsed) => {
             METRICS.upstream_error(UpstreamError::Timeout);
             tracing::warn!(upstream = %gateway.upstream, "the upstream did not answer in time");
             return Err(Failure::GatewayTimeout(format!(
@@ -302,6 +325,54 @@ async fn send(
     let (mut parts, body) = response.into_parts();
     forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
     Ok(Response::from_parts(parts, ProxyBody::upstream(body)))
+}
+
+/// What bounds an exchange with the upstream in time.
+enum Clock<'a> {
+    /// The client connection's clock (HTTP/1.1: one exchange at a time).
+    Connection(&'a Activity),
+    /// A timer of the request's own (HTTP/2).
+    Timer(Pin<Box<tokio::time::Sleep>>),
+}
+
+/// The exchange ran out of `upstream_timeout`.
+struct Elapsed;
+
+pin_project_lite::pin_project! {
+    /// An exchange with the upstream, given up with [`Elapsed`] when its [`Clock`] says
+    /// so. A struct rather than an `async` block: it adds no copy of the exchange's
+    /// state.
+    struct Bounded<'c, 'a, F> {
+        clock: &'c mut Clock<'a>,
+        #[pin]
+        exchange: F,
+    }
+}
+
+impl<'c, 'a, F> Bounded<'c, 'a, F> {
+    fn new(clock: &'c mut Clock<'a>, exchange: F) -> Bounded<'c, 'a, F> {
+        Bounded { clock, exchange }
+    }
+}
+
+impl<F: Future> Future for Bounded<'_, '_, F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.exchange.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        let elapsed = match this.clock {
+            Clock::Connection(activity) => activity.poll_exchange_expired(cx),
+            Clock::Timer(timer) => timer.as_mut().poll(cx).is_ready(),
+        };
+        if elapsed {
+            Poll::Ready(Err(Elapsed))
+        } else {
+            Poll::Pending
+        }
+    }
 }
 
 /// Copies bytes both ways between an upgraded client connection and the upgraded
@@ -403,6 +474,9 @@ fn chain(error: &dyn StdError) -> String {
 /// A response body: the upstream's, streamed as it comes, or one of the gateway's own.
 pub(crate) struct ProxyBody {
     inner: Inner,
+    /// The response's part of its HTTP/1.1 request: when hyper drops the body, the
+    /// response was written whole (or given up), and the next request head is awaited.
+    part: Option<Part>,
 }
 
 enum Inner {
@@ -415,6 +489,7 @@ impl ProxyBody {
     pub(crate) fn empty() -> ProxyBody {
         ProxyBody {
             inner: Inner::Full(None),
+            part: None,
         }
     }
 
@@ -422,12 +497,14 @@ impl ProxyBody {
     pub(crate) fn full(bytes: Bytes) -> ProxyBody {
         ProxyBody {
             inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
+            part: None,
         }
     }
 
     fn upstream(body: Incoming) -> ProxyBody {
         ProxyBody {
             inner: Inner::Upstream(body),
+            part: None,
         }
     }
 }
