@@ -157,15 +157,9 @@ pub(crate) async fn serve(
     };
     match outcome {
         Outcome::Done => {}
-        Outcome::FirstByteTimeout => {
-            METRICS.client_error(ClientError::HeaderTimeout);
-            tracing::debug!("closing a connection that sent nothing");
-        }
+        Outcome::FirstByteTimeout => tracing::debug!("closing a connection that sent nothing"),
         Outcome::HeadTimeout => head_timeout(&activity).await,
-        Outcome::Idle => {
-            METRICS.client_error(ClientError::Idle);
-            tracing::debug!("closing an idle connection");
-        }
+        Outcome::Idle => tracing::debug!("closing an idle connection"),
         Outcome::Failed(error) => failed(&*error, &activity).await,
     }
     METRICS.connection_closed();
@@ -185,10 +179,12 @@ fn next_deadline(server: &Server, activity: &Activity, now: std::time::Instant) 
 }
 
 /// Whether a clock ran out. An exchange with the upstream that ran out of time is told
-/// so (it answers 504); the connection goes on.
+/// so (it answers 504); the connection goes on. A timeout is counted here, before the
+/// connection closes, so that the count is there by the time the client sees the close.
 fn expired(server: &Server, activity: &Activity, now: std::time::Instant) -> Option<Outcome> {
     if let Some(since) = activity.head_since() {
         if now >= since + server.header_timeout {
+            METRICS.client_error(ClientError::HeaderTimeout);
             return Some(if activity.read_any() {
                 Outcome::HeadTimeout
             } else {
@@ -202,14 +198,17 @@ fn expired(server: &Server, activity: &Activity, now: std::time::Instant) -> Opt
         }
     }
     // A request waiting for its response head is bounded by upstream_timeout instead.
-    (now >= activity.last() + server.idle_timeout && !activity.is_waiting())
-        .then_some(Outcome::Idle)
+    if now >= activity.last() + server.idle_timeout && !activity.is_waiting() {
+        METRICS.client_error(ClientError::Idle);
+        return Some(Outcome::Idle);
+    }
+    None
 }
 
-/// A request head did not arrive in time: 408 when part of one arrived (the client is
-/// told why), else the connection is only closed, as an idle keep-alive connection.
+/// A request head did not arrive in time (counted already): 408 when part of one
+/// arrived (the client is told why), else the connection is only closed, as an idle
+/// keep-alive connection.
 async fn head_timeout(activity: &Activity) {
-    METRICS.client_error(ClientError::HeaderTimeout);
     tracing::debug!("request head timeout");
     if let Some(stream) = activity.take_returned() {
         limits::send_request_timeout(stream).await;
@@ -226,6 +225,7 @@ async fn failed(error: &(dyn StdError + Send + Sync + 'static), activity: &Activ
     if hyper_error.is_timeout() {
         // hyper's own header timer is off (the connection's clock does it), but should
         // it fire, the answer is the same.
+        METRICS.client_error(ClientError::HeaderTimeout);
         head_timeout(activity).await;
     } else if hyper_error.is_parse_too_large() {
         METRICS.client_error(ClientError::TooLarge);
