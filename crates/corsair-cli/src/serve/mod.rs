@@ -12,6 +12,7 @@
 //! | `proxy.rs` | the policy, forwarding, the gateway's own 502/504 |
 //! | `forward.rs` | hop-by-hop headers, `X-Forwarded-*`, `Host` |
 //! | `upstream.rs` | upstream connections: pooled, and dedicated per client connection |
+//! | `h1.rs` | corsair's own HTTP/1.1 client, on dedicated connections, for requests without a body |
 //! | `limits.rs` | activity clock, body limit, 408 |
 //! | `reload.rs` | SIGHUP and file changes |
 //! | `shutdown.rs` | SIGTERM and SIGINT, draining |
@@ -30,6 +31,8 @@ mod demo;
 mod forward;
 #[cfg(unix)]
 mod gate;
+#[cfg(unix)]
+mod h1;
 #[cfg(unix)]
 mod limits;
 #[cfg(unix)]

@@ -22,9 +22,10 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
+use super::h1;
 use super::limits::{Activity, BodyTooLarge, Part, RequestBody};
 use super::metrics::{ClientError, METRICS, UpstreamError};
-use super::upstream::{Dedicated, DedicatedError};
+use super::upstream::{Answer, Dedicated, DedicatedError};
 
 /// Everything a request needs, shared by every connection.
 pub(crate) struct Gateway {
@@ -229,7 +230,8 @@ async fn send(
     });
     let (mut parts, body) = request.into_parts();
     // A request body keeps the head clock stopped until it is read whole (HTTP/1.1).
-    let body_part = (h1 && !body.is_end_stream()).then(|| peer.activity.part());
+    let has_body = !body.is_end_stream();
+    let body_part = (h1 && has_body).then(|| peer.activity.part());
     forward::remove_hop_by_hop(&mut parts.headers, upgrade);
     Forwarded {
         client_ip: &peer.ip,
@@ -269,18 +271,26 @@ async fn send(
     };
     let pooled = |request, clock| Bounded::new(clock, gateway.client.request(request));
     let result = if dedicated {
-        let sent = Bounded::new(
-            &mut clock,
-            peer.dedicated.send(
-                &gateway.upstream.connect_to,
-                gateway.connect_timeout,
-                gateway.max_dedicated,
-                upstream_request,
-            ),
-        )
-        .await;
+        // Without a body (no Content-Length above 0, no Transfer-Encoding): corsair's
+        // own client; with one, streamed by hyper's.
+        let (authority, connect_timeout, max) = (
+            gateway.upstream.connect_to.as_str(),
+            gateway.connect_timeout,
+            gateway.max_dedicated,
+        );
+        let sent = if has_body {
+            let send = peer
+                .dedicated
+                .send(authority, connect_timeout, max, upstream_request);
+            Bounded::new(&mut clock, send).await
+        } else {
+            let send = peer
+                .dedicated
+                .send_own(authority, connect_timeout, max, upstream_request);
+            Bounded::new(&mut clock, send).await
+        };
         match sent {
-            Ok(Ok(response)) => Ok(Ok(response)),
+            Ok(Ok(answer)) => Ok(Ok(answer)),
             Ok(Err(DedicatedError::Connect(e))) => Ok(Err(Exchange::Connect(e))),
             Ok(Err(DedicatedError::Exchange(e))) => Ok(Err(Exchange::Dedicated(e))),
             Ok(Err(DedicatedError::Unavailable(mut request))) => {
@@ -291,7 +301,7 @@ async fn send(
                         *request.uri_mut() = uri;
                         pooled(*request, &mut clock)
                             .await
-                            .map(|r| r.map_err(Exchange::Pooled))
+                            .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
                     }
                     Err(e) => Ok(Err(Exchange::Connect(std::io::Error::other(e)))),
                 }
@@ -301,11 +311,11 @@ async fn send(
     } else {
         pooled(upstream_request, &mut clock)
             .await
-            .map(|r| r.map_err(Exchange::Pooled))
+            .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
     };
     drop((exchange, waiting));
-    let mut response = match result {
-        Ok(Ok(response)) => response,
+    let answer = match result {
+        Ok(Ok(answer)) => answer,
         Ok(Err(e)) => return Err(classify(&e, &gateway.upstream)),
         Err(Elapsed) => {
             METRICS.upstream_error(UpstreamError::Timeout);
@@ -317,14 +327,26 @@ async fn send(
         }
     };
 
-    let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
-    if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
-        let upstream_upgrade = hyper::upgrade::on(&mut response);
-        tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
-    }
-    let (mut parts, body) = response.into_parts();
+    let (mut parts, body) = match answer {
+        Answer::Hyper(mut response) => {
+            if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                if let Some(client_upgrade) = client_upgrade {
+                    let upstream_upgrade = hyper::upgrade::on(&mut response);
+                    tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
+                }
+            }
+            let (parts, body) = response.into_parts();
+            (parts, ProxyBody::upstream(Inner::Upstream(body)))
+        }
+        // Never an upgrade: corsair's own client refuses a 101.
+        Answer::Own(response) => {
+            let (parts, body) = response.into_parts();
+            (parts, ProxyBody::upstream(Inner::Own(body)))
+        }
+    };
+    let switching = parts.status == StatusCode::SWITCHING_PROTOCOLS;
     forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
-    Ok(Response::from_parts(parts, ProxyBody::upstream(body)))
+    Ok(Response::from_parts(parts, body))
 }
 
 /// What bounds an exchange with the upstream in time.
@@ -401,7 +423,7 @@ enum Exchange {
     /// Connecting a dedicated connection.
     Connect(std::io::Error),
     /// On a dedicated connection.
-    Dedicated(hyper::Error),
+    Dedicated(Box<dyn StdError + Send + Sync>),
 }
 
 impl Exchange {
@@ -409,7 +431,7 @@ impl Exchange {
         match self {
             Exchange::Pooled(e) => e,
             Exchange::Connect(e) => e,
-            Exchange::Dedicated(e) => e,
+            Exchange::Dedicated(e) => &**e,
         }
     }
 
@@ -479,8 +501,14 @@ pub(crate) struct ProxyBody {
     part: Option<Part>,
 }
 
+/// The error of a [`ProxyBody`]: the upstream's body failed.
+type BodyError = Box<dyn StdError + Send + Sync>;
+
 enum Inner {
+    /// Through hyper's client.
     Upstream(Incoming),
+    /// Through corsair's own client.
+    Own(h1::Body),
     Full(Option<Bytes>),
 }
 
@@ -501,31 +529,36 @@ impl ProxyBody {
         }
     }
 
-    fn upstream(body: Incoming) -> ProxyBody {
-        ProxyBody {
-            inner: Inner::Upstream(body),
-            part: None,
-        }
+    fn upstream(inner: Inner) -> ProxyBody {
+        ProxyBody { inner, part: None }
     }
+}
+
+/// Counts and logs a failed upstream body, and passes the error on: hyper then cuts
+/// the client's response short (never passing a partial body off as whole).
+fn body_failed(error: BodyError) -> BodyError {
+    METRICS.upstream_error(UpstreamError::Body);
+    tracing::warn!("the upstream's response body failed: {error}");
+    error
 }
 
 impl Body for ProxyBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BodyError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
         match &mut self.get_mut().inner {
-            Inner::Upstream(body) => {
-                let polled = Pin::new(body).poll_frame(cx);
-                if let Poll::Ready(Some(Err(e))) = &polled {
-                    METRICS.upstream_error(UpstreamError::Body);
-                    tracing::warn!("the upstream's response body failed: {e}");
-                }
-                polled
-            }
+            Inner::Upstream(body) => match Pin::new(body).poll_frame(cx) {
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(body_failed(Box::new(e))))),
+                polled => polled.map(|frame| frame.map(|f| f.map_err(BodyError::from))),
+            },
+            Inner::Own(body) => match Pin::new(body).poll_frame(cx) {
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(body_failed(Box::new(e))))),
+                polled => polled.map(|frame| frame.map(|f| f.map_err(BodyError::from))),
+            },
             Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
         }
     }
@@ -533,6 +566,7 @@ impl Body for ProxyBody {
     fn is_end_stream(&self) -> bool {
         match &self.inner {
             Inner::Upstream(body) => body.is_end_stream(),
+            Inner::Own(body) => body.is_end_stream(),
             Inner::Full(bytes) => bytes.is_none(),
         }
     }
@@ -540,6 +574,7 @@ impl Body for ProxyBody {
     fn size_hint(&self) -> SizeHint {
         match &self.inner {
             Inner::Upstream(body) => body.size_hint(),
+            Inner::Own(body) => body.size_hint(),
             Inner::Full(bytes) => {
                 SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
             }

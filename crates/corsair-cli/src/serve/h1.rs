@@ -1,0 +1,824 @@
+//! corsair's own HTTP/1.1 client, for the dedicated upstream connection of a client
+//! connection (see `upstream.rs`), and only for requests without a body.
+//!
+//! hyper's client puts a request through a channel to a connection future and the
+//! response back through a `oneshot`, then feeds the response body through another
+//! channel; per forwarded request, that machinery cost about as much as everything else
+//! on the upstream side. Here the request's own future writes the request head on the
+//! socket (one write) and reads the response head, and the response body reads the
+//! socket as the client connection polls it: no channel, no task, no timer.
+//!
+//! What it does, per RFC 9112: the request head is written as `forward.rs` prepared it;
+//! the response head is parsed with `httparse` (at most [`MAX_HEAD`] bytes and
+//! [`MAX_HEADERS`] headers, as hyper's client); 1xx interim responses are skipped; the
+//! body is framed per section 6.3: none for `HEAD`, 204 and 304, chunked (decoded; the
+//! client side re-encodes), `Content-Length`, else until the upstream closes. The
+//! connection goes back to its [`Slot`] when a body ended cleanly on a connection that
+//! stays open (HTTP/1.1 without `Connection: close`, or HTTP/1.0 with `keep-alive`);
+//! a body dropped early, or that failed, closes it.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::mem::MaybeUninit;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, ready};
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::response::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode, Version};
+use hyper::body::{Body as HttpBody, Frame, SizeHint};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+/// The largest response head read (hyper's client default buffer limit, 8 KiB + 400 KiB).
+pub(crate) const MAX_HEAD: usize = 8192 + 4096 * 100;
+/// The most response headers (hyper's client default).
+pub(crate) const MAX_HEADERS: usize = 100;
+/// The first read's size; reads grow up to [`MAX_READ`] while they fill the buffer (a
+/// large body streaming).
+const READ_SIZE: usize = 8 * 1024;
+/// The largest read.
+const MAX_READ: usize = 64 * 1024;
+/// Below this much free room, the read buffer grows before the next read.
+const MIN_ROOM: usize = 1024;
+/// The most bytes of chunk extensions in one body (ignored, but bounded, as hyper does).
+const MAX_CHUNK_EXTENSIONS: usize = 16 * 1024;
+/// The most bytes of trailers (read and dropped: the client side never forwards them,
+/// as `Trailer` is a hop-by-hop header).
+const MAX_TRAILERS: usize = 16 * 1024;
+
+/// Why an exchange or a response body failed.
+#[derive(Debug)]
+pub(crate) enum Error {
+    /// Reading or writing the socket failed.
+    Io(io::Error),
+    /// The upstream closed the connection before the response head was complete.
+    ClosedBeforeHead,
+    /// The response head is larger than [`MAX_HEAD`].
+    HeadTooLarge,
+    /// The response head is not HTTP/1.x.
+    Parse(httparse::Error),
+    /// A header that cannot be: an invalid status, name or value.
+    InvalidHead(&'static str),
+    /// `Content-Length` is not one number.
+    InvalidContentLength,
+    /// `Transfer-Encoding` in an HTTP/1.0 response.
+    TransferEncodingInHttp10,
+    /// `101 Switching Protocols` to a request that asked for no upgrade.
+    UnexpectedUpgrade,
+    /// The upstream closed the connection before the body was complete.
+    ClosedInBody,
+    /// The chunked body is malformed.
+    InvalidChunk(&'static str),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => write!(f, "connection error: {e}"),
+            Error::ClosedBeforeHead => f.write_str("connection closed before message completed"),
+            Error::HeadTooLarge => write!(f, "message head is too large (over {MAX_HEAD} bytes)"),
+            Error::Parse(e) => write!(f, "invalid HTTP response: {e}"),
+            Error::InvalidHead(what) => write!(f, "invalid HTTP response: {what}"),
+            Error::InvalidContentLength => f.write_str("invalid HTTP response: content-length"),
+            Error::TransferEncodingInHttp10 => {
+                f.write_str("invalid HTTP response: transfer-encoding in HTTP/1.0")
+            }
+            Error::UnexpectedUpgrade => {
+                f.write_str("invalid HTTP response: 101 to a request that asked for no upgrade")
+            }
+            Error::ClosedInBody => f.write_str("connection closed before the body was complete"),
+            Error::InvalidChunk(what) => write!(f, "invalid chunked body: {what}"),
+        }
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            Error::Parse(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Where a connection waits between requests: the client connection's dedicated slot.
+#[derive(Default)]
+pub(crate) struct Slot(Mutex<Option<Conn>>);
+
+impl Slot {
+    /// The waiting connection, if any.
+    pub(crate) fn take(&self) -> Option<Conn> {
+        self.0.lock().ok()?.take()
+    }
+
+    /// Puts a connection back for the next request.
+    fn put(&self, conn: Conn) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(conn);
+        }
+    }
+}
+
+/// One upstream connection.
+pub(crate) struct Conn {
+    stream: TcpStream,
+    /// Bytes read and not consumed yet. Response heads and body frames are split off it
+    /// without copying (header values and frames share its memory).
+    read: BytesMut,
+    /// The request head, encoded; reused from request to request.
+    write: Vec<u8>,
+    /// The value ranges of the response head being built; reused.
+    values: Vec<(HeaderName, usize, usize)>,
+    /// How much to reserve before the next read.
+    read_size: usize,
+    /// The count of open dedicated connections, decremented when this one closes.
+    open: &'static AtomicUsize,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How the response body is delimited (RFC 9112 section 6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// No body, or no more of it.
+    Done,
+    /// `Content-Length`: this many bytes left.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked(Chunked),
+    /// Until the upstream closes the connection.
+    Close,
+}
+
+impl Conn {
+    /// A new connection; `open` already counts it.
+    pub(crate) fn new(stream: TcpStream, open: &'static AtomicUsize) -> Conn {
+        Conn {
+            stream,
+            read: BytesMut::with_capacity(READ_SIZE),
+            write: Vec::with_capacity(512),
+            values: Vec::new(),
+            read_size: READ_SIZE,
+            open,
+        }
+    }
+
+    /// Whether a connection that waited in its slot can take a request: the upstream
+    /// neither closed it nor sent anything meanwhile. Costs no system call unless the
+    /// socket was reported readable.
+    pub(crate) async fn still_open(&mut self) -> bool {
+        if !self.read.is_empty() {
+            return false;
+        }
+        std::future::poll_fn(|cx| {
+            Poll::Ready(match self.stream.poll_read_ready(cx) {
+                // Nothing happened since the last response.
+                Poll::Pending => true,
+                Poll::Ready(Err(_)) => false,
+                // Readable: a close, stray bytes, or a stale report; look.
+                Poll::Ready(Ok(())) => {
+                    let mut byte = [0u8; 1];
+                    matches!(self.stream.try_read(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+                }
+            })
+        })
+        .await
+    }
+
+    /// Writes a request head (a request without a body: no `Content-Length` above 0, no
+    /// `Transfer-Encoding`), as hyper's client would have: request line, then the
+    /// headers in order.
+    pub(crate) async fn write_head<B>(&mut self, request: &http::Request<B>) -> io::Result<()> {
+        let dst = &mut self.write;
+        dst.clear();
+        dst.extend_from_slice(request.method().as_str().as_bytes());
+        dst.push(b' ');
+        dst.extend_from_slice(request.uri().path().as_bytes());
+        if let Some(query) = request.uri().query() {
+            dst.push(b'?');
+            dst.extend_from_slice(query.as_bytes());
+        }
+        dst.extend_from_slice(b" HTTP/1.1\r\n");
+        for (name, value) in request.headers() {
+            dst.extend_from_slice(name.as_str().as_bytes());
+            dst.extend_from_slice(b": ");
+            dst.extend_from_slice(value.as_bytes());
+            dst.extend_from_slice(b"\r\n");
+        }
+        dst.extend_from_slice(b"\r\n");
+        self.stream.write_all(&self.write).await
+    }
+
+    /// Reads the response head, skipping interim (1xx) responses, and returns the
+    /// response with a body that reads the rest from this connection. `head`: the
+    /// request was a `HEAD` (the response has no body).
+    pub(crate) async fn read_response(
+        mut self,
+        head: bool,
+        slot: &Arc<Slot>,
+    ) -> Result<Response<Body>, Error> {
+        loop {
+            if !self.read.is_empty() {
+                if let Some(response) = self.parse_head()? {
+                    if response.parts.status.is_informational() {
+                        if response.parts.status == StatusCode::SWITCHING_PROTOCOLS {
+                            return Err(Error::UnexpectedUpgrade);
+                        }
+                        continue;
+                    }
+                    let framing = framing(&response.parts, head)?;
+                    let mut parts = response.parts;
+                    if matches!(framing, Framing::Chunked(_) | Framing::Close)
+                        && parts.headers.contains_key(TRANSFER_ENCODING)
+                    {
+                        // RFC 9112 section 6.3: Transfer-Encoding overrides a
+                        // Content-Length, which must not be forwarded.
+                        parts.headers.remove(CONTENT_LENGTH);
+                    }
+                    let reusable = response.keep_alive && framing != Framing::Close;
+                    let body = Body {
+                        conn: Some(self),
+                        framing,
+                        reusable,
+                        slot: Arc::clone(slot),
+                    };
+                    return Ok(Response::from_parts(parts, body));
+                }
+                if self.read.len() >= MAX_HEAD {
+                    return Err(Error::HeadTooLarge);
+                }
+            }
+            let n = std::future::poll_fn(|cx| self.poll_fill(cx))
+                .await
+                .map_err(Error::Io)?;
+            if n == 0 {
+                return Err(Error::ClosedBeforeHead);
+            }
+        }
+    }
+
+    /// Reads more into the buffer; `Ok(0)`: the upstream closed the connection.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.read.capacity() - self.read.len() < MIN_ROOM {
+            self.read.reserve(self.read_size);
+        }
+        let room = self.read.capacity() - self.read.len();
+        let n = ready!(pin!(self.stream.read_buf(&mut self.read)).poll(cx))?;
+        if n == room {
+            // The read filled the room: a body streaming; read more at once next time.
+            self.read_size = (self.read_size * 2).min(MAX_READ);
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    /// Parses a complete response head off the buffer, if there is one.
+    fn parse_head(&mut self) -> Result<Option<Head>, Error> {
+        let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+        let mut response = httparse::Response::new(&mut []);
+        let buf: &[u8] = &self.read;
+        let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+            &mut response,
+            buf,
+            &mut headers,
+        ) {
+            Ok(httparse::Status::Complete(len)) => len,
+            Ok(httparse::Status::Partial) => return Ok(None),
+            Err(httparse::Error::TooManyHeaders) => return Err(Error::HeadTooLarge),
+            Err(e) => return Err(Error::Parse(e)),
+        };
+        if len > MAX_HEAD {
+            return Err(Error::HeadTooLarge);
+        }
+        let status = response
+            .code
+            .and_then(|code| StatusCode::from_u16(code).ok())
+            .ok_or(Error::InvalidHead("status"))?;
+        let version = if response.version == Some(1) {
+            Version::HTTP_11
+        } else {
+            Version::HTTP_10
+        };
+        // A reason phrase other than the usual one is passed on, as hyper does.
+        let reason = response
+            .reason
+            .filter(|reason| Some(*reason) != status.canonical_reason())
+            .map(|r| (offset(buf, r.as_bytes()), r.len()));
+        // Header values become slices of the head once it is split off the buffer: note
+        // where they are, with their names.
+        self.values.clear();
+        let mut keep_alive = version == Version::HTTP_11;
+        let mut saw_close = false;
+        for header in response.headers.iter() {
+            let name = HeaderName::from_bytes(header.name.as_bytes())
+                .map_err(|_| Error::InvalidHead("header name"))?;
+            if name == CONNECTION {
+                // As hyper: once a `Connection` line says close, it is closed; HTTP/1.0
+                // stays open only when asked to.
+                if saw_close || has_token(header.value, "close") {
+                    saw_close = true;
+                    keep_alive = false;
+                } else if !keep_alive {
+                    keep_alive = has_token(header.value, "keep-alive");
+                }
+            }
+            let start = offset(buf, header.value);
+            self.values.push((name, start, start + header.value.len()));
+        }
+        let head = self.read.split_to(len).freeze();
+        let mut map = HeaderMap::with_capacity(self.values.len());
+        for (name, start, end) in self.values.drain(..) {
+            let value = head
+                .get(start..end)
+                .map(|_| head.slice(start..end))
+                .ok_or(Error::InvalidHead("header value"))?;
+            let value = HeaderValue::from_maybe_shared(value)
+                .map_err(|_| Error::InvalidHead("header value"))?;
+            map.append(name, value);
+        }
+        let (mut parts, ()) = Response::new(()).into_parts();
+        parts.status = status;
+        parts.version = version;
+        parts.headers = map;
+        if let Some((start, len)) = reason {
+            if head.get(start..start + len).is_some() {
+                if let Ok(reason) =
+                    hyper::ext::ReasonPhrase::try_from(head.slice(start..start + len))
+                {
+                    parts.extensions.insert(reason);
+                }
+            }
+        }
+        Ok(Some(Head { parts, keep_alive }))
+    }
+}
+
+/// Where `part` starts in `whole` (`part` is a slice of it, as `httparse` returns).
+fn offset(whole: &[u8], part: &[u8]) -> usize {
+    (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
+}
+
+/// Whether a comma-separated header value lists `token` (case-insensitive).
+fn has_token(value: &[u8], token: &str) -> bool {
+    value
+        .split(|b| *b == b',')
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+}
+
+/// A parsed response head.
+struct Head {
+    parts: Parts,
+    /// Whether the connection stays open after this response (per its version and
+    /// `Connection`).
+    keep_alive: bool,
+}
+
+/// How the body of a response is delimited (RFC 9112 section 6.3), as hyper's client
+/// decides it.
+fn framing(parts: &Parts, head: bool) -> Result<Framing, Error> {
+    if parts.status == StatusCode::NO_CONTENT || parts.status == StatusCode::NOT_MODIFIED || head {
+        return Ok(Framing::Done);
+    }
+    if parts.headers.contains_key(TRANSFER_ENCODING) {
+        if parts.version == Version::HTTP_10 {
+            return Err(Error::TransferEncodingInHttp10);
+        }
+        // Chunked only when it is the last coding; otherwise, until the close.
+        let chunked = parts
+            .headers
+            .get_all(TRANSFER_ENCODING)
+            .iter()
+            .next_back()
+            .and_then(|v| v.as_bytes().rsplit(|b| *b == b',').next())
+            .is_some_and(|coding| coding.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        return Ok(if chunked {
+            Framing::Chunked(Chunked::new())
+        } else {
+            Framing::Close
+        });
+    }
+    let mut length: Option<u64> = None;
+    for value in parts.headers.get_all(CONTENT_LENGTH) {
+        // Several values (lines or a list) are fine if they agree.
+        for item in value.as_bytes().split(|b| *b == b',') {
+            let n = digits(item.trim_ascii()).ok_or(Error::InvalidContentLength)?;
+            if length.is_some_and(|l| l != n) {
+                return Err(Error::InvalidContentLength);
+            }
+            length = Some(n);
+        }
+    }
+    Ok(match length {
+        Some(0) => Framing::Done,
+        Some(n) => Framing::Length(n),
+        None => Framing::Close,
+    })
+}
+
+/// A decimal number without sign, or `None`.
+fn digits(text: &[u8]) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    text.iter().try_fold(0u64, |n, b| {
+        let digit = (*b as char).to_digit(10)?;
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
+}
+
+/// The response body, read from the upstream connection as it is polled.
+pub(crate) struct Body {
+    /// The connection, while the body reads it.
+    conn: Option<Conn>,
+    framing: Framing,
+    /// Whether the connection can take another request once the body ended.
+    reusable: bool,
+    /// Where the connection goes back.
+    slot: Arc<Slot>,
+}
+
+impl Body {
+    /// The body is over (cleanly): the connection goes back to its slot if it can take
+    /// another request and the upstream sent nothing beyond the response.
+    fn finish(&mut self) {
+        self.framing = Framing::Done;
+        if let Some(mut conn) = self.conn.take() {
+            if self.reusable && conn.read.is_empty() {
+                if conn.read.capacity() > 2 * READ_SIZE {
+                    // A large body grew the buffer: a waiting connection keeps little.
+                    conn.read = BytesMut::new();
+                }
+                conn.read_size = READ_SIZE;
+                self.slot.put(conn);
+            }
+        }
+    }
+
+    fn fail(&mut self, error: Error) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        // The connection is closed: its state is unknown.
+        self.conn = None;
+        self.framing = Framing::Done;
+        Poll::Ready(Some(Err(error)))
+    }
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        // A body with nothing left (HEAD, 204, 304, or read whole) gives its connection
+        // back; one dropped early closes it.
+        if self.framing == Framing::Done {
+            self.finish();
+        }
+    }
+}
+
+impl HttpBody for Body {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        let this = self.get_mut();
+        loop {
+            let Some(conn) = this.conn.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match &mut this.framing {
+                Framing::Done => {
+                    this.finish();
+                    return Poll::Ready(None);
+                }
+                Framing::Length(left) => {
+                    if !conn.read.is_empty() {
+                        let n = conn
+                            .read
+                            .len()
+                            .min(usize::try_from(*left).unwrap_or(usize::MAX));
+                        let data = conn.read.split_to(n).freeze();
+                        *left -= data.len() as u64;
+                        if *left == 0 {
+                            // Bytes beyond Content-Length, if any, keep the connection
+                            // from being reused (see `finish`).
+                            this.framing = Framing::Done;
+                        }
+                        return Poll::Ready(Some(Ok(Frame::data(data))));
+                    }
+                }
+                Framing::Chunked(chunked) => match chunked.decode(&mut conn.read) {
+                    Ok(Some(Decoded::Data(data))) => {
+                        return Poll::Ready(Some(Ok(Frame::data(data))));
+                    }
+                    Ok(Some(Decoded::End)) => {
+                        this.finish();
+                        return Poll::Ready(None);
+                    }
+                    Ok(None) => {}
+                    Err(e) => return this.fail(e),
+                },
+                Framing::Close => {
+                    if !conn.read.is_empty() {
+                        let data = conn.read.split().freeze();
+                        return Poll::Ready(Some(Ok(Frame::data(data))));
+                    }
+                }
+            }
+            // The buffer has nothing more for the body: read.
+            match ready!(conn.poll_fill(cx)) {
+                Ok(0) if this.framing == Framing::Close => {
+                    // The normal end of a close-delimited body; the connection is done.
+                    this.conn = None;
+                    this.framing = Framing::Done;
+                    return Poll::Ready(None);
+                }
+                Ok(0) => return this.fail(Error::ClosedInBody),
+                Ok(_) => {}
+                Err(e) => return this.fail(Error::Io(e)),
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.framing == Framing::Done
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self.framing {
+            Framing::Done => SizeHint::with_exact(0),
+            Framing::Length(n) => SizeHint::with_exact(n),
+            Framing::Chunked(_) | Framing::Close => SizeHint::default(),
+        }
+    }
+}
+
+/// What the chunked decoder found.
+enum Decoded {
+    /// Body bytes.
+    Data(Bytes),
+    /// The last chunk and the trailers: the body is over.
+    End,
+}
+
+/// The chunked decoder's state (RFC 9112 section 7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Chunked {
+    state: ChunkState,
+    /// Bytes of chunk extensions seen so far.
+    extensions: usize,
+    /// Bytes of trailers seen so far.
+    trailers: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    /// In the chunk size: its value and how many hex digits so far.
+    Size { size: u64, digits: u8 },
+    /// Whitespace after the size.
+    SizeSpace { size: u64 },
+    /// In a chunk extension (ignored).
+    Extension { size: u64 },
+    /// After the size line's CR.
+    SizeLf { size: u64 },
+    /// In the chunk's data: this many bytes left.
+    Data { left: u64 },
+    /// After the data: CR expected.
+    DataCr,
+    /// After the data's CR: LF expected.
+    DataLf,
+    /// In the trailers: the current line's length so far.
+    Trailer { line: usize },
+    /// After a trailer line's CR; `empty`: the line was empty (the end).
+    TrailerLf { empty: bool },
+    /// The body is over.
+    End,
+}
+
+impl Chunked {
+    fn new() -> Chunked {
+        Chunked {
+            state: ChunkState::Size { size: 0, digits: 0 },
+            extensions: 0,
+            trailers: 0,
+        }
+    }
+
+    /// Decodes from `buf`: data (split off without copying), the end, or `None` when
+    /// `buf` holds nothing more to decode.
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded>, Error> {
+        loop {
+            match self.state {
+                ChunkState::End => return Ok(Some(Decoded::End)),
+                ChunkState::Data { left } => {
+                    if buf.is_empty() {
+                        return Ok(None);
+                    }
+                    let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    let data = buf.split_to(n).freeze();
+                    let left = left - data.len() as u64;
+                    self.state = if left == 0 {
+                        ChunkState::DataCr
+                    } else {
+                        ChunkState::Data { left }
+                    };
+                    return Ok(Some(Decoded::Data(data)));
+                }
+                _ => {
+                    let Some(&byte) = buf.first() else {
+                        return Ok(None);
+                    };
+                    buf.advance(1);
+                    self.state = self.step(byte)?;
+                }
+            }
+        }
+    }
+
+    /// The state after one byte of the framing (anything but data).
+    fn step(&mut self, byte: u8) -> Result<ChunkState, Error> {
+        use ChunkState::*;
+        let next = match (self.state, byte) {
+            (Size { size, digits }, b) if b.is_ascii_hexdigit() => {
+                if digits >= 16 {
+                    return Err(Error::InvalidChunk("chunk size too large"));
+                }
+                let digit = (b as char).to_digit(16).map_or(0, u64::from);
+                let size = size
+                    .checked_mul(16)
+                    .and_then(|s| s.checked_add(digit))
+                    .ok_or(Error::InvalidChunk("chunk size too large"))?;
+                Size {
+                    size,
+                    digits: digits + 1,
+                }
+            }
+            (Size { digits: 0, .. }, _) => return Err(Error::InvalidChunk("no chunk size")),
+            (Size { size, .. } | SizeSpace { size }, b' ' | b'\t') => SizeSpace { size },
+            (Size { size, .. } | SizeSpace { size }, b';') => Extension { size },
+            (Size { size, .. } | SizeSpace { size } | Extension { size }, b'\r') => SizeLf { size },
+            (Extension { .. }, b'\n') => {
+                return Err(Error::InvalidChunk("line feed in a chunk extension"));
+            }
+            (Extension { size }, _) => {
+                self.extensions += 1;
+                if self.extensions > MAX_CHUNK_EXTENSIONS {
+                    return Err(Error::InvalidChunk("chunk extensions too large"));
+                }
+                Extension { size }
+            }
+            (SizeLf { size: 0 }, b'\n') => Trailer { line: 0 },
+            (SizeLf { size }, b'\n') => Data { left: size },
+            (DataCr, b'\r') => DataLf,
+            (DataLf, b'\n') => Size { size: 0, digits: 0 },
+            (Trailer { line }, b'\r') => TrailerLf { empty: line == 0 },
+            (Trailer { line }, _) => {
+                self.trailers += 1;
+                if self.trailers > MAX_TRAILERS {
+                    return Err(Error::InvalidChunk("trailers too large"));
+                }
+                Trailer { line: line + 1 }
+            }
+            (TrailerLf { empty: true }, b'\n') => End,
+            (TrailerLf { empty: false }, b'\n') => Trailer { line: 0 },
+            _ => return Err(Error::InvalidChunk("unexpected byte")),
+        };
+        Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(input: &[u8], split: usize) -> Result<(Vec<u8>, bool), Error> {
+        let mut chunked = Chunked::new();
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        for piece in input.chunks(split.max(1)) {
+            buf.extend_from_slice(piece);
+            while let Some(decoded) = chunked.decode(&mut buf)? {
+                match decoded {
+                    Decoded::Data(data) => out.extend_from_slice(&data),
+                    Decoded::End => return Ok((out, buf.is_empty())),
+                }
+            }
+        }
+        Ok((out, false))
+    }
+
+    #[test]
+    fn chunked_bodies_decode_whatever_the_reads() {
+        let body = b"5\r\nhello\r\n7;ext=1;x\r\n, world\r\n0\r\nx-sum: 1\r\n\r\n";
+        for split in [1, 2, 3, 7, body.len()] {
+            let (out, rest_empty) = decode_all(body, split).unwrap();
+            assert_eq!(out, b"hello, world", "split {split}");
+            assert!(rest_empty);
+        }
+        let (out, _) = decode_all(b"A \t;e\r\n0123456789\r\n0\r\n\r\n", 4).unwrap();
+        assert_eq!(out, b"0123456789");
+    }
+
+    #[test]
+    fn malformed_chunked_bodies_are_errors() {
+        for bad in [
+            &b"x\r\n"[..],
+            b"\r\n",
+            b"5\r\nhelloX\r\n",
+            b"5\nhello\r\n",
+            b"11111111111111111\r\n",
+            b"5;a\nb\r\n",
+        ] {
+            assert!(
+                decode_all(bad, 1).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let mut huge_ext = b"1;".to_vec();
+        huge_ext.extend(std::iter::repeat_n(b'a', MAX_CHUNK_EXTENSIONS + 1));
+        assert!(decode_all(&huge_ext, 4096).is_err());
+    }
+
+    fn parts(status: u16, version: Version, headers: &[(&str, &str)]) -> Parts {
+        let mut builder = Response::builder().status(status).version(version);
+        for (n, v) in headers {
+            builder = builder.header(*n, *v);
+        }
+        builder.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn framing_follows_rfc_9112() {
+        let get = false;
+        let v11 = Version::HTTP_11;
+        let f = |p: &Parts, head: &bool| framing(p, *head).ok();
+        assert_eq!(
+            f(&parts(200, v11, &[("content-length", "5")]), &get),
+            Some(Framing::Length(5))
+        );
+        assert_eq!(
+            f(&parts(200, v11, &[("content-length", "5")]), &true),
+            Some(Framing::Done)
+        );
+        for status in [204, 304] {
+            assert_eq!(
+                f(&parts(status, v11, &[("content-length", "5")]), &get),
+                Some(Framing::Done)
+            );
+        }
+        assert_eq!(
+            f(
+                &parts(200, v11, &[("transfer-encoding", "gzip, chunked")]),
+                &get
+            ),
+            Some(Framing::Chunked(Chunked::new()))
+        );
+        assert_eq!(
+            f(&parts(200, v11, &[("transfer-encoding", "gzip")]), &get),
+            Some(Framing::Close)
+        );
+        assert_eq!(f(&parts(200, v11, &[]), &get), Some(Framing::Close));
+        assert_eq!(
+            f(
+                &parts(
+                    200,
+                    v11,
+                    &[("content-length", "5"), ("content-length", "5, 5")]
+                ),
+                &get
+            ),
+            Some(Framing::Length(5))
+        );
+        for bad in ["5, 6", "-5", "", "5a", "99999999999999999999"] {
+            assert_eq!(
+                f(&parts(200, v11, &[("content-length", bad)]), &get),
+                None,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            f(
+                &parts(200, Version::HTTP_10, &[("transfer-encoding", "chunked")]),
+                &get
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn connection_tokens() {
+        assert!(has_token(b"Keep-Alive, Upgrade", "keep-alive"));
+        assert!(has_token(b" close ", "close"));
+        assert!(!has_token(b"closed", "close"));
+    }
+}
