@@ -25,7 +25,7 @@ const HTTP: HeaderValue = HeaderValue::from_static("http");
 
 /// The hop-by-hop headers that are always removed (besides those `Connection` names);
 /// `Upgrade` last, kept for an upgrade.
-const HOP_BY_HOP: [HeaderName; 9] = [
+pub(crate) const HOP_BY_HOP: [HeaderName; 9] = [
     CONNECTION,
     KEEP_ALIVE,
     PROXY_CONNECTION,
@@ -36,19 +36,23 @@ const HOP_BY_HOP: [HeaderName; 9] = [
     PROXY_AUTHORIZATION,
     UPGRADE,
 ];
+/// The bit of `Connection` in the set of [`HOP_BY_HOP`] names present.
+pub(crate) const CONNECTION_BIT: u16 = 1;
+/// The bit of `Transfer-Encoding` in the set of [`HOP_BY_HOP`] names present.
+pub(crate) const TRANSFER_ENCODING_BIT: u16 = 1 << 5;
 /// The bit of `Upgrade` in the set of [`HOP_BY_HOP`] names present.
 const UPGRADE_BIT: u16 = 1 << 8;
 
 /// The bit of `name` in the set of [`HOP_BY_HOP`] names (in that order), or 0.
-fn hop_by_hop_bit(name: &HeaderName) -> u16 {
+pub(crate) fn hop_by_hop_bit(name: &HeaderName) -> u16 {
     // A string match: a length test, then at most a comparison or two.
     match name.as_str() {
-        "connection" => 1,
+        "connection" => CONNECTION_BIT,
         "keep-alive" => 1 << 1,
         "proxy-connection" => 1 << 2,
         "te" => 1 << 3,
         "trailer" => 1 << 4,
-        "transfer-encoding" => 1 << 5,
+        "transfer-encoding" => TRANSFER_ENCODING_BIT,
         "proxy-authenticate" => 1 << 6,
         "proxy-authorization" => 1 << 7,
         "upgrade" => UPGRADE_BIT,

@@ -180,12 +180,15 @@ impl Activity {
         Part(std::sync::Arc::clone(self))
     }
 
-    /// An HTTP/1.1 exchange with the upstream starts: it is bounded by the connection's
-    /// clock until the guard is dropped (when the response head arrived, or the
-    /// exchange failed or was given up).
-    pub(crate) fn exchange(&self) -> Exchange<'_> {
+    /// An HTTP/1.1 exchange with the upstream starts (its request arrived `at`, a moment
+    /// ago: the clock is not read again): it is bounded by the connection's clock until
+    /// the guard is dropped (when the response head arrived, or the exchange failed or
+    /// was given up).
+    pub(crate) fn exchange(&self, at: Instant) -> Exchange<'_> {
+        let millis =
+            u64::try_from(at.saturating_duration_since(self.start).as_millis()).unwrap_or(NONE - 1);
         self.exchange_expired.store(false, Relaxed);
-        self.exchange_since.store(self.now_millis(), Relaxed);
+        self.exchange_since.store(millis, Relaxed);
         Exchange(self)
     }
 

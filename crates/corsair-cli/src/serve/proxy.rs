@@ -116,7 +116,8 @@ pub(crate) async fn handle(
         Action::Forward => {
             // Awaited here rather than in a helper: every level of nested `async fn`
             // moves its whole state (kilobytes) once more per request.
-            let mut response = match send(&gateway, &peer, request, part.is_some()).await {
+            let h1 = part.is_some();
+            let mut response = match send(&gateway, &peer, request, h1, started).await {
                 Ok(response) => response,
                 Err(failure) => failure.response(),
             };
@@ -191,13 +192,15 @@ pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Res
     response
 }
 
-/// Forwards a request. `h1`: an HTTP/1.1 connection's request, bounded by the
-/// connection's clock (one request at a time); else by a timer of its own.
+/// Forwards a request that arrived at `started`. `h1`: an HTTP/1.1 connection's
+/// request, bounded by the connection's clock (one request at a time); else by a timer
+/// of its own.
 async fn send(
     gateway: &Gateway,
     peer: &Peer,
     mut request: Request<Incoming>,
     h1: bool,
+    started: Instant,
 ) -> Result<Response<ProxyBody>, Failure> {
     if let Some(limit) = gateway.max_body_bytes {
         let declared = request
@@ -260,7 +263,7 @@ async fn send(
     // side by side, a timer of the request's own. No `async` block around them: a
     // wrapper future would be one more copy of their state per request.
     let (exchange, waiting, timer) = if h1 {
-        (Some(peer.activity.exchange()), None, None)
+        (Some(peer.activity.exchange(started)), None, None)
     } else {
         let timer = Box::pin(tokio::time::sleep(gateway.upstream_timeout));
         (None, Some(peer.activity.waiting()), Some(timer))
@@ -327,26 +330,24 @@ async fn send(
         }
     };
 
-    let (mut parts, body) = match answer {
+    match answer {
         Answer::Hyper(mut response) => {
-            if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-                if let Some(client_upgrade) = client_upgrade {
-                    let upstream_upgrade = hyper::upgrade::on(&mut response);
-                    tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
-                }
+            let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
+            if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
+                let upstream_upgrade = hyper::upgrade::on(&mut response);
+                tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
             }
-            let (parts, body) = response.into_parts();
-            (parts, ProxyBody::upstream(Inner::Upstream(body)))
+            let (mut parts, body) = response.into_parts();
+            forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
+            Ok(Response::from_parts(
+                parts,
+                ProxyBody::upstream(Inner::Upstream(body)),
+            ))
         }
-        // Never an upgrade: corsair's own client refuses a 101.
-        Answer::Own(response) => {
-            let (parts, body) = response.into_parts();
-            (parts, ProxyBody::upstream(Inner::Own(body)))
-        }
-    };
-    let switching = parts.status == StatusCode::SWITCHING_PROTOCOLS;
-    forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
-    Ok(Response::from_parts(parts, body))
+        // Never an upgrade (corsair's own client refuses a 101), and its head comes
+        // without the hop-by-hop headers already.
+        Answer::Own(response) => Ok(response.map(|body| ProxyBody::upstream(Inner::Own(body)))),
+    }
 }
 
 /// What bounds an exchange with the upstream in time.
