@@ -25,7 +25,7 @@ use std::mem::MaybeUninit;
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::header::CONTENT_LENGTH;
@@ -178,24 +178,23 @@ impl Conn {
 
     /// Whether a connection that waited in its slot can take a request: the upstream
     /// neither closed it nor sent anything meanwhile. Costs no system call unless the
-    /// socket was reported readable.
-    pub(crate) async fn still_open(&mut self) -> bool {
+    /// socket was reported readable. Nothing needs to be woken meanwhile: the readiness
+    /// is only looked at, with a waker that does nothing.
+    pub(crate) fn still_open(&self) -> bool {
         if !self.read.is_empty() {
             return false;
         }
-        std::future::poll_fn(|cx| {
-            Poll::Ready(match self.stream.poll_read_ready(cx) {
-                // Nothing happened since the last response.
-                Poll::Pending => true,
-                Poll::Ready(Err(_)) => false,
-                // Readable: a close, stray bytes, or a stale report; look.
-                Poll::Ready(Ok(())) => {
-                    let mut byte = [0u8; 1];
-                    matches!(self.stream.try_read(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
-                }
-            })
-        })
-        .await
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.stream.poll_read_ready(&mut cx) {
+            // Nothing happened since the last response.
+            Poll::Pending => true,
+            Poll::Ready(Err(_)) => false,
+            // Readable: a close, stray bytes, or a stale report; look.
+            Poll::Ready(Ok(())) => {
+                let mut byte = [0u8; 1];
+                matches!(self.stream.try_read(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+            }
+        }
     }
 
     /// Writes a request head (a request without a body: no `Content-Length` above 0, no
@@ -222,31 +221,26 @@ impl Conn {
         self.stream.write_all(&self.write).await
     }
 
-    /// Reads the response head, skipping interim (1xx) responses, and returns the
-    /// response with a body that reads the rest from this connection. `head`: the
-    /// request was a `HEAD` (the response has no body).
-    pub(crate) async fn read_response(
-        mut self,
-        head: bool,
-        slot: &Arc<Slot>,
-    ) -> Result<Response<Body>, Error> {
+    /// Reads the response head, skipping interim (1xx) responses. `head_request`: the
+    /// request was a `HEAD` (the response has no body). `spare`: a cleared header map
+    /// to fill (the request's: the maps go round instead of being allocated anew).
+    pub(crate) async fn read_head(
+        &mut self,
+        head_request: bool,
+        mut spare: HeaderMap,
+    ) -> Result<Head, Error> {
         loop {
             if !self.read.is_empty() {
-                if let Some(response) = self.parse_head(head)? {
-                    if response.parts.status.is_informational() {
-                        if response.parts.status == StatusCode::SWITCHING_PROTOCOLS {
+                if let Some(head) =
+                    parse_head(&mut self.read, &mut self.values, head_request, &mut spare)?
+                {
+                    if head.parts.status.is_informational() {
+                        if head.parts.status == StatusCode::SWITCHING_PROTOCOLS {
                             return Err(Error::UnexpectedUpgrade);
                         }
                         continue;
                     }
-                    let reusable = response.keep_alive && response.framing != Framing::Close;
-                    let body = Body {
-                        conn: Some(self),
-                        framing: response.framing,
-                        reusable,
-                        slot: Arc::clone(slot),
-                    };
-                    return Ok(Response::from_parts(response.parts, body));
+                    return Ok(head);
                 }
                 if self.read.len() >= MAX_HEAD {
                     return Err(Error::HeadTooLarge);
@@ -259,6 +253,19 @@ impl Conn {
                 return Err(Error::ClosedBeforeHead);
             }
         }
+    }
+
+    /// The response of `head`, with a body that reads the rest from this connection,
+    /// which goes back to `slot` afterwards if it can.
+    pub(crate) fn into_response(self, head: Head, slot: &Arc<Slot>) -> Response<Body> {
+        let reusable = head.keep_alive && head.framing != Framing::Close;
+        let body = Body {
+            conn: Some(self),
+            framing: head.framing,
+            reusable,
+            slot: Arc::clone(slot),
+        };
+        Response::from_parts(head.parts, body)
     }
 
     /// Reads more into the buffer; `Ok(0)`: the upstream closed the connection.
@@ -274,23 +281,20 @@ impl Conn {
         }
         Poll::Ready(Ok(n))
     }
-
-    /// Parses a complete response head off the buffer, if there is one, with the
-    /// framing of its body (`head_request`: the request was a `HEAD`).
-    ///
-    /// The hop-by-hop headers (see `forward.rs`) are left out as the head is read,
-    /// rather than inserted and removed: the head comes out as `forward.rs` would leave
-    /// it. The framing is read off the same pass.
-    fn parse_head(&mut self, head_request: bool) -> Result<Option<Head>, Error> {
-        parse_head(&mut self.read, &mut self.values, head_request)
-    }
 }
 
-/// [`Conn::parse_head`], on a buffer; `values` is scratch space.
+/// Parses a complete response head off `read`, if there is one, with the framing of its
+/// body (`head_request`: the request was a `HEAD`); `values` is scratch space, `spare`
+/// a cleared map to take for the headers (an empty one is left).
+///
+/// The hop-by-hop headers (see `forward.rs`) are left out as the head is read, rather
+/// than inserted and removed: the head comes out as `forward.rs` would leave it. The
+/// framing is read off the same pass.
 fn parse_head(
     read: &mut BytesMut,
     values: &mut Vec<(HeaderName, usize, usize)>,
     head_request: bool,
+    spare: &mut HeaderMap,
 ) -> Result<Option<Head>, Error> {
     let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut []);
@@ -392,7 +396,8 @@ fn parse_head(
     }
     let head = read.split_to(len).freeze();
     // Room for the CORS headers the gateway adds, so that the map need not grow.
-    let mut map = HeaderMap::with_capacity(values.len() + CORS_HEADERS);
+    let mut map = std::mem::take(spare);
+    map.reserve(values.len() + CORS_HEADERS);
     for (name, start, end) in values.drain(..) {
         let value = head
             .get(start..end)
@@ -490,7 +495,7 @@ fn has_token(value: &[u8], token: &str) -> bool {
 }
 
 /// A parsed response head.
-struct Head {
+pub(crate) struct Head {
     parts: Parts,
     /// Whether the connection stays open after this response (per its version and
     /// `Connection`).
@@ -825,7 +830,12 @@ mod tests {
     /// Parses a whole response head (`HEAD` request if `head_request`).
     fn parse(text: &str, head_request: bool) -> Result<Head, Error> {
         let mut buf = BytesMut::from(text.as_bytes());
-        let head = parse_head(&mut buf, &mut Vec::new(), head_request)?;
+        let head = parse_head(
+            &mut buf,
+            &mut Vec::new(),
+            head_request,
+            &mut HeaderMap::new(),
+        )?;
         Ok(head.expect("a complete head"))
     }
 
@@ -956,7 +966,7 @@ mod tests {
         // Partial heads wait for more; too many headers and garbage are errors.
         let mut buf = BytesMut::from(&b"HTTP/1.1 200 OK\r\ncontent-le"[..]);
         assert!(matches!(
-            parse_head(&mut buf, &mut Vec::new(), false),
+            parse_head(&mut buf, &mut Vec::new(), false, &mut HeaderMap::new()),
             Ok(None)
         ));
         let mut many = String::from("HTTP/1.1 200 OK\r\n");

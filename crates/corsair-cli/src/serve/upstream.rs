@@ -145,18 +145,14 @@ impl Dedicated {
         max: usize,
         request: Request<RequestBody>,
     ) -> Result<Answer, DedicatedError> {
-        let mut waiting = self.own.take();
-        if let Some(conn) = waiting.as_mut() {
-            if !conn.still_open().await {
-                waiting = None;
-            }
-        }
-        let (mut conn, reused) = match waiting {
-            Some(conn) => (conn, true),
+        let waiting = self.own.take().filter(|conn| conn.still_open());
+        let reused = waiting.is_some();
+        let mut conn = match waiting {
+            Some(conn) => conn,
             // Boxed: connecting is rare, and its state would otherwise enlarge, and be
             // copied with, every request's future.
             None => match Box::pin(self.connect_own(authority, connect_timeout, max)).await {
-                Ok(Some(conn)) => (conn, false),
+                Ok(Some(conn)) => conn,
                 Ok(None) => return Err(DedicatedError::Unavailable(Box::new(request))),
                 Err(e) => return Err(DedicatedError::Connect(e)),
             },
@@ -168,10 +164,12 @@ impl Dedicated {
             }
             return Err(DedicatedError::Exchange(Box::new(h1::Error::Io(e))));
         }
-        let head = request.method() == Method::HEAD;
-        drop(request);
-        match conn.read_response(head, &self.own).await {
-            Ok(response) => Ok(Answer::Own(response)),
+        let head_request = request.method() == Method::HEAD;
+        // The request's header map, emptied, takes the response's headers.
+        let (mut parts, _) = request.into_parts();
+        parts.headers.clear();
+        match conn.read_head(head_request, parts.headers).await {
+            Ok(head) => Ok(Answer::Own(conn.into_response(head, &self.own))),
             Err(e) => Err(DedicatedError::Exchange(Box::new(e))),
         }
     }
