@@ -136,8 +136,8 @@ pub(crate) struct Conn {
     read: BytesMut,
     /// The request head, encoded; reused from request to request.
     write: Vec<u8>,
-    /// The value ranges of the response head being built; reused.
-    values: Vec<(HeaderName, usize, usize)>,
+    /// Reused from response to response by the head parser.
+    scratch: Scratch,
     /// How much to reserve before the next read.
     read_size: usize,
     /// The count of open dedicated connections, decremented when this one closes.
@@ -170,7 +170,7 @@ impl Conn {
             stream,
             read: BytesMut::with_capacity(READ_SIZE),
             write: Vec::with_capacity(512),
-            values: Vec::new(),
+            scratch: Scratch::default(),
             read_size: READ_SIZE,
             open,
         }
@@ -198,9 +198,13 @@ impl Conn {
     }
 
     /// Writes a request head (a request without a body: no `Content-Length` above 0, no
-    /// `Transfer-Encoding`), as hyper's client would have: request line, then the
-    /// headers in order.
-    pub(crate) async fn write_head<B>(&mut self, request: &http::Request<B>) -> io::Result<()> {
+    /// `Transfer-Encoding`): the request line, then the headers without the hop-by-hop
+    /// ones, then the forwarding headers (see `forward::write_forwarded`).
+    pub(crate) async fn write_head<B>(
+        &mut self,
+        request: &http::Request<B>,
+        forwarded: &forward::Forwarded<'_>,
+    ) -> io::Result<()> {
         let dst = &mut self.write;
         dst.clear();
         dst.extend_from_slice(request.method().as_str().as_bytes());
@@ -211,12 +215,7 @@ impl Conn {
             dst.extend_from_slice(query.as_bytes());
         }
         dst.extend_from_slice(b" HTTP/1.1\r\n");
-        for (name, value) in request.headers() {
-            dst.extend_from_slice(name.as_str().as_bytes());
-            dst.extend_from_slice(b": ");
-            dst.extend_from_slice(value.as_bytes());
-            dst.extend_from_slice(b"\r\n");
-        }
+        forward::write_forwarded(request.headers(), forwarded, dst);
         dst.extend_from_slice(b"\r\n");
         self.stream.write_all(&self.write).await
     }
@@ -232,7 +231,7 @@ impl Conn {
         loop {
             if !self.read.is_empty() {
                 if let Some(head) =
-                    parse_head(&mut self.read, &mut self.values, head_request, &mut spare)?
+                    parse_head(&mut self.read, &mut self.scratch, head_request, &mut spare)?
                 {
                     if head.parts.status.is_informational() {
                         if head.parts.status == StatusCode::SWITCHING_PROTOCOLS {
@@ -284,7 +283,7 @@ impl Conn {
 }
 
 /// Parses a complete response head off `read`, if there is one, with the framing of its
-/// body (`head_request`: the request was a `HEAD`); `values` is scratch space, `spare`
+/// body (`head_request`: the request was a `HEAD`); `scratch` is reused space, `spare`
 /// a cleared map to take for the headers (an empty one is left).
 ///
 /// The hop-by-hop headers (see `forward.rs`) are left out as the head is read, rather
@@ -292,7 +291,7 @@ impl Conn {
 /// framing is read off the same pass.
 fn parse_head(
     read: &mut BytesMut,
-    values: &mut Vec<(HeaderName, usize, usize)>,
+    scratch: &mut Scratch,
     head_request: bool,
     spare: &mut HeaderMap,
 ) -> Result<Option<Head>, Error> {
@@ -328,16 +327,16 @@ fn parse_head(
         .map(|r| (offset(buf, r.as_bytes()), r.len()));
     // Header values become slices of the head once it is split off the buffer: note
     // where they are, with their names.
+    let Scratch { values, names } = scratch;
     values.clear();
     let mut keep_alive = version == Version::HTTP_11;
     let mut saw_close = false;
     let mut lengths = Lengths::default();
     // Names that `Connection` lists besides the fixed hop-by-hop ones (rare).
     let mut named: Vec<HeaderName> = Vec::new();
-    for header in response.headers.iter() {
-        let name = HeaderName::from_bytes(header.name.as_bytes())
-            .map_err(|_| Error::InvalidHead("header name"))?;
-        match forward::hop_by_hop_bit(&name) {
+    for (i, header) in response.headers.iter().enumerate() {
+        let (name, bit) = names.name(i, header.name.as_bytes())?;
+        match bit {
             0 => {}
             forward::CONNECTION_BIT => {
                 // As hyper: once a `Connection` line says close, it is closed;
@@ -423,6 +422,57 @@ fn parse_head(
         keep_alive,
         framing,
     }))
+}
+
+/// What the head parser reuses from response to response.
+#[derive(Default)]
+struct Scratch {
+    /// The headers of the head being built: names and where their values are.
+    values: Vec<(HeaderName, usize, usize)>,
+    names: Names,
+}
+
+/// The header names of the last response, by position. An upstream sends the same
+/// names in the same order response after response: comparing the bytes with the last
+/// response's costs less than building a `HeaderName` anew (a case-folding pass, a
+/// lookup, an allocation for a name that is not a standard one).
+#[derive(Default)]
+struct Names(Vec<KnownName>);
+
+/// A header name as it came, and what it is.
+struct KnownName {
+    raw: Box<[u8]>,
+    name: HeaderName,
+    /// Its bit among the hop-by-hop names (`forward::hop_by_hop_bit`).
+    bit: u16,
+}
+
+/// How many header positions [`Names`] remembers.
+const KNOWN_NAMES: usize = 32;
+
+impl Names {
+    /// The name of the `i`-th header, as `raw` came, and its hop-by-hop bit.
+    fn name(&mut self, i: usize, raw: &[u8]) -> Result<(HeaderName, u16), Error> {
+        if let Some(known) = self.0.get(i) {
+            if *known.raw == *raw {
+                return Ok((known.name.clone(), known.bit));
+            }
+        }
+        let name = HeaderName::from_bytes(raw).map_err(|_| Error::InvalidHead("header name"))?;
+        let bit = forward::hop_by_hop_bit(&name);
+        let known = KnownName {
+            raw: raw.into(),
+            name: name.clone(),
+            bit,
+        };
+        let len = self.0.len();
+        if let Some(slot) = self.0.get_mut(i) {
+            *slot = known;
+        } else if i == len && i < KNOWN_NAMES {
+            self.0.push(known);
+        }
+        Ok((name, bit))
+    }
 }
 
 /// Where `part` starts in `whole` (`part` is a slice of it, as `httparse` returns).
@@ -832,7 +882,7 @@ mod tests {
         let mut buf = BytesMut::from(text.as_bytes());
         let head = parse_head(
             &mut buf,
-            &mut Vec::new(),
+            &mut Scratch::default(),
             head_request,
             &mut HeaderMap::new(),
         )?;
@@ -966,7 +1016,12 @@ mod tests {
         // Partial heads wait for more; too many headers and garbage are errors.
         let mut buf = BytesMut::from(&b"HTTP/1.1 200 OK\r\ncontent-le"[..]);
         assert!(matches!(
-            parse_head(&mut buf, &mut Vec::new(), false, &mut HeaderMap::new()),
+            parse_head(
+                &mut buf,
+                &mut Scratch::default(),
+                false,
+                &mut HeaderMap::new()
+            ),
             Ok(None)
         ));
         let mut many = String::from("HTTP/1.1 200 OK\r\n");
@@ -979,6 +1034,27 @@ mod tests {
             parse("SSH-2.0-OpenSSH\r\n\r\n", false),
             Err(Error::Parse(_))
         ));
+    }
+
+    #[test]
+    fn known_names_are_reused_by_position_and_replaced_when_they_change() {
+        let mut names = Names::default();
+        let first = names.name(0, b"Content-Type").unwrap();
+        assert_eq!(first.0, http::header::CONTENT_TYPE);
+        assert_eq!(
+            names.name(1, b"Connection").unwrap().1,
+            forward::CONNECTION_BIT
+        );
+        // The same bytes at the same place: the same name.
+        assert_eq!(names.name(0, b"Content-Type").unwrap(), first);
+        // Other bytes (even in another case): looked up anew.
+        assert_eq!(names.name(0, b"X-Id").unwrap().0.as_str(), "x-id");
+        assert_eq!(names.name(0, b"x-ID").unwrap().0.as_str(), "x-id");
+        assert_eq!(names.name(1, b"Content-Type").unwrap().1, 0);
+        assert!(names.name(2, b"bad name").is_err());
+        // Far positions are not remembered, but still named.
+        assert_eq!(names.name(40, b"x-far").unwrap().0.as_str(), "x-far");
+        assert_eq!(names.0.len(), 2);
     }
 
     #[test]

@@ -235,14 +235,22 @@ async fn send(
     // A request body keeps the head clock stopped until it is read whole (HTTP/1.1).
     let has_body = !body.is_end_stream();
     let body_part = (h1 && has_body).then(|| peer.activity.part());
-    forward::remove_hop_by_hop(&mut parts.headers, upgrade);
-    Forwarded {
+    let forwarded = Forwarded {
         client_ip: &peer.ip,
         client_host,
         upstream_host: &gateway.upstream_host,
         preserve_host: gateway.preserve_host,
-    }
-    .apply(&mut parts.headers);
+    };
+    // Without a body, on the dedicated connection, corsair's own client writes the
+    // forwarding headers as it writes the head (`forward::write_forwarded`); hyper's
+    // clients need them in the map.
+    let own = if dedicated && !has_body {
+        Some(forwarded)
+    } else {
+        forward::remove_hop_by_hop(&mut parts.headers, upgrade);
+        forwarded.apply(&mut parts.headers);
+        None
+    };
     parts.version = Version::HTTP_11;
     parts.uri = if dedicated {
         Uri::from(path)
@@ -281,16 +289,23 @@ async fn send(
             gateway.connect_timeout,
             gateway.max_dedicated,
         );
-        let sent = if has_body {
-            let send = peer
-                .dedicated
-                .send(authority, connect_timeout, max, upstream_request);
-            Bounded::new(&mut clock, send).await
-        } else {
-            let send = peer
-                .dedicated
-                .send_own(authority, connect_timeout, max, upstream_request);
-            Bounded::new(&mut clock, send).await
+        let sent = match own {
+            Some(forwarded) => {
+                let send = peer.dedicated.send_own(
+                    authority,
+                    connect_timeout,
+                    max,
+                    upstream_request,
+                    forwarded,
+                );
+                Bounded::new(&mut clock, send).await
+            }
+            None => {
+                let send = peer
+                    .dedicated
+                    .send(authority, connect_timeout, max, upstream_request);
+                Bounded::new(&mut clock, send).await
+            }
         };
         match sent {
             Ok(Ok(answer)) => Ok(Ok(answer)),

@@ -35,6 +35,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
+use super::forward::{self, Forwarded};
 use super::h1;
 use super::limits::RequestBody;
 
@@ -137,13 +138,16 @@ impl Dedicated {
     }
 
     /// Sends a request without a body (origin-form URI) on the dedicated connection of
-    /// corsair's own client, connecting first if there is none.
+    /// corsair's own client, connecting first if there is none. The hop-by-hop headers
+    /// are still in `request`, and `forwarded` not applied yet: both are done as the
+    /// head is written (or to the request, when it goes to the pooled client instead).
     pub(crate) async fn send_own(
         &self,
         authority: &str,
         connect_timeout: Duration,
         max: usize,
         request: Request<RequestBody>,
+        forwarded: Forwarded<'_>,
     ) -> Result<Answer, DedicatedError> {
         let waiting = self.own.take().filter(|conn| conn.still_open());
         let reused = waiting.is_some();
@@ -153,14 +157,14 @@ impl Dedicated {
             // copied with, every request's future.
             None => match Box::pin(self.connect_own(authority, connect_timeout, max)).await {
                 Ok(Some(conn)) => conn,
-                Ok(None) => return Err(DedicatedError::Unavailable(Box::new(request))),
+                Ok(None) => return Err(unavailable(request, forwarded)),
                 Err(e) => return Err(DedicatedError::Connect(e)),
             },
         };
-        if let Err(e) = conn.write_head(&request).await {
+        if let Err(e) = conn.write_head(&request, &forwarded).await {
             if reused {
                 // Closed while it waited (the close was not seen yet): send it anew.
-                return Err(DedicatedError::Unavailable(Box::new(request)));
+                return Err(unavailable(request, forwarded));
             }
             return Err(DedicatedError::Exchange(Box::new(h1::Error::Io(e))));
         }
@@ -267,6 +271,14 @@ impl Dedicated {
             }
         }
     }
+}
+
+/// A request for the pooled client, with its forwarding headers applied as they would
+/// have been for it from the start.
+fn unavailable(mut request: Request<RequestBody>, forwarded: Forwarded<'_>) -> DedicatedError {
+    forward::remove_hop_by_hop(request.headers_mut(), false);
+    forwarded.apply(request.headers_mut());
+    DedicatedError::Unavailable(Box::new(request))
 }
 
 /// Connects to the upstream within `timeout` (`io::ErrorKind::TimedOut` if not).
