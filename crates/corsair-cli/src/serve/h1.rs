@@ -8,14 +8,20 @@
 //! socket (one write) and reads the response head, and the response body reads the
 //! socket as the client connection polls it: no channel, no task, no timer.
 //!
-//! What it does, per RFC 9112: the request head is written as `forward.rs` prepared it;
-//! the response head is parsed with `httparse` (at most [`MAX_HEAD`] bytes and
-//! [`MAX_HEADERS`] headers, as hyper's client); 1xx interim responses are skipped; the
-//! body is framed per section 6.3: none for `HEAD`, 204 and 304, chunked (decoded; the
-//! client side re-encodes), `Content-Length`, else until the upstream closes. The
+//! What it does, per RFC 9112: the request head is written in one go, its headers as
+//! `forward.rs` has them forwarded (`forward::write_forwarded`); the response head is
+//! parsed with `httparse` (at most [`MAX_HEAD`] bytes and [`MAX_HEADERS`] headers, as
+//! hyper's client), its hop-by-hop headers left out; 1xx interim responses are skipped;
+//! the body is framed per section 6.3: none for `HEAD`, 204 and 304, chunked (decoded;
+//! the client side re-encodes), `Content-Length`, else until the upstream closes. The
 //! connection goes back to its [`Slot`] when a body ended cleanly on a connection that
 //! stays open (HTTP/1.1 without `Connection: close`, or HTTP/1.0 with `keep-alive`);
 //! a body dropped early, or that failed, closes it.
+//!
+//! Two answers differ from hyper's client, both to malformed responses: with both
+//! `Transfer-Encoding` and `Content-Length`, the `Content-Length` is dropped (RFC 9112
+//! section 6.3; hyper kept it, and the client got a body cut to it), and a `101` to a
+//! request that asked for no upgrade is an error (502), not passed on.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -130,6 +136,7 @@ impl Slot {
 
 /// One upstream connection.
 pub(crate) struct Conn {
+    /// The socket.
     stream: TcpStream,
     /// Bytes read and not consumed yet. Response heads and body frames are split off it
     /// without copying (header values and frames share its memory).
@@ -429,6 +436,7 @@ fn parse_head(
 struct Scratch {
     /// The headers of the head being built: names and where their values are.
     values: Vec<(HeaderName, usize, usize)>,
+    /// The header names of the last response.
     names: Names,
 }
 
@@ -441,7 +449,9 @@ struct Names(Vec<KnownName>);
 
 /// A header name as it came, and what it is.
 struct KnownName {
+    /// The name's bytes, as they came.
     raw: Box<[u8]>,
+    /// The name.
     name: HeaderName,
     /// Its bit among the hop-by-hop names (`forward::hop_by_hop_bit`).
     bit: u16,
@@ -491,6 +501,7 @@ struct Lengths {
     content_length: Option<u64>,
     /// A `Content-Length` value that is not a number, or two that disagree.
     invalid_length: bool,
+    /// Whether there is a `Transfer-Encoding`.
     transfer_encoding: bool,
     /// Whether the last transfer coding is chunked.
     chunked: bool,
@@ -546,10 +557,12 @@ fn has_token(value: &[u8], token: &str) -> bool {
 
 /// A parsed response head.
 pub(crate) struct Head {
+    /// Status, version and headers (hop-by-hop ones left out).
     parts: Parts,
     /// Whether the connection stays open after this response (per its version and
     /// `Connection`).
     keep_alive: bool,
+    /// How its body is delimited.
     framing: Framing,
 }
 
@@ -568,6 +581,7 @@ fn digits(text: &[u8]) -> Option<u64> {
 pub(crate) struct Body {
     /// The connection, while the body reads it.
     conn: Option<Conn>,
+    /// What is left of the body, and how it is delimited.
     framing: Framing,
     /// Whether the connection can take another request once the body ended.
     reusable: bool,
@@ -701,6 +715,7 @@ enum Decoded {
 /// The chunked decoder's state (RFC 9112 section 7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Chunked {
+    /// Where in the framing the decoder is.
     state: ChunkState,
     /// Bytes of chunk extensions seen so far.
     extensions: usize,
@@ -708,6 +723,7 @@ struct Chunked {
     trailers: usize,
 }
 
+/// Where the chunked decoder is in the framing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ChunkState {
     /// In the chunk size: its value and how many hex digits so far.

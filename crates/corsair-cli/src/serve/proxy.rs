@@ -1,7 +1,7 @@
 //! The reverse proxy: the policy decides first (preflights are answered here and never
-//! reach the upstream), then the request is forwarded through a pooled client and the
-//! CORS headers are applied to whatever comes back, the gateway's own 502 and 504
-//! included.
+//! reach the upstream), then the request is forwarded (see `upstream.rs` for which
+//! connection takes it) and the CORS headers are applied to whatever comes back, the
+//! gateway's own 502 and 504 included.
 
 use std::convert::Infallible;
 use std::error::Error as StdError;
@@ -525,6 +525,7 @@ enum Inner {
     Upstream(Incoming),
     /// Through corsair's own client.
     Own(h1::Body),
+    /// The gateway's own, whole.
     Full(Option<Bytes>),
 }
 
