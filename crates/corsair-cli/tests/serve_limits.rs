@@ -300,3 +300,160 @@ async fn idle_connections_are_closed_but_slow_upstreams_are_not() {
         1.0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_head_on_a_keep_alive_connection_is_timed() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "head-per-request",
+        &upstream.url(),
+        "header_timeout = 1\nidle_timeout = 30",
+    );
+    let first = "GET /echo HTTP/1.1\r\nhost: x\r\norigin: https://app.example\r\n\r\n";
+
+    // One request answered, then half of a second head, then nothing: 408 after
+    // header_timeout, counted from the first answer, not from the accept.
+    let trickling = tokio::spawn({
+        let addr = gateway.addr;
+        async move {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            stream.write_all(first.as_bytes()).await.unwrap();
+            let response = serve_support::read_response(&mut stream).await;
+            assert_eq!(response.status, 200, "{response:?}");
+            let answered = Instant::now();
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            stream
+                .write_all(b"GET /echo HTTP/1.1\r\nhost")
+                .await
+                .unwrap();
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest).await;
+            (answered.elapsed(), rest)
+        }
+    });
+    // One request answered, then silence: closed after header_timeout (an idle
+    // keep-alive connection), with no answer; idle_timeout is far longer.
+    let silent = tokio::spawn({
+        let addr = gateway.addr;
+        async move {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            stream.write_all(first.as_bytes()).await.unwrap();
+            let response = serve_support::read_response(&mut stream).await;
+            assert_eq!(response.status, 200, "{response:?}");
+            let answered = Instant::now();
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest).await;
+            (answered.elapsed(), rest)
+        }
+    });
+
+    let (elapsed, rest) = bounded("trickling client", trickling).await.unwrap();
+    let text = String::from_utf8_lossy(&rest);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text:?}");
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(8),
+        "{elapsed:?}"
+    );
+    let (elapsed, rest) = bounded("silent client", silent).await.unwrap();
+    assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(8),
+        "{elapsed:?}"
+    );
+    assert_eq!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"header_timeout\"}")
+            .await,
+        2.0
+    );
+    assert_eq!(upstream.hits(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_connections_have_no_head_clock() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "h2-no-head-clock",
+        &upstream.url(),
+        "header_timeout = 1\nidle_timeout = 30",
+    );
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .build_http();
+    // Two requests 2.5 s apart on one HTTP/2 connection: the connection stays open
+    // (HTTP/2 has no request heads to time; idle_timeout governs it).
+    for i in 0..2 {
+        if i > 0 {
+            tokio::time::sleep(Duration::from_millis(2500)).await;
+        }
+        let request = hyper::Request::get(format!("http://{}/echo", gateway.addr))
+            .body(Empty::new())
+            .unwrap();
+        let response = bounded("h2 request", client.request(request))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        bounded("h2 body", body_len(response.into_body()))
+            .await
+            .unwrap();
+    }
+    assert_eq!(gateway.metric("corsair_connections_total").await, 1.0);
+    assert_eq!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"header_timeout\"}")
+            .await,
+        0.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_timeouts_on_every_path() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "upstream-timeout-paths",
+        &upstream.url(),
+        "upstream_timeout = 1",
+    );
+    // A keep-alive connection: its first request goes through the pooled client, the
+    // next ones through its dedicated upstream connection.
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    for (i, path) in ["/slow?ms=10000", "/echo", "/slow?ms=10000", "/echo"]
+        .iter()
+        .enumerate()
+    {
+        let started = Instant::now();
+        let request =
+            format!("GET {path} HTTP/1.1\r\nhost: x\r\norigin: https://app.example\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let response = serve_support::read_response(&mut stream).await;
+        if path.starts_with("/slow") {
+            assert_eq!(response.status, 504, "request {i}: {response:?}");
+            assert_eq!(response.json()["error"], "gateway_timeout");
+            assert!(started.elapsed() < Duration::from_secs(8));
+        } else {
+            assert_eq!(response.status, 200, "request {i}: {response:?}");
+        }
+        assert_eq!(
+            response.header("access-control-allow-origin"),
+            Some("https://app.example")
+        );
+    }
+    // HTTP/2: a timer per request.
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .build_http();
+    let request = hyper::Request::get(format!("http://{}/slow?ms=10000", gateway.addr))
+        .body(Empty::new())
+        .unwrap();
+    let response = bounded("h2 request", client.request(request))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 504);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"timeout\"}")
+            .await,
+        3.0
+    );
+}

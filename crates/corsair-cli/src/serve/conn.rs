@@ -1,6 +1,6 @@
 //! One client connection: HTTP/1.1 or HTTP/2 (prior knowledge) through hyper-util's
-//! auto server, upgrades included, watched by the first-byte and idle timeouts, and
-//! drained gracefully at shutdown.
+//! auto server, upgrades included, watched by one clock (request head, upstream
+//! exchange and idle timeouts), and drained gracefully at shutdown.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -30,16 +30,23 @@ pub(crate) struct Server {
     builder: auto::Builder<TokioExecutor>,
     header_timeout: Duration,
     idle_timeout: Duration,
+    upstream_timeout: Duration,
+    /// The shortest of the timeouts: the clock never sleeps longer, so that a request
+    /// head or an exchange that starts while it sleeps is never overslept (its deadline
+    /// is at least this far away) and the clock need not be reset per request.
+    tick: Duration,
 }
 
 impl Server {
     /// hyper's server, configured from `[server]`.
     pub(crate) fn new(settings: &ServerConfig) -> Server {
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        // No header timer of hyper's: it would arm a timer per request head. The
+        // connection's clock enforces `header_timeout` instead (see `limits::Activity`).
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(settings.header_timeout)
+            .header_read_timeout(None)
             .max_buf_size(settings.max_header_bytes)
             .max_headers(settings.max_headers);
         builder
@@ -50,6 +57,11 @@ impl Server {
             builder,
             header_timeout: settings.header_timeout,
             idle_timeout: settings.idle_timeout,
+            upstream_timeout: settings.upstream_timeout,
+            tick: settings
+                .header_timeout
+                .min(settings.idle_timeout)
+                .min(settings.upstream_timeout),
         }
     }
 }
@@ -62,6 +74,8 @@ enum Outcome {
     Failed(Box<dyn StdError + Send + Sync>),
     /// Not one byte arrived within `header_timeout`.
     FirstByteTimeout,
+    /// A request head did not arrive whole within `header_timeout` (HTTP/1.1).
+    HeadTimeout,
     /// Nothing moved for `idle_timeout`.
     Idle,
 }
@@ -95,7 +109,8 @@ pub(crate) async fn serve(
         }
         let changed = shutdown.changed();
         tokio::pin!(changed);
-        let clock = tokio::time::sleep_until(next_deadline(&server, &activity));
+        let clock =
+            tokio::time::sleep_until(next_deadline(&server, &activity, std::time::Instant::now()));
         tokio::pin!(clock);
         // Each future has a gate: the task wakes a few times per request, and each time
         // polls only what was woken (see `gate`).
@@ -124,10 +139,11 @@ pub(crate) async fn serve(
                     continue;
                 }
                 if clock_gate.poll(cx, |cx| clock.as_mut().poll(cx)).is_ready() {
-                    if let Some(outcome) = expired(&server, &activity) {
+                    let now = std::time::Instant::now();
+                    if let Some(outcome) = expired(&server, &activity, now) {
                         return Poll::Ready(outcome);
                     }
-                    clock.as_mut().reset(next_deadline(&server, &activity));
+                    clock.as_mut().reset(next_deadline(&server, &activity, now));
                     clock_gate.open();
                     continue;
                 }
@@ -141,39 +157,62 @@ pub(crate) async fn serve(
     };
     match outcome {
         Outcome::Done => {}
-        Outcome::FirstByteTimeout => {
-            METRICS.client_error(ClientError::HeaderTimeout);
-            tracing::debug!("closing a connection that sent nothing");
-        }
-        Outcome::Idle => {
-            METRICS.client_error(ClientError::Idle);
-            tracing::debug!("closing an idle connection");
-        }
+        Outcome::FirstByteTimeout => tracing::debug!("closing a connection that sent nothing"),
+        Outcome::HeadTimeout => head_timeout(&activity).await,
+        Outcome::Idle => tracing::debug!("closing an idle connection"),
         Outcome::Failed(error) => failed(&*error, &activity).await,
     }
     METRICS.connection_closed();
 }
 
-/// When to look at the clocks again.
-fn next_deadline(server: &Server, activity: &Activity) -> Instant {
-    let idle = activity.last() + server.idle_timeout;
-    let deadline = if activity.read_any() {
-        idle
-    } else {
-        idle.min(activity.start() + server.header_timeout)
-    };
+/// When to look at the clock again: the earliest deadline, but no later than one tick
+/// from `now` (see [`Server::tick`]).
+fn next_deadline(server: &Server, activity: &Activity, now: std::time::Instant) -> Instant {
+    let mut deadline = (activity.last() + server.idle_timeout).min(now + server.tick);
+    if let Some(since) = activity.head_since() {
+        deadline = deadline.min(since + server.header_timeout);
+    }
+    if let Some(since) = activity.exchange_since() {
+        deadline = deadline.min(since + server.upstream_timeout);
+    }
     Instant::from_std(deadline)
 }
 
-/// Whether a clock ran out.
-fn expired(server: &Server, activity: &Activity) -> Option<Outcome> {
-    let now = std::time::Instant::now();
-    if !activity.read_any() && now >= activity.start() + server.header_timeout {
-        return Some(Outcome::FirstByteTimeout);
+/// Whether a clock ran out. An exchange with the upstream that ran out of time is told
+/// so (it answers 504); the connection goes on. A timeout is counted here, before the
+/// connection closes, so that the count is there by the time the client sees the close.
+fn expired(server: &Server, activity: &Activity, now: std::time::Instant) -> Option<Outcome> {
+    if let Some(since) = activity.head_since() {
+        if now >= since + server.header_timeout {
+            METRICS.client_error(ClientError::HeaderTimeout);
+            return Some(if activity.read_any() {
+                Outcome::HeadTimeout
+            } else {
+                Outcome::FirstByteTimeout
+            });
+        }
+    }
+    if let Some(since) = activity.exchange_since() {
+        if now >= since + server.upstream_timeout {
+            activity.expire_exchange();
+        }
     }
     // A request waiting for its response head is bounded by upstream_timeout instead.
-    (now >= activity.last() + server.idle_timeout && !activity.is_waiting())
-        .then_some(Outcome::Idle)
+    if now >= activity.last() + server.idle_timeout && !activity.is_waiting() {
+        METRICS.client_error(ClientError::Idle);
+        return Some(Outcome::Idle);
+    }
+    None
+}
+
+/// A request head did not arrive in time (counted already): 408 when part of one
+/// arrived (the client is told why), else the connection is only closed, as an idle
+/// keep-alive connection.
+async fn head_timeout(activity: &Activity) {
+    tracing::debug!("request head timeout");
+    if let Some(stream) = activity.take_returned() {
+        limits::send_request_timeout(stream).await;
+    }
 }
 
 /// Counts and logs what hyper refused; answers 408 for a request head that did not
@@ -184,11 +223,10 @@ async fn failed(error: &(dyn StdError + Send + Sync + 'static), activity: &Activ
         return;
     };
     if hyper_error.is_timeout() {
+        // hyper's own header timer is off (the connection's clock does it), but should
+        // it fire, the answer is the same.
         METRICS.client_error(ClientError::HeaderTimeout);
-        tracing::debug!("request head timeout");
-        if let Some(stream) = activity.take_returned() {
-            limits::send_request_timeout(stream).await;
-        }
+        head_timeout(activity).await;
     } else if hyper_error.is_parse_too_large() {
         METRICS.client_error(ClientError::TooLarge);
         tracing::debug!("request head too large: {hyper_error}");

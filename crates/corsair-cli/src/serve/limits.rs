@@ -1,5 +1,6 @@
-//! Limits against bad clients: the activity clock behind the idle and first-byte
-//! timeouts, the optional request body limit, and the answers for what hyper refuses.
+//! Limits against bad clients: the activity clock behind the idle, request-head and
+//! upstream timeouts, the optional request body limit, and the answers for what hyper
+//! refuses.
 //!
 //! Which limit does what:
 //!
@@ -8,8 +9,9 @@
 //! | `max_connections` | a semaphore taken before `accept` | none: further connections wait in the listen backlog |
 //! | `max_header_bytes`, `max_headers` | hyper (HTTP/1 read buffer; HTTP/2 header list) | 431, then close |
 //! | malformed request | hyper | 400, then close |
-//! | `header_timeout` | hyper's header read timer (HTTP/1), [`Activity`] before the first byte | 408 when part of a request head arrived, else close |
+//! | `header_timeout` | [`Activity`]: from the accept, then from each answer on (HTTP/1.1; before the first byte on HTTP/2) | 408 when part of a request head arrived, else close |
 //! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream | close |
+//! | `upstream_timeout` | [`Activity`] (HTTP/1.1), a timer per request (HTTP/2) | 504 |
 //! | `max_body_bytes` | `Content-Length`, then [`RequestBody`] while streaming | 413 |
 
 use std::error::Error as StdError;
@@ -21,12 +23,29 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
+use atomic_waker::AtomicWaker;
 use bytes::Bytes;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-/// When bytes last moved on a client connection, and which way.
+/// `Activity`'s mark for "no such moment": no request head awaited, no exchange running.
+const NONE: u64 = u64::MAX;
+
+/// The HTTP/2 connection preface: a connection that starts with it is multiplexed, and
+/// has no request-head clock (hyper's HTTP/2 server has none either).
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// The connection's clock: when bytes last moved and which way, when the current
+/// request head began to be awaited, and when the current exchange with the upstream
+/// started. The connection's task reads it with one timer of its own (`conn.rs`)
+/// instead of a timer per request: on HTTP/1.1, both `header_timeout` (per request
+/// head, as hyper's own header timer did) and `upstream_timeout` (per exchange) run on
+/// it.
+///
+/// Times are milliseconds after `start`. HTTP/1.1 answers one request at a time, so
+/// one head mark and one exchange mark are enough; HTTP/2 requests are bounded by
+/// timers of their own (see `proxy.rs`).
 pub(crate) struct Activity {
     /// When the connection was accepted; the clock's origin.
     start: Instant,
@@ -40,9 +59,25 @@ pub(crate) struct Activity {
     /// The stream, handed back by [`ClientIo`] when hyper drops it with part of a
     /// request unanswered, so that a 408 can still be written.
     returned: Mutex<Option<TcpStream>>,
-    /// Requests waiting for the upstream's response head (bounded by
+    /// HTTP/2 requests waiting for the upstream's response head (bounded by
     /// `upstream_timeout`, not by `idle_timeout`).
     waiting: AtomicUsize,
+    /// Since when a request head is awaited (the connection was accepted, or the last
+    /// request was answered whole), or [`NONE`]: a request is being answered, or the
+    /// connection is HTTP/2.
+    head_since: AtomicU64,
+    /// The parts of the current HTTP/1.1 request still open: its response, and its
+    /// request body if it has one. When the last closes, the next head is awaited.
+    open_parts: AtomicUsize,
+    /// Whether the connection is HTTP/2 (it started with the preface).
+    multiplexed: AtomicBool,
+    /// Since when the current HTTP/1.1 exchange with the upstream has waited for the
+    /// response head, or [`NONE`].
+    exchange_since: AtomicU64,
+    /// Set by the connection's clock when the current exchange ran out of time.
+    exchange_expired: AtomicBool,
+    /// The task waiting for the current exchange, woken when it runs out of time.
+    exchange_waker: AtomicWaker,
 }
 
 impl Activity {
@@ -55,10 +90,16 @@ impl Activity {
             last_was_read: AtomicBool::new(false),
             returned: Mutex::new(None),
             waiting: AtomicUsize::new(0),
+            head_since: AtomicU64::new(0),
+            open_parts: AtomicUsize::new(0),
+            multiplexed: AtomicBool::new(false),
+            exchange_since: AtomicU64::new(NONE),
+            exchange_expired: AtomicBool::new(false),
+            exchange_waker: AtomicWaker::new(),
         }
     }
 
-    /// Marks a request as waiting for the upstream until the guard is dropped.
+    /// Marks an HTTP/2 request as waiting for the upstream until the guard is dropped.
     pub(crate) fn waiting(self: &std::sync::Arc<Self>) -> Waiting {
         self.waiting.fetch_add(1, Relaxed);
         Waiting(std::sync::Arc::clone(self))
@@ -66,7 +107,7 @@ impl Activity {
 
     /// Whether a request is waiting for the upstream.
     pub(crate) fn is_waiting(&self) -> bool {
-        self.waiting.load(Relaxed) > 0
+        self.waiting.load(Relaxed) > 0 || self.exchange_since.load(Relaxed) != NONE
     }
 
     /// The stream [`ClientIo`] handed back when it was dropped, if it did.
@@ -74,23 +115,26 @@ impl Activity {
         self.returned.lock().ok().and_then(|mut slot| slot.take())
     }
 
+    /// Milliseconds since `start`.
+    fn now_millis(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(NONE - 1)
+    }
+
     fn touch(&self, read: bool) {
-        let millis = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_millis.store(millis, Relaxed);
+        self.last_millis.store(self.now_millis(), Relaxed);
         if read {
             self.read_any.store(true, Relaxed);
         }
         self.last_was_read.store(read, Relaxed);
     }
 
-    /// When the connection was accepted.
-    pub(crate) fn start(&self) -> Instant {
-        self.start
-    }
-
     /// When a byte last moved.
     pub(crate) fn last(&self) -> Instant {
-        self.start + std::time::Duration::from_millis(self.last_millis.load(Relaxed))
+        self.at(self.last_millis.load(Relaxed))
+    }
+
+    fn at(&self, millis: u64) -> Instant {
+        self.start + std::time::Duration::from_millis(millis)
     }
 
     /// Whether the client has sent anything yet.
@@ -103,9 +147,99 @@ impl Activity {
     pub(crate) fn last_was_read(&self) -> bool {
         self.last_was_read.load(Relaxed)
     }
+
+    /// Since when a request head is awaited, if one is (HTTP/1.1).
+    pub(crate) fn head_since(&self) -> Option<Instant> {
+        match self.head_since.load(Relaxed) {
+            NONE => None,
+            millis => Some(self.at(millis)),
+        }
+    }
+
+    /// The connection is HTTP/2: no request-head clock from now on.
+    fn set_multiplexed(&self) {
+        self.multiplexed.store(true, Relaxed);
+        self.head_since.store(NONE, Relaxed);
+    }
+
+    /// An HTTP/1.1 request head arrived: the head clock stops until the request's
+    /// response (see [`Part`]) and its body, if any, are done. Returns the response's
+    /// part; `None` on HTTP/2.
+    pub(crate) fn request_started(self: std::sync::Arc<Self>) -> Option<Part> {
+        if self.multiplexed.load(Relaxed) {
+            return None;
+        }
+        self.head_since.store(NONE, Relaxed);
+        self.open_parts.fetch_add(1, Relaxed);
+        Some(Part(self))
+    }
+
+    /// One more open part of the current request (its request body).
+    pub(crate) fn part(self: &std::sync::Arc<Self>) -> Part {
+        self.open_parts.fetch_add(1, Relaxed);
+        Part(std::sync::Arc::clone(self))
+    }
+
+    /// An HTTP/1.1 exchange with the upstream starts (its request arrived `at`, a moment
+    /// ago: the clock is not read again): it is bounded by the connection's clock until
+    /// the guard is dropped (when the response head arrived, or the exchange failed or
+    /// was given up).
+    pub(crate) fn exchange(&self, at: Instant) -> Exchange<'_> {
+        let millis =
+            u64::try_from(at.saturating_duration_since(self.start).as_millis()).unwrap_or(NONE - 1);
+        self.exchange_expired.store(false, Relaxed);
+        self.exchange_since.store(millis, Relaxed);
+        Exchange(self)
+    }
+
+    /// Since when the current exchange has waited, unless it already ran out of time.
+    pub(crate) fn exchange_since(&self) -> Option<Instant> {
+        if self.exchange_expired.load(Relaxed) {
+            return None;
+        }
+        match self.exchange_since.load(Relaxed) {
+            NONE => None,
+            millis => Some(self.at(millis)),
+        }
+    }
+
+    /// The connection's clock says the current exchange ran out of time.
+    pub(crate) fn expire_exchange(&self) {
+        self.exchange_expired.store(true, Relaxed);
+        self.exchange_waker.wake();
+    }
+
+    /// Whether the current exchange ran out of time; if not, the task of `cx` is woken
+    /// when it does.
+    pub(crate) fn poll_exchange_expired(&self, cx: &Context<'_>) -> bool {
+        self.exchange_waker.register(cx.waker());
+        self.exchange_expired.load(Relaxed)
+    }
 }
 
-/// A request waiting for the upstream; see [`Activity::waiting`].
+/// An open part of an HTTP/1.1 request (its response, or its request body): when the
+/// last one is dropped, the connection awaits the next request head, and the head clock
+/// starts, as hyper's own header timer started once a response was written whole.
+pub(crate) struct Part(std::sync::Arc<Activity>);
+
+impl Drop for Part {
+    fn drop(&mut self) {
+        if self.0.open_parts.fetch_sub(1, Relaxed) == 1 && !self.0.multiplexed.load(Relaxed) {
+            self.0.head_since.store(self.0.now_millis(), Relaxed);
+        }
+    }
+}
+
+/// An HTTP/1.1 exchange with the upstream; see [`Activity::exchange`].
+pub(crate) struct Exchange<'a>(&'a Activity);
+
+impl Drop for Exchange<'_> {
+    fn drop(&mut self) {
+        self.0.exchange_since.store(NONE, Relaxed);
+    }
+}
+
+/// An HTTP/2 request waiting for the upstream; see [`Activity::waiting`].
 pub(crate) struct Waiting(std::sync::Arc<Activity>);
 
 impl Drop for Waiting {
@@ -120,7 +254,13 @@ impl Drop for Waiting {
 pub(crate) struct ClientIo {
     stream: Option<TcpStream>,
     activity: std::sync::Arc<Activity>,
+    /// How many bytes of [`H2_PREFACE`] the client sent so far; [`SNIFFED`] once it is
+    /// known whether the connection is HTTP/2.
+    preface: usize,
 }
+
+/// [`ClientIo::preface`] once the protocol is known.
+const SNIFFED: usize = usize::MAX;
 
 impl ClientIo {
     /// Wraps a stream.
@@ -128,6 +268,23 @@ impl ClientIo {
         ClientIo {
             stream: Some(stream),
             activity,
+            preface: 0,
+        }
+    }
+
+    /// Compares the first bytes the client sends with the HTTP/2 preface, as hyper's
+    /// auto server does to choose the protocol.
+    fn sniff(&mut self, read: &[u8]) {
+        let expected = H2_PREFACE.get(self.preface..).unwrap_or_default();
+        let n = read.len().min(expected.len());
+        if read.get(..n) != expected.get(..n) {
+            self.preface = SNIFFED;
+            return;
+        }
+        self.preface += n;
+        if self.preface == H2_PREFACE.len() {
+            self.activity.set_multiplexed();
+            self.preface = SNIFFED;
         }
     }
 
@@ -160,6 +317,9 @@ impl AsyncRead for ClientIo {
         let result = ready!(this.stream()?.poll_read(cx, buf));
         if buf.filled().len() > before {
             this.activity.touch(true);
+            if this.preface != SNIFFED {
+                this.sniff(buf.filled().get(before..).unwrap_or_default());
+            }
         }
         Poll::Ready(result)
     }
@@ -248,16 +408,20 @@ impl StdError for RequestBodyError {
 /// an error past `max_body_bytes`.
 pub(crate) struct RequestBody {
     inner: Incoming,
+    /// Keeps the head clock stopped while the body streams (HTTP/1.1).
+    _part: Option<Part>,
     /// The bytes still allowed; `None`: no limit.
     remaining: Option<u64>,
     limit: u64,
 }
 
 impl RequestBody {
-    /// Wraps a body, with an optional limit.
-    pub(crate) fn new(inner: Incoming, limit: Option<u64>) -> RequestBody {
+    /// Wraps a body, with an optional limit; `part`: the body's part of its request,
+    /// closed when the body is dropped.
+    pub(crate) fn new(inner: Incoming, limit: Option<u64>, part: Option<Part>) -> RequestBody {
         RequestBody {
             inner,
+            _part: part,
             remaining: limit,
             limit: limit.unwrap_or(u64::MAX),
         }

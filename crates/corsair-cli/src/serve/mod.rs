@@ -1,8 +1,9 @@
 //! `corsair serve`: a CORS gateway in front of any HTTP API.
 //!
 //! A reverse proxy on hyper: the policy decides every request first (preflights are
-//! answered here), then requests are forwarded to the upstream through a pooled client,
-//! bodies streaming both ways, and the CORS headers are applied to the answers.
+//! answered here), then requests are forwarded to the upstream (through a pooled client,
+//! or a keep-alive client connection's own upstream connection), bodies streaming both
+//! ways, and the CORS headers are applied to the answers.
 //!
 //! | file | what |
 //! |---|---|
@@ -12,7 +13,8 @@
 //! | `proxy.rs` | the policy, forwarding, the gateway's own 502/504 |
 //! | `forward.rs` | hop-by-hop headers, `X-Forwarded-*`, `Host` |
 //! | `upstream.rs` | upstream connections: pooled, and dedicated per client connection |
-//! | `limits.rs` | activity clock, body limit, 408 |
+//! | `h1.rs` | corsair's own HTTP/1.1 client, on dedicated connections, for requests without a body |
+//! | `limits.rs` | the connection's clock (head, upstream and idle timeouts), body limit, 408 |
 //! | `reload.rs` | SIGHUP and file changes |
 //! | `shutdown.rs` | SIGTERM and SIGINT, draining |
 //! | `admin.rs`, `metrics.rs` | `/healthz`, `/metrics` |
@@ -30,6 +32,8 @@ mod demo;
 mod forward;
 #[cfg(unix)]
 mod gate;
+#[cfg(unix)]
+mod h1;
 #[cfg(unix)]
 mod limits;
 #[cfg(unix)]

@@ -1,10 +1,11 @@
 //! The reverse proxy: the policy decides first (preflights are answered here and never
-//! reach the upstream), then the request is forwarded through a pooled client and the
-//! CORS headers are applied to whatever comes back, the gateway's own 502 and 504
-//! included.
+//! reach the upstream), then the request is forwarded (see `upstream.rs` for which
+//! connection takes it) and the CORS headers are applied to whatever comes back, the
+//! gateway's own 502 and 504 included.
 
 use std::convert::Infallible;
 use std::error::Error as StdError;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -21,9 +22,10 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
-use super::limits::{Activity, BodyTooLarge, RequestBody};
+use super::h1;
+use super::limits::{Activity, BodyTooLarge, Part, RequestBody};
 use super::metrics::{ClientError, METRICS, UpstreamError};
-use super::upstream::{Dedicated, DedicatedError};
+use super::upstream::{Answer, Dedicated, DedicatedError};
 
 /// Everything a request needs, shared by every connection.
 pub(crate) struct Gateway {
@@ -93,6 +95,8 @@ pub(crate) async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
+    // HTTP/1.1: the head is here; the head clock waits for this request's answer.
+    let part = Arc::clone(&peer.activity).request_started();
     let (action, cors) = {
         let policy = gateway.policy.load();
         let decision = policy.decide(request.method(), request.uri().path(), request.headers());
@@ -102,7 +106,7 @@ pub(crate) async fn handle(
         }
         (decision.action(), decision.into_headers())
     };
-    let response = match action {
+    let mut response = match action {
         Action::Respond(status) => {
             let mut response = Response::new(ProxyBody::empty());
             *response.status_mut() = status;
@@ -112,7 +116,8 @@ pub(crate) async fn handle(
         Action::Forward => {
             // Awaited here rather than in a helper: every level of nested `async fn`
             // moves its whole state (kilobytes) once more per request.
-            let mut response = match send(&gateway, &peer, request).await {
+            let h1 = part.is_some();
+            let mut response = match send(&gateway, &peer, request, h1, started).await {
                 Ok(response) => response,
                 Err(failure) => failure.response(),
             };
@@ -121,6 +126,7 @@ pub(crate) async fn handle(
         }
     };
     METRICS.response(response.status(), started.elapsed());
+    response.body_mut().part = part;
     Ok(response)
 }
 
@@ -186,10 +192,15 @@ pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Res
     response
 }
 
+/// Forwards a request that arrived at `started`. `h1`: an HTTP/1.1 connection's
+/// request, bounded by the connection's clock (one request at a time); else by a timer
+/// of its own.
 async fn send(
     gateway: &Gateway,
     peer: &Peer,
     mut request: Request<Incoming>,
+    h1: bool,
+    started: Instant,
 ) -> Result<Response<ProxyBody>, Failure> {
     if let Some(limit) = gateway.max_body_bytes {
         let declared = request
@@ -221,14 +232,25 @@ async fn send(
             .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
     });
     let (mut parts, body) = request.into_parts();
-    forward::remove_hop_by_hop(&mut parts.headers, upgrade);
-    Forwarded {
+    // A request body keeps the head clock stopped until it is read whole (HTTP/1.1).
+    let has_body = !body.is_end_stream();
+    let body_part = (h1 && has_body).then(|| peer.activity.part());
+    let forwarded = Forwarded {
         client_ip: &peer.ip,
         client_host,
         upstream_host: &gateway.upstream_host,
         preserve_host: gateway.preserve_host,
-    }
-    .apply(&mut parts.headers);
+    };
+    // Without a body, on the dedicated connection, corsair's own client writes the
+    // forwarding headers as it writes the head (`forward::write_forwarded`); hyper's
+    // clients need them in the map.
+    let own = if dedicated && !has_body {
+        Some(forwarded)
+    } else {
+        forward::remove_hop_by_hop(&mut parts.headers, upgrade);
+        forwarded.apply(&mut parts.headers);
+        None
+    };
     parts.version = Version::HTTP_11;
     parts.uri = if dedicated {
         Uri::from(path)
@@ -238,28 +260,55 @@ async fn send(
             .absolute(path)
             .map_err(Failure::BadRequest)?
     };
-    let upstream_request =
-        Request::from_parts(parts, RequestBody::new(body, gateway.max_body_bytes));
+    let upstream_request = Request::from_parts(
+        parts,
+        RequestBody::new(body, gateway.max_body_bytes, body_part),
+    );
 
     // The dedicated connection, else (or when it could not take the request) the
-    // pooled client; both within `upstream_timeout` of now. No `async` block around
-    // them: a wrapper future would be one more copy of their state per request.
-    let deadline = tokio::time::Instant::now() + gateway.upstream_timeout;
-    let waiting = peer.activity.waiting();
-    let pooled = |request| tokio::time::timeout_at(deadline, gateway.client.request(request));
+    // pooled client; both within `upstream_timeout` of now: on HTTP/1.1, the
+    // connection's clock tells (no timer per request); on HTTP/2, where requests run
+    // side by side, a timer of the request's own. No `async` block around them: a
+    // wrapper future would be one more copy of their state per request.
+    let (exchange, waiting, timer) = if h1 {
+        (Some(peer.activity.exchange(started)), None, None)
+    } else {
+        let timer = Box::pin(tokio::time::sleep(gateway.upstream_timeout));
+        (None, Some(peer.activity.waiting()), Some(timer))
+    };
+    let mut clock = match timer {
+        Some(timer) => Clock::Timer(timer),
+        None => Clock::Connection(&peer.activity),
+    };
+    let pooled = |request, clock| Bounded::new(clock, gateway.client.request(request));
     let result = if dedicated {
-        let sent = tokio::time::timeout_at(
-            deadline,
-            peer.dedicated.send(
-                &gateway.upstream.connect_to,
-                gateway.connect_timeout,
-                gateway.max_dedicated,
-                upstream_request,
-            ),
-        )
-        .await;
+        // Without a body (no Content-Length above 0, no Transfer-Encoding): corsair's
+        // own client; with one, streamed by hyper's.
+        let (authority, connect_timeout, max) = (
+            gateway.upstream.connect_to.as_str(),
+            gateway.connect_timeout,
+            gateway.max_dedicated,
+        );
+        let sent = match own {
+            Some(forwarded) => {
+                let send = peer.dedicated.send_own(
+                    authority,
+                    connect_timeout,
+                    max,
+                    upstream_request,
+                    forwarded,
+                );
+                Bounded::new(&mut clock, send).await
+            }
+            None => {
+                let send = peer
+                    .dedicated
+                    .send(authority, connect_timeout, max, upstream_request);
+                Bounded::new(&mut clock, send).await
+            }
+        };
         match sent {
-            Ok(Ok(response)) => Ok(Ok(response)),
+            Ok(Ok(answer)) => Ok(Ok(answer)),
             Ok(Err(DedicatedError::Connect(e))) => Ok(Err(Exchange::Connect(e))),
             Ok(Err(DedicatedError::Exchange(e))) => Ok(Err(Exchange::Dedicated(e))),
             Ok(Err(DedicatedError::Unavailable(mut request))) => {
@@ -268,7 +317,9 @@ async fn send(
                 match gateway.upstream.uri_for(path.as_ref()) {
                     Ok(uri) => {
                         *request.uri_mut() = uri;
-                        pooled(*request).await.map(|r| r.map_err(Exchange::Pooled))
+                        pooled(*request, &mut clock)
+                            .await
+                            .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
                     }
                     Err(e) => Ok(Err(Exchange::Connect(std::io::Error::other(e)))),
                 }
@@ -276,15 +327,15 @@ async fn send(
             Err(elapsed) => Err(elapsed),
         }
     } else {
-        pooled(upstream_request)
+        pooled(upstream_request, &mut clock)
             .await
-            .map(|r| r.map_err(Exchange::Pooled))
+            .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
     };
-    drop(waiting);
-    let mut response = match result {
-        Ok(Ok(response)) => response,
+    drop((exchange, waiting));
+    let answer = match result {
+        Ok(Ok(answer)) => answer,
         Ok(Err(e)) => return Err(classify(&e, &gateway.upstream)),
-        Err(_) => {
+        Err(Elapsed) => {
             METRICS.upstream_error(UpstreamError::Timeout);
             tracing::warn!(upstream = %gateway.upstream, "the upstream did not answer in time");
             return Err(Failure::GatewayTimeout(format!(
@@ -294,14 +345,72 @@ async fn send(
         }
     };
 
-    let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
-    if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
-        let upstream_upgrade = hyper::upgrade::on(&mut response);
-        tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
+    match answer {
+        Answer::Hyper(mut response) => {
+            let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
+            if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
+                let upstream_upgrade = hyper::upgrade::on(&mut response);
+                tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
+            }
+            let (mut parts, body) = response.into_parts();
+            forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
+            Ok(Response::from_parts(
+                parts,
+                ProxyBody::upstream(Inner::Upstream(body)),
+            ))
+        }
+        // Never an upgrade (corsair's own client refuses a 101), and its head comes
+        // without the hop-by-hop headers already.
+        Answer::Own(response) => Ok(response.map(|body| ProxyBody::upstream(Inner::Own(body)))),
     }
-    let (mut parts, body) = response.into_parts();
-    forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
-    Ok(Response::from_parts(parts, ProxyBody::upstream(body)))
+}
+
+/// What bounds an exchange with the upstream in time.
+enum Clock<'a> {
+    /// The client connection's clock (HTTP/1.1: one exchange at a time).
+    Connection(&'a Activity),
+    /// A timer of the request's own (HTTP/2).
+    Timer(Pin<Box<tokio::time::Sleep>>),
+}
+
+/// The exchange ran out of `upstream_timeout`.
+struct Elapsed;
+
+pin_project_lite::pin_project! {
+    /// An exchange with the upstream, given up with [`Elapsed`] when its [`Clock`] says
+    /// so. A struct rather than an `async` block: it adds no copy of the exchange's
+    /// state.
+    struct Bounded<'c, 'a, F> {
+        clock: &'c mut Clock<'a>,
+        #[pin]
+        exchange: F,
+    }
+}
+
+impl<'c, 'a, F> Bounded<'c, 'a, F> {
+    fn new(clock: &'c mut Clock<'a>, exchange: F) -> Bounded<'c, 'a, F> {
+        Bounded { clock, exchange }
+    }
+}
+
+impl<F: Future> Future for Bounded<'_, '_, F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.exchange.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        let elapsed = match this.clock {
+            Clock::Connection(activity) => activity.poll_exchange_expired(cx),
+            Clock::Timer(timer) => timer.as_mut().poll(cx).is_ready(),
+        };
+        if elapsed {
+            Poll::Ready(Err(Elapsed))
+        } else {
+            Poll::Pending
+        }
+    }
 }
 
 /// Copies bytes both ways between an upgraded client connection and the upgraded
@@ -330,7 +439,7 @@ enum Exchange {
     /// Connecting a dedicated connection.
     Connect(std::io::Error),
     /// On a dedicated connection.
-    Dedicated(hyper::Error),
+    Dedicated(Box<dyn StdError + Send + Sync>),
 }
 
 impl Exchange {
@@ -338,7 +447,7 @@ impl Exchange {
         match self {
             Exchange::Pooled(e) => e,
             Exchange::Connect(e) => e,
-            Exchange::Dedicated(e) => e,
+            Exchange::Dedicated(e) => &**e,
         }
     }
 
@@ -403,10 +512,20 @@ fn chain(error: &dyn StdError) -> String {
 /// A response body: the upstream's, streamed as it comes, or one of the gateway's own.
 pub(crate) struct ProxyBody {
     inner: Inner,
+    /// The response's part of its HTTP/1.1 request: when hyper drops the body, the
+    /// response was written whole (or given up), and the next request head is awaited.
+    part: Option<Part>,
 }
 
+/// The error of a [`ProxyBody`]: the upstream's body failed.
+type BodyError = Box<dyn StdError + Send + Sync>;
+
 enum Inner {
+    /// Through hyper's client.
     Upstream(Incoming),
+    /// Through corsair's own client.
+    Own(h1::Body),
+    /// The gateway's own, whole.
     Full(Option<Bytes>),
 }
 
@@ -415,6 +534,7 @@ impl ProxyBody {
     pub(crate) fn empty() -> ProxyBody {
         ProxyBody {
             inner: Inner::Full(None),
+            part: None,
         }
     }
 
@@ -422,33 +542,40 @@ impl ProxyBody {
     pub(crate) fn full(bytes: Bytes) -> ProxyBody {
         ProxyBody {
             inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
+            part: None,
         }
     }
 
-    fn upstream(body: Incoming) -> ProxyBody {
-        ProxyBody {
-            inner: Inner::Upstream(body),
-        }
+    fn upstream(inner: Inner) -> ProxyBody {
+        ProxyBody { inner, part: None }
     }
+}
+
+/// Counts and logs a failed upstream body, and passes the error on: hyper then cuts
+/// the client's response short (never passing a partial body off as whole).
+fn body_failed(error: BodyError) -> BodyError {
+    METRICS.upstream_error(UpstreamError::Body);
+    tracing::warn!("the upstream's response body failed: {error}");
+    error
 }
 
 impl Body for ProxyBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BodyError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
         match &mut self.get_mut().inner {
-            Inner::Upstream(body) => {
-                let polled = Pin::new(body).poll_frame(cx);
-                if let Poll::Ready(Some(Err(e))) = &polled {
-                    METRICS.upstream_error(UpstreamError::Body);
-                    tracing::warn!("the upstream's response body failed: {e}");
-                }
-                polled
-            }
+            Inner::Upstream(body) => match Pin::new(body).poll_frame(cx) {
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(body_failed(Box::new(e))))),
+                polled => polled.map(|frame| frame.map(|f| f.map_err(BodyError::from))),
+            },
+            Inner::Own(body) => match Pin::new(body).poll_frame(cx) {
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(body_failed(Box::new(e))))),
+                polled => polled.map(|frame| frame.map(|f| f.map_err(BodyError::from))),
+            },
             Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
         }
     }
@@ -456,6 +583,7 @@ impl Body for ProxyBody {
     fn is_end_stream(&self) -> bool {
         match &self.inner {
             Inner::Upstream(body) => body.is_end_stream(),
+            Inner::Own(body) => body.is_end_stream(),
             Inner::Full(bytes) => bytes.is_none(),
         }
     }
@@ -463,6 +591,7 @@ impl Body for ProxyBody {
     fn size_hint(&self) -> SizeHint {
         match &self.inner {
             Inner::Upstream(body) => body.size_hint(),
+            Inner::Own(body) => body.size_hint(),
             Inner::Full(bytes) => {
                 SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
             }

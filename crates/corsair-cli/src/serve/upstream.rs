@@ -6,31 +6,37 @@
 //!   a client connection's first request, HTTP/2 clients (concurrent streams), upgrades,
 //!   and whenever a dedicated connection cannot be had.
 //! - **dedicated**: from its second request on, an HTTP/1.1 keep-alive client connection
-//!   gets an upstream connection of its own, driven in the client connection's own task
-//!   ([`Driver`]) rather than in a task of its own: no pool lookup and no hand-off
-//!   between tasks (or threads) per request (a few percent of the proxy's CPU per
-//!   request in `scripts/loadtest.sh`; the rest is hyper and the kernel). At most
-//!   `pool_max_idle` dedicated connections exist at once; beyond, the pooled client
-//!   serves. A dedicated connection closes with its client connection.
+//!   gets an upstream connection of its own, used in the client connection's own task:
+//!   no pool lookup and no hand-off between tasks (or threads) per request. Requests
+//!   without a body (most) go through corsair's own HTTP/1.1 client (`h1.rs`): the
+//!   request's future writes and reads the socket itself, and the response body reads
+//!   it as it is polled. Requests with a body (streamed) go through a hyper connection
+//!   of their own, driven by the [`Driver`]. At most `pool_max_idle` dedicated
+//!   connections exist at once; beyond, the pooled client serves. Dedicated connections
+//!   close with their client connection.
 //!
 //! A request that could not be written on a dedicated connection (the upstream closed it
 //! in between) is sent through the pooled client instead, as the pooled client itself
-//! retries requests it could not send.
+//! retries requests it could not send. A connection the upstream closed while it waited
+//! for the next request is seen before it is used (`h1::Conn::still_open`; hyper's
+//! connection future sees it by itself), and replaced.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http::{Request, Response};
+use http::{Method, Request, Response};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
+use super::forward::{self, Forwarded};
+use super::h1;
 use super::limits::RequestBody;
 
 /// A dedicated upstream connection's own future, polled by its client connection's task.
@@ -44,15 +50,25 @@ pub(crate) enum DedicatedError {
     /// Connecting failed (or timed out: `io::ErrorKind::TimedOut`).
     Connect(std::io::Error),
     /// The exchange failed after the request was (perhaps) written.
-    Exchange(hyper::Error),
+    Exchange(Box<dyn std::error::Error + Send + Sync>),
     /// No dedicated connection: send it through the pooled client.
     Unavailable(Box<Request<RequestBody>>),
 }
 
-/// The dedicated upstream connection of one client connection.
+/// A dedicated connection's answer.
+pub(crate) enum Answer {
+    /// From a hyper connection (a request with a body).
+    Hyper(Response<Incoming>),
+    /// From corsair's own client (a request without a body).
+    Own(Response<h1::Body>),
+}
+
+/// The dedicated upstream connections of one client connection.
 pub(crate) struct Dedicated {
     /// How many requests the client connection has sent.
     requests: AtomicUsize,
+    /// The connection for requests without a body, between two requests.
+    own: Arc<h1::Slot>,
     /// The sending half, when there is a connection.
     sender: Mutex<Option<SendRequest<RequestBody>>>,
     /// Hands a new connection's future to the [`Driver`].
@@ -72,6 +88,7 @@ pub(crate) fn dedicated() -> (Dedicated, Driver) {
     (
         Dedicated {
             requests: AtomicUsize::new(0),
+            own: Arc::default(),
             sender: Mutex::new(None),
             driver: tx,
         },
@@ -120,15 +137,77 @@ impl Dedicated {
         self.requests.fetch_add(1, Ordering::Relaxed) >= 1
     }
 
-    /// Sends a request (origin-form URI) on the dedicated connection, connecting first
-    /// if there is none.
+    /// Sends a request without a body (origin-form URI) on the dedicated connection of
+    /// corsair's own client, connecting first if there is none. The hop-by-hop headers
+    /// are still in `request`, and `forwarded` not applied yet: both are done as the
+    /// head is written (or to the request, when it goes to the pooled client instead).
+    pub(crate) async fn send_own(
+        &self,
+        authority: &str,
+        connect_timeout: Duration,
+        max: usize,
+        request: Request<RequestBody>,
+        forwarded: Forwarded<'_>,
+    ) -> Result<Answer, DedicatedError> {
+        let waiting = self.own.take().filter(|conn| conn.still_open());
+        let reused = waiting.is_some();
+        let mut conn = match waiting {
+            Some(conn) => conn,
+            // Boxed: connecting is rare, and its state would otherwise enlarge, and be
+            // copied with, every request's future.
+            None => match Box::pin(self.connect_own(authority, connect_timeout, max)).await {
+                Ok(Some(conn)) => conn,
+                Ok(None) => return Err(unavailable(request, forwarded)),
+                Err(e) => return Err(DedicatedError::Connect(e)),
+            },
+        };
+        if let Err(e) = conn.write_head(&request, &forwarded).await {
+            if reused {
+                // Closed while it waited (the close was not seen yet): send it anew.
+                return Err(unavailable(request, forwarded));
+            }
+            return Err(DedicatedError::Exchange(Box::new(h1::Error::Io(e))));
+        }
+        let head_request = request.method() == Method::HEAD;
+        // The request's header map, emptied, takes the response's headers.
+        let (mut parts, _) = request.into_parts();
+        parts.headers.clear();
+        match conn.read_head(head_request, parts.headers).await {
+            Ok(head) => Ok(Answer::Own(conn.into_response(head, &self.own))),
+            Err(e) => Err(DedicatedError::Exchange(Box::new(e))),
+        }
+    }
+
+    /// Opens a dedicated connection for corsair's own client, unless `max` exist
+    /// already (`Ok(None)`).
+    async fn connect_own(
+        &self,
+        authority: &str,
+        timeout: Duration,
+        max: usize,
+    ) -> std::io::Result<Option<h1::Conn>> {
+        if DEDICATED.fetch_add(1, Ordering::Relaxed) >= max {
+            DEDICATED.fetch_sub(1, Ordering::Relaxed);
+            return Ok(None);
+        }
+        match open(authority, timeout).await {
+            Ok(stream) => Ok(Some(h1::Conn::new(stream, &DEDICATED))),
+            Err(e) => {
+                DEDICATED.fetch_sub(1, Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends a request (origin-form URI) on the dedicated hyper connection, connecting
+    /// first if there is none.
     pub(crate) async fn send(
         &self,
         authority: &str,
         connect_timeout: Duration,
         max: usize,
         request: Request<RequestBody>,
-    ) -> Result<Response<Incoming>, DedicatedError> {
+    ) -> Result<Answer, DedicatedError> {
         let mut sender = match self.ready_sender().await {
             Some(sender) => sender,
             // Boxed: connecting is rare (once per client connection), and its state
@@ -144,11 +223,11 @@ impl Dedicated {
                 if let Ok(mut slot) = self.sender.lock() {
                     *slot = Some(sender);
                 }
-                Ok(response)
+                Ok(Answer::Hyper(response))
             }
             Err(mut e) => match e.take_message() {
                 Some(request) => Err(DedicatedError::Unavailable(Box::new(request))),
-                None => Err(DedicatedError::Exchange(e.into_error())),
+                None => Err(DedicatedError::Exchange(Box::new(e.into_error()))),
             },
         }
     }
@@ -175,16 +254,7 @@ impl Dedicated {
             return Ok(None);
         }
         let opened = async {
-            let stream = match tokio::time::timeout(timeout, TcpStream::connect(authority)).await {
-                Ok(stream) => stream?,
-                Err(_) => {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        "connect timeout",
-                    ));
-                }
-            };
-            let _ = stream.set_nodelay(true);
+            let stream = open(authority, timeout).await?;
             let (sender, connection) = http1::handshake(TokioIo::new(stream))
                 .await
                 .map_err(std::io::Error::other)?;
@@ -201,4 +271,27 @@ impl Dedicated {
             }
         }
     }
+}
+
+/// A request for the pooled client, with its forwarding headers applied as they would
+/// have been for it from the start.
+fn unavailable(mut request: Request<RequestBody>, forwarded: Forwarded<'_>) -> DedicatedError {
+    forward::remove_hop_by_hop(request.headers_mut(), false);
+    forwarded.apply(request.headers_mut());
+    DedicatedError::Unavailable(Box::new(request))
+}
+
+/// Connects to the upstream within `timeout` (`io::ErrorKind::TimedOut` if not).
+async fn open(authority: &str, timeout: Duration) -> std::io::Result<TcpStream> {
+    let stream = match tokio::time::timeout(timeout, TcpStream::connect(authority)).await {
+        Ok(stream) => stream?,
+        Err(_) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "connect timeout",
+            ));
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
 }

@@ -1,0 +1,697 @@
+//! `corsair serve`'s own HTTP/1.1 client, on the dedicated upstream connection of a
+//! keep-alive client connection (its second request on; the first goes through the
+//! pooled client): every body framing, interim responses, connections the upstream
+//! closes, broken and malformed responses, and what is forwarded. The upstream here is a
+//! scripted one that writes exact bytes, so that each case is what a real server could
+//! send.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod serve_support;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serve_support::{Gateway, TempDir, bounded, policy};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the scripted upstream does after writing a response.
+enum Then {
+    /// Waits for the next request on the connection.
+    KeepOpen,
+    /// Closes the connection.
+    Close,
+    /// Closes the connection a moment later, without having said so.
+    CloseAfter(Duration),
+    /// Holds the connection open and writes nothing more, until the other side closes.
+    Stall,
+}
+
+/// The response to `method path` (`head`: the whole request head, for `/echo`).
+fn script(method: &str, path: &str, head: &str) -> (Vec<u8>, Then) {
+    let text = |s: &str| s.as_bytes().to_vec();
+    match path {
+        "/plain" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-type: text/plain\r\n\r\nplain"),
+            Then::KeepOpen,
+        ),
+        "/chunked" => (
+            text(
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-type: text/plain\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nx-trailer: 1\r\n\r\n",
+            ),
+            Then::KeepOpen,
+        ),
+        "/chunked-and-length" => (
+            text(
+                "HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\nC\r\nhello, world\r\n0\r\n\r\n",
+            ),
+            Then::KeepOpen,
+        ),
+        "/close-delimited" => (
+            text("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the close"),
+            Then::Close,
+        ),
+        "/head" if method == "HEAD" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 1234\r\ncontent-type: text/plain\r\n\r\n"),
+            Then::KeepOpen,
+        ),
+        "/204" => (
+            text("HTTP/1.1 204 No Content\r\nx-a: 1\r\n\r\n"),
+            Then::KeepOpen,
+        ),
+        "/304" => (
+            text("HTTP/1.1 304 Not Modified\r\netag: \"v1\"\r\ncontent-length: 52\r\n\r\n"),
+            Then::KeepOpen,
+        ),
+        "/interim" => (
+            text(
+                "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </style.css>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nfinal",
+            ),
+            Then::KeepOpen,
+        ),
+        "/reason" => (
+            text("HTTP/1.1 200 Fine Thanks\r\ncontent-length: 2\r\n\r\nok"),
+            Then::KeepOpen,
+        ),
+        "/connection-close" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"),
+            Then::Close,
+        ),
+        "/http10" => (
+            text("HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nok"),
+            Then::Close,
+        ),
+        "/http10-keep-alive" => (
+            text("HTTP/1.0 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok"),
+            Then::KeepOpen,
+        ),
+        "/idle-close" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"),
+            Then::CloseAfter(Duration::from_millis(100)),
+        ),
+        "/hop" => (
+            text(
+                "HTTP/1.1 200 OK\r\nconnection: x-up, keep-alive\r\nx-up: 1\r\nkeep-alive: timeout=5\r\nproxy-authenticate: Basic\r\nx-kept: 1\r\naccess-control-allow-origin: https://legacy.example\r\ncontent-length: 3\r\n\r\nhop",
+            ),
+            Then::KeepOpen,
+        ),
+        "/echo" => {
+            let body = head.to_owned();
+            (
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes(),
+                Then::KeepOpen,
+            )
+        }
+        "/short" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789"),
+            Then::CloseAfter(Duration::from_millis(100)),
+        ),
+        "/short-now" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789"),
+            Then::Close,
+        ),
+        "/stall" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n0123456789"),
+            Then::Stall,
+        ),
+        "/malformed" => (text("HTTP/1.1 2x0 OK\r\n\r\n"), Then::KeepOpen),
+        "/not-http" => (text("SSH-2.0-OpenSSH_9.6\r\n\r\n"), Then::KeepOpen),
+        "/bad-length" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 12, 13\r\n\r\nhello, world"),
+            Then::KeepOpen,
+        ),
+        "/huge-head" => {
+            let mut head = text("HTTP/1.1 200 OK\r\nx-big: ");
+            head.extend(std::iter::repeat_n(b'a', 512 * 1024));
+            head.extend_from_slice(b"\r\ncontent-length: 0\r\n\r\n");
+            (head, Then::KeepOpen)
+        }
+        "/many-headers" => {
+            let mut head = String::from("HTTP/1.1 200 OK\r\n");
+            for i in 0..150 {
+                head.push_str(&format!("x-h{i}: 1\r\n"));
+            }
+            head.push_str("content-length: 0\r\n\r\n");
+            (head.into_bytes(), Then::KeepOpen)
+        }
+        "/upgrade-unasked" => (
+            text(
+                "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n",
+            ),
+            Then::KeepOpen,
+        ),
+        _ => (
+            text("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"),
+            Then::KeepOpen,
+        ),
+    }
+}
+
+/// What the scripted upstream saw.
+#[derive(Default)]
+struct Seen {
+    /// `(connection number, "METHOD path")` of each request, in order.
+    requests: Vec<(usize, String)>,
+    /// The connections the other side closed.
+    closed: Vec<usize>,
+    accepted: usize,
+}
+
+/// A scripted HTTP/1.1 upstream on 127.0.0.1:0.
+struct RawUpstream {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Seen>>,
+}
+
+impl RawUpstream {
+    async fn start() -> RawUpstream {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let shared = Arc::clone(&seen);
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let id = {
+                    let mut seen = shared.lock().unwrap();
+                    seen.accepted += 1;
+                    seen.accepted
+                };
+                tokio::spawn(serve(id, stream, Arc::clone(&shared)));
+            }
+        });
+        RawUpstream { addr, seen }
+    }
+
+    /// The connection that served the last request for `path`.
+    fn connection_of_last(&self, path: &str) -> usize {
+        let seen = self.seen.lock().unwrap();
+        seen.requests
+            .iter()
+            .rev()
+            .find(|(_, line)| line.ends_with(&format!(" {path}")))
+            .map(|(id, _)| *id)
+            .unwrap_or_else(|| panic!("no request for {path}: {:?}", seen.requests))
+    }
+
+    fn accepted(&self) -> usize {
+        self.seen.lock().unwrap().accepted
+    }
+
+    fn closed(&self, id: usize) -> bool {
+        self.seen.lock().unwrap().closed.contains(&id)
+    }
+}
+
+async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
+    let mut buf = Vec::new();
+    loop {
+        let head = loop {
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break buf.drain(..end + 4).collect::<Vec<u8>>();
+            }
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => {
+                    seen.lock().unwrap().closed.push(id);
+                    return;
+                }
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&head).into_owned();
+        let mut line = head.lines().next().unwrap_or("").split(' ');
+        let method = line.next().unwrap_or("").to_owned();
+        let target = line.next().unwrap_or("").to_owned();
+        let path = target.split('?').next().unwrap_or("").to_owned();
+        seen.lock()
+            .unwrap()
+            .requests
+            .push((id, format!("{method} {path}")));
+        let (response, then) = script(&method, &path, &head);
+        if stream.write_all(&response).await.is_err() {
+            seen.lock().unwrap().closed.push(id);
+            return;
+        }
+        match then {
+            Then::KeepOpen => {}
+            Then::Close => {
+                let _ = stream.shutdown().await;
+                return;
+            }
+            Then::CloseAfter(delay) => {
+                tokio::time::sleep(delay).await;
+                return;
+            }
+            Then::Stall => {
+                let mut sink = [0u8; 1024];
+                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+                seen.lock().unwrap().closed.push(id);
+                return;
+            }
+        }
+    }
+}
+
+/// A response read off a keep-alive connection, framed as the gateway framed it.
+#[derive(Debug)]
+struct Message {
+    status_line: String,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+    /// Whether the body arrived whole (else the connection closed before).
+    complete: bool,
+}
+
+impl Message {
+    fn status(&self) -> u16 {
+        self.status_line.split(' ').nth(1).unwrap().parse().unwrap()
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A keep-alive client connection to the gateway.
+struct Client {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr) -> Client {
+        Client {
+            stream: TcpStream::connect(addr).await.unwrap(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Sends `METHOD path` with an allowed `Origin` and `extra` header lines, and reads
+    /// the response.
+    async fn send(&mut self, method: &str, path: &str, extra: &str) -> Message {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nhost: gw.example\r\norigin: https://app.example\r\n{extra}\r\n"
+        );
+        self.stream.write_all(request.as_bytes()).await.unwrap();
+        bounded("response", self.read(method == "HEAD")).await
+    }
+
+    async fn get(&mut self, path: &str) -> Message {
+        self.send("GET", path, "").await
+    }
+
+    /// Reads more; false at the end of the stream.
+    async fn fill(&mut self) -> bool {
+        let mut chunk = [0u8; 16 * 1024];
+        match self.stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+        }
+    }
+
+    /// Takes `n` bytes, reading as needed; `None` if the connection closed first.
+    async fn take(&mut self, n: usize) -> Option<Vec<u8>> {
+        while self.buf.len() < n {
+            if !self.fill().await {
+                return None;
+            }
+        }
+        Some(self.buf.drain(..n).collect())
+    }
+
+    /// Takes a line (without its CRLF).
+    async fn line(&mut self) -> Option<String> {
+        loop {
+            if let Some(end) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line = self.buf.drain(..end + 2).collect::<Vec<u8>>();
+                return Some(String::from_utf8_lossy(&line[..end]).into_owned());
+            }
+            if !self.fill().await {
+                return None;
+            }
+        }
+    }
+
+    async fn read(&mut self, head_request: bool) -> Message {
+        let status_line = self.line().await.expect("a status line");
+        let mut headers: HashMap<String, String> = HashMap::new();
+        loop {
+            let line = self.line().await.expect("a header line");
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap();
+            headers
+                .entry(name.trim().to_ascii_lowercase())
+                .and_modify(|v| {
+                    v.push_str(", ");
+                    v.push_str(value.trim());
+                })
+                .or_insert_with(|| value.trim().to_owned());
+        }
+        let mut message = Message {
+            status_line,
+            headers,
+            body: Vec::new(),
+            complete: true,
+        };
+        let status = message.status();
+        if head_request || status == 204 || status == 304 {
+            return message;
+        }
+        if let Some(length) = message.header("content-length") {
+            let length: usize = length.parse().unwrap();
+            match self.take(length).await {
+                Some(body) => message.body = body,
+                None => {
+                    message.body = std::mem::take(&mut self.buf);
+                    message.complete = false;
+                }
+            }
+            return message;
+        }
+        assert_eq!(
+            message.header("transfer-encoding"),
+            Some("chunked"),
+            "{message:?}"
+        );
+        loop {
+            let Some(size) = self.line().await else {
+                message.complete = false;
+                return message;
+            };
+            let size = usize::from_str_radix(size.split(';').next().unwrap().trim(), 16).unwrap();
+            if size == 0 {
+                // Trailers, if any, then the empty line.
+                while !self.line().await.unwrap_or_default().is_empty() {}
+                return message;
+            }
+            let Some(data) = self.take(size + 2).await else {
+                message.complete = false;
+                return message;
+            };
+            message.body.extend_from_slice(&data[..size]);
+        }
+    }
+}
+
+async fn setup(test: &str, server: &str) -> (TempDir, RawUpstream, Gateway) {
+    let upstream = RawUpstream::start().await;
+    let dir = TempDir::new(test);
+    let file = dir.write(
+        "corsair.toml",
+        &policy(&format!(
+            "upstream = \"http://{}\"\n{server}",
+            upstream.addr
+        )),
+    );
+    let gateway = Gateway::with_config(&file);
+    (dir, upstream, gateway)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_body_framing_is_forwarded_and_the_connection_reused() {
+    let (_dir, upstream, gateway) = setup("h1-framing", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    // The first request goes through the pooled client; the next ones through the
+    // dedicated connection.
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    let pooled = upstream.connection_of_last("/plain");
+
+    let chunked = client.get("/chunked").await;
+    assert_eq!(chunked.status(), 200, "{chunked:?}");
+    assert_eq!(chunked.text(), "hello, world");
+    assert_eq!(chunked.header("content-type"), Some("text/plain"));
+    assert_eq!(
+        chunked.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let dedicated = upstream.connection_of_last("/chunked");
+    assert_ne!(dedicated, pooled);
+
+    // Transfer-Encoding wins over Content-Length, which is not passed on.
+    let both = client.get("/chunked-and-length").await;
+    assert_eq!(both.text(), "hello, world", "{both:?}");
+    assert_ne!(both.header("content-length"), Some("3"), "{both:?}");
+
+    let head = client.send("HEAD", "/head", "").await;
+    assert_eq!(head.status(), 200, "{head:?}");
+    assert_eq!(head.header("content-length"), Some("1234"));
+    assert!(head.body.is_empty());
+
+    let no_content = client.get("/204").await;
+    assert_eq!(no_content.status(), 204, "{no_content:?}");
+    assert_eq!(no_content.header("x-a"), Some("1"));
+    let not_modified = client.get("/304").await;
+    assert_eq!(not_modified.status(), 304, "{not_modified:?}");
+    assert_eq!(not_modified.header("etag"), Some("\"v1\""));
+
+    // Interim responses are skipped; the final one is forwarded.
+    let interim = client.get("/interim").await;
+    assert_eq!(interim.status(), 200, "{interim:?}");
+    assert_eq!(interim.text(), "final");
+    assert_eq!(interim.header("link"), None);
+
+    // A reason phrase of the upstream's own is passed on.
+    let reason = client.get("/reason").await;
+    assert_eq!(reason.status_line, "HTTP/1.1 200 Fine Thanks");
+
+    // HTTP/1.0 with keep-alive keeps the connection.
+    assert_eq!(client.get("/http10-keep-alive").await.text(), "ok");
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    for path in [
+        "/chunked-and-length",
+        "/head",
+        "/204",
+        "/304",
+        "/interim",
+        "/reason",
+        "/http10-keep-alive",
+        "/plain",
+    ] {
+        assert_eq!(upstream.connection_of_last(path), dedicated, "{path}");
+    }
+    assert_eq!(upstream.accepted(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_upstream_closes_are_not_reused() {
+    let (_dir, upstream, gateway) = setup("h1-close", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    let mut previous = 0;
+    // Each of these ends its upstream connection: close-delimited body, `Connection:
+    // close`, HTTP/1.0 without keep-alive; the next request opens another one.
+    for (path, body) in [
+        ("/close-delimited", "until the close"),
+        ("/connection-close", "ok"),
+        ("/http10", "ok"),
+    ] {
+        let response = client.get(path).await;
+        assert_eq!(response.status(), 200, "{path}: {response:?}");
+        assert_eq!(response.text(), body, "{path}");
+        assert!(response.complete, "{path}");
+        // The client connection stays open (the gateway frames the body itself).
+        assert_eq!(response.header("connection"), None, "{path}: {response:?}");
+        let used = upstream.connection_of_last(path);
+        assert_ne!(used, previous, "{path}");
+        previous = used;
+    }
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    assert_ne!(upstream.connection_of_last("/plain"), previous);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_closing_an_idle_connection_is_no_error() {
+    let (_dir, upstream, gateway) = setup("h1-idle-close", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    for _ in 0..3 {
+        // Answered with keep-alive, then closed by the upstream while idle: the next
+        // request does not fail on the closed connection.
+        assert_eq!(client.get("/idle-close").await.text(), "ok");
+        let closing = upstream.connection_of_last("/idle-close");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let next = client.get("/plain").await;
+        assert_eq!(next.status(), 200, "{next:?}");
+        assert_eq!(next.text(), "plain");
+        assert_ne!(upstream.connection_of_last("/plain"), closing);
+    }
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"protocol\"}")
+            .await,
+        0.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_or_oversized_responses_get_502() {
+    let (_dir, upstream, gateway) = setup("h1-malformed", "").await;
+    let bad = [
+        "/malformed",
+        "/not-http",
+        "/bad-length",
+        "/huge-head",
+        "/many-headers",
+        "/upgrade-unasked",
+    ];
+    for path in bad {
+        let mut client = Client::connect(gateway.addr).await;
+        assert_eq!(client.get("/plain").await.text(), "plain");
+        let response = client.get(path).await;
+        assert_eq!(response.status(), 502, "{path}: {response:?}");
+        assert_eq!(
+            response.header("access-control-allow-origin"),
+            Some("https://app.example"),
+            "{path}"
+        );
+        let json: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        assert_eq!(json["error"], "bad_gateway", "{path}");
+        // The client connection goes on, on another upstream connection.
+        let broken = upstream.connection_of_last(path);
+        assert_eq!(client.get("/plain").await.text(), "plain", "{path}");
+        assert_ne!(upstream.connection_of_last("/plain"), broken, "{path}");
+    }
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"protocol\"}")
+            .await,
+        bad.len() as f64
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_cut_short_cuts_the_response() {
+    let (_dir, _upstream, gateway) = setup("h1-short", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    // Content-Length 100, 10 bytes, then the upstream closes: the client gets the 10
+    // bytes and a closed connection, never a short body passed off as whole.
+    let short = client.get("/short").await;
+    assert_eq!(short.status(), 200, "{short:?}");
+    assert_eq!(short.header("content-length"), Some("100"));
+    assert!(!short.complete, "{short:?}");
+    assert!(short.body.len() < 100);
+    // Closed at once after the 10 bytes: whatever the client gets, it is not a whole
+    // response.
+    let mut client = Client::connect(gateway.addr).await;
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    client
+        .stream
+        .write_all(b"GET /short-now HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    bounded("short-now", client.stream.read_to_end(&mut rest))
+        .await
+        .unwrap_or(0);
+    let text = String::from_utf8_lossy(&rest);
+    assert!(
+        !text.contains("\r\n\r\n") || text.split("\r\n\r\n").nth(1).unwrap().len() < 100,
+        "{text:?}"
+    );
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"body\"}")
+            .await,
+        2.0
+    );
+    // Others are unaffected.
+    let mut other = Client::connect(gateway.addr).await;
+    assert_eq!(other.get("/plain").await.text(), "plain");
+    assert_eq!(other.get("/chunked").await.text(), "hello, world");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_leaving_mid_body_closes_the_upstream_connection() {
+    let (_dir, upstream, gateway) = setup("h1-leave", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    client
+        .stream
+        .write_all(b"GET /stall HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // The head and the first bytes arrive; then the client leaves.
+    assert!(client.line().await.unwrap().starts_with("HTTP/1.1 200"));
+    let stalled = upstream.connection_of_last("/stall");
+    drop(client);
+    // The gateway closes the upstream connection rather than keeping it for later.
+    bounded("upstream connection closed", async {
+        while !upstream.closed(stalled) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dedicated_connection_forwards_as_the_pooled_client_does() {
+    let (_dir, upstream, gateway) = setup("h1-forwarding", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    let echoed = client
+        .send(
+            "GET",
+            "/echo?x=1&y=%20",
+            "x-forwarded-for: 203.0.113.7\r\nconnection: x-remove-me\r\nx-remove-me: 1\r\nte: trailers\r\nproxy-authorization: Basic Zm9v\r\nx-kept: yes\r\n",
+        )
+        .await;
+    assert_eq!(echoed.status(), 200, "{echoed:?}");
+    let seen = echoed.text();
+    let mut lines = seen.split("\r\n");
+    assert_eq!(lines.next(), Some("GET /echo?x=1&y=%20 HTTP/1.1"));
+    let lines: Vec<&str> = lines.collect();
+    for line in [
+        "x-forwarded-for: 203.0.113.7, 127.0.0.1",
+        "x-forwarded-proto: http",
+        "x-forwarded-host: gw.example",
+        &format!("host: {}", upstream.addr),
+        "origin: https://app.example",
+        "x-kept: yes",
+    ] {
+        assert!(lines.contains(&line), "no `{line}` in\n{seen}");
+    }
+    for gone in ["connection", "x-remove-me", "te", "proxy-authorization"] {
+        assert!(
+            !lines.iter().any(|l| l.starts_with(&format!("{gone}:"))),
+            "{gone} was forwarded:\n{seen}"
+        );
+    }
+    assert!(seen.ends_with("\r\n\r\n"), "{seen:?}");
+
+    // And on the way back: hop-by-hop headers go, the policy's CORS headers replace the
+    // upstream's.
+    let hop = client.get("/hop").await;
+    assert_eq!(hop.text(), "hop");
+    assert_eq!(hop.header("x-kept"), Some("1"));
+    for gone in ["x-up", "keep-alive", "proxy-authenticate"] {
+        assert_eq!(hop.header(gone), None, "{gone}: {hop:?}");
+    }
+    assert_eq!(
+        hop.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(
+        upstream.connection_of_last("/hop"),
+        upstream.connection_of_last("/echo")
+    );
+}
