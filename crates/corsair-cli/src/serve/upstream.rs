@@ -186,17 +186,11 @@ impl Dedicated {
         timeout: Duration,
         max: usize,
     ) -> std::io::Result<Option<h1::Conn>> {
-        if DEDICATED.fetch_add(1, Ordering::Relaxed) >= max {
-            DEDICATED.fetch_sub(1, Ordering::Relaxed);
-            return Ok(None);
-        }
-        match open(authority, timeout).await {
-            Ok(stream) => Ok(Some(h1::Conn::new(stream, &DEDICATED))),
-            Err(e) => {
-                DEDICATED.fetch_sub(1, Ordering::Relaxed);
-                Err(e)
-            }
-        }
+        within_limit(max, async {
+            let stream = open(authority, timeout).await?;
+            Ok(h1::Conn::new(stream, &DEDICATED))
+        })
+        .await
     }
 
     /// Sends a request (origin-form URI) on the dedicated hyper connection, connecting
@@ -249,11 +243,7 @@ impl Dedicated {
         timeout: Duration,
         max: usize,
     ) -> std::io::Result<Option<SendRequest<RequestBody>>> {
-        if DEDICATED.fetch_add(1, Ordering::Relaxed) >= max {
-            DEDICATED.fetch_sub(1, Ordering::Relaxed);
-            return Ok(None);
-        }
-        let opened = async {
+        within_limit(max, async {
             let stream = open(authority, timeout).await?;
             let (sender, connection) = http1::handshake(TokioIo::new(stream))
                 .await
@@ -262,14 +252,8 @@ impl Dedicated {
                 .send(Box::pin(connection))
                 .map_err(|_| std::io::Error::other("the client connection is gone"))?;
             Ok(sender)
-        };
-        match opened.await {
-            Ok(sender) => Ok(Some(sender)),
-            Err(e) => {
-                DEDICATED.fetch_sub(1, Ordering::Relaxed);
-                Err(e)
-            }
-        }
+        })
+        .await
     }
 }
 
@@ -279,6 +263,25 @@ fn unavailable(mut request: Request<RequestBody>, forwarded: Forwarded<'_>) -> D
     forward::remove_hop_by_hop(request.headers_mut(), false);
     forwarded.apply(request.headers_mut());
     DedicatedError::Unavailable(Box::new(request))
+}
+
+/// Opens a dedicated connection with `open`, counted in [`DEDICATED`], unless `max`
+/// exist already (`Ok(None)`); a connection that could not be opened is not counted.
+async fn within_limit<T>(
+    max: usize,
+    open: impl Future<Output = std::io::Result<T>>,
+) -> std::io::Result<Option<T>> {
+    if DEDICATED.fetch_add(1, Ordering::Relaxed) >= max {
+        DEDICATED.fetch_sub(1, Ordering::Relaxed);
+        return Ok(None);
+    }
+    match open.await {
+        Ok(connection) => Ok(Some(connection)),
+        Err(e) => {
+            DEDICATED.fetch_sub(1, Ordering::Relaxed);
+            Err(e)
+        }
+    }
 }
 
 /// Connects to the upstream within `timeout` (`io::ErrorKind::TimedOut` if not).
