@@ -27,8 +27,8 @@ use http::header::{
 use pin_project_lite::pin_project;
 
 use crate::decision::{
-    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action, ForwardHeaders, MakeValue, Name, Outcome,
-    PolicyValue, Sink, apply,
+    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Answer, ForwardHeaders, HeaderSet, MakeValue, Name,
+    PolicyValue, Reason, RequestKind, Sink, apply,
 };
 use crate::handle::PolicyHandle;
 use crate::headers::Vary;
@@ -146,18 +146,14 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let policy = self.policy.load();
-        let Outcome {
-            action,
-            headers: cors,
-            ..
-        } = policy.decide_core::<_, ToActix>(
+        let plan = policy.decide_core::<_, ToActix, Plan>(
             request.method().as_str(),
             request.path(),
             request.headers(),
             Reasons::WhenLogged,
         );
-        match action {
-            Action::Respond(status) => {
+        match plan {
+            Plan::Respond(status, cors) => {
                 // A preflight never reaches the application.
                 let status = actix_web::http::StatusCode::from_u16(status.as_u16())
                     .unwrap_or(actix_web::http::StatusCode::FORBIDDEN);
@@ -165,10 +161,34 @@ where
                 apply(cors, &mut Actix::new(response.headers_mut()));
                 CorsFuture::ready(request.into_response(response).map_into_right_body())
             }
-            Action::Forward => {
-                CorsFuture::inner(self.service.call(request), Some(ForwardHeaders::new(cors)))
-            }
+            Plan::Forward(cors) => CorsFuture::inner(self.service.call(request), Some(cors)),
         }
+    }
+}
+
+/// What the middleware does with a request, as the engine decides it: neither the
+/// kind nor the reason, which only the `tracing` event reads.
+enum Plan {
+    /// To the application, whose response gets these headers.
+    Forward(ForwardHeaders<ActixValue>),
+    /// corsair's own answer, with this status and these headers.
+    Respond(http::StatusCode, HeaderSet<ActixValue>),
+}
+
+impl Answer<'_, ActixValue> for Plan {
+    #[inline(always)]
+    fn forward(_: RequestKind, _: Reason<'_>, headers: ForwardHeaders<ActixValue>) -> Self {
+        Plan::Forward(headers)
+    }
+
+    #[inline(always)]
+    fn respond(
+        _: RequestKind,
+        _: Reason<'_>,
+        status: http::StatusCode,
+        headers: HeaderSet<ActixValue>,
+    ) -> Self {
+        Plan::Respond(status, headers)
     }
 }
 

@@ -437,6 +437,49 @@ pub(crate) struct Outcome<'r, T> {
     pub(crate) headers: HeaderSet<T>,
 }
 
+/// What a caller of the engine makes of its decision, built where the engine decides:
+/// an adapter keeps only what it uses (a middleware, neither kind nor reason), so that
+/// no larger form is built first and moved on.
+pub(crate) trait Answer<'r, T> {
+    /// The request goes to the application, whose response gets `headers`.
+    fn forward(kind: RequestKind, reason: Reason<'r>, headers: ForwardHeaders<T>) -> Self;
+    /// corsair answers at once, with `status`, an empty body and `headers` (a
+    /// preflight).
+    fn respond(
+        kind: RequestKind,
+        reason: Reason<'r>,
+        status: StatusCode,
+        headers: HeaderSet<T>,
+    ) -> Self;
+}
+
+impl<'r, T> Answer<'r, T> for Outcome<'r, T> {
+    #[inline(always)]
+    fn forward(kind: RequestKind, reason: Reason<'r>, headers: ForwardHeaders<T>) -> Self {
+        Outcome {
+            kind,
+            reason,
+            action: Action::Forward,
+            headers: headers.into_set(),
+        }
+    }
+
+    #[inline(always)]
+    fn respond(
+        kind: RequestKind,
+        reason: Reason<'r>,
+        status: StatusCode,
+        headers: HeaderSet<T>,
+    ) -> Self {
+        Outcome {
+            kind,
+            reason,
+            action: Action::Respond(status),
+            headers,
+        }
+    }
+}
+
 /// The response headers corsair writes, but `Vary`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Name {
@@ -536,37 +579,29 @@ pub(crate) struct Http<'a, M: ?Sized>(pub(crate) &'a mut M);
 /// The headers of a forwarded request (an actual or non-CORS one), kept while the
 /// application answers: those of a [`HeaderSet`] that such a decision can have, in
 /// less than half its size.
-#[cfg(any(feature = "tower", feature = "actix"))]
 #[derive(Clone, Debug)]
 pub(crate) struct ForwardHeaders<V> {
-    allow_origin: Option<V>,
-    expose_headers: Option<V>,
-    allow_credentials: bool,
-    vary: Vary,
-    owns_cors_headers: bool,
+    pub(crate) allow_origin: Option<V>,
+    pub(crate) expose_headers: Option<V>,
+    pub(crate) allow_credentials: bool,
+    pub(crate) vary: Vary,
+    pub(crate) owns_cors_headers: bool,
 }
 
-#[cfg(any(feature = "tower", feature = "actix"))]
-impl<V> ForwardHeaders<V> {
-    /// The headers of a forward decision; the engine never gives one preflight
-    /// headers.
-    #[inline(always)]
-    pub(crate) fn new(set: HeaderSet<V>) -> Self {
-        debug_assert!(
-            set.allow_methods.is_none()
-                && set.allow_headers.is_none()
-                && set.max_age.is_none()
-                && !set.allow_private_network
-        );
+impl<V> Default for ForwardHeaders<V> {
+    fn default() -> Self {
         ForwardHeaders {
-            allow_origin: set.allow_origin,
-            expose_headers: set.expose_headers,
-            allow_credentials: set.allow_credentials,
-            vary: set.vary,
-            owns_cors_headers: set.owns_cors_headers,
+            allow_origin: None,
+            expose_headers: None,
+            allow_credentials: false,
+            vary: Vary::NONE,
+            owns_cors_headers: false,
         }
     }
+}
 
+impl<V> ForwardHeaders<V> {
+    /// The same headers, as a whole set (with no preflight header).
     #[inline(always)]
     pub(crate) fn into_set(self) -> HeaderSet<V> {
         HeaderSet {

@@ -63,22 +63,28 @@ pub(crate) fn write(set: HeaderSet<HeaderValue>, map: &mut HeaderMap) {
     };
     *map = template.clone();
     // The template has an entry for each present value, in this order, and no other.
-    let mut slots = map.values_mut();
-    let mut put = |value: Option<HeaderValue>| {
-        // Only a present value has an entry to take.
-        if let Some(value) = value
-            && let Some(slot) = slots.next()
-        {
-            *slot = value;
-        }
-    };
-    put(set.allow_origin);
-    put(set.allow_credentials.then_some(TRUE));
-    put(set.allow_methods);
-    put(set.allow_headers);
-    put(set.max_age);
-    put(set.allow_private_network.then_some(TRUE));
-    put((!set.vary.is_empty()).then(|| set.vary.header_value()));
+    let slots = &mut map.values_mut();
+    put(slots, set.allow_origin);
+    put(slots, set.allow_credentials.then_some(TRUE));
+    put(slots, set.allow_methods);
+    put(slots, set.allow_headers);
+    put(slots, set.max_age);
+    put(slots, set.allow_private_network.then_some(TRUE));
+    put(
+        slots,
+        (!set.vary.is_empty()).then(|| set.vary.header_value()),
+    );
+}
+
+/// Writes a present value into the next entry of a template's copy.
+#[inline(always)]
+fn put(slots: &mut http::header::ValuesMut<'_, HeaderValue>, value: Option<HeaderValue>) {
+    // Only a present value has an entry to take.
+    if let Some(value) = value
+        && let Some(slot) = slots.next()
+    {
+        *slot = value;
+    }
 }
 
 /// A response map corsair has just made (the answer to a preflight): it has no header

@@ -10,8 +10,8 @@ use http::{Method, StatusCode};
 
 use crate::config::{Config, PolicyConfig, route_sets_origins};
 use crate::decision::{
-    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action, CorsHeaders, Decision, HeaderSet, MakeValue,
-    Outcome, PolicyValue, Reason, RequestKind, ToHttp,
+    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Answer, CorsHeaders, Decision, ForwardHeaders,
+    HeaderSet, MakeValue, Outcome, PolicyValue, Reason, RequestKind, ToHttp,
 };
 use crate::error::{Code, ConfigError, Diagnostic, Diagnostics};
 use crate::headers::{self, AllowedHeaders, HeadersCheck, NameSet, Vary};
@@ -235,7 +235,8 @@ impl Policy {
         path: &str,
         headers: &'r H,
     ) -> Decision<'r> {
-        let outcome = self.decide_core::<H, ToHttp<H>>(method, path, headers, Reasons::Exact);
+        let outcome: Outcome<'r, HeaderValue> =
+            self.decide_core::<H, ToHttp<H>, _>(method, path, headers, Reasons::Exact);
         Decision {
             kind: outcome.kind,
             reason: outcome.reason,
@@ -246,22 +247,43 @@ impl Policy {
 
     /// The engine, for every adapter: the decision, with the headers that repeat a
     /// request header borrowed from it and the policy's own values borrowed from the
-    /// policy, so that each adapter makes them into its own header values.
+    /// policy, so that each adapter makes them into its own header values (`M`), and
+    /// the decision into its own answer (`A`), built in place.
+    ///
+    /// When a `tracing` subscriber takes corsair's debug events, the decision is made
+    /// out of line with exact reasons, and logged.
     #[inline(always)]
-    pub(crate) fn decide_core<'r, H: RequestHeaders + ?Sized, M: MakeValue<H::Value>>(
+    pub(crate) fn decide_core<'r, H, M, A>(
         &self,
         method: &str,
         path: &str,
         headers: &'r H,
         reasons: Reasons,
-    ) -> Outcome<'r, M::Out> {
-        let traced = tracing::enabled!(target: "corsair", tracing::Level::DEBUG);
-        let reasons = if traced { Reasons::Exact } else { reasons };
-        let outcome = self.decide_quietly::<H, M>(method, path, headers, reasons);
-        if traced {
-            trace_decision(outcome.kind, outcome.reason, headers, method, path);
+    ) -> A
+    where
+        H: RequestHeaders + ?Sized,
+        M: MakeValue<H::Value>,
+        A: Answer<'r, M::Out>,
+    {
+        if tracing::enabled!(target: "corsair", tracing::Level::DEBUG) {
+            return self.decide_traced::<H, M, A>(method, path, headers);
         }
-        outcome
+        self.decide_quietly::<H, M, A>(method, path, headers, reasons)
+    }
+
+    /// [`Policy::decide_core`] with exact reasons, and the decision logged.
+    #[cold]
+    #[inline(never)]
+    fn decide_traced<'r, H, M, A>(&self, method: &str, path: &str, headers: &'r H) -> A
+    where
+        H: RequestHeaders + ?Sized,
+        M: MakeValue<H::Value>,
+        A: Answer<'r, M::Out>,
+    {
+        let traced: Traced<'r, A> =
+            self.decide_quietly::<H, M, _>(method, path, headers, Reasons::Exact);
+        trace_decision(traced.kind, traced.reason, headers, method, path);
+        traced.answer
     }
 
     /// [`Policy::decide`] for an [`http::Request`].
@@ -314,18 +336,27 @@ impl Policy {
     }
 
     #[inline(always)]
-    fn decide_quietly<'r, H: RequestHeaders + ?Sized, M: MakeValue<H::Value>>(
+    fn decide_quietly<'r, H, M, A>(
         &self,
         method: &str,
         path: &str,
         headers: &'r H,
         reasons: Reasons,
-    ) -> Outcome<'r, M::Out> {
+    ) -> A
+    where
+        H: RequestHeaders + ?Sized,
+        M: MakeValue<H::Value>,
+        A: Answer<'r, M::Out>,
+    {
         let mut origins = headers.get_all(&ORIGIN);
         let Some(origin) = origins.next() else {
             return match self.rules_for(path) {
-                Some(rules) => rules.non_cors::<H::Value, M>(),
-                None => forward(RequestKind::NonCors, Reason::NonCors, HeaderSet::default()),
+                Some(rules) => rules.non_cors::<H::Value, M, A>(),
+                None => A::forward(
+                    RequestKind::NonCors,
+                    Reason::NonCors,
+                    ForwardHeaders::default(),
+                ),
             };
         };
         // A preflight is an OPTIONS request with Access-Control-Request-Method; the
@@ -342,7 +373,7 @@ impl Policy {
             None => RequestKind::Actual,
         };
         let Some(rules) = self.rules_for(path) else {
-            return forward(kind, Reason::Disabled, HeaderSet::default());
+            return A::forward(kind, Reason::Disabled, ForwardHeaders::default());
         };
         // Browsers send one Origin; several can only be forged, and are never allowed.
         let checked = match origins.next() {
@@ -352,9 +383,9 @@ impl Policy {
         match requested_methods {
             Some((first, mut rest)) => {
                 let several = rest.next().is_some();
-                rules.preflight::<H, M>(origin, checked, first, several, headers)
+                rules.preflight::<H, M, A>(origin, checked, first, several, headers)
             }
-            None => rules.actual::<H::Value, M>(origin, checked),
+            None => rules.actual::<H::Value, M, A>(origin, checked),
         }
     }
 }
@@ -387,12 +418,35 @@ pub(crate) enum Reasons {
     WhenLogged,
 }
 
-fn forward<T>(kind: RequestKind, reason: Reason<'_>, headers: HeaderSet<T>) -> Outcome<'_, T> {
-    Outcome {
-        kind,
-        reason,
-        action: Action::Forward,
-        headers,
+/// An answer with the kind and reason of the decision, for its `tracing` event.
+struct Traced<'r, A> {
+    kind: RequestKind,
+    reason: Reason<'r>,
+    answer: A,
+}
+
+impl<'r, T, A: Answer<'r, T>> Answer<'r, T> for Traced<'r, A> {
+    #[inline(always)]
+    fn forward(kind: RequestKind, reason: Reason<'r>, headers: ForwardHeaders<T>) -> Self {
+        Traced {
+            kind,
+            reason,
+            answer: A::forward(kind, reason, headers),
+        }
+    }
+
+    #[inline(always)]
+    fn respond(
+        kind: RequestKind,
+        reason: Reason<'r>,
+        status: StatusCode,
+        headers: HeaderSet<T>,
+    ) -> Self {
+        Traced {
+            kind,
+            reason,
+            answer: A::respond(kind, reason, status, headers),
+        }
     }
 }
 
@@ -443,23 +497,23 @@ fn path_has_prefix(path: &str, prefix: &str) -> bool {
 }
 
 impl Rules {
-    fn non_cors<'r, V: ?Sized, M: MakeValue<V>>(&self) -> Outcome<'r, M::Out> {
+    fn non_cors<'r, V: ?Sized, M: MakeValue<V>, A: Answer<'r, M::Out>>(&self) -> A {
         // A static `*` goes on every response, CORS or not, so that a cache may serve one
         // for the other (Fetch, "CORS protocol and HTTP caches"). Otherwise the answer to
         // a CORS request would differ, and caches must know: Vary: Origin.
         let headers = if self.static_any {
-            HeaderSet {
+            ForwardHeaders {
                 allow_origin: Some(M::policy(&self.any)),
                 expose_headers: self.expose_headers.as_ref().map(M::policy),
-                ..HeaderSet::default()
+                ..ForwardHeaders::default()
             }
         } else {
-            HeaderSet {
+            ForwardHeaders {
                 vary: Vary::ORIGIN,
-                ..HeaderSet::default()
+                ..ForwardHeaders::default()
             }
         };
-        forward(RequestKind::NonCors, Reason::NonCors, headers)
+        A::forward(RequestKind::NonCors, Reason::NonCors, headers)
     }
 
     /// Whether the origin (the single `Origin` value) is allowed, or why not; see
@@ -484,22 +538,22 @@ impl Rules {
     }
 
     #[inline(always)]
-    fn actual<'r, V: ?Sized, M: MakeValue<V>>(
+    fn actual<'r, V: ?Sized, M: MakeValue<V>, A: Answer<'r, M::Out>>(
         &self,
         origin: &'r V,
         checked: Result<(), Reason<'static>>,
-    ) -> Outcome<'r, M::Out> {
+    ) -> A {
         if let Err(reason) = checked {
             // Nothing for a rejected origin but Vary: its response differs from an
             // allowed one's (for a static `*`, only a malformed origin gets here).
-            let headers = HeaderSet {
+            let headers = ForwardHeaders {
                 vary: Vary::ORIGIN,
                 owns_cors_headers: true,
-                ..HeaderSet::default()
+                ..ForwardHeaders::default()
             };
-            return forward(RequestKind::Actual, reason, headers);
+            return A::forward(RequestKind::Actual, reason, headers);
         }
-        let headers = HeaderSet {
+        let headers = ForwardHeaders {
             allow_origin: self.allow_origin_value::<V, M>(origin),
             allow_credentials: self.credentials,
             expose_headers: self.expose_headers.as_ref().map(M::policy),
@@ -509,9 +563,8 @@ impl Rules {
                 Vary::ORIGIN
             },
             owns_cors_headers: true,
-            ..HeaderSet::default()
         };
-        forward(RequestKind::Actual, Reason::Allowed, headers)
+        A::forward(RequestKind::Actual, Reason::Allowed, headers)
     }
 
     /// Checks `Access-Control-Request-Headers` (its `lines`; `first` is the first)
@@ -554,26 +607,33 @@ impl Rules {
     // Inlined into its one caller per adapter: out of line, its large outcome is
     // copied once more (about 120 instructions per preflight, `insn-count`).
     #[inline(always)]
-    fn preflight<'r, H: RequestHeaders + ?Sized, M: MakeValue<H::Value>>(
+    fn preflight<'r, H, M, A>(
         &self,
         origin: &'r H::Value,
         checked: Result<(), Reason<'static>>,
         requested_method: &'r H::Value,
         several_methods: bool,
         request: &'r H,
-    ) -> Outcome<'r, M::Out> {
+    ) -> A
+    where
+        H: RequestHeaders + ?Sized,
+        M: MakeValue<H::Value>,
+        A: Answer<'r, M::Out>,
+    {
         // A preflight's answer always depends on Origin: without it, the same OPTIONS
         // request is not a preflight and goes to the application.
         let vary = self.preflight_vary;
-        let reject = |reason| Outcome {
-            kind: RequestKind::Preflight,
-            reason,
-            action: Action::Respond(StatusCode::FORBIDDEN),
-            headers: HeaderSet {
-                vary,
-                owns_cors_headers: true,
-                ..HeaderSet::default()
-            },
+        let reject = |reason| {
+            A::respond(
+                RequestKind::Preflight,
+                reason,
+                StatusCode::FORBIDDEN,
+                HeaderSet {
+                    vary,
+                    owns_cors_headers: true,
+                    ..HeaderSet::default()
+                },
+            )
         };
         if let Err(reason) = checked {
             return reject(reason);
@@ -594,11 +654,13 @@ impl Rules {
         // Debug mode answers a rejected method or header with an ok status and the full
         // lists, so that the browser's console names what is missing. The decision
         // still says rejected.
-        let debug_answer = |reason, headers| Outcome {
-            kind: RequestKind::Preflight,
-            reason,
-            action: Action::Respond(self.preflight_status),
-            headers,
+        let debug_answer = |reason, headers| {
+            A::respond(
+                RequestKind::Preflight,
+                reason,
+                self.preflight_status,
+                headers,
+            )
         };
         if !self.methods.allows(method_bytes) {
             // Tokens are ASCII, so the method is valid UTF-8.
@@ -656,18 +718,18 @@ impl Rules {
                 .get_all(&ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK)
                 .next()
                 .is_some_and(|v| H::as_bytes(v) == b"true");
-        Outcome {
-            kind: RequestKind::Preflight,
-            reason: Reason::Allowed,
-            action: Action::Respond(self.preflight_status),
-            headers: HeaderSet {
+        A::respond(
+            RequestKind::Preflight,
+            Reason::Allowed,
+            self.preflight_status,
+            HeaderSet {
                 allow_methods: M::echo(requested_method),
                 allow_headers,
                 max_age: self.max_age.as_ref().map(M::policy),
                 allow_private_network,
                 ..allowed_so_far()
             },
-        }
+        )
     }
 }
 
