@@ -4,8 +4,9 @@
 //! `scripts/insn-table.sh`.
 //!
 //! Usage: `insn-count list` (the scenario names), or `insn-count SCENARIO VARIANT N`, where VARIANT is one of
-//! `build|engine|none|corsair|tower-http|floor` (tower; `floor` is the least a correct
-//! middleware does, see `corsair_benches::floor`) or
+//! `build|engine|none|corsair|tower-http|floor|floor-checked` (tower; `floor` is the least a
+//! correct middleware does, see `corsair_benches::floor`; `floor-checked` adds the checks
+//! corsair's design asks for, see `corsair_benches::checks`) or
 //! `actix-build|actix-none|actix-corsair|actix-cors|actix-floor` (the same actix-web service as in
 //! `benches/cors.rs`, through `test::init_service` / `test::call_service` on a `System`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -86,7 +87,13 @@ fn main() {
                 .for_each(|r| drop(std::hint::black_box(call_now(&mut s, r))));
         }
         "floor" => {
-            let mut s = corsair_benches::floor::FloorLayer::new(origins).layer(inner());
+            let mut s = corsair_benches::floor::FloorLayer::<false>::new(origins).layer(inner());
+            requests
+                .into_iter()
+                .for_each(|r| drop(std::hint::black_box(call_now(&mut s, r))));
+        }
+        "floor-checked" => {
+            let mut s = corsair_benches::floor::FloorLayer::<true>::new(origins).layer(inner());
             requests
                 .into_iter()
                 .for_each(|r| drop(std::hint::black_box(call_now(&mut s, r))));
