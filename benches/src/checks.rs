@@ -46,6 +46,41 @@ impl Checks {
         }
     }
 
+    /// Whether an origin that the list allows (`listed`) is allowed after the grammar
+    /// check; a rejected one's reason is logged when a `tracing` subscriber asks (the
+    /// parse that tells a malformed origin from one not allowed is done only then).
+    #[inline(always)]
+    pub fn origin(&self, listed: bool, origin: &[u8]) -> bool {
+        let allowed = listed && self.origin_ok(origin);
+        if !allowed && tracing::enabled!(target: "corsair_benches::floor", tracing::Level::DEBUG) {
+            let reason = if serialized_origin(origin) {
+                "origin not allowed"
+            } else {
+                "malformed origin"
+            };
+            tracing::debug!(target: "corsair_benches::floor", reason, "origin rejected");
+        }
+        allowed
+    }
+
+    /// Whether a preflight from an allowed origin is allowed: the requested method and
+    /// the `Access-Control-Request-Headers` lines checked; a rejection's reason is logged.
+    #[inline(always)]
+    pub fn preflight<'a, I>(&self, method: &[u8], lines: impl Fn() -> I) -> bool
+    where
+        I: Iterator<Item = &'a [u8]>,
+    {
+        let reason = if !self.method_ok(method) {
+            "method not allowed"
+        } else if !self.request_headers_ok(lines) {
+            "a request header not allowed"
+        } else {
+            return true;
+        };
+        tracing::debug!(target: "corsair_benches::floor", reason, "preflight rejected");
+        false
+    }
+
     /// Whether `origin` passes the grammar check, where the policy needs one.
     #[inline]
     pub fn origin_ok(&self, origin: &[u8]) -> bool {

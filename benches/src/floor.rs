@@ -221,10 +221,7 @@ where
     };
     let mut allowed = policy.allowed.allows(origin.as_bytes());
     if CHECKED {
-        allowed = allowed && policy.checks.origin_ok(origin.as_bytes());
-        if !allowed {
-            log_rejected_origin(&policy.checks, origin.as_bytes());
-        }
+        allowed = policy.checks.origin(allowed, origin.as_bytes());
     }
     let any = policy.allowed.is_any();
     let requested_method = if request.method() == Method::OPTIONS {
@@ -234,21 +231,11 @@ where
     };
     if let Some(requested_method) = requested_method {
         if CHECKED && allowed {
-            let request_headers = request.headers().get_all(ACCESS_CONTROL_REQUEST_HEADERS);
-            let rejected = if !policy.checks.method_ok(requested_method.as_bytes()) {
-                Some("method not allowed")
-            } else if !policy.checks.request_headers_ok(|| {
-                // One lookup: `GetAll` keeps the header's index for every pass.
-                request_headers.iter().map(HeaderValue::as_bytes)
-            }) {
-                Some("a request header not allowed")
-            } else {
-                None
-            };
-            if let Some(reason) = rejected {
-                tracing::debug!(target: "corsair_benches::floor", reason, "preflight rejected");
-                allowed = false;
-            }
+            // One lookup: `GetAll` keeps the header's index for every pass.
+            let lines = request.headers().get_all(ACCESS_CONTROL_REQUEST_HEADERS);
+            allowed = policy.checks.preflight(requested_method.as_bytes(), || {
+                lines.iter().map(HeaderValue::as_bytes)
+            });
         }
         let mut response = Response::new(String::new());
         if allowed {
@@ -272,20 +259,6 @@ where
     }
     let set = Set::of(allowed, any, origin, &policy.vary_actual);
     FloorFuture::Inner(inner.call(request), Some(set))
-}
-
-/// Logs why an origin was rejected, when a `tracing` subscriber asks (the parse that
-/// tells a malformed origin from one not allowed is done only then).
-#[inline(always)]
-fn log_rejected_origin(checks: &Checks, origin: &[u8]) {
-    if tracing::enabled!(target: "corsair_benches::floor", tracing::Level::DEBUG) {
-        let reason = if checks.origin_ok(origin) {
-            "origin not allowed"
-        } else {
-            "malformed origin"
-        };
-        tracing::debug!(target: "corsair_benches::floor", reason, "origin rejected");
-    }
 }
 
 /// What an actual request's response gets.

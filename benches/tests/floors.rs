@@ -108,3 +108,44 @@ fn the_checked_floor_rejects_what_corsair_rejects() {
         assert_eq!(checked, corsair, "floor-checked, {lines:?}");
     }
 }
+
+/// The CORS header names of an actix-web response.
+fn actix_names(
+    response: &actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+) -> BTreeSet<String> {
+    response
+        .headers()
+        .keys()
+        .map(|n| n.as_str().to_owned())
+        .filter(|n| n.starts_with("access-control-") || n == "vary")
+        .collect()
+}
+
+#[test]
+fn both_actix_floors_answer_the_grid_as_corsair_does() {
+    use actix_web::{App, HttpResponse, test, web};
+    use corsair_benches::actix_floor::ActixFloor;
+    use corsair_benches::actix_request;
+
+    let system = actix_web::rt::System::new();
+    let app = || App::new().default_service(web::to(|| async { HttpResponse::Ok().finish() }));
+    for (origins, name, kind, lines) in grid() {
+        let adversarial = name.starts_with("adversarial/acrh-");
+        let request = || actix_request(kind, &lines);
+        let [corsair, floor, checked] = system.block_on(async {
+            let corsair =
+                test::init_service(app().wrap(corsair::actix::Cors::new(origins.corsair()))).await;
+            let floor = test::init_service(app().wrap(ActixFloor::<false>::new(origins))).await;
+            let checked = test::init_service(app().wrap(ActixFloor::<true>::new(origins))).await;
+            [
+                actix_names(&test::call_service(&corsair, request()).await),
+                actix_names(&test::call_service(&floor, request()).await),
+                actix_names(&test::call_service(&checked, request()).await),
+            ]
+        });
+        if !adversarial {
+            assert_eq!(floor, corsair, "actix floor, {name}");
+        }
+        assert_eq!(checked, corsair, "actix checked floor, {name}");
+    }
+}
