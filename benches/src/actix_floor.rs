@@ -11,23 +11,29 @@
 
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, HeaderValue, ORIGIN, VARY,
+    ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD,
+    HeaderValue, ORIGIN, VARY,
 };
 use actix_web::http::{Method, StatusCode};
 use actix_web::{Error, HttpResponse};
+use arc_swap::ArcSwap;
 
+use crate::checks::Checks;
 use crate::floor::{Allowed, Set};
 use crate::{HEADERS, MAX_AGE, METHODS, Origins};
 
 /// The policy, its values built once in actix-web's type.
 struct Policy {
     allowed: Allowed,
+    checks: Checks,
     methods: HeaderValue,
     headers: HeaderValue,
     max_age: HeaderValue,
@@ -35,32 +41,38 @@ struct Policy {
     vary_preflight: HeaderValue,
 }
 
-/// The floor as an actix-web middleware factory (`App::wrap`).
+/// The floor as an actix-web middleware factory (`App::wrap`); with `CHECKED`, the
+/// checked floor (as [`crate::floor::FloorLayer`]: the checks of [`crate::checks`], a
+/// swappable policy, reasons through `tracing`).
 #[derive(Clone)]
-pub struct ActixFloor {
-    policy: std::rc::Rc<Policy>,
+pub struct ActixFloor<const CHECKED: bool = false> {
+    policy: Rc<Policy>,
+    swappable: Arc<ArcSwap<Policy>>,
 }
 
-impl ActixFloor {
+impl<const CHECKED: bool> ActixFloor<CHECKED> {
     /// The grid's policy for `origins`.
     pub fn new(origins: Origins) -> Self {
         let value = |s: String| HeaderValue::from_str(&s).unwrap();
+        let policy = || Policy {
+            allowed: Allowed::new(origins),
+            checks: Checks::new(origins),
+            methods: value(METHODS.join(",")),
+            headers: value(HEADERS.join(",")),
+            max_age: value(MAX_AGE.to_string()),
+            vary_actual: HeaderValue::from_static("origin"),
+            vary_preflight: HeaderValue::from_static(
+                "origin, access-control-request-method, access-control-request-headers",
+            ),
+        };
         ActixFloor {
-            policy: std::rc::Rc::new(Policy {
-                allowed: Allowed::new(origins),
-                methods: value(METHODS.join(",")),
-                headers: value(HEADERS.join(",")),
-                max_age: value(MAX_AGE.to_string()),
-                vary_actual: HeaderValue::from_static("origin"),
-                vary_preflight: HeaderValue::from_static(
-                    "origin, access-control-request-method, access-control-request-headers",
-                ),
-            }),
+            policy: Rc::new(policy()),
+            swappable: Arc::new(ArcSwap::from_pointee(policy())),
         }
     }
 }
 
-impl<S, B> Transform<S, ServiceRequest> for ActixFloor
+impl<S, B, const CHECKED: bool> Transform<S, ServiceRequest> for ActixFloor<CHECKED>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     S::Future: Unpin,
@@ -68,25 +80,27 @@ where
 {
     type Response = ServiceResponse<EitherBody<B, BoxBody>>;
     type Error = Error;
-    type Transform = FloorMiddleware<S>;
+    type Transform = FloorMiddleware<S, CHECKED>;
     type InitError = ();
-    type Future = Ready<Result<FloorMiddleware<S>, ()>>;
+    type Future = Ready<Result<FloorMiddleware<S, CHECKED>, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(FloorMiddleware {
             service,
             policy: self.policy.clone(),
+            swappable: self.swappable.clone(),
         }))
     }
 }
 
 /// The service of [`ActixFloor`].
-pub struct FloorMiddleware<S> {
+pub struct FloorMiddleware<S, const CHECKED: bool = false> {
     service: S,
-    policy: std::rc::Rc<Policy>,
+    policy: Rc<Policy>,
+    swappable: Arc<ArcSwap<Policy>>,
 }
 
-impl<S, B> Service<ServiceRequest> for FloorMiddleware<S>
+impl<S, B, const CHECKED: bool> Service<ServiceRequest> for FloorMiddleware<S, CHECKED>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     S::Future: Unpin,
@@ -101,37 +115,64 @@ where
     }
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let policy = &*self.policy;
-        let Some(origin) = request.headers().get(ORIGIN) else {
-            return FloorFuture::Inner(self.service.call(request), None);
-        };
-        let allowed = policy.allowed.allows(origin.as_bytes());
-        let any = policy.allowed.is_any();
-        if request.method() == Method::OPTIONS
-            && request
-                .headers()
-                .contains_key(ACCESS_CONTROL_REQUEST_METHOD)
-        {
-            let mut response = HttpResponse::new(StatusCode::OK);
-            let headers = response.headers_mut();
-            if allowed {
-                let value = if any {
-                    HeaderValue::from_static("*")
-                } else {
-                    origin.clone()
-                };
-                headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
-                headers.insert(ACCESS_CONTROL_ALLOW_METHODS, policy.methods.clone());
-                headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, policy.headers.clone());
-                headers.insert(ACCESS_CONTROL_MAX_AGE, policy.max_age.clone());
-            }
-            headers.insert(VARY, policy.vary_preflight.clone());
-            let response = request.into_response(response).map_into_right_body();
-            return FloorFuture::Ready(Some(response));
+        if CHECKED {
+            let policy = self.swappable.load();
+            answer::<_, _, CHECKED>(&policy, &self.service, request)
+        } else {
+            answer::<_, _, CHECKED>(&self.policy, &self.service, request)
         }
-        let set = Set::of(allowed, any, origin, &policy.vary_actual);
-        FloorFuture::Inner(self.service.call(request), Some(set))
     }
+}
+
+/// The floor's answer to `request` (with the checks, if `CHECKED`).
+#[inline(always)]
+fn answer<S, B, const CHECKED: bool>(
+    policy: &Policy,
+    service: &S,
+    request: ServiceRequest,
+) -> FloorFuture<S::Future, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    let Some(origin) = request.headers().get(ORIGIN) else {
+        return FloorFuture::Inner(service.call(request), None);
+    };
+    let mut allowed = policy.allowed.allows(origin.as_bytes());
+    if CHECKED {
+        allowed = policy.checks.origin(allowed, origin.as_bytes());
+    }
+    let any = policy.allowed.is_any();
+    let requested_method = if request.method() == Method::OPTIONS {
+        request.headers().get(ACCESS_CONTROL_REQUEST_METHOD)
+    } else {
+        None
+    };
+    if let Some(requested_method) = requested_method {
+        if CHECKED && allowed {
+            let lines = request.headers().get_all(ACCESS_CONTROL_REQUEST_HEADERS);
+            allowed = policy.checks.preflight(requested_method.as_bytes(), || {
+                lines.clone().map(HeaderValue::as_bytes)
+            });
+        }
+        let mut response = HttpResponse::new(StatusCode::OK);
+        let headers = response.headers_mut();
+        if allowed {
+            let value = if any {
+                HeaderValue::from_static("*")
+            } else {
+                origin.clone()
+            };
+            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
+            headers.insert(ACCESS_CONTROL_ALLOW_METHODS, policy.methods.clone());
+            headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, policy.headers.clone());
+            headers.insert(ACCESS_CONTROL_MAX_AGE, policy.max_age.clone());
+        }
+        headers.insert(VARY, policy.vary_preflight.clone());
+        let response = request.into_response(response).map_into_right_body();
+        return FloorFuture::Ready(Some(response));
+    }
+    let set = Set::of(allowed, any, origin, &policy.vary_actual);
+    FloorFuture::Inner(service.call(request), Some(set))
 }
 
 /// The future of [`FloorMiddleware`].

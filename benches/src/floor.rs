@@ -16,18 +16,27 @@
 //! the overhead of a middleware that writes the same headers into the same map: where
 //! even the floor's overhead is above one third of tower-http's, no implementation on
 //! `http::HeaderMap` can meet that target (see BENCHMARKS.md).
+//!
+//! `FloorLayer<true>` (variant `floor-checked`) is the floor with what corsair's design
+//! asks beyond it: the checks of [`crate::checks`], a swappable policy and reasons through
+//! `tracing`. Its overhead is a lower bound for a middleware that keeps those.
 
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 use http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN, VARY,
+    ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
+    VARY,
 };
 use http::{HeaderValue, Method, Request, Response};
 
+use crate::checks::Checks;
 use crate::{HEADERS, MAX_AGE, METHODS, Origins};
 
 /// FNV-1a: the cheapest usable hash for short keys (no defence against chosen
@@ -91,6 +100,7 @@ impl Allowed {
     }
 
     /// Whether `origin` is allowed.
+    #[inline(always)]
     pub fn allows(&self, origin: &[u8]) -> bool {
         match self {
             Allowed::Few(list) => list.iter().any(|o| o == origin),
@@ -108,18 +118,23 @@ impl Allowed {
 /// The floor's policy, built once: the grid's policy for one list of origins.
 struct Policy {
     allowed: Allowed,
+    checks: Checks,
     preflight: http::HeaderMap,
     vary_actual: HeaderValue,
     vary_preflight: HeaderValue,
 }
 
-/// The floor as a tower layer.
+/// The floor as a tower layer; with `CHECKED`, the floor and the checks of
+/// [`crate::checks`], its policy swappable (loaded per request from an [`ArcSwap`], the
+/// cheapest lock-free swap there is: principle 9) and the reasons of its rejections
+/// logged when a `tracing` subscriber asks for them (principle 8).
 #[derive(Clone)]
-pub struct FloorLayer {
-    policy: std::sync::Arc<Policy>,
+pub struct FloorLayer<const CHECKED: bool = false> {
+    policy: Arc<Policy>,
+    swappable: Arc<ArcSwap<Policy>>,
 }
 
-impl FloorLayer {
+impl<const CHECKED: bool> FloorLayer<CHECKED> {
     /// The grid's policy for `origins`.
     pub fn new(origins: Origins) -> Self {
         let allowed = Allowed::new(origins);
@@ -134,35 +149,40 @@ impl FloorLayer {
         preflight.insert(ACCESS_CONTROL_ALLOW_HEADERS, value(HEADERS.join(",")));
         preflight.insert(ACCESS_CONTROL_MAX_AGE, value(MAX_AGE.to_string()));
         preflight.insert(VARY, vary_preflight.clone());
+        let policy = Arc::new(Policy {
+            allowed,
+            checks: Checks::new(origins),
+            preflight,
+            vary_actual: HeaderValue::from_static("origin"),
+            vary_preflight,
+        });
         FloorLayer {
-            policy: std::sync::Arc::new(Policy {
-                allowed,
-                preflight,
-                vary_actual: HeaderValue::from_static("origin"),
-                vary_preflight,
-            }),
+            swappable: Arc::new(ArcSwap::new(policy.clone())),
+            policy,
         }
     }
 }
 
-impl<S> tower::Layer<S> for FloorLayer {
-    type Service = Floor<S>;
+impl<S, const CHECKED: bool> tower::Layer<S> for FloorLayer<CHECKED> {
+    type Service = Floor<S, CHECKED>;
 
-    fn layer(&self, inner: S) -> Floor<S> {
+    fn layer(&self, inner: S) -> Floor<S, CHECKED> {
         Floor {
             inner,
             policy: self.policy.clone(),
+            swappable: self.swappable.clone(),
         }
     }
 }
 
 /// The service of [`FloorLayer`].
-pub struct Floor<S> {
+pub struct Floor<S, const CHECKED: bool = false> {
     inner: S,
-    policy: std::sync::Arc<Policy>,
+    policy: Arc<Policy>,
+    swappable: Arc<ArcSwap<Policy>>,
 }
 
-impl<S, B> tower::Service<Request<B>> for Floor<S>
+impl<S, B, const CHECKED: bool> tower::Service<Request<B>> for Floor<S, CHECKED>
 where
     S: tower::Service<Request<B>, Response = Response<String>>,
     S::Future: Unpin,
@@ -175,41 +195,70 @@ where
         self.inner.poll_ready(cx)
     }
 
+    #[inline(always)]
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let policy = &*self.policy;
-        let Some(origin) = request.headers().get(ORIGIN) else {
-            return FloorFuture::Inner(self.inner.call(request), None);
-        };
-        let allowed = policy.allowed.allows(origin.as_bytes());
-        let any = policy.allowed.is_any();
-        if request.method() == Method::OPTIONS
-            && request
-                .headers()
-                .contains_key(ACCESS_CONTROL_REQUEST_METHOD)
-        {
-            let mut response = Response::new(String::new());
-            if allowed {
-                // The policy's answer, built once, cloned; only the origin is written
-                // (the first entry, reached without hashing).
-                let mut headers = policy.preflight.clone();
-                if let Some((_, value)) = headers.iter_mut().next() {
-                    *value = if any {
-                        HeaderValue::from_static("*")
-                    } else {
-                        origin.clone()
-                    };
-                }
-                *response.headers_mut() = headers;
-            } else {
-                response
-                    .headers_mut()
-                    .insert(VARY, policy.vary_preflight.clone());
-            }
-            return FloorFuture::Ready(Some(response));
+        if CHECKED {
+            let policy = self.swappable.load();
+            answer::<_, _, CHECKED>(&policy, &mut self.inner, request)
+        } else {
+            answer::<_, _, CHECKED>(&self.policy, &mut self.inner, request)
         }
-        let set = Set::of(allowed, any, origin, &policy.vary_actual);
-        FloorFuture::Inner(self.inner.call(request), Some(set))
     }
+}
+
+/// The floor's answer to `request` (with the checks, if `CHECKED`).
+#[inline(always)]
+fn answer<S, B, const CHECKED: bool>(
+    policy: &Policy,
+    inner: &mut S,
+    request: Request<B>,
+) -> FloorFuture<S::Future>
+where
+    S: tower::Service<Request<B>, Response = Response<String>>,
+{
+    let Some(origin) = request.headers().get(ORIGIN) else {
+        return FloorFuture::Inner(inner.call(request), None);
+    };
+    let mut allowed = policy.allowed.allows(origin.as_bytes());
+    if CHECKED {
+        allowed = policy.checks.origin(allowed, origin.as_bytes());
+    }
+    let any = policy.allowed.is_any();
+    let requested_method = if request.method() == Method::OPTIONS {
+        request.headers().get(ACCESS_CONTROL_REQUEST_METHOD)
+    } else {
+        None
+    };
+    if let Some(requested_method) = requested_method {
+        if CHECKED && allowed {
+            // One lookup: `GetAll` keeps the header's index for every pass.
+            let lines = request.headers().get_all(ACCESS_CONTROL_REQUEST_HEADERS);
+            allowed = policy.checks.preflight(requested_method.as_bytes(), || {
+                lines.iter().map(HeaderValue::as_bytes)
+            });
+        }
+        let mut response = Response::new(String::new());
+        if allowed {
+            // The policy's answer, built once, cloned; only the origin is written
+            // (the first entry, reached without hashing).
+            let mut headers = policy.preflight.clone();
+            if let Some((_, value)) = headers.iter_mut().next() {
+                *value = if any {
+                    HeaderValue::from_static("*")
+                } else {
+                    origin.clone()
+                };
+            }
+            *response.headers_mut() = headers;
+        } else {
+            response
+                .headers_mut()
+                .insert(VARY, policy.vary_preflight.clone());
+        }
+        return FloorFuture::Ready(Some(response));
+    }
+    let set = Set::of(allowed, any, origin, &policy.vary_actual);
+    FloorFuture::Inner(inner.call(request), Some(set))
 }
 
 /// What an actual request's response gets.
@@ -227,6 +276,7 @@ pub enum Set<V> {
 impl<V: Clone> Set<V> {
     /// The headers for an actual request from `origin`, allowed or not, under `*` or
     /// not; `vary` is the `Vary` value.
+    #[inline(always)]
     pub fn of(allowed: bool, any: bool, origin: &V, vary: &V) -> Self {
         match (allowed, any) {
             (true, true) => Set::Any,
@@ -250,6 +300,7 @@ where
 {
     type Output = Result<Response<String>, E>;
 
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.get_mut() {
             FloorFuture::Inner(future, set) => {

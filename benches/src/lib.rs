@@ -11,6 +11,7 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue, Method, Request, Response};
 
 pub mod actix_floor;
+pub mod checks;
 pub mod floor;
 
 /// The methods and request headers every policy allows (as in jub0bs/cors-benchmarks).

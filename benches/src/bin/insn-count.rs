@@ -4,9 +4,10 @@
 //! `scripts/insn-table.sh`.
 //!
 //! Usage: `insn-count list` (the scenario names), or `insn-count SCENARIO VARIANT N`, where VARIANT is one of
-//! `build|engine|none|corsair|tower-http|floor` (tower; `floor` is the least a correct
-//! middleware does, see `corsair_benches::floor`) or
-//! `actix-build|actix-none|actix-corsair|actix-cors|actix-floor` (the same actix-web service as in
+//! `build|engine|none|corsair|tower-http|floor|floor-checked` (tower; `floor` is the least a
+//! correct middleware does, see `corsair_benches::floor`; `floor-checked` adds the checks
+//! corsair's design asks for, see `corsair_benches::checks`) or
+//! `actix-build|actix-none|actix-corsair|actix-cors|actix-floor|actix-floor-checked` (the same actix-web service as in
 //! `benches/cors.rs`, through `test::init_service` / `test::call_service` on a `System`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -52,7 +53,18 @@ fn main() {
             "none" => run!(app()),
             "corsair" => run!(app().wrap(corsair::actix::Cors::new(origins.corsair()))),
             "cors" => run!(app().wrap(origins.actix_cors())),
-            "floor" => run!(app().wrap(corsair_benches::actix_floor::ActixFloor::new(origins))),
+            "floor" => run!(
+                app().wrap(corsair_benches::actix_floor::ActixFloor::<false>::new(
+                    origins
+                ))
+            ),
+            "floor-checked" => {
+                run!(
+                    app().wrap(corsair_benches::actix_floor::ActixFloor::<true>::new(
+                        origins
+                    ))
+                )
+            }
             other => panic!("unknown variant actix-{other}"),
         }
         return;
@@ -86,7 +98,13 @@ fn main() {
                 .for_each(|r| drop(std::hint::black_box(call_now(&mut s, r))));
         }
         "floor" => {
-            let mut s = corsair_benches::floor::FloorLayer::new(origins).layer(inner());
+            let mut s = corsair_benches::floor::FloorLayer::<false>::new(origins).layer(inner());
+            requests
+                .into_iter()
+                .for_each(|r| drop(std::hint::black_box(call_now(&mut s, r))));
+        }
+        "floor-checked" => {
+            let mut s = corsair_benches::floor::FloorLayer::<true>::new(origins).layer(inner());
             requests
                 .into_iter()
                 .for_each(|r| drop(std::hint::black_box(call_now(&mut s, r))));
