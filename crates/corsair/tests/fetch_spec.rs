@@ -204,6 +204,39 @@ fn preflight_request_headers_tolerate_case_whitespace_and_several_lines() {
     );
 }
 
+/// Three lines: every line counts, for the names (allowed or not) and for the length
+/// (the engine's first pass).
+#[test]
+fn preflight_request_headers_on_three_lines_are_all_read() {
+    let p = app_policy();
+    let request = |third: &str| {
+        headers(&[
+            ("origin", "https://app.example"),
+            ("access-control-request-method", "DELETE"),
+            ("access-control-request-headers", "x-request-id"),
+            ("access-control-request-headers", "content-type"),
+            ("access-control-request-headers", third),
+        ])
+    };
+    let allowed = request("authorization");
+    let d = preflight(&p, "/", &allowed);
+    assert_eq!(d.reason(), Reason::Allowed);
+    assert_eq!(
+        value(&d, "access-control-allow-headers").as_deref(),
+        Some("x-request-id,content-type,authorization")
+    );
+    let refused = request("x-other");
+    assert_eq!(
+        preflight(&p, "/", &refused).reason(),
+        Reason::HeaderNotAllowed("x-other")
+    );
+    let long = request(&"content-type,".repeat(64));
+    assert_eq!(
+        preflight(&p, "/", &long).reason(),
+        Reason::RequestHeadersTooLong
+    );
+}
+
 #[test]
 fn safelisted_methods_always_pass_and_methods_are_case_sensitive() {
     let p = app_policy();
