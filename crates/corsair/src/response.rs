@@ -98,15 +98,17 @@ impl ResponseHeaders for HeaderMap {
     }
 
     fn may_have_access_control_headers(&self) -> bool {
-        // Scanning a few names costs less than the lookups it saves; a long map is
-        // not scanned.
-        self.keys_len() > MAX_SCANNED
-            || self
-                .keys()
-                .any(|name| name.as_str().starts_with("access-control-"))
+        may_have(self, |name| name.as_str().starts_with("access-control-"))
     }
 }
 
-/// The most names [`ResponseHeaders::may_have_access_control_headers`] scans in a
-/// [`HeaderMap`].
+/// Whether `map` may have a name for which `wanted` holds: `false` only when it has
+/// at most [`MAX_SCANNED`] names and none is wanted. Scanning a few names costs less
+/// than the lookups it saves; a long map is not scanned.
+#[inline(always)]
+pub(crate) fn may_have(map: &HeaderMap, wanted: impl Fn(&HeaderName) -> bool) -> bool {
+    map.keys_len() > MAX_SCANNED || map.keys().any(wanted)
+}
+
+/// The most names [`may_have`] scans.
 const MAX_SCANNED: usize = 8;

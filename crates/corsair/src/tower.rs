@@ -23,6 +23,7 @@ use crate::decision::{
 use crate::fresh;
 use crate::handle::PolicyHandle;
 use crate::policy::Reasons;
+use crate::response;
 
 /// Applies a CORS policy to every request of the services it wraps.
 ///
@@ -182,11 +183,9 @@ impl<B: Default> Answer<'_, HeaderValue> for Plan<B> {
 /// is inserted at once; any other goes through [`apply`].
 #[inline(always)]
 fn write_forwarded(headers: ForwardHeaders<HeaderValue>, map: &mut HeaderMap) {
-    if map.keys_len() > MAX_SCANNED
-        || map
-            .keys()
-            .any(|name| name == VARY || name.as_str().starts_with("access-control-"))
-    {
+    if response::may_have(map, |name| {
+        name == VARY || name.as_str().starts_with("access-control-")
+    }) {
         apply(headers.into_set(), &mut Http(map));
         return;
     }
@@ -205,10 +204,6 @@ fn write_forwarded(headers: ForwardHeaders<HeaderValue>, map: &mut HeaderMap) {
         map.insert(VARY, headers.vary.header_value());
     }
 }
-
-/// The most names [`write_forwarded`] scans in a response before it leaves it to
-/// [`apply`].
-const MAX_SCANNED: usize = 8;
 
 pin_project! {
     /// The future of [`Cors`]: the inner service's response with the CORS headers, or
