@@ -5,6 +5,7 @@
 #
 #   scripts/insn-table.sh            # builds insn-count (release) and prints the tables
 #   N=1001 JOBS=2 scripts/insn-table.sh
+#   INSN_COUNT=/path/to/insn-count scripts/insn-table.sh   # a build made earlier
 #
 # per request = (I(N) - I(1)) / (N - 1); "engine" and "none" have the request
 # construction subtracted (variant `build`, `actix-build`); overhead = layer - none.
@@ -21,12 +22,16 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR
 N=${N:-1001}
 JOBS=${JOBS:-2}
-cargo build --quiet --release -p corsair-benches --bin insn-count
+# INSN_COUNT=path measures that build of insn-count instead (to compare two builds).
+if [ -z "${INSN_COUNT:-}" ]; then
+    cargo build --quiet --release -p corsair-benches --bin insn-count
+    INSN_COUNT="$CARGO_TARGET_DIR/release/insn-count"
+fi
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 # A copy, so that a rebuild during the run does not mix two versions.
 BIN="$OUT/insn-count"
-cp "$CARGO_TARGET_DIR/release/insn-count" "$BIN"
+cp "$INSN_COUNT" "$BIN"
 
 VARIANTS="build engine none corsair tower-http floor floor-checked actix-build actix-none actix-corsair actix-cors actix-floor actix-floor-checked"
 "$BIN" list >"$OUT/scenarios"

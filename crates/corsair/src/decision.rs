@@ -451,6 +451,26 @@ pub(crate) trait Answer<'r, T> {
         status: StatusCode,
         headers: HeaderSet<T>,
     ) -> Self;
+    /// corsair refuses a preflight: `status`, an empty body, and no header but `vary`
+    /// (principle 5: a rejection carries no CORS header). The same answer as
+    /// [`Answer::respond`] with that set; an adapter overrides it where the lone `Vary`
+    /// costs less to write than the whole set.
+    #[inline(always)]
+    fn reject(kind: RequestKind, reason: Reason<'r>, status: StatusCode, vary: Vary) -> Self
+    where
+        Self: Sized,
+    {
+        Self::respond(
+            kind,
+            reason,
+            status,
+            HeaderSet {
+                vary,
+                owns_cors_headers: true,
+                ..HeaderSet::default()
+            },
+        )
+    }
 }
 
 impl<'r, T> Answer<'r, T> for Outcome<'r, T> {

@@ -44,6 +44,9 @@ const NAMES: [HeaderName; COUNT] = [
 /// rejected preflight's `Vary`) costs less than cloning a map of one entry.
 const MIN_ENTRIES: u32 = 3;
 
+/// The shape of a refused preflight's answer: `Vary` alone.
+const VARY_ONLY: usize = 1 << (COUNT - 1);
+
 /// One template per shape, each built on first use.
 static TEMPLATES: [OnceLock<HeaderMap>; 1 << COUNT] = [const { OnceLock::new() }; 1 << COUNT];
 
@@ -51,14 +54,20 @@ static TEMPLATES: [OnceLock<HeaderMap>; 1 << COUNT] = [const { OnceLock::new() }
 /// corsair makes: the same map as [`apply`] makes.
 #[inline(always)]
 pub(crate) fn write(set: HeaderSet<HeaderValue>, map: &mut HeaderMap) {
-    let template = match shape(&set) {
+    let shape = shape(&set);
+    let template = match shape {
         Some(shape) if shape.count_ones() >= MIN_ENTRIES => TEMPLATES
             .get(shape)
             .map(|template| template.get_or_init(|| build(shape))),
         _ => None,
     };
     let Some(template) = template else {
-        apply(set, &mut Fresh(map));
+        if shape == Some(VARY_ONLY) {
+            // A refused preflight: its lone `Vary`, as `apply` would write it.
+            map.insert(VARY, set.vary.header_value());
+        } else {
+            apply(set, &mut Fresh(map));
+        }
         return;
     };
     *map = template.clone();

@@ -99,6 +99,21 @@ impl AllowedHeaders {
         }
     }
 
+    /// Whether lines of these lengths, added up, are within what a valid list can weigh
+    /// under this policy ([`AllowedHeaders::check`] checks it too); stops at the first
+    /// line past the limit.
+    pub(crate) fn fits<'r>(&self, lines: impl Iterator<Item = &'r [u8]>) -> bool {
+        let max = self.max_request_len();
+        let mut total = 0usize;
+        for line in lines {
+            total += line.len();
+            if total > max {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Whether the name is allowed; `lowercase` says it has no uppercase letter.
     fn allows(&self, name: &[u8], lowercase: bool) -> bool {
         match self {

@@ -148,6 +148,13 @@ async fn rejected_preflight_is_a_bare_403() {
             "{origin} {method} {headers}"
         );
         assert!(cors_names(&response).is_empty());
+        // The answer still varies with what the browser asked (a cache must not serve it
+        // to another origin or request), and says nothing else.
+        assert_eq!(
+            header(response.headers(), "vary"),
+            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+        );
+        assert_eq!(response.headers().len(), 1, "{:?}", response.headers());
     }
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
@@ -319,4 +326,42 @@ async fn reconfiguration_is_atomic_and_all_or_nothing() {
             .headers()
             .contains_key("access-control-allow-origin")
     );
+}
+
+/// The engine's four names are read through actix-web's constants; any other name a
+/// caller of the public trait asks for is parsed first, and reads the same values.
+#[actix_web::test]
+async fn request_headers_of_an_actix_map_read_every_name() {
+    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+    use corsair::RequestHeaders;
+
+    let mut map = HeaderMap::new();
+    for (name, value) in [
+        ("origin", "https://app.example"),
+        ("access-control-request-method", "PUT"),
+        ("access-control-request-headers", "content-type"),
+        ("access-control-request-headers", "x-request-id"),
+        ("access-control-request-private-network", "true"),
+        ("x-custom", "a"),
+        ("x-custom", "b"),
+    ] {
+        map.append(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    let read = |name: &'static str| -> Vec<&[u8]> {
+        RequestHeaders::get_all(&map, &http::HeaderName::from_static(name))
+            .map(<HeaderMap as RequestHeaders>::as_bytes)
+            .collect()
+    };
+    assert_eq!(read("origin"), [b"https://app.example"]);
+    assert_eq!(read("access-control-request-method"), [b"PUT"]);
+    assert_eq!(
+        read("access-control-request-headers"),
+        [&b"content-type"[..], b"x-request-id"]
+    );
+    assert_eq!(read("access-control-request-private-network"), [b"true"]);
+    assert_eq!(read("x-custom"), [b"a", b"b"]);
+    assert!(read("x-absent").is_empty());
 }

@@ -201,12 +201,18 @@ enum ExactOrigins {
 const FEW: usize = 4;
 
 impl ExactOrigins {
+    #[inline(always)]
     fn contains(&self, origin: &[u8]) -> bool {
         match self {
             ExactOrigins::None => false,
             ExactOrigins::Few(list) => list.iter().any(|o| **o == *origin),
-            ExactOrigins::Many(set) => set.contains(origin),
+            ExactOrigins::Many(set) => Self::hashed(set, origin),
         }
+    }
+
+    #[inline(never)]
+    fn hashed(set: &HashSet<Box<[u8]>, BuildHasherDefault<WordHasher>>, origin: &[u8]) -> bool {
+        set.contains(origin)
     }
 }
 
@@ -345,7 +351,7 @@ impl OriginMatcher {
     }
 
     /// Whether every origin it allows is one of the exact origins of the fast path:
-    /// then an `Origin` that [`OriginMatcher::allows_exactly`] does not allow is not
+    /// then an `Origin` that [`OriginMatcher::is_exact`] does not allow is not
     /// allowed at all (the strict parser accepts one spelling of an origin only, and
     /// the fast path holds that spelling; see [`OriginMatcher::finish`]).
     pub(crate) fn allows_only_exact_origins(&self) -> bool {
@@ -362,10 +368,23 @@ impl OriginMatcher {
     ///   labels in front need checking, and the whole is then exactly what the parser
     ///   accepts and the full match allows (the parent domains it tries include every
     ///   `*.` domain). Anything else, ports included, takes the slow path.
+    ///
+    /// The engine calls its two halves apart: [`OriginMatcher::is_exact`] inline,
+    /// [`OriginMatcher::allows_subdomain_exactly`] behind a call.
+    #[cfg(test)]
     pub(crate) fn allows_exactly(&self, origin: &[u8]) -> bool {
-        if self.exact.contains(origin) {
-            return true;
-        }
+        self.is_exact(origin) || self.allows_subdomain_exactly(origin)
+    }
+
+    /// The first half of [`OriginMatcher::allows_exactly`]: one of the allowed exact
+    /// origins, byte for byte. Small, to be inlined where the origin is checked.
+    #[inline(always)]
+    pub(crate) fn is_exact(&self, origin: &[u8]) -> bool {
+        self.exact.contains(origin)
+    }
+
+    /// The second half of [`OriginMatcher::allows_exactly`]: the subdomain fast path.
+    pub(crate) fn allows_subdomain_exactly(&self, origin: &[u8]) -> bool {
         for (scheme, table) in &self.schemes {
             if table.fast_lengths.is_empty() {
                 continue;
