@@ -187,13 +187,18 @@ impl Hasher for WordHasher {
     }
 }
 
-/// The exact allowed origins, serialized: compared directly when there are a few,
-/// hashed otherwise.
+/// The exact allowed origins, serialized: compared directly when there are a few
+/// (after a test of their lengths, which most other origins fail), hashed otherwise.
 #[derive(Debug, Default)]
 enum ExactOrigins {
     #[default]
     None,
-    Few(Vec<Box<[u8]>>),
+    Few {
+        /// The lengths of the origins, modulo 64, as a bitmap: an origin of another
+        /// length is compared with none of them (the usual rejected origin).
+        lengths: u64,
+        list: Vec<Box<[u8]>>,
+    },
     Many(HashSet<Box<[u8]>, BuildHasherDefault<WordHasher>>),
 }
 
@@ -205,9 +210,16 @@ impl ExactOrigins {
     fn contains(&self, origin: &[u8]) -> bool {
         match self {
             ExactOrigins::None => false,
-            ExactOrigins::Few(list) => list.iter().any(|o| **o == *origin),
+            ExactOrigins::Few { lengths, list } => {
+                lengths & Self::length_bit(origin.len()) != 0 && list.iter().any(|o| **o == *origin)
+            }
             ExactOrigins::Many(set) => Self::hashed(set, origin),
         }
+    }
+
+    #[inline(always)]
+    fn length_bit(len: usize) -> u64 {
+        1 << (len % 64)
     }
 
     #[inline(never)]
@@ -319,7 +331,12 @@ impl OriginMatcher {
         }
         self.exact = match exact.len() {
             0 => ExactOrigins::None,
-            n if n <= FEW => ExactOrigins::Few(exact),
+            n if n <= FEW => ExactOrigins::Few {
+                lengths: exact
+                    .iter()
+                    .fold(0, |bits, o| bits | ExactOrigins::length_bit(o.len())),
+                list: exact,
+            },
             _ => ExactOrigins::Many(exact.into_iter().collect()),
         };
         // The subdomain fast path, per scheme: on when every `*.` domain, after a
@@ -644,6 +661,32 @@ mod tests {
         assert!(!allows(&m, "http://localhost"));
         assert!(!allows(&m, "http://localhost:8081"));
         assert!(!allows(&m, "null"));
+    }
+
+    /// A few exact origins are compared only when the request's origin has the length
+    /// (modulo 64) of one of them: the filter never hides one that is equal.
+    #[test]
+    fn few_exact_origins_filtered_by_length() {
+        // Labels of 31 bytes and a dot, 32 bytes each: two more make an origin 64 longer.
+        let label = format!("{}.", "a".repeat(31));
+        let long = format!("https://{}example", label.repeat(2));
+        let m = matcher(&["https://a.example", "http://localhost:8080", &long]);
+        for allowed in ["https://a.example", "http://localhost:8080", long.as_str()] {
+            assert!(m.is_exact(allowed.as_bytes()), "{allowed}");
+        }
+        let longer = format!("https://{}example", label.repeat(4));
+        assert_eq!(longer.len(), long.len() + 64);
+        // Same length as an allowed one, or 64 longer (the same bit): compared, not equal.
+        for other in [
+            "https://b.example",
+            "http://localhost:8081",
+            longer.as_str(),
+        ] {
+            assert!(!m.is_exact(other.as_bytes()), "{other}");
+        }
+        // Another length: filtered out at once.
+        assert!(!m.is_exact(b"https://evil.example"));
+        assert!(!m.is_exact(b""));
     }
 
     #[test]
