@@ -422,7 +422,9 @@ pub(crate) enum Reasons {
     /// The middleware adapters read nothing else of it, and a malformed origin and an
     /// origin that is not allowed get the same response; so under a policy of exact
     /// origins only, an origin that is none of them byte for byte is rejected without
-    /// parsing it, as not allowed.
+    /// parsing it, as not allowed, and likewise under a policy of exact origins and
+    /// `*.` patterns without a port, an origin that is none of them and not
+    /// `scheme "://" labels "." domain` for one of its `*.` domains.
     WhenLogged,
 }
 
@@ -553,15 +555,21 @@ impl Rules {
         if reasons == Reasons::WhenLogged && self.origins.allows_only_exact_origins() {
             return Err(Reason::OriginNotAllowed);
         }
-        self.check_other_origin(origin)
+        self.check_other_origin(origin, reasons)
     }
 
     /// [`Rules::check_origin`] for an origin that is none of the exact ones byte for
     /// byte, under a policy with other origins or when the reason is read.
     #[inline(never)]
-    fn check_other_origin(&self, origin: &[u8]) -> Result<(), Reason<'static>> {
+    fn check_other_origin(&self, origin: &[u8], reasons: Reasons) -> Result<(), Reason<'static>> {
         if self.origins.allows_subdomain_exactly(origin) {
             return Ok(());
+        }
+        // The same for a policy of exact origins and `*.` patterns without a port:
+        // every origin it allows is found by the two fast paths, so other bytes are
+        // rejected without parsing them (`OriginMatcher::allows_only_fast_path_origins`).
+        if reasons == Reasons::WhenLogged && self.origins.allows_only_fast_path_origins() {
+            return Err(Reason::OriginNotAllowed);
         }
         match RequestOrigin::parse(origin) {
             None => Err(Reason::MalformedOrigin),

@@ -271,8 +271,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     /// The middleware adapters skip what only the reason needs (a rejected origin is not
-    /// parsed when the policy has exact origins only and nothing logs the reason); the
-    /// answer must stay what the engine decides, for exact-only policies and others.
+    /// parsed when the policy has exact origins only, or exact origins and `*.` patterns
+    /// without a port, and nothing logs the reason); the answer must stay what the
+    /// engine decides, for those policies and others.
     #[test]
     fn the_layer_answers_what_the_engine_decides(
         patterns in prop::collection::vec(pattern(), 1..6),

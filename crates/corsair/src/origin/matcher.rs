@@ -246,17 +246,24 @@ pub(crate) struct OriginMatcher {
     /// subdomains or any port, regexes, a predicate, or an exact origin left out of
     /// the fast path); see [`OriginMatcher::allows_only_exact_origins`].
     inexact: bool,
+    /// Whether it allows an origin that neither fast path finds (`*`, `null`, a port
+    /// wildcard, a `*.` pattern with a port, regexes, a predicate, an exact origin left
+    /// out of the fast path, or `*.` domains the subdomain fast path does not try); see
+    /// [`OriginMatcher::allows_only_fast_path_origins`].
+    beyond_fast_path: bool,
 }
 
 impl OriginMatcher {
     pub(crate) fn allow_any(&mut self) {
         self.any = true;
         self.inexact = true;
+        self.beyond_fast_path = true;
     }
 
     pub(crate) fn allow_null(&mut self) {
         self.null = true;
         self.inexact = true;
+        self.beyond_fast_path = true;
     }
 
     pub(crate) fn insert(&mut self, pattern: &OriginPattern) {
@@ -282,12 +289,19 @@ impl OriginMatcher {
                     PortPattern::Exact(p) => self
                         .candidates
                         .push(format!("{}://{h}:{p}", pattern.scheme)),
-                    PortPattern::Any => self.inexact = true,
+                    PortPattern::Any => {
+                        self.inexact = true;
+                        self.beyond_fast_path = true;
+                    }
                 }
                 (&mut table.hosts, h)
             }
             HostPattern::Subdomains(d) => {
                 self.inexact = true;
+                // The subdomain fast path finds origins without a port only.
+                if pattern.port != PortPattern::Default {
+                    self.beyond_fast_path = true;
+                }
                 self.max_domain_labels = self.max_domain_labels.max(d.split('.').count());
                 (&mut table.subdomains_of, d)
             }
@@ -299,11 +313,13 @@ impl OriginMatcher {
     pub(crate) fn set_regexes(&mut self, set: regex::RegexSet) {
         self.regexes = Some(set);
         self.inexact = true;
+        self.beyond_fast_path = true;
     }
 
     pub(crate) fn set_predicate(&mut self, predicate: OriginPredicate) {
         self.predicate = Some(predicate);
         self.inexact = true;
+        self.beyond_fast_path = true;
     }
 
     /// Builds the exact-origin fast path, once everything is inserted.
@@ -325,6 +341,7 @@ impl OriginMatcher {
                 .is_some_and(|o| matches!(o, RequestOrigin::Tuple(_)) && self.allows(&o));
             if !verified {
                 self.inexact = true;
+                self.beyond_fast_path = true;
             } else if !exact.iter().any(|e| **e == *bytes) {
                 exact.push(bytes.into());
             }
@@ -364,6 +381,9 @@ impl OriginMatcher {
             } else {
                 Vec::new()
             };
+            if table.fast_lengths.is_empty() && !table.subdomains_of.is_empty() {
+                self.beyond_fast_path = true;
+            }
         }
     }
 
@@ -373,6 +393,18 @@ impl OriginMatcher {
     /// the fast path holds that spelling; see [`OriginMatcher::finish`]).
     pub(crate) fn allows_only_exact_origins(&self) -> bool {
         !self.inexact
+    }
+
+    /// Whether every origin it allows is found by [`OriginMatcher::allows_exactly`]:
+    /// one of the exact origins, or a subdomain of a `*.` domain allowed without a
+    /// port. Then an `Origin` that neither fast path finds is not allowed at all: the
+    /// strict parser accepts one spelling of an origin only; a `*.` pattern without a
+    /// port allows only origins without one, `scheme "://" labels "." domain`, which
+    /// the subdomain fast path tries at the length of every `*.` domain of the scheme,
+    /// with the parser's own label grammar ([`super::is_labels`]); and the parser's
+    /// host length limit is the fast path's.
+    pub(crate) fn allows_only_fast_path_origins(&self) -> bool {
+        !self.beyond_fast_path
     }
 
     /// The fast path: whether the raw `Origin` value is allowed, found without parsing
@@ -539,13 +571,15 @@ mod tests {
     }
 
     /// The fast path never says yes where the parser and the full match say no, and
-    /// says yes for every exact origin the policy lists.
+    /// says yes for every exact origin the policy lists; under a policy whose origins
+    /// are all found by it (`allows_only_fast_path_origins`), it says yes exactly where
+    /// they do.
     #[test]
     fn fast_path_agrees_with_the_slow_path() {
         use proptest::prelude::*;
         use proptest::test_runner::{Config, TestRunner};
 
-        let policies: [&[&str]; 6] = [
+        let policies: [&[&str]; 9] = [
             &["https://example.com"],
             &[
                 "https://example.com",
@@ -576,7 +610,33 @@ mod tests {
                 "https://*.b.example.com",
                 "http://*.example.com:*",
             ],
+            &[
+                "https://*.example.com",
+                "https://*.b.example.com",
+                "https://example.com",
+                "http://localhost:8080",
+                "http://*.dev.test",
+            ],
+            &[
+                "https://*.a.example",
+                "https://*.example.com",
+                "https://e.example",
+            ],
+            // Nine lengths of `*.` domains: more than the subdomain fast path tries.
+            &[
+                "https://*.a.example",
+                "https://*.ee.example",
+                "https://*.fff.example",
+                "https://*.gggg.example",
+                "https://*.hhhhh.example",
+                "https://*.iiiiii.example",
+                "https://*.jjjjjjj.example",
+                "https://*.kkkkkkkk.example",
+                "https://*.lllllllll.example",
+            ],
         ];
+        // Which of them allow only what the two fast paths find.
+        let only_fast_path = [true, true, true, false, true, false, true, true, false];
         let origin = (
             prop::sample::select(vec![
                 "https://",
@@ -611,6 +671,11 @@ mod tests {
                 "a.b.c.d.example.com",
                 "a:1.example.com",
                 "a.xexample.com",
+                "a.dev.test",
+                "dev.test",
+                "x.a.example",
+                "x.ee.example",
+                "a.b.example.com",
             ]),
             prop::sample::select(vec![
                 "", ":8080", ":8443", ":3000", ":443", ":80", ":81", ":0", ":", "/", " ", "\r", ".",
@@ -621,8 +686,13 @@ mod tests {
             cases: 2000,
             ..Config::default()
         });
-        for entries in policies {
+        for (entries, only_fast_path) in policies.into_iter().zip(only_fast_path) {
             let m = matcher(entries);
+            assert_eq!(
+                m.allows_only_fast_path_origins(),
+                only_fast_path,
+                "{entries:?}"
+            );
             for e in entries {
                 if !e.contains('*') && *e != "null" {
                     assert!(m.allows_exactly(e.as_bytes()), "{e}");
@@ -631,10 +701,11 @@ mod tests {
             runner
                 .run(&origin, |o| {
                     let slow = RequestOrigin::parse(o.as_bytes()).is_some_and(|p| m.allows(&p));
-                    prop_assert!(
-                        !m.allows_exactly(o.as_bytes()) || slow,
-                        "{o:?} under {entries:?}"
-                    );
+                    let fast = m.allows_exactly(o.as_bytes());
+                    prop_assert!(!fast || slow, "{o:?} under {entries:?}");
+                    if only_fast_path {
+                        prop_assert_eq!(fast, slow, "{:?} under {:?}", o, entries);
+                    }
                     Ok(())
                 })
                 .unwrap();
