@@ -242,9 +242,9 @@ pub(crate) struct OriginMatcher {
     /// The exact origins with a fixed port, serialized; see [`OriginMatcher::finish`].
     candidates: Vec<String>,
     exact: ExactOrigins,
-    /// Whether it allows anything but its exact origins (`*`, `null`, patterns with
-    /// subdomains or any port, regexes, a predicate, or an exact origin left out of
-    /// the fast path); see [`OriginMatcher::allows_only_exact_origins`].
+    /// Whether it allows anything but its exact origins: a `*.` pattern, or anything
+    /// beyond the fast paths (set in [`OriginMatcher::finish`]); see
+    /// [`OriginMatcher::allows_only_exact_origins`].
     inexact: bool,
     /// Whether it allows an origin that neither fast path finds (`*`, `null`, a port
     /// wildcard, a `*.` pattern with a port, regexes, a predicate, an exact origin left
@@ -256,13 +256,11 @@ pub(crate) struct OriginMatcher {
 impl OriginMatcher {
     pub(crate) fn allow_any(&mut self) {
         self.any = true;
-        self.inexact = true;
         self.beyond_fast_path = true;
     }
 
     pub(crate) fn allow_null(&mut self) {
         self.null = true;
-        self.inexact = true;
         self.beyond_fast_path = true;
     }
 
@@ -289,10 +287,7 @@ impl OriginMatcher {
                     PortPattern::Exact(p) => self
                         .candidates
                         .push(format!("{}://{h}:{p}", pattern.scheme)),
-                    PortPattern::Any => {
-                        self.inexact = true;
-                        self.beyond_fast_path = true;
-                    }
+                    PortPattern::Any => self.beyond_fast_path = true,
                 }
                 (&mut table.hosts, h)
             }
@@ -312,13 +307,11 @@ impl OriginMatcher {
     #[cfg(feature = "regex")]
     pub(crate) fn set_regexes(&mut self, set: regex::RegexSet) {
         self.regexes = Some(set);
-        self.inexact = true;
         self.beyond_fast_path = true;
     }
 
     pub(crate) fn set_predicate(&mut self, predicate: OriginPredicate) {
         self.predicate = Some(predicate);
-        self.inexact = true;
         self.beyond_fast_path = true;
     }
 
@@ -340,7 +333,6 @@ impl OriginMatcher {
             let verified = RequestOrigin::parse(bytes)
                 .is_some_and(|o| matches!(o, RequestOrigin::Tuple(_)) && self.allows(&o));
             if !verified {
-                self.inexact = true;
                 self.beyond_fast_path = true;
             } else if !exact.iter().any(|e| **e == *bytes) {
                 exact.push(bytes.into());
@@ -385,6 +377,8 @@ impl OriginMatcher {
                 self.beyond_fast_path = true;
             }
         }
+        // `*.` patterns are found by the subdomain fast path, not by the exact one.
+        self.inexact |= self.beyond_fast_path;
     }
 
     /// Whether every origin it allows is one of the exact origins of the fast path:
@@ -691,6 +685,11 @@ mod tests {
             assert_eq!(
                 m.allows_only_fast_path_origins(),
                 only_fast_path,
+                "{entries:?}"
+            );
+            assert_eq!(
+                m.allows_only_exact_origins(),
+                only_fast_path && !entries.iter().any(|e| e.contains("*.")),
                 "{entries:?}"
             );
             for e in entries {
