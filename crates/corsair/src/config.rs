@@ -168,6 +168,9 @@ policy_fields! {
     dangerously_allow_insecure_origins: bool,
     /// Allow `*.` patterns over a public suffix (`https://*.github.io`). Default: false.
     dangerously_allow_public_suffix_wildcards: bool,
+    /// Allow origin regexes that, with credentials, admit origins the lists could not
+    /// allow safely, or that corsair cannot prove safe. Logged at build time. Default: false.
+    dangerously_allow_unsafe_origin_regexes: bool,
     /// Whether corsair handles CORS at all (set `false` in a route to leave that path to
     /// the application). Default: true.
     enabled: bool,
@@ -699,6 +702,21 @@ macro_rules! policy_setters {
                 self
             }
 
+            /// Sets `dangerously_allow_unsafe_origin_regexes`: keeps origin regexes that
+            /// corsair refuses with credentials (`unsafe-origin-regex`,
+            /// `unprovable-origin-regex`). Each one kept is logged (`tracing`, warn) when the
+            /// policy is built.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().dangerously_allow_unsafe_origin_regexes(true);
+            /// assert_eq!(c.dangerously_allow_unsafe_origin_regexes, Some(true));
+            /// ```
+            #[must_use]
+            pub fn dangerously_allow_unsafe_origin_regexes(mut self, allow: bool) -> Self {
+                self.fields_mut().dangerously_allow_unsafe_origin_regexes = Some(allow);
+                self
+            }
+
             /// Sets `enabled`.
             ///
             /// ```
@@ -766,6 +784,7 @@ mod tests {
             dangerously_allow_null_origin = true
             dangerously_allow_insecure_origins = true
             dangerously_allow_public_suffix_wildcards = true
+            dangerously_allow_unsafe_origin_regexes = true
             enabled = true
 
             [[routes]]

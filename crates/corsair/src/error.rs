@@ -120,6 +120,13 @@ codes! {
     PublicSuffixWildcard => "public-suffix-wildcard", Error;
     /// A regular expression that does not compile (or `allow_origin_regexes` without the `regex` feature).
     InvalidRegex => "invalid-regex", Error;
+    /// A regular expression that, with credentials, admits origins the lists could not
+    /// allow safely (any origin, a public suffix, another registrable domain, plain http),
+    /// or `null`; without `dangerously_allow_unsafe_origin_regexes`.
+    UnsafeOriginRegex => "unsafe-origin-regex", Error;
+    /// A regular expression with credentials that corsair cannot prove safe (too large,
+    /// a domain built from pieces, a Unicode word boundary).
+    UnprovableOriginRegex => "unprovable-origin-regex", Error;
     /// A method that is not an HTTP token.
     InvalidMethod => "invalid-method", Error;
     /// `CONNECT`, `TRACE` or `TRACK`, which browsers never let a script send.
@@ -146,6 +153,9 @@ codes! {
     MaxAgeAboveBrowserCap => "max-age-above-browser-cap", Warning;
     /// A `.` in a regular expression that matches any character.
     UnescapedDotInRegex => "unescaped-dot-in-regex", Warning;
+    /// A regular expression that admits any origin, without credentials: `*` says so
+    /// plainly (and lets caches share responses).
+    AnyOriginRegex => "any-origin-regex", Warning;
     /// A method in lowercase that browsers send only as the script spells it (`patch`).
     CaseSensitiveMethod => "case-sensitive-method", Warning;
     /// A `dangerously_*` option or another setting that has no effect.

@@ -1053,7 +1053,7 @@ fn compile_origins(
         }
     }
 
-    compile_regexes(config, &mut matcher, credentials, source, diagnostics);
+    null_listed |= compile_regexes(config, &mut matcher, credentials, source, diagnostics);
     if let Some(predicate) = &config.origin_predicate {
         matcher.set_predicate(predicate.clone());
     }
@@ -1061,7 +1061,7 @@ fn compile_origins(
         diagnostics.report_with_help(
             Code::UnusedOption,
             &source("dangerously_allow_null_origin"),
-            "dangerously_allow_null_origin is set but `null` is not in allow_origins, so it has no effect",
+            "dangerously_allow_null_origin is set but neither allow_origins nor a regex allows `null`, so it has no effect",
             "remove it",
         );
     }
@@ -1083,6 +1083,9 @@ fn compile_origins(
     (!matcher.is_empty()).then_some(matcher)
 }
 
+/// Compiles `allow_origin_regexes` into the matcher, refusing (with credentials) every
+/// regex that admits origins the lists could not allow safely (see
+/// `origin::regex_safety`). Returns whether a regex admits `null`.
 #[cfg(feature = "regex")]
 fn compile_regexes(
     config: &PolicyConfig,
@@ -1090,20 +1093,29 @@ fn compile_regexes(
     credentials: bool,
     source: &dyn Fn(&str) -> String,
     diagnostics: &mut Diagnostics,
-) {
+) -> bool {
+    use crate::origin::regex_safety::{self, Flaw};
+
     let Some(regexes) = config
         .allow_origin_regexes
         .as_deref()
         .filter(|r| !r.is_empty())
     else {
-        return;
+        return false;
     };
     let field = source("allow_origin_regexes");
+    let null_allowed = config.dangerously_allow_null_origin.unwrap_or(false);
+    let insecure_allowed = config.dangerously_allow_insecure_origins.unwrap_or(false);
+    let unsafe_allowed = config
+        .dangerously_allow_unsafe_origin_regexes
+        .unwrap_or(false);
+    let mut admits_null = false;
+    let mut kept_unsafe = false;
     let mut anchored = Vec::with_capacity(regexes.len());
     for (i, regex) in regexes.iter().enumerate() {
         let entry_field = format!("{field}[{i}]");
         // Anchored at both ends, whatever the user wrote: `example\.com` must not match
-        // `example.com.evil.net` (pitfall P4). The regex crate runs in linear time.
+        // `example.com.evil.net`. The regex crate runs in linear time.
         let whole = format!("^(?:{regex})$");
         if let Err(e) = regex::Regex::new(&whole) {
             diagnostics.report(
@@ -1124,20 +1136,50 @@ fn compile_regexes(
                 "write `\\.` for a literal dot",
             );
         }
-        if credentials && regex.starts_with("http:") {
-            diagnostics.report(
-                Code::UnusedOption,
-                &entry_field,
-                format!("`{regex}` matches plain-http origins, which corsair cannot check for safety in a regex; prefer https"),
-            );
+        for finding in regex_safety::analyse(regex) {
+            let (code, entry) = match &finding.flaw {
+                Flaw::Null => {
+                    admits_null = true;
+                    if null_allowed {
+                        continue;
+                    }
+                    (Code::NullOrigin, entry_field.clone())
+                }
+                Flaw::AnyOrigin if !credentials => (Code::AnyOriginRegex, entry_field.clone()),
+                _ if !credentials => continue,
+                Flaw::Insecure if insecure_allowed => continue,
+                Flaw::Unprovable(_) => (Code::UnprovableOriginRegex, entry_field.clone()),
+                _ => (Code::UnsafeOriginRegex, entry_field.clone()),
+            };
+            let message = finding.message(regex);
+            if unsafe_allowed && code != Code::NullOrigin && code != Code::AnyOriginRegex {
+                kept_unsafe = true;
+                tracing::warn!(
+                    target: "corsair",
+                    field = %entry,
+                    code = %code,
+                    "dangerously_allow_unsafe_origin_regexes keeps an unsafe origin regex: {message}"
+                );
+                continue;
+            }
+            diagnostics.report_with_help(code, &entry, message, finding.help());
         }
         anchored.push(whole);
+    }
+    if unsafe_allowed && !kept_unsafe {
+        diagnostics.report_with_help(
+            Code::UnusedOption,
+            &source("dangerously_allow_unsafe_origin_regexes"),
+            "dangerously_allow_unsafe_origin_regexes is set but no origin regex needs it, so it has no effect",
+            "remove it",
+        );
     }
     match regex::RegexSet::new(&anchored) {
         Ok(set) if anchored.len() == regexes.len() => matcher.set_regexes(set),
         Ok(_) => {}
         Err(e) => diagnostics.report(Code::InvalidRegex, &field, e.to_string()),
     }
+    admits_null
 }
 
 #[cfg(not(feature = "regex"))]
@@ -1147,7 +1189,7 @@ fn compile_regexes(
     _credentials: bool,
     source: &dyn Fn(&str) -> String,
     diagnostics: &mut Diagnostics,
-) {
+) -> bool {
     if config
         .allow_origin_regexes
         .as_ref()
@@ -1160,6 +1202,7 @@ fn compile_regexes(
             "enable the feature, or use origin patterns such as `https://*.example.com`",
         );
     }
+    false
 }
 
 /// A `.` outside a character class and not escaped.

@@ -10,6 +10,8 @@
 
 mod matcher;
 mod pattern;
+#[cfg(feature = "regex")]
+pub(crate) mod regex_safety;
 
 pub(crate) use matcher::{OriginMatcher, OriginPredicate};
 pub(crate) use pattern::{AllowedOrigin, HostPattern, OriginPattern, PortPattern, parse_allowed};
