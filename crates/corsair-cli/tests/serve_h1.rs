@@ -203,6 +203,12 @@ impl RawUpstream {
             .unwrap_or_else(|| panic!("no request for {path}: {:?}", seen.requests))
     }
 
+    /// The requests seen, `METHOD path` each, in order.
+    fn requests(&self) -> Vec<String> {
+        let seen = self.seen.lock().unwrap();
+        seen.requests.iter().map(|(_, line)| line.clone()).collect()
+    }
+
     fn accepted(&self) -> usize {
         self.seen.lock().unwrap().accepted
     }
@@ -237,7 +243,9 @@ async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
             .unwrap()
             .requests
             .push((id, format!("{method} {path}")));
-        let (response, then) = script(&method, &path, &head);
+        // Behind a prefix (`/api`), the same routes.
+        let route = path.strip_prefix("/api").unwrap_or(&path);
+        let (response, then) = script(&method, route, &head);
         if stream.write_all(&response).await.is_err() {
             seen.lock().unwrap().closed.push(id);
             return;
@@ -413,12 +421,17 @@ impl Client {
 }
 
 async fn setup(test: &str, server: &str) -> (TempDir, RawUpstream, Gateway) {
+    setup_behind(test, "", server).await
+}
+
+/// [`setup`] with the upstream URL ending in `prefix` (`/api`, or empty).
+async fn setup_behind(test: &str, prefix: &str, server: &str) -> (TempDir, RawUpstream, Gateway) {
     let upstream = RawUpstream::start().await;
     let dir = TempDir::new(test);
     let file = dir.write(
         "corsair.toml",
         &policy(&format!(
-            "upstream = \"http://{}\"\n{server}",
+            "upstream = \"http://{}{prefix}\"\n{server}",
             upstream.addr
         )),
     );
@@ -694,4 +707,76 @@ async fn the_dedicated_connection_forwards_as_the_pooled_client_does() {
         upstream.connection_of_last("/hop"),
         upstream.connection_of_last("/echo")
     );
+}
+
+/// Sends `target` on `client`'s connection and reads the answer.
+async fn get_raw(client: &mut Client, target: &str) -> Message {
+    client
+        .stream
+        .write_all(format!("GET {target} HTTP/1.1\r\nhost: gw.example\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    bounded("response", client.read(false)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paths_never_climb_past_the_upstreams_prefix() {
+    // pool_max_idle = 0: no dedicated connection, every request through the pooled
+    // client, including those that first tried a dedicated one.
+    for (name, server) in [("", ""), ("-pooled", "pool_max_idle = 0")] {
+        let (_dir, upstream, gateway) =
+            setup_behind(&format!("h1-prefix{name}"), "/api", server).await;
+        let mut client = Client::connect(gateway.addr).await;
+        // The first request (pooled client), then the dedicated connection's.
+        for _ in 0..2 {
+            assert_eq!(client.get("/plain").await.text(), "plain", "{server}");
+        }
+        for escape in [
+            "/../admin",
+            "/%2e%2e/admin",
+            "/%2E%2e/admin",
+            "/a/../../admin",
+            "/./../admin",
+            "/..%2fadmin",
+            "/a/..%2F..%2Fadmin",
+            "/..\\admin",
+            "/..;/admin",
+            "http://gw.example/../admin",
+        ] {
+            let refused = get_raw(&mut client, escape).await;
+            assert_eq!(refused.status(), 400, "{escape} {server}: {refused:?}");
+            let json: serde_json::Value = serde_json::from_slice(&refused.body).unwrap();
+            assert_eq!(json["error"], "bad_request", "{escape}");
+        }
+        // Dot segments that stay inside are resolved before the prefix is put in front.
+        for (inside, seen) in [
+            ("/a/../plain?x=1", "GET /api/plain"),
+            ("/a/%2e%2e/./b/../plain", "GET /api/plain"),
+            ("/x/..", "GET /api/"),
+        ] {
+            let response = get_raw(&mut client, inside).await;
+            assert_ne!(response.status(), 400, "{inside}: {response:?}");
+            assert_eq!(upstream.requests().last().unwrap(), seen, "{inside}");
+        }
+        let requests = upstream.requests();
+        assert!(
+            requests
+                .iter()
+                .all(|r| r.starts_with("GET /api/") && !r.contains("..") && !r.contains("%2e")),
+            "{server}: {requests:?}"
+        );
+        assert_eq!(requests.len(), 5, "{server}: {requests:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_prefix_paths_above_the_root_are_refused() {
+    let (_dir, upstream, gateway) = setup("h1-root", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    for target in ["/../plain", "/%2e%2e/plain", "/a/../../plain"] {
+        let refused = get_raw(&mut client, target).await;
+        assert_eq!(refused.status(), 400, "{target}: {refused:?}");
+    }
+    assert_eq!(get_raw(&mut client, "/a/../plain").await.text(), "plain");
+    assert_eq!(upstream.requests(), ["GET /plain"]);
 }

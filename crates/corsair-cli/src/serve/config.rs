@@ -150,19 +150,27 @@ impl Upstream {
         })
     }
 
-    /// The path and query of a request at the upstream: the prefix, then the client's.
+    /// The path and query of a request at the upstream: the prefix, then `path` (the
+    /// client's path with its dot segments resolved, see `path.rs`), then the query of
+    /// the client's `original` target.
     pub(crate) fn path_for(
         &self,
-        path_and_query: Option<&PathAndQuery>,
+        path: &str,
+        original: Option<&PathAndQuery>,
     ) -> Result<PathAndQuery, String> {
-        match (self.prefix.is_empty(), path_and_query) {
-            (true, Some(pq)) => Ok(pq.clone()),
-            (true, None) => Ok(PathAndQuery::from_static("/")),
-            (false, pq) => {
-                let rest = pq.map_or("/", PathAndQuery::as_str);
-                PathAndQuery::try_from(format!("{}{rest}", self.prefix)).map_err(|e| e.to_string())
+        if self.prefix.is_empty() {
+            if let Some(pq) = original.filter(|pq| pq.path() == path) {
+                return Ok(pq.clone());
             }
         }
+        let mut text = String::with_capacity(self.prefix.len() + path.len() + 1);
+        text.push_str(&self.prefix);
+        text.push_str(path);
+        if let Some(query) = original.and_then(PathAndQuery::query) {
+            text.push('?');
+            text.push_str(query);
+        }
+        PathAndQuery::try_from(text).map_err(|e| e.to_string())
     }
 
     /// The absolute URI of a path (from [`Upstream::path_for`]) at the upstream.
@@ -173,11 +181,6 @@ impl Upstream {
             .path_and_query(path_and_query)
             .build()
             .map_err(|e| e.to_string())
-    }
-
-    /// The absolute URI of a request for `path_and_query` at the upstream.
-    pub(crate) fn uri_for(&self, path_and_query: Option<&PathAndQuery>) -> Result<Uri, String> {
-        self.absolute(self.path_for(path_and_query)?)
     }
 }
 
@@ -557,10 +560,12 @@ mod tests {
         assert_eq!(upstream.prefix, "/api");
         assert_eq!(config.header_timeout, Duration::from_millis(500));
         assert_eq!(config.idle_timeout, Duration::from_secs(60));
-        let uri = upstream
-            .uri_for(Some(&PathAndQuery::from_static("/x?y=1")))
-            .unwrap();
-        assert_eq!(uri, "http://127.0.0.1:3000/api/x?y=1");
+        let original = PathAndQuery::from_static("/x?y=1");
+        let path = upstream.path_for("/x", Some(&original)).unwrap();
+        assert_eq!(
+            upstream.absolute(path).unwrap(),
+            "http://127.0.0.1:3000/api/x?y=1"
+        );
     }
 
     #[test]
@@ -586,7 +591,18 @@ mod tests {
     #[test]
     fn upstream_uri_without_prefix_reuses_the_path() {
         let upstream = Upstream::parse("http://localhost:3000").unwrap();
-        assert_eq!(upstream.uri_for(None).unwrap(), "http://localhost:3000/");
+        let original = PathAndQuery::from_static("/a/b?c");
+        assert_eq!(
+            upstream.path_for("/a/b", Some(&original)).unwrap(),
+            original
+        );
+        assert_eq!(upstream.path_for("/b", Some(&original)).unwrap(), "/b?c");
+        assert_eq!(
+            upstream
+                .absolute(upstream.path_for("/", None).unwrap())
+                .unwrap(),
+            "http://localhost:3000/"
+        );
         assert_eq!(upstream.connect_to, "localhost:3000");
         assert_eq!(
             Upstream::parse("http://api.internal").unwrap().connect_to,

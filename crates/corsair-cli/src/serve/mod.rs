@@ -12,6 +12,7 @@
 //! | `conn.rs` | one client connection: HTTP/1.1, HTTP/2, upgrades, timeouts, draining |
 //! | `proxy.rs` | the policy, forwarding, the gateway's own 502/504 |
 //! | `forward.rs` | hop-by-hop headers, `X-Forwarded-*`, `Host` |
+//! | `path.rs` | dot segments resolved; paths that climb above the root refused |
 //! | `upstream.rs` | upstream connections: pooled, and dedicated per client connection |
 //! | `h1.rs` | corsair's own HTTP/1.1 client, on dedicated connections, for requests without a body |
 //! | `limits.rs` | the connection's clock (head, upstream and idle timeouts), body limit, 408 |
@@ -38,6 +39,8 @@ mod h1;
 mod limits;
 #[cfg(unix)]
 mod metrics;
+#[cfg(unix)]
+mod path;
 #[cfg(unix)]
 mod proxy;
 #[cfg(unix)]

@@ -3,6 +3,7 @@
 //! connection takes it) and the CORS headers are applied to whatever comes back, the
 //! gateway's own 502 and 504 included.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::error::Error as StdError;
 use std::future::Future;
@@ -14,6 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use corsair::{Action, Decision, PolicyHandle};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN};
+use http::uri::PathAndQuery;
 use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_util::client::legacy::Client;
@@ -25,6 +27,7 @@ use super::forward::{self, Forwarded};
 use super::h1;
 use super::limits::{Activity, BodyTooLarge, Part, RequestBody};
 use super::metrics::{ClientError, METRICS, UpstreamError};
+use super::path;
 use super::upstream::{Answer, Dedicated, DedicatedError};
 
 /// Everything a request needs, shared by every connection.
@@ -97,14 +100,31 @@ pub(crate) async fn handle(
     let started = Instant::now();
     // HTTP/1.1: the head is here; the head clock waits for this request's answer.
     let part = Arc::clone(&peer.activity).request_started();
+    // The policy and the upstream see the path with its dot segments resolved.
+    let path = match path::normalize(request.uri().path()) {
+        Ok(path) => path,
+        Err(e) => {
+            METRICS.client_error(ClientError::Malformed);
+            tracing::debug!(target = %request.uri(), "request refused: {e}");
+            let mut response = Failure::BadRequest(e.to_string()).response();
+            METRICS.response(response.status(), started.elapsed());
+            response.body_mut().part = part;
+            return Ok(response);
+        }
+    };
     let (action, cors) = {
         let policy = gateway.policy.load();
-        let decision = policy.decide(request.method(), request.uri().path(), request.headers());
+        let decision = policy.decide(request.method(), &path, request.headers());
         METRICS.decision(&decision);
         if !decision.allowed() {
             log_rejection(&decision, &request);
         }
         (decision.action(), decision.into_headers())
+    };
+    // `None`: the path as the client sent it.
+    let path = match path {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(path) => Some(path),
     };
     let mut response = match action {
         Action::Respond(status) => {
@@ -117,7 +137,8 @@ pub(crate) async fn handle(
             // Awaited here rather than in a helper: every level of nested `async fn`
             // moves its whole state (kilobytes) once more per request.
             let h1 = part.is_some();
-            let mut response = match send(&gateway, &peer, request, h1, started).await {
+            let sent = send(&gateway, &peer, request, path.as_deref(), h1, started).await;
+            let mut response = match sent {
                 Ok(response) => response,
                 Err(failure) => failure.response(),
             };
@@ -192,13 +213,14 @@ pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Res
     response
 }
 
-/// Forwards a request that arrived at `started`. `h1`: an HTTP/1.1 connection's
-/// request, bounded by the connection's clock (one request at a time); else by a timer
-/// of its own.
+/// Forwards a request that arrived at `started`, for `path` (its path normalized, when
+/// that changed it). `h1`: an HTTP/1.1 connection's request, bounded by the
+/// connection's clock (one request at a time); else by a timer of its own.
 async fn send(
     gateway: &Gateway,
     peer: &Peer,
     mut request: Request<Incoming>,
+    path: Option<&str>,
     h1: bool,
     started: Instant,
 ) -> Result<Response<ProxyBody>, Failure> {
@@ -222,7 +244,10 @@ async fn send(
 
     let path = gateway
         .upstream
-        .path_for(request.uri().path_and_query())
+        .path_for(
+            path.unwrap_or(request.uri().path()),
+            request.uri().path_and_query(),
+        )
         .map_err(Failure::BadRequest)?;
     let dedicated = !upgrade && request.version() <= Version::HTTP_11 && peer.dedicated.wants();
     let client_host = request.headers().get(HOST).cloned().or_else(|| {
@@ -312,9 +337,14 @@ async fn send(
             Ok(Err(DedicatedError::Connect(e))) => Ok(Err(Exchange::Connect(e))),
             Ok(Err(DedicatedError::Exchange(e))) => Ok(Err(Exchange::Dedicated(e))),
             Ok(Err(DedicatedError::Unavailable(mut request))) => {
-                // Not written: through the pooled client, with an absolute URI.
-                let path = request.uri().path_and_query().cloned();
-                match gateway.upstream.uri_for(path.as_ref()) {
+                // Not written: through the pooled client, with an absolute URI (its
+                // path has the prefix already).
+                let path = request
+                    .uri()
+                    .path_and_query()
+                    .cloned()
+                    .unwrap_or_else(|| PathAndQuery::from_static("/"));
+                match gateway.upstream.absolute(path) {
                     Ok(uri) => {
                         *request.uri_mut() = uri;
                         pooled(*request, &mut clock)
