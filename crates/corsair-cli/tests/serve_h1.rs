@@ -245,6 +245,12 @@ async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
             .push((id, format!("{method} {path}")));
         // Behind a prefix (`/api`), the same routes.
         let route = path.strip_prefix("/api").unwrap_or(&path);
+        // The request body is read before the answer, except by `/early`, which
+        // answers at once.
+        if route != "/early" && !read_request_body(&mut stream, &mut buf, &head).await {
+            seen.lock().unwrap().closed.push(id);
+            return;
+        }
         let (response, then) = script(&method, route, &head);
         if stream.write_all(&response).await.is_err() {
             seen.lock().unwrap().closed.push(id);
@@ -266,6 +272,39 @@ async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
                 seen.lock().unwrap().closed.push(id);
                 return;
             }
+        }
+    }
+}
+
+/// Reads (and drops) the body of the request of `head`, framed by `Content-Length` or
+/// chunked (up to the last chunk and an empty trailer section); false if the
+/// connection closed first.
+async fn read_request_body(stream: &mut TcpStream, buf: &mut Vec<u8>, head: &str) -> bool {
+    let lower = head.to_ascii_lowercase();
+    let length = lower
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let chunked = lower
+        .lines()
+        .any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked"));
+    loop {
+        let end = if chunked {
+            buf.windows(5)
+                .position(|w| w == b"0\r\n\r\n")
+                .map(|p| p + 5)
+        } else {
+            let n = length.unwrap_or(0);
+            (buf.len() >= n).then_some(n)
+        };
+        if let Some(end) = end {
+            buf.drain(..end);
+            return true;
+        }
+        let mut chunk = [0u8; 16 * 1024];
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
 }
@@ -316,6 +355,16 @@ impl Client {
         );
         self.stream.write_all(request.as_bytes()).await.unwrap();
         bounded("response", self.read(method == "HEAD")).await
+    }
+
+    /// Sends `METHOD path` with an allowed `Origin` and a body, and reads the response.
+    async fn send_body(&mut self, method: &str, path: &str, body: &str) -> Message {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nhost: gw.example\r\norigin: https://app.example\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        self.stream.write_all(request.as_bytes()).await.unwrap();
+        bounded("response", self.read(false)).await
     }
 
     async fn get(&mut self, path: &str) -> Message {
@@ -779,4 +828,27 @@ async fn without_a_prefix_paths_above_the_root_are_refused() {
     }
     assert_eq!(get_raw(&mut client, "/a/../plain").await.text(), "plain");
     assert_eq!(upstream.requests(), ["GET /plain"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_encoding_overrides_content_length_on_every_client_path() {
+    let (_dir, upstream, gateway) = setup("h1-te-cl", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    // A connection's first request (the pooled client), a request with a body (a
+    // dedicated hyper connection), one without (corsair's own client).
+    let first = client.get("/chunked-and-length").await;
+    let with_body = client.send_body("POST", "/chunked-and-length", "abc").await;
+    let without = client.get("/chunked-and-length").await;
+    for (what, response) in [("pooled", first), ("body", with_body), ("own", without)] {
+        assert_eq!(response.status(), 200, "{what}: {response:?}");
+        assert_eq!(response.text(), "hello, world", "{what}: {response:?}");
+        assert!(response.complete, "{what}: {response:?}");
+        assert_eq!(
+            response.header("content-length"),
+            None,
+            "{what}: {response:?}"
+        );
+    }
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    assert_eq!(upstream.requests().len(), 4);
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use corsair::{Action, Decision, PolicyHandle};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, TRANSFER_ENCODING};
 use http::uri::PathAndQuery;
 use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
@@ -383,6 +383,11 @@ async fn send(
                 tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
             }
             let (mut parts, body) = response.into_parts();
+            if parts.headers.contains_key(TRANSFER_ENCODING) {
+                // RFC 9112 section 6.3: Transfer-Encoding overrides a Content-Length
+                // (hyper's client decoded the body by it), which must not be passed on.
+                parts.headers.remove(CONTENT_LENGTH);
+            }
             forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
             Ok(Response::from_parts(
                 parts,
