@@ -375,6 +375,10 @@ async fn send(
         }
     };
 
+    // The client's connection has a version of its own: hyper's server writes the
+    // response's (an HTTP/1.0 upstream's `HTTP/1.0` would make it delimit the body by
+    // the close, where a cut could not be seen) and brings it down to HTTP/1.0 for
+    // HTTP/1.0 clients.
     match answer {
         Answer::Hyper(mut response) => {
             let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
@@ -389,6 +393,7 @@ async fn send(
                 parts.headers.remove(CONTENT_LENGTH);
             }
             forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
+            parts.version = Version::HTTP_11;
             Ok(Response::from_parts(
                 parts,
                 ProxyBody::upstream(Inner::Upstream(body)),
@@ -396,7 +401,10 @@ async fn send(
         }
         // Never an upgrade (corsair's own client refuses a 101), and its head comes
         // without the hop-by-hop headers already.
-        Answer::Own(response) => Ok(response.map(|body| ProxyBody::upstream(Inner::Own(body)))),
+        Answer::Own(mut response) => {
+            *response.version_mut() = Version::HTTP_11;
+            Ok(response.map(|body| ProxyBody::upstream(Inner::Own(body))))
+        }
     }
 }
 
