@@ -52,6 +52,10 @@ fn script(method: &str, path: &str, head: &str) -> (Vec<u8>, Then) {
             ),
             Then::KeepOpen,
         ),
+        "/early" => (
+            text("HTTP/1.1 413 Payload Too Large\r\ncontent-length: 0\r\n\r\n"),
+            Then::CloseAfter(Duration::from_millis(1000)),
+        ),
         "/close-reset" => (
             text("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\npartial"),
             Then::Reset,
@@ -938,4 +942,43 @@ async fn http10_close_delimited_bodies_reach_http11_clients_chunked() {
     let text = String::from_utf8_lossy(&raw);
     assert!(text.starts_with("HTTP/1.0 200 OK\r\n"), "{text}");
     assert!(text.ends_with("\r\n\r\nuntil the close"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_before_the_whole_request_body_retires_the_upstream_connection() {
+    let (_dir, upstream, gateway) = setup("h1-early", "").await;
+    // `/early` answers 413 without reading the body, reads nothing more, and closes a
+    // second later: a request sent on that connection meanwhile would get no answer.
+    let body = "0123456789abcdefghij";
+    let (first, rest) = body.split_at(10);
+    // The pooled client (a connection's first request), then a dedicated hyper
+    // connection (a later request with a body).
+    for how in ["pooled", "dedicated"] {
+        let mut client = Client::connect(gateway.addr).await;
+        if how == "dedicated" {
+            assert_eq!(client.get("/plain").await.text(), "plain");
+        }
+        let head = format!(
+            "POST /early HTTP/1.1\r\nhost: gw.example\r\norigin: https://app.example\r\ncontent-length: {}\r\n\r\n{first}",
+            body.len()
+        );
+        client.stream.write_all(head.as_bytes()).await.unwrap();
+        let early = bounded("early answer", client.read(false)).await;
+        assert_eq!(early.status(), 413, "{how}: {early:?}");
+        let early_connection = upstream.connection_of_last("/early");
+        client.stream.write_all(rest.as_bytes()).await.unwrap();
+        // The rest of the body is written to the upstream connection.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let next = match how {
+            "pooled" => Client::connect(gateway.addr).await.get("/plain").await,
+            _ => client.send_body("POST", "/plain", "abc").await,
+        };
+        assert_eq!(next.status(), 200, "{how}: {next:?}");
+        assert_eq!(next.text(), "plain", "{how}");
+        assert_ne!(
+            upstream.connection_of_last("/plain"),
+            early_connection,
+            "{how}"
+        );
+    }
 }

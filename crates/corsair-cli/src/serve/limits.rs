@@ -413,6 +413,23 @@ pub(crate) struct RequestBody {
     /// The bytes still allowed; `None`: no limit.
     remaining: Option<u64>,
     limit: u64,
+    /// Set once the upstream client has taken the whole body, if asked for.
+    end: Option<BodyEnd>,
+}
+
+/// Whether a [`RequestBody`] was taken whole (see [`RequestBody::track_end`]).
+#[derive(Clone, Default)]
+pub(crate) struct BodyEnd(std::sync::Arc<AtomicBool>);
+
+impl BodyEnd {
+    /// Whether the body was taken whole.
+    pub(crate) fn ended(&self) -> bool {
+        self.0.load(Relaxed)
+    }
+
+    fn set(&self) {
+        self.0.store(true, Relaxed);
+    }
 }
 
 impl RequestBody {
@@ -424,7 +441,25 @@ impl RequestBody {
             _part: part,
             remaining: limit,
             limit: limit.unwrap_or(u64::MAX),
+            end: None,
         }
+    }
+
+    /// Tells from now on whether the body was taken whole: a response that comes
+    /// before then leaves the upstream connection in a state the gateway cannot know
+    /// (the upstream may read the rest as the next request), so the connection must not
+    /// be reused.
+    pub(crate) fn track_end(&mut self) -> BodyEnd {
+        let end = self.end.get_or_insert_with(BodyEnd::default).clone();
+        if self.inner.is_end_stream() {
+            end.set();
+        }
+        end
+    }
+
+    /// The handle of [`RequestBody::track_end`], if it was called.
+    pub(crate) fn end(&self) -> Option<&BodyEnd> {
+        self.end.as_ref()
     }
 }
 
@@ -440,8 +475,16 @@ impl Body for RequestBody {
         let frame = match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
             Some(Ok(frame)) => frame,
             Some(Err(e)) => return Poll::Ready(Some(Err(RequestBodyError::Client(e)))),
-            None => return Poll::Ready(None),
+            None => {
+                if let Some(end) = &this.end {
+                    end.set();
+                }
+                return Poll::Ready(None);
+            }
         };
+        if let Some(end) = this.end.as_ref().filter(|_| this.inner.is_end_stream()) {
+            end.set();
+        }
         if let (Some(remaining), Some(data)) = (this.remaining.as_mut(), frame.data_ref()) {
             let len = u64::try_from(data.len()).unwrap_or(u64::MAX);
             match remaining.checked_sub(len) {
@@ -457,7 +500,11 @@ impl Body for RequestBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        let end = self.inner.is_end_stream();
+        if let Some(tracked) = self.end.as_ref().filter(|_| end) {
+            tracked.set();
+        }
+        end
     }
 
     fn size_hint(&self) -> SizeHint {

@@ -19,7 +19,7 @@ use http::uri::PathAndQuery;
 use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 use super::config::{ServerConfig, Upstream};
@@ -100,8 +100,14 @@ pub(crate) async fn handle(
     let started = Instant::now();
     // HTTP/1.1: the head is here; the head clock waits for this request's answer.
     let part = Arc::clone(&peer.activity).request_started();
-    // The policy and the upstream see the path with its dot segments resolved.
-    let path = match path::normalize(request.uri().path()) {
+    // The policy and the upstream see the path with its dot segments resolved. CONNECT
+    // (authority-form, no path) is refused in `send`.
+    let normalized = if request.method() == http::Method::CONNECT {
+        Ok(Cow::Borrowed(request.uri().path()))
+    } else {
+        path::normalize(request.uri().path())
+    };
+    let path = match normalized {
         Ok(path) => path,
         Err(e) => {
             METRICS.client_error(ClientError::Malformed);
@@ -285,10 +291,17 @@ async fn send(
             .absolute(path)
             .map_err(Failure::BadRequest)?
     };
-    let upstream_request = Request::from_parts(
+    let mut upstream_request = Request::from_parts(
         parts,
         RequestBody::new(body, gateway.max_body_bytes, body_part),
     );
+    // A request with a body: if the response comes before the body was sent whole, the
+    // upstream connection is not reused (the pooled one is poisoned here, the dedicated
+    // one in `upstream.rs`).
+    let captured = has_body.then(|| {
+        let end = upstream_request.body_mut().track_end();
+        (end, capture_connection(&mut upstream_request))
+    });
 
     // The dedicated connection, else (or when it could not take the request) the
     // pooled client; both within `upstream_timeout` of now: on HTTP/1.1, the
@@ -362,6 +375,13 @@ async fn send(
             .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
     };
     drop((exchange, waiting));
+    if let Some((end, captured)) = &captured {
+        if !end.ended() {
+            if let Some(connected) = captured.connection_metadata().as_ref() {
+                connected.poison();
+            }
+        }
+    }
     let answer = match result {
         Ok(Ok(answer)) => answer,
         Ok(Err(e)) => return Err(classify(&e, &gateway.upstream)),

@@ -212,10 +212,16 @@ impl Dedicated {
                 Err(e) => return Err(DedicatedError::Connect(e)),
             },
         };
+        let end = request.body().end().cloned();
         match sender.try_send_request(request).await {
             Ok(response) => {
-                if let Ok(mut slot) = self.sender.lock() {
-                    *slot = Some(sender);
+                // A response that came before the request body was sent whole leaves
+                // the connection in a state the gateway cannot know: it closes once
+                // this exchange is over (the sender dropped).
+                if end.is_none_or(|end| end.ended()) {
+                    if let Ok(mut slot) = self.sender.lock() {
+                        *slot = Some(sender);
+                    }
                 }
                 Ok(Answer::Hyper(response))
             }
