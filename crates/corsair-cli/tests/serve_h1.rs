@@ -982,3 +982,39 @@ async fn an_answer_before_the_whole_request_body_retires_the_upstream_connection
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_chunked_request_body_is_the_clients_error() {
+    let (_dir, _upstream, gateway) = setup("h1-bad-chunk", "").await;
+    // The pooled client (a connection's first request), then a dedicated hyper
+    // connection (a later request with a body).
+    for how in ["pooled", "dedicated"] {
+        let mut client = Client::connect(gateway.addr).await;
+        if how == "dedicated" {
+            assert_eq!(client.get("/plain").await.text(), "plain");
+        }
+        client
+            .stream
+            .write_all(
+                b"POST /plain HTTP/1.1\r\nhost: gw.example\r\norigin: https://app.example\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n",
+            )
+            .await
+            .unwrap();
+        let response = bounded("answer", client.read(false)).await;
+        assert_eq!(response.status(), 400, "{how}: {response:?}");
+        let json: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        assert_eq!(json["error"], "bad_request", "{how}");
+    }
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"protocol\"}")
+            .await,
+        0.0
+    );
+    assert_eq!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"malformed\"}")
+            .await,
+        2.0
+    );
+}

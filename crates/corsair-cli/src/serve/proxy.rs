@@ -25,7 +25,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
 use super::h1;
-use super::limits::{Activity, BodyTooLarge, Part, RequestBody};
+use super::limits::{Activity, BodyTooLarge, Part, RequestBody, RequestBodyError};
 use super::metrics::{ClientError, METRICS, UpstreamError};
 use super::path;
 use super::upstream::{Answer, Dedicated, DedicatedError};
@@ -532,6 +532,13 @@ fn classify(exchange: &Exchange, upstream: &Upstream) -> Failure {
         if let Some(too_large) = e.downcast_ref::<BodyTooLarge>() {
             METRICS.client_error(ClientError::BodyTooLarge);
             return Failure::PayloadTooLarge(too_large.0);
+        }
+        if let Some(RequestBodyError::Client(client)) = e.downcast_ref::<RequestBodyError>() {
+            // The client's request body failed (malformed chunked encoding, or the
+            // client went away): the client's error, not the upstream's.
+            METRICS.client_error(ClientError::Malformed);
+            tracing::debug!("the client's request body failed: {client}");
+            return Failure::BadRequest(format!("the request body could not be read: {client}"));
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
