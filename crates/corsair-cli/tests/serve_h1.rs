@@ -1018,3 +1018,27 @@ async fn a_malformed_chunked_request_body_is_the_clients_error() {
         2.0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_with_underscores_are_dropped_unless_configured() {
+    for (server, kept) in [("", false), ("forward_underscore_headers = true", true)] {
+        let (_dir, _upstream, gateway) = setup("h1-underscore", server).await;
+        let mut client = Client::connect(gateway.addr).await;
+        let extra = "x_forwarded_for: 203.0.113.66\r\nX_Custom: 1\r\nx-kept: yes\r\n";
+        // The pooled client, corsair's own client, a dedicated hyper connection.
+        let pooled = client.send("GET", "/echo", extra).await;
+        let own = client.send("GET", "/echo", extra).await;
+        let head = format!(
+            "POST /echo HTTP/1.1\r\nhost: gw.example\r\norigin: https://app.example\r\n{extra}content-length: 3\r\n\r\nabc"
+        );
+        client.stream.write_all(head.as_bytes()).await.unwrap();
+        let body = bounded("response", client.read(false)).await;
+        for (how, echoed) in [("pooled", pooled), ("own", own), ("body", body)] {
+            let seen = echoed.text().to_ascii_lowercase();
+            assert!(seen.contains("\r\nx-kept: yes\r\n"), "{how}: {seen}");
+            for name in ["x_forwarded_for:", "x_custom:"] {
+                assert_eq!(seen.contains(name), kept, "{server} {how}: {seen}");
+            }
+        }
+    }
+}

@@ -32,6 +32,11 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
         "true: send the client's Host upstream; false: the upstream's host:port",
     ),
     (
+        "forward_underscore_headers",
+        "false",
+        "true: forward request headers with `_` in their name; false: drop them (as nginx does: X_Forwarded_For could pass for X-Forwarded-For upstream)",
+    ),
+    (
         "admin",
         "none: no admin listener",
         "address of the admin listener: /healthz and /metrics (Prometheus)",
@@ -208,6 +213,8 @@ pub(crate) struct ServerConfig {
     pub(crate) upstream: Option<Upstream>,
     /// `preserve_host`.
     pub(crate) preserve_host: bool,
+    /// `forward_underscore_headers`.
+    pub(crate) forward_underscore_headers: bool,
     /// `admin`.
     pub(crate) admin: Option<SocketAddr>,
     /// `workers`; 0: one per core.
@@ -253,6 +260,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             upstream: None,
             preserve_host: false,
+            forward_underscore_headers: false,
             admin: None,
             workers: 0,
             runtime: Runtime::PerCore,
@@ -299,6 +307,9 @@ impl ServerConfig {
         }
         if let Some(v) = reader.take::<bool>(&mut table, "preserve_host") {
             config.preserve_host = v;
+        }
+        if let Some(v) = reader.take::<bool>(&mut table, "forward_underscore_headers") {
+            config.forward_underscore_headers = v;
         }
         if let Some(admin) = reader.take::<String>(&mut table, "admin") {
             config.admin = reader.socket_addr("admin", &admin);
@@ -370,6 +381,10 @@ impl ServerConfig {
         check("listen", self.listen == other.listen);
         check("upstream", self.upstream == other.upstream);
         check("preserve_host", self.preserve_host == other.preserve_host);
+        check(
+            "forward_underscore_headers",
+            self.forward_underscore_headers == other.forward_underscore_headers,
+        );
         check("admin", self.admin == other.admin);
         check("workers", self.workers == other.workers);
         check("runtime", self.runtime == other.runtime);
@@ -556,6 +571,10 @@ mod tests {
         );
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         assert_eq!(config.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
+        assert!(!config.forward_underscore_headers);
+        let (kept, diagnostics) = read("[server]\nforward_underscore_headers = true");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert!(kept.forward_underscore_headers);
         let upstream = config.upstream.unwrap();
         assert_eq!(upstream.prefix, "/api");
         assert_eq!(config.header_timeout, Duration::from_millis(500));

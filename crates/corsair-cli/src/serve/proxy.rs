@@ -39,6 +39,7 @@ pub(crate) struct Gateway {
     upstream_host: HeaderValue,
     client: Client<HttpConnector, RequestBody>,
     preserve_host: bool,
+    forward_underscore_headers: bool,
     max_body_bytes: Option<u64>,
     upstream_timeout: Duration,
     connect_timeout: Duration,
@@ -71,6 +72,7 @@ impl Gateway {
             upstream_host,
             client,
             preserve_host: settings.preserve_host,
+            forward_underscore_headers: settings.forward_underscore_headers,
             max_body_bytes: settings.max_body_bytes,
             upstream_timeout: settings.upstream_timeout,
             connect_timeout: settings.connect_timeout,
@@ -263,6 +265,9 @@ async fn send(
             .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
     });
     let (mut parts, body) = request.into_parts();
+    if !gateway.forward_underscore_headers {
+        forward::remove_underscored(&mut parts.headers);
+    }
     // A request body keeps the head clock stopped until it is read whole (HTTP/1.1).
     let has_body = !body.is_end_stream();
     let body_part = (h1 && has_body).then(|| peer.activity.part());
