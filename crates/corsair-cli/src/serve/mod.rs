@@ -13,6 +13,7 @@
 //! | `proxy.rs` | the policy, forwarding, the gateway's own 502/504 |
 //! | `forward.rs` | hop-by-hop headers, `X-Forwarded-*`, `Host` |
 //! | `path.rs` | dot segments resolved; paths that climb above the root refused |
+//! | `refuse.rs` | request heads RFC 9112 calls invalid (`Host`, `Transfer-Encoding`): 400 or 501 |
 //! | `upstream.rs` | upstream connections: pooled, and dedicated per client connection |
 //! | `h1.rs` | corsair's own HTTP/1.1 client, on dedicated connections, for requests without a body |
 //! | `limits.rs` | the connection's clock (head, upstream and idle timeouts), body limit, 408 |
@@ -43,6 +44,8 @@ mod metrics;
 mod path;
 #[cfg(unix)]
 mod proxy;
+#[cfg(unix)]
+mod refuse;
 #[cfg(unix)]
 mod reload;
 #[cfg(unix)]

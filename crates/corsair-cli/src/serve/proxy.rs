@@ -28,6 +28,7 @@ use super::h1;
 use super::limits::{Activity, BodyTooLarge, Part, RequestBody, RequestBodyError};
 use super::metrics::{ClientError, METRICS, UpstreamError};
 use super::path;
+use super::refuse::{self, Refusal};
 use super::upstream::{Answer, Dedicated, DedicatedError};
 
 /// Everything a request needs, shared by every connection.
@@ -102,6 +103,14 @@ pub(crate) async fn handle(
     let started = Instant::now();
     // HTTP/1.1: the head is here; the head clock waits for this request's answer.
     let part = Arc::clone(&peer.activity).request_started();
+    if let Err(refusal) = refuse::check(request.version(), request.headers()) {
+        METRICS.client_error(ClientError::Malformed);
+        tracing::debug!("request refused: {refusal}");
+        let mut response = Failure::Refused(refusal).response();
+        METRICS.response(response.status(), started.elapsed());
+        response.body_mut().part = part;
+        return Ok(response);
+    }
     // The policy and the upstream see the path with its dot segments resolved. CONNECT
     // (authority-form, no path) is refused in `send`.
     let normalized = if request.method() == http::Method::CONNECT {
@@ -181,6 +190,8 @@ enum Failure {
     GatewayTimeout(String),
     PayloadTooLarge(u64),
     BadRequest(String),
+    /// A request head that RFC 9112 calls invalid.
+    Refused(Refusal),
     /// `CONNECT`: the gateway is not a forward proxy.
     Connect,
 }
@@ -196,6 +207,13 @@ impl Failure {
                 format!("the request body is larger than {limit} bytes"),
             ),
             Failure::BadRequest(d) => (StatusCode::BAD_REQUEST, "bad_request", d),
+            Failure::Refused(refusal) => {
+                let error = match refusal.status() {
+                    StatusCode::NOT_IMPLEMENTED => "not_implemented",
+                    _ => "bad_request",
+                };
+                (refusal.status(), error, refusal.to_string())
+            }
             Failure::Connect => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
