@@ -1,9 +1,13 @@
 //! `corsair serve`'s own HTTP/1.1 client, on the dedicated upstream connection of a
 //! keep-alive client connection (its second request on; the first goes through the
 //! pooled client): every body framing, interim responses, connections the upstream
-//! closes, broken and malformed responses, and what is forwarded. The upstream here is a
-//! scripted one that writes exact bytes, so that each case is what a real server could
-//! send.
+//! closes, broken and malformed responses, and what is forwarded. Then what every client
+//! path (pooled, dedicated hyper connection for requests with a body, corsair's own
+//! client) must do alike against hostile or broken upstreams and clients: paths kept
+//! under the upstream's prefix, `Transfer-Encoding` over `Content-Length`, cuts kept
+//! visible, connections retired after an early answer, headers with `_` dropped. The
+//! upstream here is a scripted one that writes exact bytes, so that each case is what a
+//! real server could send.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

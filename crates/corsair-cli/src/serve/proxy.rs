@@ -122,7 +122,7 @@ pub(crate) async fn handle(
         Ok(path) => path,
         Err(e) => {
             METRICS.client_error(ClientError::Malformed);
-            tracing::debug!(target = %request.uri(), "request refused: {e}");
+            tracing::debug!(uri = %request.uri(), "request refused: {e}");
             let mut response = Failure::BadRequest(e.to_string()).response();
             METRICS.response(response.status(), started.elapsed());
             response.body_mut().part = part;
