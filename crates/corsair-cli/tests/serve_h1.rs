@@ -1046,3 +1046,32 @@ async fn headers_with_underscores_are_dropped_unless_configured() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_decides_on_the_path_the_upstream_gets() {
+    // `/private` allows another origin only: a detour through `/public/..` gets the
+    // route of the path the upstream serves.
+    let routes = "[[routes]]\npath = \"/private\"\nallow_origins = [\"https://other.example\"]";
+    let (_dir, upstream, gateway) = setup("h1-route", routes).await;
+    let mut client = Client::connect(gateway.addr).await;
+    let direct = client.get("/private").await;
+    let detour = client.get("/public/../private").await;
+    for (what, response) in [("direct", direct), ("detour", detour)] {
+        assert_eq!(
+            response.header("access-control-allow-origin"),
+            None,
+            "{what}: {response:?}"
+        );
+    }
+    assert_eq!(
+        client
+            .get("/public/x/../plain")
+            .await
+            .header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(
+        upstream.requests(),
+        ["GET /private", "GET /private", "GET /public/plain"]
+    );
+}
