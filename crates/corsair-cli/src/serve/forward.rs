@@ -130,17 +130,25 @@ fn connection_named(headers: &HeaderMap) -> Vec<HeaderName> {
 /// gateway's own `X-Forwarded-*` could be spoofed past it. Looks before it removes: most
 /// requests have none.
 pub(crate) fn remove_underscored(headers: &mut HeaderMap) {
-    if !headers.keys().any(|name| name.as_str().contains('_')) {
+    if !headers.keys().any(has_underscore) {
         return;
     }
     let underscored: Vec<HeaderName> = headers
         .keys()
-        .filter(|name| name.as_str().contains('_'))
+        .filter(|name| has_underscore(name))
         .cloned()
         .collect();
     for name in underscored {
         headers.remove(name);
     }
+}
+
+/// Whether a header name has a `_`. No early exit: names are short, and a loop
+/// without branches runs faster over them.
+fn has_underscore(name: &HeaderName) -> bool {
+    name.as_str()
+        .bytes()
+        .fold(false, |found, b| found | (b == b'_'))
 }
 
 /// Writes a request's headers as HTTP/1.1 header lines (`name: value` CRLF), as
