@@ -487,8 +487,16 @@ async fn requests_rfc_9112_calls_invalid_never_reach_the_upstream() {
         ("GET /echo HTTP/1.0\r\nhost: a.example:http\r\n", 400),
     ];
     for (head, status) in refused {
-        let request = format!("{head}connection: close\r\n\r\n0\r\n\r\n");
-        let response = parse_response(&exchange(gateway.addr, request.as_bytes()).await);
+        // Without `connection: close`: the gateway closes the connection itself, at
+        // once (not after header_timeout, 10 s).
+        let request = format!("{head}\r\n0\r\n\r\n");
+        let raw = tokio::time::timeout(
+            Duration::from_secs(5),
+            exchange(gateway.addr, request.as_bytes()),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{head:?}: the connection was left open"));
+        let response = parse_response(&raw);
         assert_eq!(response.status, status, "{head:?}: {response:?}");
     }
     assert_eq!(upstream.hits(), 0);

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use corsair::{Action, Decision, PolicyHandle};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, TRANSFER_ENCODING};
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, TRANSFER_ENCODING};
 use http::uri::PathAndQuery;
 use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
@@ -107,6 +107,10 @@ pub(crate) async fn handle(
         METRICS.client_error(ClientError::Malformed);
         tracing::debug!("request refused: {refusal}");
         let mut response = Failure::Refused(refusal).response();
+        // The head cannot be trusted, nor, with it, where the next request starts.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
         METRICS.response(response.status(), started.elapsed());
         response.body_mut().part = part;
         return Ok(response);
