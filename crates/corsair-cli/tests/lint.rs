@@ -286,3 +286,32 @@ fn file_mistakes_and_policy_mistakes_are_reported_in_one_pass() {
         "{run:?}"
     );
 }
+
+#[test]
+fn lint_knows_forward_underscore_headers() {
+    let dir = TempDir::new("lint-underscore");
+    let valid = dir.write(
+        "valid.toml",
+        &format!("{VALID}\n[server]\nforward_underscore_headers = true\n"),
+    );
+    let run = corsair(["lint", &arg(&valid)]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let wrong = dir.write(
+        "wrong.toml",
+        &format!("{VALID}\n[server]\nforward_underscore_headers = \"yes\"\nforward_underscore_header = true\n"),
+    );
+    let run = corsair(["lint", &arg(&wrong)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("error[invalid-file] server.forward_underscore_headers: "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("  help: did you mean `forward_underscore_headers`?"),
+        "{}",
+        run.stdout
+    );
+}

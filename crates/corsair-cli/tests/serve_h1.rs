@@ -1,9 +1,13 @@
 //! `corsair serve`'s own HTTP/1.1 client, on the dedicated upstream connection of a
 //! keep-alive client connection (its second request on; the first goes through the
 //! pooled client): every body framing, interim responses, connections the upstream
-//! closes, broken and malformed responses, and what is forwarded. The upstream here is a
-//! scripted one that writes exact bytes, so that each case is what a real server could
-//! send.
+//! closes, broken and malformed responses, and what is forwarded. Then what every client
+//! path (pooled, dedicated hyper connection for requests with a body, corsair's own
+//! client) must do alike against hostile or broken upstreams and clients: paths kept
+//! under the upstream's prefix, `Transfer-Encoding` over `Content-Length`, cuts kept
+//! visible, connections retired after an early answer, headers with `_` dropped. The
+//! upstream here is a scripted one that writes exact bytes, so that each case is what a
+//! real server could send.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -14,7 +18,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serve_support::{Gateway, TempDir, bounded, policy};
+use serve_support::{Gateway, TempDir, bounded, exchange, policy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -28,6 +32,8 @@ enum Then {
     CloseAfter(Duration),
     /// Holds the connection open and writes nothing more, until the other side closes.
     Stall,
+    /// Resets the connection a moment later (RST, not FIN).
+    Reset,
 }
 
 /// The response to `method path` (`head`: the whole request head, for `/echo`).
@@ -49,6 +55,22 @@ fn script(method: &str, path: &str, head: &str) -> (Vec<u8>, Then) {
                 "HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\nC\r\nhello, world\r\n0\r\n\r\n",
             ),
             Then::KeepOpen,
+        ),
+        "/early" => (
+            text("HTTP/1.1 413 Payload Too Large\r\ncontent-length: 0\r\n\r\n"),
+            Then::CloseAfter(Duration::from_millis(1000)),
+        ),
+        "/close-reset" => (
+            text("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\npartial"),
+            Then::Reset,
+        ),
+        "/http10-close-delimited" => (
+            text("HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the close"),
+            Then::Close,
+        ),
+        "/http10-reset" => (
+            text("HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\npartial"),
+            Then::Reset,
         ),
         "/close-delimited" => (
             text("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the close"),
@@ -203,6 +225,12 @@ impl RawUpstream {
             .unwrap_or_else(|| panic!("no request for {path}: {:?}", seen.requests))
     }
 
+    /// The requests seen, `METHOD path` each, in order.
+    fn requests(&self) -> Vec<String> {
+        let seen = self.seen.lock().unwrap();
+        seen.requests.iter().map(|(_, line)| line.clone()).collect()
+    }
+
     fn accepted(&self) -> usize {
         self.seen.lock().unwrap().accepted
     }
@@ -237,7 +265,15 @@ async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
             .unwrap()
             .requests
             .push((id, format!("{method} {path}")));
-        let (response, then) = script(&method, &path, &head);
+        // Behind a prefix (`/api`), the same routes.
+        let route = path.strip_prefix("/api").unwrap_or(&path);
+        // The request body is read before the answer, except by `/early`, which
+        // answers at once.
+        if route != "/early" && !read_request_body(&mut stream, &mut buf, &head).await {
+            seen.lock().unwrap().closed.push(id);
+            return;
+        }
+        let (response, then) = script(&method, route, &head);
         if stream.write_all(&response).await.is_err() {
             seen.lock().unwrap().closed.push(id);
             return;
@@ -252,12 +288,50 @@ async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
                 tokio::time::sleep(delay).await;
                 return;
             }
+            Then::Reset => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let _ = stream.set_zero_linger();
+                return;
+            }
             Then::Stall => {
                 let mut sink = [0u8; 1024];
                 while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
                 seen.lock().unwrap().closed.push(id);
                 return;
             }
+        }
+    }
+}
+
+/// Reads (and drops) the body of the request of `head`, framed by `Content-Length` or
+/// chunked (up to the last chunk and an empty trailer section); false if the
+/// connection closed first.
+async fn read_request_body(stream: &mut TcpStream, buf: &mut Vec<u8>, head: &str) -> bool {
+    let lower = head.to_ascii_lowercase();
+    let length = lower
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let chunked = lower
+        .lines()
+        .any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked"));
+    loop {
+        let end = if chunked {
+            buf.windows(5)
+                .position(|w| w == b"0\r\n\r\n")
+                .map(|p| p + 5)
+        } else {
+            let n = length.unwrap_or(0);
+            (buf.len() >= n).then_some(n)
+        };
+        if let Some(end) = end {
+            buf.drain(..end);
+            return true;
+        }
+        let mut chunk = [0u8; 16 * 1024];
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
 }
@@ -308,6 +382,16 @@ impl Client {
         );
         self.stream.write_all(request.as_bytes()).await.unwrap();
         bounded("response", self.read(method == "HEAD")).await
+    }
+
+    /// Sends `METHOD path` with an allowed `Origin` and a body, and reads the response.
+    async fn send_body(&mut self, method: &str, path: &str, body: &str) -> Message {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nhost: gw.example\r\norigin: https://app.example\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        self.stream.write_all(request.as_bytes()).await.unwrap();
+        bounded("response", self.read(false)).await
     }
 
     async fn get(&mut self, path: &str) -> Message {
@@ -387,11 +471,12 @@ impl Client {
             }
             return message;
         }
-        assert_eq!(
-            message.header("transfer-encoding"),
-            Some("chunked"),
-            "{message:?}"
-        );
+        if message.header("transfer-encoding") != Some("chunked") {
+            // Until the close: whether it arrived whole cannot be told.
+            while self.fill().await {}
+            message.body = std::mem::take(&mut self.buf);
+            return message;
+        }
         loop {
             let Some(size) = self.line().await else {
                 message.complete = false;
@@ -413,12 +498,17 @@ impl Client {
 }
 
 async fn setup(test: &str, server: &str) -> (TempDir, RawUpstream, Gateway) {
+    setup_behind(test, "", server).await
+}
+
+/// [`setup`] with the upstream URL ending in `prefix` (`/api`, or empty).
+async fn setup_behind(test: &str, prefix: &str, server: &str) -> (TempDir, RawUpstream, Gateway) {
     let upstream = RawUpstream::start().await;
     let dir = TempDir::new(test);
     let file = dir.write(
         "corsair.toml",
         &policy(&format!(
-            "upstream = \"http://{}\"\n{server}",
+            "upstream = \"http://{}{prefix}\"\n{server}",
             upstream.addr
         )),
     );
@@ -693,5 +783,295 @@ async fn the_dedicated_connection_forwards_as_the_pooled_client_does() {
     assert_eq!(
         upstream.connection_of_last("/hop"),
         upstream.connection_of_last("/echo")
+    );
+}
+
+/// Sends `target` on `client`'s connection and reads the answer.
+async fn get_raw(client: &mut Client, target: &str) -> Message {
+    client
+        .stream
+        .write_all(format!("GET {target} HTTP/1.1\r\nhost: gw.example\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    bounded("response", client.read(false)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paths_never_climb_past_the_upstreams_prefix() {
+    // pool_max_idle = 0: no dedicated connection, every request through the pooled
+    // client, including those that first tried a dedicated one.
+    for (name, server) in [("", ""), ("-pooled", "pool_max_idle = 0")] {
+        let (_dir, upstream, gateway) =
+            setup_behind(&format!("h1-prefix{name}"), "/api", server).await;
+        let mut client = Client::connect(gateway.addr).await;
+        // The first request (pooled client), then the dedicated connection's.
+        for _ in 0..2 {
+            assert_eq!(client.get("/plain").await.text(), "plain", "{server}");
+        }
+        for escape in [
+            "/../admin",
+            "/%2e%2e/admin",
+            "/%2E%2e/admin",
+            "/a/../../admin",
+            "/./../admin",
+            "/..%2fadmin",
+            "/a/..%2F..%2Fadmin",
+            "/..\\admin",
+            "/..;/admin",
+            "http://gw.example/../admin",
+        ] {
+            let refused = get_raw(&mut client, escape).await;
+            assert_eq!(refused.status(), 400, "{escape} {server}: {refused:?}");
+            let json: serde_json::Value = serde_json::from_slice(&refused.body).unwrap();
+            assert_eq!(json["error"], "bad_request", "{escape}");
+        }
+        // Dot segments that stay inside are resolved before the prefix is put in front.
+        for (inside, seen) in [
+            ("/a/../plain?x=1", "GET /api/plain"),
+            ("/a/%2e%2e/./b/../plain", "GET /api/plain"),
+            ("/x/..", "GET /api/"),
+        ] {
+            let response = get_raw(&mut client, inside).await;
+            assert_ne!(response.status(), 400, "{inside}: {response:?}");
+            assert_eq!(upstream.requests().last().unwrap(), seen, "{inside}");
+        }
+        let requests = upstream.requests();
+        assert!(
+            requests
+                .iter()
+                .all(|r| r.starts_with("GET /api/") && !r.contains("..") && !r.contains("%2e")),
+            "{server}: {requests:?}"
+        );
+        assert_eq!(requests.len(), 5, "{server}: {requests:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_prefix_paths_above_the_root_are_refused() {
+    let (_dir, upstream, gateway) = setup("h1-root", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    for target in ["/../plain", "/%2e%2e/plain", "/a/../../plain"] {
+        let refused = get_raw(&mut client, target).await;
+        assert_eq!(refused.status(), 400, "{target}: {refused:?}");
+    }
+    assert_eq!(get_raw(&mut client, "/a/../plain").await.text(), "plain");
+    assert_eq!(upstream.requests(), ["GET /plain"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_encoding_overrides_content_length_on_every_client_path() {
+    let (_dir, upstream, gateway) = setup("h1-te-cl", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    // A connection's first request (the pooled client), a request with a body (a
+    // dedicated hyper connection), one without (corsair's own client).
+    let first = client.get("/chunked-and-length").await;
+    let with_body = client.send_body("POST", "/chunked-and-length", "abc").await;
+    let without = client.get("/chunked-and-length").await;
+    for (what, response) in [("pooled", first), ("body", with_body), ("own", without)] {
+        assert_eq!(response.status(), 200, "{what}: {response:?}");
+        assert_eq!(response.text(), "hello, world", "{what}: {response:?}");
+        assert!(response.complete, "{what}: {response:?}");
+        assert_eq!(
+            response.header("content-length"),
+            None,
+            "{what}: {response:?}"
+        );
+    }
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    assert_eq!(upstream.requests().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_cuts_a_close_delimited_body_on_every_client_path() {
+    let (_dir, _upstream, gateway) = setup("h1-reset", "").await;
+    for path in ["/close-reset", "/http10-reset"] {
+        // The pooled client (first request), a dedicated hyper connection (a body),
+        // corsair's own client (no body).
+        for how in ["pooled", "body", "own"] {
+            let mut client = Client::connect(gateway.addr).await;
+            if how != "pooled" {
+                assert_eq!(client.get("/plain").await.text(), "plain");
+            }
+            let cut = match how {
+                "body" => client.send_body("POST", path, "abc").await,
+                _ => client.get(path).await,
+            };
+            assert_eq!(cut.status(), 200, "{path} {how}: {cut:?}");
+            assert!(!cut.complete, "{path} {how}: {cut:?}");
+            assert_eq!(
+                cut.header("transfer-encoding"),
+                Some("chunked"),
+                "{path} {how}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http10_close_delimited_bodies_reach_http11_clients_chunked() {
+    let (_dir, _upstream, gateway) = setup("h1-http10", "").await;
+    for how in ["pooled", "body", "own"] {
+        let mut client = Client::connect(gateway.addr).await;
+        if how != "pooled" {
+            assert_eq!(client.get("/plain").await.text(), "plain");
+        }
+        let response = match how {
+            "body" => {
+                client
+                    .send_body("POST", "/http10-close-delimited", "abc")
+                    .await
+            }
+            _ => client.get("/http10-close-delimited").await,
+        };
+        assert!(
+            response.status_line.starts_with("HTTP/1.1 200"),
+            "{how}: {response:?}"
+        );
+        assert_eq!(
+            response.header("transfer-encoding"),
+            Some("chunked"),
+            "{how}"
+        );
+        assert_eq!(response.text(), "until the close", "{how}");
+        assert!(response.complete, "{how}: {response:?}");
+        // The client connection goes on.
+        assert_eq!(client.get("/plain").await.text(), "plain", "{how}");
+    }
+    // An HTTP/1.0 client gets HTTP/1.0, delimited by the close.
+    let raw = exchange(
+        gateway.addr,
+        b"GET /http10-close-delimited HTTP/1.0\r\nhost: gw.example\r\n\r\n",
+    )
+    .await;
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.0 200 OK\r\n"), "{text}");
+    assert!(text.ends_with("\r\n\r\nuntil the close"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_before_the_whole_request_body_retires_the_upstream_connection() {
+    let (_dir, upstream, gateway) = setup("h1-early", "").await;
+    // `/early` answers 413 without reading the body, reads nothing more, and closes a
+    // second later: a request sent on that connection meanwhile would get no answer.
+    let body = "0123456789abcdefghij";
+    let (first, rest) = body.split_at(10);
+    // The pooled client (a connection's first request), then a dedicated hyper
+    // connection (a later request with a body).
+    for how in ["pooled", "dedicated"] {
+        let mut client = Client::connect(gateway.addr).await;
+        if how == "dedicated" {
+            assert_eq!(client.get("/plain").await.text(), "plain");
+        }
+        let head = format!(
+            "POST /early HTTP/1.1\r\nhost: gw.example\r\norigin: https://app.example\r\ncontent-length: {}\r\n\r\n{first}",
+            body.len()
+        );
+        client.stream.write_all(head.as_bytes()).await.unwrap();
+        let early = bounded("early answer", client.read(false)).await;
+        assert_eq!(early.status(), 413, "{how}: {early:?}");
+        let early_connection = upstream.connection_of_last("/early");
+        client.stream.write_all(rest.as_bytes()).await.unwrap();
+        // The rest of the body is written to the upstream connection.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let next = match how {
+            "pooled" => Client::connect(gateway.addr).await.get("/plain").await,
+            _ => client.send_body("POST", "/plain", "abc").await,
+        };
+        assert_eq!(next.status(), 200, "{how}: {next:?}");
+        assert_eq!(next.text(), "plain", "{how}");
+        assert_ne!(
+            upstream.connection_of_last("/plain"),
+            early_connection,
+            "{how}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_chunked_request_body_is_the_clients_error() {
+    let (_dir, _upstream, gateway) = setup("h1-bad-chunk", "").await;
+    // The pooled client (a connection's first request), then a dedicated hyper
+    // connection (a later request with a body).
+    for how in ["pooled", "dedicated"] {
+        let mut client = Client::connect(gateway.addr).await;
+        if how == "dedicated" {
+            assert_eq!(client.get("/plain").await.text(), "plain");
+        }
+        client
+            .stream
+            .write_all(
+                b"POST /plain HTTP/1.1\r\nhost: gw.example\r\norigin: https://app.example\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n",
+            )
+            .await
+            .unwrap();
+        let response = bounded("answer", client.read(false)).await;
+        assert_eq!(response.status(), 400, "{how}: {response:?}");
+        let json: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        assert_eq!(json["error"], "bad_request", "{how}");
+    }
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"protocol\"}")
+            .await,
+        0.0
+    );
+    assert_eq!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"malformed\"}")
+            .await,
+        2.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_with_underscores_are_dropped_unless_configured() {
+    for (server, kept) in [("", false), ("forward_underscore_headers = true", true)] {
+        let (_dir, _upstream, gateway) = setup("h1-underscore", server).await;
+        let mut client = Client::connect(gateway.addr).await;
+        let extra = "x_forwarded_for: 203.0.113.66\r\nX_Custom: 1\r\nx-kept: yes\r\n";
+        // The pooled client, corsair's own client, a dedicated hyper connection.
+        let pooled = client.send("GET", "/echo", extra).await;
+        let own = client.send("GET", "/echo", extra).await;
+        let head = format!(
+            "POST /echo HTTP/1.1\r\nhost: gw.example\r\norigin: https://app.example\r\n{extra}content-length: 3\r\n\r\nabc"
+        );
+        client.stream.write_all(head.as_bytes()).await.unwrap();
+        let body = bounded("response", client.read(false)).await;
+        for (how, echoed) in [("pooled", pooled), ("own", own), ("body", body)] {
+            let seen = echoed.text().to_ascii_lowercase();
+            assert!(seen.contains("\r\nx-kept: yes\r\n"), "{how}: {seen}");
+            for name in ["x_forwarded_for:", "x_custom:"] {
+                assert_eq!(seen.contains(name), kept, "{server} {how}: {seen}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_decides_on_the_path_the_upstream_gets() {
+    // `/private` allows another origin only: a detour through `/public/..` gets the
+    // route of the path the upstream serves.
+    let routes = "[[routes]]\npath = \"/private\"\nallow_origins = [\"https://other.example\"]";
+    let (_dir, upstream, gateway) = setup("h1-route", routes).await;
+    let mut client = Client::connect(gateway.addr).await;
+    let direct = client.get("/private").await;
+    let detour = client.get("/public/../private").await;
+    for (what, response) in [("direct", direct), ("detour", detour)] {
+        assert_eq!(
+            response.header("access-control-allow-origin"),
+            None,
+            "{what}: {response:?}"
+        );
+    }
+    assert_eq!(
+        client
+            .get("/public/x/../plain")
+            .await
+            .header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(
+        upstream.requests(),
+        ["GET /private", "GET /private", "GET /public/plain"]
     );
 }

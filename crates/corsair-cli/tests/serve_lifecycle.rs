@@ -364,6 +364,7 @@ fn help_documents_every_server_key() {
         "listen",
         "upstream",
         "preserve_host",
+        "forward_underscore_headers",
         "admin",
         "workers",
         "max_connections",

@@ -457,3 +457,58 @@ async fn upstream_timeouts_on_every_path() {
         3.0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_rfc_9112_calls_invalid_never_reach_the_upstream() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start("invalid-heads", &upstream.url(), "");
+    let refused: [(&str, u16); 10] = [
+        ("GET /echo HTTP/1.1\r\n", 400),
+        (
+            "GET /echo HTTP/1.1\r\nhost: a.example\r\nhost: b.example\r\n",
+            400,
+        ),
+        ("GET /echo HTTP/1.1\r\nhost: a.example/x\r\n", 400),
+        ("GET /echo HTTP/1.1\r\nhost: user@a.example\r\n", 400),
+        ("GET a.example:80 HTTP/1.1\r\nhost: a.example\r\n", 400),
+        ("OPTIONS * HTTP/1.1\r\nhost: a.example\r\n", 400),
+        (
+            "POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\ntransfer-encoding: chunked\r\n",
+            400,
+        ),
+        (
+            "POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked, chunked\r\n",
+            400,
+        ),
+        (
+            "POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: gzip, chunked\r\n",
+            501,
+        ),
+        ("GET /echo HTTP/1.0\r\nhost: a.example:http\r\n", 400),
+    ];
+    for (head, status) in refused {
+        // Without `connection: close`: the gateway closes the connection itself, at
+        // once (not after header_timeout, 10 s).
+        let request = format!("{head}\r\n0\r\n\r\n");
+        let raw = tokio::time::timeout(
+            Duration::from_secs(5),
+            exchange(gateway.addr, request.as_bytes()),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{head:?}: the connection was left open"));
+        let response = parse_response(&raw);
+        assert_eq!(response.status, status, "{head:?}: {response:?}");
+    }
+    assert_eq!(upstream.hits(), 0);
+    // What is valid still passes: HTTP/1.0 without Host, absolute-form, chunked.
+    for head in [
+        "GET /echo HTTP/1.0\r\n",
+        "GET http://gw.example/echo HTTP/1.1\r\nhost: gw.example\r\n",
+        "POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n",
+    ] {
+        let request = format!("{head}connection: close\r\n\r\n0\r\n\r\n");
+        let response = parse_response(&exchange(gateway.addr, request.as_bytes()).await);
+        assert_eq!(response.status, 200, "{head:?}: {response:?}");
+    }
+    assert_eq!(upstream.hits(), 3);
+}

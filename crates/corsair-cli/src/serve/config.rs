@@ -32,6 +32,11 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
         "true: send the client's Host upstream; false: the upstream's host:port",
     ),
     (
+        "forward_underscore_headers",
+        "false",
+        "true: forward request headers with `_` in their name; false: drop them (as nginx does: X_Forwarded_For could pass for X-Forwarded-For upstream)",
+    ),
+    (
         "admin",
         "none: no admin listener",
         "address of the admin listener: /healthz and /metrics (Prometheus)",
@@ -150,19 +155,27 @@ impl Upstream {
         })
     }
 
-    /// The path and query of a request at the upstream: the prefix, then the client's.
+    /// The path and query of a request at the upstream: the prefix, then `path` (the
+    /// client's path with its dot segments resolved, see `path.rs`), then the query of
+    /// the client's `original` target.
     pub(crate) fn path_for(
         &self,
-        path_and_query: Option<&PathAndQuery>,
+        path: &str,
+        original: Option<&PathAndQuery>,
     ) -> Result<PathAndQuery, String> {
-        match (self.prefix.is_empty(), path_and_query) {
-            (true, Some(pq)) => Ok(pq.clone()),
-            (true, None) => Ok(PathAndQuery::from_static("/")),
-            (false, pq) => {
-                let rest = pq.map_or("/", PathAndQuery::as_str);
-                PathAndQuery::try_from(format!("{}{rest}", self.prefix)).map_err(|e| e.to_string())
+        if self.prefix.is_empty() {
+            if let Some(pq) = original.filter(|pq| pq.path() == path) {
+                return Ok(pq.clone());
             }
         }
+        let mut text = String::with_capacity(self.prefix.len() + path.len() + 1);
+        text.push_str(&self.prefix);
+        text.push_str(path);
+        if let Some(query) = original.and_then(PathAndQuery::query) {
+            text.push('?');
+            text.push_str(query);
+        }
+        PathAndQuery::try_from(text).map_err(|e| e.to_string())
     }
 
     /// The absolute URI of a path (from [`Upstream::path_for`]) at the upstream.
@@ -173,11 +186,6 @@ impl Upstream {
             .path_and_query(path_and_query)
             .build()
             .map_err(|e| e.to_string())
-    }
-
-    /// The absolute URI of a request for `path_and_query` at the upstream.
-    pub(crate) fn uri_for(&self, path_and_query: Option<&PathAndQuery>) -> Result<Uri, String> {
-        self.absolute(self.path_for(path_and_query)?)
     }
 }
 
@@ -205,6 +213,8 @@ pub(crate) struct ServerConfig {
     pub(crate) upstream: Option<Upstream>,
     /// `preserve_host`.
     pub(crate) preserve_host: bool,
+    /// `forward_underscore_headers`.
+    pub(crate) forward_underscore_headers: bool,
     /// `admin`.
     pub(crate) admin: Option<SocketAddr>,
     /// `workers`; 0: one per core.
@@ -250,6 +260,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             upstream: None,
             preserve_host: false,
+            forward_underscore_headers: false,
             admin: None,
             workers: 0,
             runtime: Runtime::PerCore,
@@ -296,6 +307,9 @@ impl ServerConfig {
         }
         if let Some(v) = reader.take::<bool>(&mut table, "preserve_host") {
             config.preserve_host = v;
+        }
+        if let Some(v) = reader.take::<bool>(&mut table, "forward_underscore_headers") {
+            config.forward_underscore_headers = v;
         }
         if let Some(admin) = reader.take::<String>(&mut table, "admin") {
             config.admin = reader.socket_addr("admin", &admin);
@@ -367,6 +381,10 @@ impl ServerConfig {
         check("listen", self.listen == other.listen);
         check("upstream", self.upstream == other.upstream);
         check("preserve_host", self.preserve_host == other.preserve_host);
+        check(
+            "forward_underscore_headers",
+            self.forward_underscore_headers == other.forward_underscore_headers,
+        );
         check("admin", self.admin == other.admin);
         check("workers", self.workers == other.workers);
         check("runtime", self.runtime == other.runtime);
@@ -553,14 +571,20 @@ mod tests {
         );
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         assert_eq!(config.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
+        assert!(!config.forward_underscore_headers);
+        let (kept, diagnostics) = read("[server]\nforward_underscore_headers = true");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert!(kept.forward_underscore_headers);
         let upstream = config.upstream.unwrap();
         assert_eq!(upstream.prefix, "/api");
         assert_eq!(config.header_timeout, Duration::from_millis(500));
         assert_eq!(config.idle_timeout, Duration::from_secs(60));
-        let uri = upstream
-            .uri_for(Some(&PathAndQuery::from_static("/x?y=1")))
-            .unwrap();
-        assert_eq!(uri, "http://127.0.0.1:3000/api/x?y=1");
+        let original = PathAndQuery::from_static("/x?y=1");
+        let path = upstream.path_for("/x", Some(&original)).unwrap();
+        assert_eq!(
+            upstream.absolute(path).unwrap(),
+            "http://127.0.0.1:3000/api/x?y=1"
+        );
     }
 
     #[test]
@@ -586,7 +610,18 @@ mod tests {
     #[test]
     fn upstream_uri_without_prefix_reuses_the_path() {
         let upstream = Upstream::parse("http://localhost:3000").unwrap();
-        assert_eq!(upstream.uri_for(None).unwrap(), "http://localhost:3000/");
+        let original = PathAndQuery::from_static("/a/b?c");
+        assert_eq!(
+            upstream.path_for("/a/b", Some(&original)).unwrap(),
+            original
+        );
+        assert_eq!(upstream.path_for("/b", Some(&original)).unwrap(), "/b?c");
+        assert_eq!(
+            upstream
+                .absolute(upstream.path_for("/", None).unwrap())
+                .unwrap(),
+            "http://localhost:3000/"
+        );
         assert_eq!(upstream.connect_to, "localhost:3000");
         assert_eq!(
             Upstream::parse("http://api.internal").unwrap().connect_to,

@@ -9,6 +9,10 @@
 //! | `max_connections` | a semaphore taken before `accept` | none: further connections wait in the listen backlog |
 //! | `max_header_bytes`, `max_headers` | hyper (HTTP/1 read buffer; HTTP/2 header list) | 431, then close |
 //! | malformed request | hyper | 400, then close |
+//! | malformed request body | hyper, seen by the upstream client (`proxy.rs`) | 400, then close |
+//! | `Host` missing, repeated or invalid; `Transfer-Encoding` repeated | `refuse.rs` | 400 |
+//! | a transfer coding other than `chunked` | `refuse.rs` | 501 |
+//! | a path above the root, `*`, authority-form | `path.rs` | 400 |
 //! | `header_timeout` | [`Activity`]: from the accept, then from each answer on (HTTP/1.1; before the first byte on HTTP/2) | 408 when part of a request head arrived, else close |
 //! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream | close |
 //! | `upstream_timeout` | [`Activity`] (HTTP/1.1), a timer per request (HTTP/2) | 504 |
@@ -413,6 +417,23 @@ pub(crate) struct RequestBody {
     /// The bytes still allowed; `None`: no limit.
     remaining: Option<u64>,
     limit: u64,
+    /// Set once the upstream client has taken the whole body, if asked for.
+    end: Option<BodyEnd>,
+}
+
+/// Whether a [`RequestBody`] was taken whole (see [`RequestBody::track_end`]).
+#[derive(Clone, Default)]
+pub(crate) struct BodyEnd(std::sync::Arc<AtomicBool>);
+
+impl BodyEnd {
+    /// Whether the body was taken whole.
+    pub(crate) fn ended(&self) -> bool {
+        self.0.load(Relaxed)
+    }
+
+    fn set(&self) {
+        self.0.store(true, Relaxed);
+    }
 }
 
 impl RequestBody {
@@ -424,7 +445,25 @@ impl RequestBody {
             _part: part,
             remaining: limit,
             limit: limit.unwrap_or(u64::MAX),
+            end: None,
         }
+    }
+
+    /// Tells from now on whether the body was taken whole: a response that comes
+    /// before then leaves the upstream connection in a state the gateway cannot know
+    /// (the upstream may read the rest as the next request), so the connection must not
+    /// be reused.
+    pub(crate) fn track_end(&mut self) -> BodyEnd {
+        let end = self.end.get_or_insert_with(BodyEnd::default).clone();
+        if self.inner.is_end_stream() {
+            end.set();
+        }
+        end
+    }
+
+    /// The handle of [`RequestBody::track_end`], if it was called.
+    pub(crate) fn end(&self) -> Option<&BodyEnd> {
+        self.end.as_ref()
     }
 }
 
@@ -440,8 +479,16 @@ impl Body for RequestBody {
         let frame = match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
             Some(Ok(frame)) => frame,
             Some(Err(e)) => return Poll::Ready(Some(Err(RequestBodyError::Client(e)))),
-            None => return Poll::Ready(None),
+            None => {
+                if let Some(end) = &this.end {
+                    end.set();
+                }
+                return Poll::Ready(None);
+            }
         };
+        if let Some(end) = this.end.as_ref().filter(|_| this.inner.is_end_stream()) {
+            end.set();
+        }
         if let (Some(remaining), Some(data)) = (this.remaining.as_mut(), frame.data_ref()) {
             let len = u64::try_from(data.len()).unwrap_or(u64::MAX);
             match remaining.checked_sub(len) {
@@ -457,7 +504,11 @@ impl Body for RequestBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        let end = self.inner.is_end_stream();
+        if let Some(tracked) = self.end.as_ref().filter(|_| end) {
+            tracked.set();
+        }
+        end
     }
 
     fn size_hint(&self) -> SizeHint {

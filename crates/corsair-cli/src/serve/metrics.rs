@@ -70,7 +70,7 @@ pub(crate) enum ClientError {
     HeaderTimeout,
     /// The request head was larger than `max_header_bytes` or `max_headers` (431).
     TooLarge,
-    /// The request was not HTTP (400).
+    /// The request was not HTTP, or its body was malformed (400).
     Malformed,
     /// Nothing moved for `idle_timeout`: closed.
     Idle,

@@ -12,6 +12,8 @@
 //! | `conn.rs` | one client connection: HTTP/1.1, HTTP/2, upgrades, timeouts, draining |
 //! | `proxy.rs` | the policy, forwarding, the gateway's own 502/504 |
 //! | `forward.rs` | hop-by-hop headers, `X-Forwarded-*`, `Host` |
+//! | `path.rs` | dot segments resolved; paths that climb above the root refused |
+//! | `refuse.rs` | request heads RFC 9112 calls invalid (`Host`, `Transfer-Encoding`): 400 or 501 |
 //! | `upstream.rs` | upstream connections: pooled, and dedicated per client connection |
 //! | `h1.rs` | corsair's own HTTP/1.1 client, on dedicated connections, for requests without a body |
 //! | `limits.rs` | the connection's clock (head, upstream and idle timeouts), body limit, 408 |
@@ -39,7 +41,11 @@ mod limits;
 #[cfg(unix)]
 mod metrics;
 #[cfg(unix)]
+mod path;
+#[cfg(unix)]
 mod proxy;
+#[cfg(unix)]
+mod refuse;
 #[cfg(unix)]
 mod reload;
 #[cfg(unix)]

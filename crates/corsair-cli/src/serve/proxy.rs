@@ -3,6 +3,7 @@
 //! connection takes it) and the CORS headers are applied to whatever comes back, the
 //! gateway's own 502 and 504 included.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::error::Error as StdError;
 use std::future::Future;
@@ -13,18 +14,21 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use corsair::{Action, Decision, PolicyHandle};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN};
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, TRANSFER_ENCODING};
+use http::uri::PathAndQuery;
 use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
 use super::h1;
-use super::limits::{Activity, BodyTooLarge, Part, RequestBody};
+use super::limits::{Activity, BodyTooLarge, Part, RequestBody, RequestBodyError};
 use super::metrics::{ClientError, METRICS, UpstreamError};
+use super::path;
+use super::refuse::{self, Refusal};
 use super::upstream::{Answer, Dedicated, DedicatedError};
 
 /// Everything a request needs, shared by every connection.
@@ -36,6 +40,7 @@ pub(crate) struct Gateway {
     upstream_host: HeaderValue,
     client: Client<HttpConnector, RequestBody>,
     preserve_host: bool,
+    forward_underscore_headers: bool,
     max_body_bytes: Option<u64>,
     upstream_timeout: Duration,
     connect_timeout: Duration,
@@ -68,6 +73,7 @@ impl Gateway {
             upstream_host,
             client,
             preserve_host: settings.preserve_host,
+            forward_underscore_headers: settings.forward_underscore_headers,
             max_body_bytes: settings.max_body_bytes,
             upstream_timeout: settings.upstream_timeout,
             connect_timeout: settings.connect_timeout,
@@ -97,14 +103,49 @@ pub(crate) async fn handle(
     let started = Instant::now();
     // HTTP/1.1: the head is here; the head clock waits for this request's answer.
     let part = Arc::clone(&peer.activity).request_started();
+    if let Err(refusal) = refuse::check(request.version(), request.headers()) {
+        METRICS.client_error(ClientError::Malformed);
+        tracing::debug!("request refused: {refusal}");
+        let mut response = Failure::Refused(refusal).response();
+        // The head cannot be trusted, nor, with it, where the next request starts.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        METRICS.response(response.status(), started.elapsed());
+        response.body_mut().part = part;
+        return Ok(response);
+    }
+    // The policy and the upstream see the path with its dot segments resolved. CONNECT
+    // (authority-form, no path) is refused in `send`.
+    let normalized = if request.method() == http::Method::CONNECT {
+        Ok(Cow::Borrowed(request.uri().path()))
+    } else {
+        path::normalize(request.uri().path())
+    };
+    let path = match normalized {
+        Ok(path) => path,
+        Err(e) => {
+            METRICS.client_error(ClientError::Malformed);
+            tracing::debug!(uri = %request.uri(), "request refused: {e}");
+            let mut response = Failure::BadRequest(e.to_string()).response();
+            METRICS.response(response.status(), started.elapsed());
+            response.body_mut().part = part;
+            return Ok(response);
+        }
+    };
     let (action, cors) = {
         let policy = gateway.policy.load();
-        let decision = policy.decide(request.method(), request.uri().path(), request.headers());
+        let decision = policy.decide(request.method(), &path, request.headers());
         METRICS.decision(&decision);
         if !decision.allowed() {
             log_rejection(&decision, &request);
         }
         (decision.action(), decision.into_headers())
+    };
+    // `None`: the path as the client sent it.
+    let path = match path {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(path) => Some(path),
     };
     let mut response = match action {
         Action::Respond(status) => {
@@ -117,7 +158,8 @@ pub(crate) async fn handle(
             // Awaited here rather than in a helper: every level of nested `async fn`
             // moves its whole state (kilobytes) once more per request.
             let h1 = part.is_some();
-            let mut response = match send(&gateway, &peer, request, h1, started).await {
+            let sent = send(&gateway, &peer, request, path.as_deref(), h1, started).await;
+            let mut response = match sent {
                 Ok(response) => response,
                 Err(failure) => failure.response(),
             };
@@ -152,6 +194,8 @@ enum Failure {
     GatewayTimeout(String),
     PayloadTooLarge(u64),
     BadRequest(String),
+    /// A request head that RFC 9112 calls invalid.
+    Refused(Refusal),
     /// `CONNECT`: the gateway is not a forward proxy.
     Connect,
 }
@@ -167,6 +211,13 @@ impl Failure {
                 format!("the request body is larger than {limit} bytes"),
             ),
             Failure::BadRequest(d) => (StatusCode::BAD_REQUEST, "bad_request", d),
+            Failure::Refused(refusal) => {
+                let error = match refusal.status() {
+                    StatusCode::NOT_IMPLEMENTED => "not_implemented",
+                    _ => "bad_request",
+                };
+                (refusal.status(), error, refusal.to_string())
+            }
             Failure::Connect => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
@@ -192,13 +243,14 @@ pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Res
     response
 }
 
-/// Forwards a request that arrived at `started`. `h1`: an HTTP/1.1 connection's
-/// request, bounded by the connection's clock (one request at a time); else by a timer
-/// of its own.
+/// Forwards a request that arrived at `started`, for `path` (its path normalized, when
+/// that changed it). `h1`: an HTTP/1.1 connection's request, bounded by the
+/// connection's clock (one request at a time); else by a timer of its own.
 async fn send(
     gateway: &Gateway,
     peer: &Peer,
     mut request: Request<Incoming>,
+    path: Option<&str>,
     h1: bool,
     started: Instant,
 ) -> Result<Response<ProxyBody>, Failure> {
@@ -222,7 +274,10 @@ async fn send(
 
     let path = gateway
         .upstream
-        .path_for(request.uri().path_and_query())
+        .path_for(
+            path.unwrap_or(request.uri().path()),
+            request.uri().path_and_query(),
+        )
         .map_err(Failure::BadRequest)?;
     let dedicated = !upgrade && request.version() <= Version::HTTP_11 && peer.dedicated.wants();
     let client_host = request.headers().get(HOST).cloned().or_else(|| {
@@ -232,6 +287,9 @@ async fn send(
             .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
     });
     let (mut parts, body) = request.into_parts();
+    if !gateway.forward_underscore_headers {
+        forward::remove_underscored(&mut parts.headers);
+    }
     // A request body keeps the head clock stopped until it is read whole (HTTP/1.1).
     let has_body = !body.is_end_stream();
     let body_part = (h1 && has_body).then(|| peer.activity.part());
@@ -260,10 +318,17 @@ async fn send(
             .absolute(path)
             .map_err(Failure::BadRequest)?
     };
-    let upstream_request = Request::from_parts(
+    let mut upstream_request = Request::from_parts(
         parts,
         RequestBody::new(body, gateway.max_body_bytes, body_part),
     );
+    // A request with a body: if the response comes before the body was sent whole, the
+    // upstream connection is not reused (the pooled one is poisoned here, the dedicated
+    // one in `upstream.rs`).
+    let captured = has_body.then(|| {
+        let end = upstream_request.body_mut().track_end();
+        (end, capture_connection(&mut upstream_request))
+    });
 
     // The dedicated connection, else (or when it could not take the request) the
     // pooled client; both within `upstream_timeout` of now: on HTTP/1.1, the
@@ -312,9 +377,14 @@ async fn send(
             Ok(Err(DedicatedError::Connect(e))) => Ok(Err(Exchange::Connect(e))),
             Ok(Err(DedicatedError::Exchange(e))) => Ok(Err(Exchange::Dedicated(e))),
             Ok(Err(DedicatedError::Unavailable(mut request))) => {
-                // Not written: through the pooled client, with an absolute URI.
-                let path = request.uri().path_and_query().cloned();
-                match gateway.upstream.uri_for(path.as_ref()) {
+                // Not written: through the pooled client, with an absolute URI (its
+                // path has the prefix already).
+                let path = request
+                    .uri()
+                    .path_and_query()
+                    .cloned()
+                    .unwrap_or_else(|| PathAndQuery::from_static("/"));
+                match gateway.upstream.absolute(path) {
                     Ok(uri) => {
                         *request.uri_mut() = uri;
                         pooled(*request, &mut clock)
@@ -332,6 +402,13 @@ async fn send(
             .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
     };
     drop((exchange, waiting));
+    if let Some((end, captured)) = &captured {
+        if !end.ended() {
+            if let Some(connected) = captured.connection_metadata().as_ref() {
+                connected.poison();
+            }
+        }
+    }
     let answer = match result {
         Ok(Ok(answer)) => answer,
         Ok(Err(e)) => return Err(classify(&e, &gateway.upstream)),
@@ -345,6 +422,10 @@ async fn send(
         }
     };
 
+    // The client's connection has a version of its own: hyper's server writes the
+    // response's (an HTTP/1.0 upstream's `HTTP/1.0` would make it delimit the body by
+    // the close, where a cut could not be seen) and brings it down to HTTP/1.0 for
+    // HTTP/1.0 clients.
     match answer {
         Answer::Hyper(mut response) => {
             let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
@@ -353,7 +434,13 @@ async fn send(
                 tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
             }
             let (mut parts, body) = response.into_parts();
+            if parts.headers.contains_key(TRANSFER_ENCODING) {
+                // RFC 9112 section 6.3: Transfer-Encoding overrides a Content-Length
+                // (hyper's client decoded the body by it), which must not be passed on.
+                parts.headers.remove(CONTENT_LENGTH);
+            }
             forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
+            parts.version = Version::HTTP_11;
             Ok(Response::from_parts(
                 parts,
                 ProxyBody::upstream(Inner::Upstream(body)),
@@ -361,7 +448,10 @@ async fn send(
         }
         // Never an upgrade (corsair's own client refuses a 101), and its head comes
         // without the hop-by-hop headers already.
-        Answer::Own(response) => Ok(response.map(|body| ProxyBody::upstream(Inner::Own(body)))),
+        Answer::Own(mut response) => {
+            *response.version_mut() = Version::HTTP_11;
+            Ok(response.map(|body| ProxyBody::upstream(Inner::Own(body))))
+        }
     }
 }
 
@@ -469,6 +559,13 @@ fn classify(exchange: &Exchange, upstream: &Upstream) -> Failure {
         if let Some(too_large) = e.downcast_ref::<BodyTooLarge>() {
             METRICS.client_error(ClientError::BodyTooLarge);
             return Failure::PayloadTooLarge(too_large.0);
+        }
+        if let Some(RequestBodyError::Client(client)) = e.downcast_ref::<RequestBodyError>() {
+            // The client's request body failed (malformed chunked encoding, or the
+            // client went away): the client's error, not the upstream's.
+            METRICS.client_error(ClientError::Malformed);
+            tracing::debug!("the client's request body failed: {client}");
+            return Failure::BadRequest(format!("the request body could not be read: {client}"));
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             timed_out |= io.kind() == std::io::ErrorKind::TimedOut;

@@ -19,7 +19,10 @@
 //! in between) is sent through the pooled client instead, as the pooled client itself
 //! retries requests it could not send. A connection the upstream closed while it waited
 //! for the next request is seen before it is used (`h1::Conn::still_open`; hyper's
-//! connection future sees it by itself), and replaced.
+//! connection future sees it by itself), and replaced. A connection that answered before
+//! the request body was sent whole is never reused: the upstream may read the rest of
+//! the body as a request, or stop reading and close (`proxy.rs` poisons such a pooled
+//! connection; [`Dedicated::send`] drops its sender).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -212,10 +215,16 @@ impl Dedicated {
                 Err(e) => return Err(DedicatedError::Connect(e)),
             },
         };
+        let end = request.body().end().cloned();
         match sender.try_send_request(request).await {
             Ok(response) => {
-                if let Ok(mut slot) = self.sender.lock() {
-                    *slot = Some(sender);
+                // A response that came before the request body was sent whole leaves
+                // the connection in a state the gateway cannot know: it closes once
+                // this exchange is over (the sender dropped).
+                if end.is_none_or(|end| end.ended()) {
+                    if let Ok(mut slot) = self.sender.lock() {
+                        *slot = Some(sender);
+                    }
                 }
                 Ok(Answer::Hyper(response))
             }

@@ -18,10 +18,10 @@
 //! stays open (HTTP/1.1 without `Connection: close`, or HTTP/1.0 with `keep-alive`);
 //! a body dropped early, or that failed, closes it.
 //!
-//! Two answers differ from hyper's client, both to malformed responses: with both
-//! `Transfer-Encoding` and `Content-Length`, the `Content-Length` is dropped (RFC 9112
-//! section 6.3; hyper kept it, and the client got a body cut to it), and a `101` to a
-//! request that asked for no upgrade is an error (502), not passed on.
+//! With both `Transfer-Encoding` and `Content-Length`, the `Content-Length` is dropped
+//! (RFC 9112 section 6.3), as `proxy.rs` drops it from hyper's client's responses. One
+//! answer differs from hyper's client: a `101` to a request that asked for no upgrade is
+//! an error (502), not passed on.
 
 use std::error::Error as StdError;
 use std::fmt;
