@@ -100,16 +100,14 @@ pub(crate) fn load(path: &Path) -> Loaded {
         },
         Err(e) => return Loaded::Unreadable(unreadable(path, &e.to_string())),
     };
-    // Read as much as can be read, so that file mistakes (unknown fields, wrong types)
-    // and policy mistakes are reported together, in one pass.
+    // Every problem in one pass: the syntax, then the `[server]` table and the unknown
+    // top-level tables (this program's part), then `[cors]` and `[[routes]]`, whose file
+    // and policy mistakes the library reports together.
     let mut table = match text.parse::<toml::Table>() {
         Ok(table) => table,
         Err(e) => {
-            let d = Diagnostic::new(
-                Code::InvalidFile,
-                "",
-                server_config::one_line(&e.to_string()),
-            );
+            // As the toml crate shows it: the line, and a caret under the column.
+            let d = Diagnostic::new(Code::InvalidFile, "", e.to_string().trim_end());
             return Loaded::Invalid(vec![Finding::from(&d)]);
         }
     };
@@ -135,47 +133,31 @@ pub(crate) fn load(path: &Path) -> Loaded {
                 .with_help(help),
         ));
     }
-    let (config, file_diagnostics) = Config::from_toml_table_partial(table);
-    findings.extend(file_diagnostics.iter().map(Finding::from));
-    findings.extend(server_diagnostics.iter().map(Finding::from));
-    let Some(config) = config else {
-        return Loaded::Invalid(findings);
-    };
-    let file_is_valid = !findings.iter().any(Finding::is_error);
-    match Policy::new(config.clone()) {
-        Ok(policy) if file_is_valid => Loaded::Valid {
+    let built = Config::from_toml_table(table)
+        .and_then(|config| Policy::new(config.clone()).map(|policy| (config, policy)));
+    let file_is_valid = findings.is_empty() && !server_diagnostics.iter().any(is_error);
+    match built {
+        Ok((config, policy)) if file_is_valid => Loaded::Valid {
             warnings: policy.warnings().iter().map(Finding::from).collect(),
             config: Box::new(config),
             policy: Box::new(policy),
             server: Box::new(server),
         },
-        Ok(policy) => {
+        Ok((_, policy)) => {
             findings.extend(policy.warnings().iter().map(Finding::from));
+            findings.extend(server_diagnostics.iter().map(Finding::from));
             Loaded::Invalid(findings)
         }
         Err(e) => {
-            let file_findings = findings.clone();
-            findings.extend(
-                e.diagnostics()
-                    .iter()
-                    .filter(|d| !follows_from(d, &file_findings))
-                    .map(Finding::from),
-            );
+            findings.extend(e.diagnostics().iter().map(Finding::from));
+            findings.extend(server_diagnostics.iter().map(Finding::from));
             Loaded::Invalid(findings)
         }
     }
 }
 
-/// Whether a policy diagnostic is only the consequence of a file mistake already
-/// reported: "no origins" when `allow_origins` was misspelled or had the wrong type.
-fn follows_from(diagnostic: &Diagnostic, file_findings: &[Finding]) -> bool {
-    diagnostic.code() == Code::NoOrigins
-        && file_findings.iter().any(|f| {
-            f.field == diagnostic.field()
-                || f.help
-                    .as_deref()
-                    .is_some_and(|h| h.contains("`allow_origins`"))
-        })
+fn is_error(d: &Diagnostic) -> bool {
+    d.severity() == corsair::Severity::Error
 }
 
 fn unreadable(path: &Path, why: &str) -> Finding {

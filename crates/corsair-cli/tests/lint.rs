@@ -147,6 +147,33 @@ fn syntax_error_is_an_invalid_file() {
 }
 
 #[test]
+fn syntax_error_is_shown_as_toml_shows_it_and_types_in_words() {
+    let dir = TempDir::new("lint-syntax-layout");
+    let file = dir.write(
+        "corsair.toml",
+        "[cors]\nallow_origins = [\"https://a.example\"]\n[[routes]\npath = '/x'\n",
+    );
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let expected = "error[invalid-file]: TOML parse error at line 3, column 10\n  |\n3 | [[routes]\n  |          ^\n";
+    assert!(run.stdout.starts_with(expected), "{}", run.stdout);
+
+    let file = dir.write(
+        "types.toml",
+        "[cors]\nallow_origins = [\"https://a.example\"]\nmax_age = \"ten\"\n",
+    );
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout.starts_with(
+            "error[invalid-file] cors.max_age: `max_age` must be a whole number of seconds, not a string\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn json_lists_every_diagnostic_with_stable_keys() {
     let dir = TempDir::new("lint-json");
     let file = dir.write("corsair.toml", INVALID);

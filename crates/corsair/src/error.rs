@@ -416,6 +416,11 @@ impl Diagnostics {
         self.list.iter().any(|d| d.severity() == Severity::Error)
     }
 
+    /// The diagnostics so far, each once, in the order found.
+    pub(crate) fn as_slice(&self) -> &[Diagnostic] {
+        &self.list
+    }
+
     pub(crate) fn into_vec(self) -> Vec<Diagnostic> {
         self.list
     }
