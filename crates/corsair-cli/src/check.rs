@@ -3,6 +3,7 @@
 //! server. Every decision is the library's browser model's ([`corsair::browser`]): this
 //! file sends what the model says to send, hands back what came, and prints it.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -179,7 +180,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
         Outcome::Allowed(_) => Some(true),
         Outcome::Blocked { .. } => Some(false),
         Outcome::Error(message) => {
-            if args.json {
+            // On a terminal the JSON already shows the error: say it once.
+            if args.json && !std::io::stdout().is_terminal() {
                 output::print_stderr(&format!("corsair: could not test: {message}\n"));
             }
             None

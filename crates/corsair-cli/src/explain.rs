@@ -20,7 +20,10 @@ pub(crate) struct Target {
 }
 
 /// Parses `PATH`: `/api/users`, `/api/users?x=1`, `https://api.example.com/api/users`,
-/// or `api.example.com/api/users` (read as `http://`, as curl does).
+/// or `api.example.com/api/users` (read as `http://`, as curl does). Without a scheme,
+/// the part before the first `/` is read as a host only when it looks like one (it has
+/// a dot or a port, or is `localhost`): `healthz` is refused, with `/healthz` suggested,
+/// rather than read as a host.
 pub(crate) fn parse_target(input: &str) -> Result<Target, String> {
     let uri = if input.starts_with('/') {
         Uri::try_from(input).map_err(|e| format!("`{input}` is not a valid request path: {e}"))?
@@ -28,6 +31,16 @@ pub(crate) fn parse_target(input: &str) -> Result<Target, String> {
         let absolute = if input.contains("://") {
             input.to_owned()
         } else {
+            let host = input.split(['/', '?', '#']).next().unwrap_or_default();
+            let looks_like_a_host = host.contains(['.', ':'])
+                || host.eq_ignore_ascii_case("localhost")
+                || host.starts_with('[');
+            if !looks_like_a_host {
+                return Err(format!(
+                    "`{input}` is neither a path nor a URL: a path starts with `/` (did you \
+                     mean `/{input}`?), a URL with a scheme (`https://api.example.com/{input}`)"
+                ));
+            }
             format!("http://{input}")
         };
         let uri = Uri::try_from(absolute.as_str())
@@ -94,8 +107,16 @@ pub(crate) fn run(
     json: bool,
 ) -> Result<bool, String> {
     let (config, policy, warnings) = match output::load(config_path) {
-        Loaded::Unreadable(finding) => return Err(format!("corsair: {}\n", finding.message)),
+        Loaded::Unreadable(finding) => {
+            if json {
+                crate::lint::print_json(config_path, false, std::slice::from_ref(&finding))?;
+            }
+            return Err(format!("corsair: {}\n", finding.message));
+        }
         Loaded::Invalid(findings) => {
+            if json {
+                crate::lint::print_json(config_path, false, &findings)?;
+            }
             return Err(format!(
                 "corsair: {} is not a valid policy\n{}",
                 config_path.display(),
@@ -460,6 +481,17 @@ mod tests {
         assert!(parse_target("/a b").is_err());
         assert!(parse_target("").is_err());
         assert!(parse_target("https:///x").is_err());
+        assert_eq!(parse_target("localhost:8080/x").unwrap().path, "/x");
+        assert_eq!(parse_target("localhost").unwrap().path, "/");
+        assert_eq!(parse_target("[::1]:8080/x").unwrap().path, "/x");
+    }
+
+    #[test]
+    fn a_bare_word_is_not_a_host() {
+        for input in ["healthz", "healthz/live", "api?x=1"] {
+            let err = parse_target(input).unwrap_err();
+            assert!(err.contains(&format!("did you mean `/{input}`?")), "{err}");
+        }
     }
 
     #[test]

@@ -44,7 +44,9 @@ pub(crate) fn run(file: &Path, json: bool) -> Result<bool, String> {
     Ok(valid)
 }
 
-fn print_json(file: &Path, valid: bool, findings: &[Finding]) -> Result<(), String> {
+/// Prints the `--json` document (`explain --json` prints it too for a policy it cannot
+/// use).
+pub(crate) fn print_json(file: &Path, valid: bool, findings: &[Finding]) -> Result<(), String> {
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let report = Report {
         file: file.display().to_string(),

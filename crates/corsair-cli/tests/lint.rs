@@ -270,6 +270,20 @@ fn help_and_version() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("lint") && run.stdout.contains("explain"));
     assert!(run.stdout.contains("Exit codes"));
+    // Every subcommand has its line in the exit-code table, serve included.
+    for needle in [
+        "serve a policy as a gateway",
+        "serve: clean shutdown",
+        "serve: the shutdown deadline",
+        "serve: the address cannot be bound",
+    ] {
+        assert!(run.stdout.contains(needle), "{needle}: {}", run.stdout);
+    }
+    // The audit's request count, stated once and the same in the JSON sample.
+    let run = corsair(["audit", "--help"]);
+    assert!(run.stdout.contains("40 to 44"), "{}", run.stdout);
+    assert!(run.stdout.contains("(43 for"), "{}", run.stdout);
+    assert!(run.stdout.contains("\"probes\": 43"), "{}", run.stdout);
     let run = corsair(["--version"]);
     assert_eq!(run.code, 0);
     assert_eq!(
