@@ -23,7 +23,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use serde::Serialize;
 
 use crate::net::{self, Client, Received};
-use crate::output;
+use crate::output::{self, Colour};
 
 /// What `audit` was asked to do.
 #[derive(Debug)]
@@ -690,7 +690,7 @@ pub(crate) fn run(args: &AuditArgs) -> Result<Option<bool>, String> {
     let text = if args.json {
         output::json_line(&report)?
     } else {
-        human(&report, &seen)
+        human(&report, &seen, output::Style::stdout())
     };
     output::print_stdout(&text);
     if let Some(error) = &report.error {
@@ -1135,7 +1135,7 @@ fn findings(trusted: &Trusted, seen: &Observations) -> Vec<Finding> {
     found.into_iter().map(|(_, _, f)| f).collect()
 }
 
-fn human(report: &Report, seen: &Observations) -> String {
+fn human(report: &Report, seen: &Observations, style: output::Style) -> String {
     let mut out = format!("corsair audit {}\n", report.url);
     out.push_str(&format!("trusted origin: {}", report.origin));
     if let Some(baseline) = &seen.baseline {
@@ -1158,9 +1158,17 @@ fn human(report: &Report, seen: &Observations) -> String {
         output::count(report.probes, "request")
     ));
     for finding in &report.findings {
+        let colour = match finding.severity {
+            "high" => Colour::Red,
+            "medium" => Colour::Yellow,
+            "low" => Colour::Cyan,
+            _ => Colour::Dim,
+        };
         out.push_str(&format!(
-            "\n{:<7} {}: {}\n",
-            finding.severity, finding.id, finding.title
+            "\n{} {}: {}\n",
+            style.paint(colour, &format!("{:<7}", finding.severity)),
+            finding.id,
+            finding.title
         ));
         out.push_str(&format!("  {}\n", finding.detail));
         for line in &finding.evidence.request {
@@ -1172,12 +1180,16 @@ fn human(report: &Report, seen: &Observations) -> String {
         out.push_str(&format!("  fix: {}\n", finding.fix));
     }
     if let Some(error) = &report.error {
-        out.push_str(&format!("\ncould not audit: {error}\n"));
+        out.push_str(&format!(
+            "\n{}: {error}\n",
+            style.paint(Colour::Yellow, "could not audit")
+        ));
         return out;
     }
     out.push('\n');
     if report.findings.is_empty() {
-        out.push_str("no finding\n");
+        out.push_str(&style.paint(Colour::Green, "no finding"));
+        out.push('\n');
     } else {
         let count = |s: Severity| {
             report

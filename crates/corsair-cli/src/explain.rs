@@ -8,7 +8,7 @@ use http::header::ORIGIN;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use serde::Serialize;
 
-use crate::output::{self, Loaded};
+use crate::output::{self, Colour, Loaded, Style};
 
 /// The request target given on the command line: a path, or a URL whose path is used.
 #[derive(Clone, Debug)]
@@ -120,7 +120,7 @@ pub(crate) fn run(
             return Err(format!(
                 "corsair: {} is not a valid policy\n{}",
                 config_path.display(),
-                crate::lint::human(config_path, &findings)
+                crate::lint::human_styled(config_path, &findings, Style::stderr())
             ));
         }
         Loaded::Valid {
@@ -132,8 +132,9 @@ pub(crate) fn run(
     };
     if !warnings.is_empty() {
         let mut text = String::new();
+        let style = Style::stderr();
         for warning in &warnings {
-            warning.write_human(&mut text);
+            warning.write_human(&mut text, style);
         }
         output::print_stderr(&text);
     }
@@ -191,6 +192,7 @@ fn human(
     headers: &HeaderMap,
     decision: &Decision<'_>,
 ) -> String {
+    let style = Style::stdout();
     let mut out = String::new();
     // The request, as curl -v shows it.
     out.push_str(&format!("> {method} {}", target.path));
@@ -212,9 +214,9 @@ fn human(
         &format!(
             "{} ({}): {reason}",
             match reason {
-                Reason::Disabled => "not handled",
-                _ if decision.allowed() => "allowed",
-                _ => "rejected",
+                Reason::Disabled => style.paint(Colour::Yellow, "not handled"),
+                _ if decision.allowed() => style.paint(Colour::Green, "allowed"),
+                _ => style.paint(Colour::Red, "rejected"),
             },
             reason.code()
         ),

@@ -1,8 +1,10 @@
 //! Helpers shared by the subcommands: reading and building a policy file (its `[cors]`,
 //! `[[routes]]` and `[server]` tables), the diagnostic records printed by `lint`,
-//! `explain` and `serve`, and writing output without panicking on a closed pipe.
+//! `explain` and `serve`, colours for human output, and writing output without panicking
+//! on a closed pipe.
 
-use std::io::Write;
+use std::ffi::OsStr;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use corsair::{Code, Config, Diagnostic, Policy};
@@ -33,12 +35,15 @@ impl Finding {
         self.severity == corsair::Severity::Error.as_str()
     }
 
-    /// Appends the human form: `error[code] field: message`, then `  help: ...`.
-    pub(crate) fn write_human(&self, out: &mut String) {
-        out.push_str(self.severity);
-        out.push('[');
-        out.push_str(self.code);
-        out.push(']');
+    /// Appends the human form: `error[code] field: message`, then `  help: ...`; the
+    /// severity and `help:` in colour when `style` says so.
+    pub(crate) fn write_human(&self, out: &mut String, style: Style) {
+        let colour = if self.is_error() {
+            Colour::Red
+        } else {
+            Colour::Yellow
+        };
+        out.push_str(&style.paint(colour, &format!("{}[{}]", self.severity, self.code)));
         if !self.field.is_empty() {
             out.push(' ');
             out.push_str(&self.field);
@@ -47,7 +52,9 @@ impl Finding {
         out.push_str(&self.message);
         out.push('\n');
         if let Some(help) = &self.help {
-            out.push_str("  help: ");
+            out.push_str("  ");
+            out.push_str(&style.paint(Colour::Cyan, "help:"));
+            out.push(' ');
             out.push_str(help);
             out.push('\n');
         }
@@ -168,6 +175,85 @@ fn unreadable(path: &Path, why: &str) -> Finding {
     ))
 }
 
+/// A colour of the human output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Colour {
+    /// Errors, rejections, high-severity findings.
+    Red,
+    /// Warnings, medium findings, what could not be tested.
+    Yellow,
+    /// Allowed, valid.
+    Green,
+    /// Hints, low findings.
+    Cyan,
+    /// Informational findings.
+    Dim,
+}
+
+impl Colour {
+    /// The ANSI escape sequence (bold for all but `Dim`).
+    fn code(self) -> &'static str {
+        match self {
+            Colour::Red => "\x1b[1;31m",
+            Colour::Yellow => "\x1b[1;33m",
+            Colour::Green => "\x1b[1;32m",
+            Colour::Cyan => "\x1b[1;36m",
+            Colour::Dim => "\x1b[2m",
+        }
+    }
+}
+
+/// Whether the human output of one stream is in colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Style {
+    colour: bool,
+}
+
+impl Style {
+    /// No colour at all.
+    pub(crate) const PLAIN: Style = Style { colour: false };
+
+    /// For standard output: colour on a terminal, unless `NO_COLOR` says otherwise.
+    pub(crate) fn stdout() -> Style {
+        Style::for_stream(std::io::stdout().is_terminal())
+    }
+
+    /// For standard error: colour on a terminal, unless `NO_COLOR` says otherwise.
+    pub(crate) fn stderr() -> Style {
+        Style::for_stream(std::io::stderr().is_terminal())
+    }
+
+    fn for_stream(terminal: bool) -> Style {
+        Style {
+            colour: use_colour(
+                terminal,
+                std::env::var_os("NO_COLOR").as_deref(),
+                std::env::var_os("TERM").as_deref(),
+            ),
+        }
+    }
+
+    /// Whether this stream is in colour (`serve`'s logs ask, for tracing's ANSI).
+    pub(crate) fn is_colour(self) -> bool {
+        self.colour
+    }
+
+    /// `text` in `colour`, or as it is when the output is plain.
+    pub(crate) fn paint(self, colour: Colour, text: &str) -> String {
+        if self.colour {
+            format!("{}{text}\x1b[0m", colour.code())
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// The decision: colour only on a terminal, never when `NO_COLOR` is set to anything but
+/// the empty string (<https://no-color.org>), never on a `dumb` terminal.
+fn use_colour(terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
+    terminal && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
+}
+
 /// `1 error`, `2 warnings`, ...
 pub(crate) fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
@@ -194,4 +280,47 @@ pub(crate) fn json_line<T: Serialize>(value: &T) -> Result<String, String> {
             s
         })
         .map_err(|e| format!("corsair: cannot serialize the JSON output: {e}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        let set = Some(OsStr::new("1"));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        assert!(use_colour(true, None, xterm));
+        assert!(use_colour(true, None, None));
+        // NO_COLOR set (to anything but empty): plain.
+        assert!(!use_colour(true, set, xterm));
+        assert!(!use_colour(true, Some(OsStr::new("0")), xterm));
+        assert!(use_colour(true, Some(OsStr::new("")), xterm));
+        // Piped: plain, whatever else.
+        assert!(!use_colour(false, None, xterm));
+        assert!(!use_colour(true, None, Some(OsStr::new("dumb"))));
+    }
+
+    #[test]
+    fn plain_style_adds_nothing() {
+        assert_eq!(Style::PLAIN.paint(Colour::Red, "error"), "error");
+        let coloured = Style { colour: true }.paint(Colour::Green, "allowed");
+        assert_eq!(coloured, "\x1b[1;32mallowed\x1b[0m");
+        let finding = Finding {
+            severity: "error",
+            code: "null-origin",
+            field: "cors.allow_origins[0]".to_owned(),
+            message: "m".to_owned(),
+            help: Some("h".to_owned()),
+        };
+        let mut plain = String::new();
+        finding.write_human(&mut plain, Style::PLAIN);
+        assert_eq!(
+            plain,
+            "error[null-origin] cors.allow_origins[0]: m\n  help: h\n"
+        );
+        let mut coloured = String::new();
+        finding.write_human(&mut coloured, Style { colour: true });
+        assert!(coloured.starts_with("\x1b[1;31merror[null-origin]\x1b[0m cors"));
+    }
 }
