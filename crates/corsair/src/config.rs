@@ -1074,6 +1074,15 @@ mod tests {
             d.message()
         );
         assert!(!d.message().ends_with('\n'));
+        // Displayed, every line of it is indented alike, so the caret stays in place.
+        let shown = err.to_string();
+        let shown: Vec<&str> = shown.lines().collect();
+        assert_eq!(
+            shown[1],
+            "  error[invalid-file] : TOML parse error at line 3, column 10"
+        );
+        assert_eq!(shown[3], format!("    {}", lines[2]));
+        assert_eq!(shown[4], format!("    {}", lines[3]));
     }
 
     /// Each wrong value, in a file, and the message it gets.

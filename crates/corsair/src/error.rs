@@ -365,7 +365,9 @@ impl fmt::Display for ConfigError {
             if errors == 1 { "" } else { "s" }
         )?;
         for d in self.errors().chain(self.warnings()) {
-            write!(f, "\n  {d}")?;
+            // A message of several lines (a TOML syntax error, with its caret) stays
+            // aligned under the indentation.
+            write!(f, "\n  {}", d.to_string().replace('\n', "\n    "))?;
         }
         Ok(())
     }
