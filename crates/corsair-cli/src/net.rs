@@ -55,6 +55,19 @@ pub(crate) fn parse_timeout(input: &str) -> Result<Duration, String> {
 /// without a scheme gets `http://` suggested; another scheme is refused by name.
 pub(crate) fn parse_url(input: &str) -> Result<http::Uri, String> {
     let Some((scheme, _)) = input.split_once("://") else {
+        // `mailto:x`, `http:/x`: a scheme, but not followed by `//` (unlike the port of
+        // `localhost:8080/api`).
+        if let Some((scheme, rest)) = input.split_once(':') {
+            let is_scheme = !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic());
+            let port = rest.split('/').next().unwrap_or_default();
+            let is_port = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+            if is_scheme && !is_port {
+                return Err(format!(
+                    "`{input}` is not a URL: write it as http://host[:port]/path or \
+                     https://host[:port]/path"
+                ));
+            }
+        }
         return Err(if input.starts_with('/') {
             format!(
                 "`{input}` is a path: give the whole URL, such as `http://localhost:8080{input}`"
@@ -323,6 +336,20 @@ mod tests {
                 .unwrap_err()
                 .contains("`http://localhost:8080/api`")
         );
+        assert!(
+            parse_url("localhost:8080/api")
+                .unwrap_err()
+                .contains("did you mean")
+        );
+        assert!(
+            parse_url("example.com")
+                .unwrap_err()
+                .contains("did you mean")
+        );
+        for not_a_url in ["http:/x", "mailto:a@example.com", "https:"] {
+            let err = parse_url(not_a_url).unwrap_err();
+            assert!(err.ends_with("https://host[:port]/path"), "{err}");
+        }
     }
 
     #[test]
