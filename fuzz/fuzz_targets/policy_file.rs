@@ -9,11 +9,18 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let (config, diagnostics) = Config::from_toml_str_partial(text);
-    assert!(diagnostics.iter().all(|d| !d.code().as_str().is_empty()));
-    let Some(config) = config else {
-        assert!(diagnostics.iter().any(|d| d.severity() == Severity::Error));
-        return;
+    let config = match Config::from_toml_str(text) {
+        Ok(config) => config,
+        Err(error) => {
+            assert!(
+                error
+                    .diagnostics()
+                    .iter()
+                    .all(|d| !d.code().as_str().is_empty())
+            );
+            assert!(error.errors().next().is_some());
+            return;
+        }
     };
     match config.build() {
         Ok(policy) => assert!(

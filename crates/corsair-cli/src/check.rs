@@ -3,6 +3,7 @@
 //! server. Every decision is the library's browser model's ([`corsair::browser`]): this
 //! file sends what the model says to send, hands back what came, and prints it.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use http::{HeaderName, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 
 use crate::net::{self, Client, Received};
-use crate::output;
+use crate::output::{self, Colour, Style};
 
 /// What `check` was asked to do.
 #[derive(Debug)]
@@ -172,14 +173,15 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
     let text = if args.json {
         output::json_line(&report(args, &request, shown, &outcome))?
     } else {
-        human(&request, &shown, &outcome)
+        human(&request, &shown, &outcome, Style::stdout())
     };
     output::print_stdout(&text);
     Ok(match outcome {
         Outcome::Allowed(_) => Some(true),
         Outcome::Blocked { .. } => Some(false),
         Outcome::Error(message) => {
-            if args.json {
+            // On a terminal the JSON already shows the error: say it once.
+            if args.json && !std::io::stdout().is_terminal() {
                 output::print_stderr(&format!("corsair: could not test: {message}\n"));
             }
             None
@@ -346,7 +348,7 @@ fn line(out: &mut String, label: &str, text: &str) {
     out.push_str(&format!("{:<10}{text}\n", format!("{label}:")));
 }
 
-fn human(request: &ScriptRequest, shown: &[Shown], outcome: &Outcome) -> String {
+fn human(request: &ScriptRequest, shown: &[Shown], outcome: &Outcome, style: Style) -> String {
     let mut out = format!(
         "{} {} from origin {} (credentials: {})\n",
         request.method(),
@@ -391,7 +393,8 @@ fn human(request: &ScriptRequest, shown: &[Shown], outcome: &Outcome) -> String 
                 &mut out,
                 "verdict",
                 &format!(
-                    "allowed: the script can read the response ({})",
+                    "{}: the script can read the response ({})",
+                    style.paint(Colour::Green, "allowed"),
                     net::status_line(readable.status())
                 ),
             );
@@ -414,13 +417,24 @@ fn human(request: &ScriptRequest, shown: &[Shown], outcome: &Outcome) -> String 
             line(
                 &mut out,
                 "verdict",
-                &format!("blocked ({}): {blocked}", blocked.code()),
+                &format!(
+                    "{} ({}): {blocked}",
+                    style.paint(Colour::Red, "blocked"),
+                    blocked.code()
+                ),
             );
             line(&mut out, "console", &blocked.console_message(request));
             line(&mut out, "fix", &fix(blocked, request, answer.as_ref()));
         }
         Outcome::Error(message) => {
-            line(&mut out, "verdict", &format!("could not test: {message}"));
+            line(
+                &mut out,
+                "verdict",
+                &format!(
+                    "{}: {message}",
+                    style.paint(Colour::Yellow, "could not test")
+                ),
+            );
         }
     }
     out

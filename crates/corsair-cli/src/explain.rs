@@ -8,7 +8,7 @@ use http::header::ORIGIN;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use serde::Serialize;
 
-use crate::output::{self, Loaded};
+use crate::output::{self, Colour, Loaded, Style};
 
 /// The request target given on the command line: a path, or a URL whose path is used.
 #[derive(Clone, Debug)]
@@ -20,7 +20,10 @@ pub(crate) struct Target {
 }
 
 /// Parses `PATH`: `/api/users`, `/api/users?x=1`, `https://api.example.com/api/users`,
-/// or `api.example.com/api/users` (read as `http://`, as curl does).
+/// or `api.example.com/api/users` (read as `http://`, as curl does). Without a scheme,
+/// the part before the first `/` is read as a host only when it looks like one (it has
+/// a dot or a port, or is `localhost`): `healthz` is refused, with `/healthz` suggested,
+/// rather than read as a host.
 pub(crate) fn parse_target(input: &str) -> Result<Target, String> {
     let uri = if input.starts_with('/') {
         Uri::try_from(input).map_err(|e| format!("`{input}` is not a valid request path: {e}"))?
@@ -28,6 +31,16 @@ pub(crate) fn parse_target(input: &str) -> Result<Target, String> {
         let absolute = if input.contains("://") {
             input.to_owned()
         } else {
+            let host = input.split(['/', '?', '#']).next().unwrap_or_default();
+            let looks_like_a_host = host.contains(['.', ':'])
+                || host.eq_ignore_ascii_case("localhost")
+                || host.starts_with('[');
+            if !looks_like_a_host {
+                return Err(format!(
+                    "`{input}` is neither a path nor a URL: a path starts with `/` (did you \
+                     mean `/{input}`?), a URL with a scheme (`https://api.example.com/{input}`)"
+                ));
+            }
             format!("http://{input}")
         };
         let uri = Uri::try_from(absolute.as_str())
@@ -94,12 +107,20 @@ pub(crate) fn run(
     json: bool,
 ) -> Result<bool, String> {
     let (config, policy, warnings) = match output::load(config_path) {
-        Loaded::Unreadable(finding) => return Err(format!("corsair: {}\n", finding.message)),
+        Loaded::Unreadable(finding) => {
+            if json {
+                crate::lint::print_json(config_path, false, std::slice::from_ref(&finding))?;
+            }
+            return Err(format!("corsair: {}\n", finding.message));
+        }
         Loaded::Invalid(findings) => {
+            if json {
+                crate::lint::print_json(config_path, false, &findings)?;
+            }
             return Err(format!(
                 "corsair: {} is not a valid policy\n{}",
                 config_path.display(),
-                crate::lint::human(config_path, &findings)
+                crate::lint::human_styled(config_path, &findings, Style::stderr())
             ));
         }
         Loaded::Valid {
@@ -111,8 +132,9 @@ pub(crate) fn run(
     };
     if !warnings.is_empty() {
         let mut text = String::new();
+        let style = Style::stderr();
         for warning in &warnings {
-            warning.write_human(&mut text);
+            warning.write_human(&mut text, style);
         }
         output::print_stderr(&text);
     }
@@ -170,6 +192,7 @@ fn human(
     headers: &HeaderMap,
     decision: &Decision<'_>,
 ) -> String {
+    let style = Style::stdout();
     let mut out = String::new();
     // The request, as curl -v shows it.
     out.push_str(&format!("> {method} {}", target.path));
@@ -191,9 +214,9 @@ fn human(
         &format!(
             "{} ({}): {reason}",
             match reason {
-                Reason::Disabled => "not handled",
-                _ if decision.allowed() => "allowed",
-                _ => "rejected",
+                Reason::Disabled => style.paint(Colour::Yellow, "not handled"),
+                _ if decision.allowed() => style.paint(Colour::Green, "allowed"),
+                _ => style.paint(Colour::Red, "rejected"),
             },
             reason.code()
         ),
@@ -460,6 +483,17 @@ mod tests {
         assert!(parse_target("/a b").is_err());
         assert!(parse_target("").is_err());
         assert!(parse_target("https:///x").is_err());
+        assert_eq!(parse_target("localhost:8080/x").unwrap().path, "/x");
+        assert_eq!(parse_target("localhost").unwrap().path, "/");
+        assert_eq!(parse_target("[::1]:8080/x").unwrap().path, "/x");
+    }
+
+    #[test]
+    fn a_bare_word_is_not_a_host() {
+        for input in ["healthz", "healthz/live", "api?x=1"] {
+            let err = parse_target(input).unwrap_err();
+            assert!(err.contains(&format!("did you mean `/{input}`?")), "{err}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::output::{self, Finding, Loaded};
+use crate::output::{self, Colour, Finding, Loaded, Style};
 
 /// The `--json` document. Field order and names are part of the documented interface.
 #[derive(Serialize)]
@@ -39,12 +39,14 @@ pub(crate) fn run(file: &Path, json: bool) -> Result<bool, String> {
     if json {
         print_json(file, valid, &findings)?;
     } else {
-        output::print_stdout(&human(file, &findings));
+        output::print_stdout(&human_styled(file, &findings, Style::stdout()));
     }
     Ok(valid)
 }
 
-fn print_json(file: &Path, valid: bool, findings: &[Finding]) -> Result<(), String> {
+/// Prints the `--json` document (`explain --json` prints it too for a policy it cannot
+/// use).
+pub(crate) fn print_json(file: &Path, valid: bool, findings: &[Finding]) -> Result<(), String> {
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let report = Report {
         file: file.display().to_string(),
@@ -57,28 +59,34 @@ fn print_json(file: &Path, valid: bool, findings: &[Finding]) -> Result<(), Stri
     Ok(())
 }
 
-/// The human report: every finding, then a summary line.
+/// The human report, plain: every finding, then a summary line.
 pub(crate) fn human(file: &Path, findings: &[Finding]) -> String {
+    human_styled(file, findings, Style::PLAIN)
+}
+
+/// The human report, in colour when `style` says so.
+pub(crate) fn human_styled(file: &Path, findings: &[Finding], style: Style) -> String {
     let mut out = String::new();
     for finding in findings {
-        finding.write_human(&mut out);
+        finding.write_human(&mut out, style);
     }
-    out.push_str(&summary(file, findings));
+    out.push_str(&summary(file, findings, style));
     out.push('\n');
     out
 }
 
 /// `corsair.toml: 2 errors, 1 warning`, or `corsair.toml: valid (1 warning)`.
-fn summary(file: &Path, findings: &[Finding]) -> String {
+fn summary(file: &Path, findings: &[Finding], style: Style) -> String {
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let warnings = findings.len() - errors;
     let file = file.display();
+    let valid = style.paint(Colour::Green, "valid");
     match (errors, warnings) {
-        (0, 0) => format!("{file}: valid"),
-        (0, w) => format!("{file}: valid ({})", output::count(w, "warning")),
+        (0, 0) => format!("{file}: {valid}"),
+        (0, w) => format!("{file}: {valid} ({})", output::count(w, "warning")),
         (e, w) => format!(
             "{file}: {}, {}",
-            output::count(e, "error"),
+            style.paint(Colour::Red, &output::count(e, "error")),
             output::count(w, "warning")
         ),
     }

@@ -11,9 +11,10 @@
 //! corsair serve --config corsair.toml --upstream http://127.0.0.1:3000
 //! ```
 //!
-//! Exit codes: 0 valid / allowed / no high finding / clean shutdown, 1 invalid / rejected /
-//! blocked / a high finding / shutdown deadline reached, 2 usage or configuration error, or
-//! a server that could not be tested.
+//! Exit codes: 0 valid / allowed / no high finding / clean shutdown, 1 invalid / rejected
+//! or disabled / blocked / a high finding / shutdown deadline reached, 2 usage or
+//! configuration error, a server that could not be tested, or an address that cannot be
+//! bound.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,7 +37,7 @@ check and audit live servers, serve a policy as a gateway";
 
 const LONG_ABOUT: &str = "\
 Lint CORS policy files, explain what a policy does with a request, check and audit live \
-servers.
+servers, serve a policy as a gateway.
 
 corsair checks CORS policies written for the corsair library (a TOML file with a [cors] \
 table and optional [[routes]]) and shows, request by request, what the policy answers \
@@ -54,10 +55,13 @@ Examples:
   corsair serve --config corsair.toml --upstream http://127.0.0.1:3000
 
 Exit codes:
-  0  lint: valid (warnings allowed); explain: allowed; check: allowed; audit: no high finding
-  1  lint: invalid or unreadable;    explain: rejected; check: blocked; audit: a high finding
-  2  usage error; explain: the policy file is unreadable or invalid;
-     check and audit: the server could not be tested (unreachable, timeout, TLS)";
+  0  lint: valid (warnings allowed); explain: allowed; check: allowed; audit: no high finding;
+     serve: clean shutdown
+  1  lint: invalid or unreadable; explain: rejected or a disabled path; check: blocked;
+     audit: a high finding; serve: the shutdown deadline was reached with requests in flight
+  2  usage error; explain and serve: the policy file is unreadable or invalid;
+     check and audit: the server could not be tested (unreachable, timeout, TLS);
+     serve: the address cannot be bound";
 
 const CHECK_LONG_ABOUT: &str = "\
 Do what a browser does when a script on ORIGIN fetches URL, against the live server: send \
@@ -111,8 +115,9 @@ prefix, suffix and substring matches, unescaped dots, special characters after t
 trusted host, the plain-http twin, any subdomain, third-party hosts where anyone can \
 publish scripts), then what they do not check: Vary: Origin, credentials or preflight \
 success for rejected origins, echoed request headers and methods, `*` and Authorization, \
-CORS headers on error responses, several Access-Control-Allow-Origin values. About fifty \
-requests, one at a time. Simple probes carry a dummy cookie (corsair-audit=1), as a \
+CORS headers on error responses, several Access-Control-Allow-Origin values. 40 to 44 \
+requests, one at a time, depending on the trusted origin (43 for \
+https://app.example.com). Simple probes carry a dummy cookie (corsair-audit=1), as a \
 credentialed browser request would; -H adds headers to every probe but the preflights.
 
 The trusted origin (the origin of the site's own pages) is --origin; without it, the \
@@ -125,7 +130,7 @@ JSON output (--json), one line, stable:
                  \"evidence\": {\"request\": [\"GET https://...\", \"origin: https://evil.com\", ...],
                               \"response\": [\"200 OK\", \"access-control-allow-origin: https://evil.com\", ...]},
                  \"fix\": \"...\"}],
-   \"probes\": 47, \"error\": null or \"why the audit could not finish\"}
+   \"probes\": 43, \"error\": null or \"why the audit could not finish\"}
 Findings are sorted by severity; ids are stable (see the README for the list).";
 
 const AUDIT_AFTER_HELP: &str = "\
@@ -176,7 +181,9 @@ JSON output (--json), one line, stable:
   {\"kind\": \"preflight\", \"allowed\": true, \"reason\": \"allowed\", \"status\": 204,
    \"headers\": [[\"access-control-allow-origin\", \"https://app.example.com\"], ...]}
 `status` is null unless corsair answers the request itself; header names are lowercase, \
-in the order corsair sends them.";
+in the order corsair sends them. When the policy file is unreadable or invalid, the JSON \
+is instead the document `corsair lint --json` prints (file, valid, errors, warnings, \
+diagnostics), and the exit code is 2.";
 
 const EXPLAIN_AFTER_HELP: &str = "\
 Examples:
@@ -188,8 +195,9 @@ Examples:
       https://api.example.com/api/users
 
 Exit codes:
-  0  the request is allowed (non-CORS requests and disabled paths included)
-  1  the request is rejected
+  0  the request is allowed (non-CORS requests included)
+  1  the request is rejected, or its path is disabled (enabled = false: corsair adds no
+     CORS header, and the browser blocks the response unless the application sends them)
   2  usage error (bad -X, -H or PATH), or the policy file is unreadable or invalid";
 
 /// The command line.
@@ -278,14 +286,16 @@ struct ServeArgs {
     /// The TOML policy file ([cors], [[routes]], [server])
     #[arg(short, long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The address to listen on (overrides [server] listen; default 127.0.0.1:8080)
-    #[arg(long, value_name = "ADDR")]
+    /// The address to listen on, ip:port or host:port (a host name is resolved and its
+    /// first address used; overrides [server] listen; default 127.0.0.1:8080)
+    #[arg(long, value_name = "ADDR", value_parser = net::parse_listen)]
     listen: Option<SocketAddr>,
     /// The API to forward to, http://host:port[/prefix] (overrides [server] upstream)
     #[arg(long, value_name = "URL")]
     upstream: Option<String>,
-    /// The admin listener's address, for /healthz and /metrics (overrides [server] admin)
-    #[arg(long, value_name = "ADDR")]
+    /// The admin listener's address, for /healthz and /metrics, ip:port or host:port
+    /// (overrides [server] admin)
+    #[arg(long, value_name = "ADDR", value_parser = net::parse_listen)]
     admin: Option<SocketAddr>,
     /// The log format on standard error
     #[arg(long, value_name = "FORMAT", value_enum, default_value = "human")]
@@ -329,8 +339,8 @@ struct ExplainArgs {
     /// Print one JSON object instead of text
     #[arg(long)]
     json: bool,
-    /// The request path (`/api/users`) or URL (`https://api.example.com/api/users?x=1`);
-    /// the query is ignored for routing
+    /// The request path, starting with `/` (`/api/users`), or URL
+    /// (`https://api.example.com/api/users?x=1`); the query is ignored for routing
     #[arg(value_name = "PATH", value_parser = explain::parse_target)]
     target: explain::Target,
 }

@@ -51,21 +51,66 @@ pub(crate) fn parse_timeout(input: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// Parses the URL to test: an absolute `http://` or `https://` URL with a host.
+/// Parses the URL to test: an absolute `http://` or `https://` URL with a host. A URL
+/// without a scheme gets `http://` suggested; another scheme is refused by name.
 pub(crate) fn parse_url(input: &str) -> Result<http::Uri, String> {
-    let uri = http::Uri::try_from(input).map_err(|e| format!("`{input}` is not a URL: {e}"))?;
-    match uri.scheme_str() {
-        Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}
-        _ => {
-            return Err(format!(
-                "`{input}` is not an http:// or https:// URL (write the scheme)"
-            ));
+    let Some((scheme, _)) = input.split_once("://") else {
+        // `mailto:x`, `http:/x`: a scheme, but not followed by `//` (unlike the port of
+        // `localhost:8080/api`).
+        if let Some((scheme, rest)) = input.split_once(':') {
+            let is_scheme = !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic());
+            let port = rest.split('/').next().unwrap_or_default();
+            let is_port = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+            if is_scheme && !is_port {
+                return Err(format!(
+                    "`{input}` is not a URL: write it as http://host[:port]/path or \
+                     https://host[:port]/path"
+                ));
+            }
         }
+        return Err(if input.starts_with('/') {
+            format!(
+                "`{input}` is a path: give the whole URL, such as `http://localhost:8080{input}`"
+            )
+        } else {
+            format!(
+                "`{input}` has no scheme: did you mean `http://{input}`? (or `https://{input}`)"
+            )
+        });
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err(format!(
+            "`{input}`: only http:// and https:// URLs are supported, not {scheme}://"
+        ));
     }
+    let uri = http::Uri::try_from(input).map_err(|e| format!("`{input}` is not a URL: {e}"))?;
     if uri.host().is_none_or(str::is_empty) {
         return Err(format!("`{input}` is a URL without a host"));
     }
     Ok(uri)
+}
+
+/// Parses a listening address, `ip:port` or `host:port`: a host name is resolved
+/// (`localhost:8080`), and its first address is used.
+pub(crate) fn parse_listen(input: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+
+    if let Ok(addr) = input.parse() {
+        return Ok(addr);
+    }
+    let hint = "write host:port, such as 127.0.0.1:8080, localhost:8080 or 0.0.0.0:8080";
+    let Some((host, port)) = input.rsplit_once(':') else {
+        return Err(format!("`{input}` has no port: {hint}"));
+    };
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(format!("`{input}` is not an address: {hint}"));
+    }
+    let mut addrs = input
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve `{host}`: {e}"))?;
+    addrs
+        .next()
+        .ok_or_else(|| format!("`{host}` resolves to no address"))
 }
 
 /// What came back: the status line and the headers (the body is read and dropped).
@@ -169,7 +214,9 @@ fn describe(error: &hyper_util::client::legacy::Error) -> String {
     let mut source = error.source();
     while let Some(cause) = source {
         let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
+        // hyper-util's "tcp connect error" only repeats "cannot connect".
+        let repeats = error.is_connect() && cause_text == "tcp connect error";
+        if !repeats && !text.contains(&cause_text) {
             text.push_str(": ");
             text.push_str(&cause_text);
         }
@@ -274,6 +321,54 @@ mod tests {
             "http:///x",
         ] {
             assert!(parse_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_url("ftp://example.com/").unwrap_err(),
+            "`ftp://example.com/`: only http:// and https:// URLs are supported, not ftp://"
+        );
+        assert_eq!(
+            parse_url("127.0.0.1:59999/api").unwrap_err(),
+            "`127.0.0.1:59999/api` has no scheme: did you mean `http://127.0.0.1:59999/api`? \
+             (or `https://127.0.0.1:59999/api`)"
+        );
+        assert!(
+            parse_url("/api")
+                .unwrap_err()
+                .contains("`http://localhost:8080/api`")
+        );
+        assert!(
+            parse_url("localhost:8080/api")
+                .unwrap_err()
+                .contains("did you mean")
+        );
+        assert!(
+            parse_url("example.com")
+                .unwrap_err()
+                .contains("did you mean")
+        );
+        for not_a_url in ["http:/x", "mailto:a@example.com", "https:"] {
+            let err = parse_url(not_a_url).unwrap_err();
+            assert!(err.ends_with("https://host[:port]/path"), "{err}");
+        }
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(
+            parse_listen("127.0.0.1:8080").unwrap(),
+            "127.0.0.1:8080".parse().unwrap()
+        );
+        assert_eq!(parse_listen("[::1]:0").unwrap(), "[::1]:0".parse().unwrap());
+        let local = parse_listen("localhost:8080").unwrap();
+        assert!(local.ip().is_loopback() && local.port() == 8080, "{local}");
+        for bad in [
+            "localhost",
+            ":8080",
+            "localhost:http",
+            "localhost:70000",
+            "",
+        ] {
+            assert!(parse_listen(bad).is_err(), "{bad}");
         }
     }
 

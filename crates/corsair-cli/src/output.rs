@@ -1,8 +1,10 @@
 //! Helpers shared by the subcommands: reading and building a policy file (its `[cors]`,
 //! `[[routes]]` and `[server]` tables), the diagnostic records printed by `lint`,
-//! `explain` and `serve`, and writing output without panicking on a closed pipe.
+//! `explain` and `serve`, colours for human output, and writing output without panicking
+//! on a closed pipe.
 
-use std::io::Write;
+use std::ffi::OsStr;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use corsair::{Code, Config, Diagnostic, Policy};
@@ -33,12 +35,15 @@ impl Finding {
         self.severity == corsair::Severity::Error.as_str()
     }
 
-    /// Appends the human form: `error[code] field: message`, then `  help: ...`.
-    pub(crate) fn write_human(&self, out: &mut String) {
-        out.push_str(self.severity);
-        out.push('[');
-        out.push_str(self.code);
-        out.push(']');
+    /// Appends the human form: `error[code] field: message`, then `  help: ...`; the
+    /// severity and `help:` in colour when `style` says so.
+    pub(crate) fn write_human(&self, out: &mut String, style: Style) {
+        let colour = if self.is_error() {
+            Colour::Red
+        } else {
+            Colour::Yellow
+        };
+        out.push_str(&style.paint(colour, &format!("{}[{}]", self.severity, self.code)));
         if !self.field.is_empty() {
             out.push(' ');
             out.push_str(&self.field);
@@ -47,7 +52,9 @@ impl Finding {
         out.push_str(&self.message);
         out.push('\n');
         if let Some(help) = &self.help {
-            out.push_str("  help: ");
+            out.push_str("  ");
+            out.push_str(&style.paint(Colour::Cyan, "help:"));
+            out.push(' ');
             out.push_str(help);
             out.push('\n');
         }
@@ -100,16 +107,14 @@ pub(crate) fn load(path: &Path) -> Loaded {
         },
         Err(e) => return Loaded::Unreadable(unreadable(path, &e.to_string())),
     };
-    // Read as much as can be read, so that file mistakes (unknown fields, wrong types)
-    // and policy mistakes are reported together, in one pass.
+    // Every problem in one pass: the syntax, then the `[server]` table and the unknown
+    // top-level tables (this program's part), then `[cors]` and `[[routes]]`, whose file
+    // and policy mistakes the library reports together.
     let mut table = match text.parse::<toml::Table>() {
         Ok(table) => table,
         Err(e) => {
-            let d = Diagnostic::new(
-                Code::InvalidFile,
-                "",
-                server_config::one_line(&e.to_string()),
-            );
+            // As the toml crate shows it: the line, and a caret under the column.
+            let d = Diagnostic::new(Code::InvalidFile, "", e.to_string().trim_end());
             return Loaded::Invalid(vec![Finding::from(&d)]);
         }
     };
@@ -135,47 +140,31 @@ pub(crate) fn load(path: &Path) -> Loaded {
                 .with_help(help),
         ));
     }
-    let (config, file_diagnostics) = Config::from_toml_table_partial(table);
-    findings.extend(file_diagnostics.iter().map(Finding::from));
-    findings.extend(server_diagnostics.iter().map(Finding::from));
-    let Some(config) = config else {
-        return Loaded::Invalid(findings);
-    };
-    let file_is_valid = !findings.iter().any(Finding::is_error);
-    match Policy::new(config.clone()) {
-        Ok(policy) if file_is_valid => Loaded::Valid {
+    let built = Config::from_toml_table(table)
+        .and_then(|config| Policy::new(config.clone()).map(|policy| (config, policy)));
+    let file_is_valid = findings.is_empty() && !server_diagnostics.iter().any(is_error);
+    match built {
+        Ok((config, policy)) if file_is_valid => Loaded::Valid {
             warnings: policy.warnings().iter().map(Finding::from).collect(),
             config: Box::new(config),
             policy: Box::new(policy),
             server: Box::new(server),
         },
-        Ok(policy) => {
+        Ok((_, policy)) => {
             findings.extend(policy.warnings().iter().map(Finding::from));
+            findings.extend(server_diagnostics.iter().map(Finding::from));
             Loaded::Invalid(findings)
         }
         Err(e) => {
-            let file_findings = findings.clone();
-            findings.extend(
-                e.diagnostics()
-                    .iter()
-                    .filter(|d| !follows_from(d, &file_findings))
-                    .map(Finding::from),
-            );
+            findings.extend(e.diagnostics().iter().map(Finding::from));
+            findings.extend(server_diagnostics.iter().map(Finding::from));
             Loaded::Invalid(findings)
         }
     }
 }
 
-/// Whether a policy diagnostic is only the consequence of a file mistake already
-/// reported: "no origins" when `allow_origins` was misspelled or had the wrong type.
-fn follows_from(diagnostic: &Diagnostic, file_findings: &[Finding]) -> bool {
-    diagnostic.code() == Code::NoOrigins
-        && file_findings.iter().any(|f| {
-            f.field == diagnostic.field()
-                || f.help
-                    .as_deref()
-                    .is_some_and(|h| h.contains("`allow_origins`"))
-        })
+fn is_error(d: &Diagnostic) -> bool {
+    d.severity() == corsair::Severity::Error
 }
 
 fn unreadable(path: &Path, why: &str) -> Finding {
@@ -184,6 +173,85 @@ fn unreadable(path: &Path, why: &str) -> Finding {
         "",
         format!("cannot read {}: {why}", path.display()),
     ))
+}
+
+/// A colour of the human output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Colour {
+    /// Errors, rejections, high-severity findings.
+    Red,
+    /// Warnings, medium findings, what could not be tested.
+    Yellow,
+    /// Allowed, valid.
+    Green,
+    /// Hints, low findings.
+    Cyan,
+    /// Informational findings.
+    Dim,
+}
+
+impl Colour {
+    /// The ANSI escape sequence (bold for all but `Dim`).
+    fn code(self) -> &'static str {
+        match self {
+            Colour::Red => "\x1b[1;31m",
+            Colour::Yellow => "\x1b[1;33m",
+            Colour::Green => "\x1b[1;32m",
+            Colour::Cyan => "\x1b[1;36m",
+            Colour::Dim => "\x1b[2m",
+        }
+    }
+}
+
+/// Whether the human output of one stream is in colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Style {
+    colour: bool,
+}
+
+impl Style {
+    /// No colour at all.
+    pub(crate) const PLAIN: Style = Style { colour: false };
+
+    /// For standard output: colour on a terminal, unless `NO_COLOR` says otherwise.
+    pub(crate) fn stdout() -> Style {
+        Style::for_stream(std::io::stdout().is_terminal())
+    }
+
+    /// For standard error: colour on a terminal, unless `NO_COLOR` says otherwise.
+    pub(crate) fn stderr() -> Style {
+        Style::for_stream(std::io::stderr().is_terminal())
+    }
+
+    fn for_stream(terminal: bool) -> Style {
+        Style {
+            colour: use_colour(
+                terminal,
+                std::env::var_os("NO_COLOR").as_deref(),
+                std::env::var_os("TERM").as_deref(),
+            ),
+        }
+    }
+
+    /// Whether this stream is in colour (`serve`'s logs ask, for tracing's ANSI).
+    pub(crate) fn is_colour(self) -> bool {
+        self.colour
+    }
+
+    /// `text` in `colour`, or as it is when the output is plain.
+    pub(crate) fn paint(self, colour: Colour, text: &str) -> String {
+        if self.colour {
+            format!("{}{text}\x1b[0m", colour.code())
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// The decision: colour only on a terminal, never when `NO_COLOR` is set to anything but
+/// the empty string (<https://no-color.org>), never on a `dumb` terminal.
+fn use_colour(terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
+    terminal && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
 }
 
 /// `1 error`, `2 warnings`, ...
@@ -212,4 +280,47 @@ pub(crate) fn json_line<T: Serialize>(value: &T) -> Result<String, String> {
             s
         })
         .map_err(|e| format!("corsair: cannot serialize the JSON output: {e}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        let set = Some(OsStr::new("1"));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        assert!(use_colour(true, None, xterm));
+        assert!(use_colour(true, None, None));
+        // NO_COLOR set (to anything but empty): plain.
+        assert!(!use_colour(true, set, xterm));
+        assert!(!use_colour(true, Some(OsStr::new("0")), xterm));
+        assert!(use_colour(true, Some(OsStr::new("")), xterm));
+        // Piped: plain, whatever else.
+        assert!(!use_colour(false, None, xterm));
+        assert!(!use_colour(true, None, Some(OsStr::new("dumb"))));
+    }
+
+    #[test]
+    fn plain_style_adds_nothing() {
+        assert_eq!(Style::PLAIN.paint(Colour::Red, "error"), "error");
+        let coloured = Style { colour: true }.paint(Colour::Green, "allowed");
+        assert_eq!(coloured, "\x1b[1;32mallowed\x1b[0m");
+        let finding = Finding {
+            severity: "error",
+            code: "null-origin",
+            field: "cors.allow_origins[0]".to_owned(),
+            message: "m".to_owned(),
+            help: Some("h".to_owned()),
+        };
+        let mut plain = String::new();
+        finding.write_human(&mut plain, Style::PLAIN);
+        assert_eq!(
+            plain,
+            "error[null-origin] cors.allow_origins[0]: m\n  help: h\n"
+        );
+        let mut coloured = String::new();
+        finding.write_human(&mut coloured, Style { colour: true });
+        assert!(coloured.starts_with("\x1b[1;31merror[null-origin]\x1b[0m cors"));
+    }
 }

@@ -77,8 +77,9 @@ fn audit(url: &str, args: &[&str]) -> (Run, Value, Vec<String>) {
     }
     if json["error"].is_null() {
         let probes = json["probes"].as_u64().unwrap();
+        // The range `corsair audit --help` states.
         assert!(
-            (30..=60).contains(&probes),
+            (40..=44).contains(&probes),
             "a bounded number of probes: {probes}"
         );
     }
@@ -530,6 +531,20 @@ fn an_unreachable_server_cannot_be_audited() {
         "{json}"
     );
     assert_eq!(json["probes"], 1);
+    // Once, and in the singular.
+    let human = corsair(["audit", &format!("http://{addr}/"), "--origin", APP]);
+    assert_eq!(human.code, 2, "{human:?}");
+    assert!(
+        human.stdout.contains("probes:         1 request\n"),
+        "{}",
+        human.stdout
+    );
+    assert_eq!(human.stdout.matches("cannot connect").count(), 1);
+    assert!(
+        !human.stdout.contains("tcp connect error"),
+        "{}",
+        human.stdout
+    );
 
     for args in [
         vec!["audit", "ftp://127.0.0.1/"],

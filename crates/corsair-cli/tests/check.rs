@@ -478,6 +478,27 @@ fn an_unreachable_server_cannot_be_tested() {
     let run = corsair(["check", &url, "--origin", APP]);
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("verdict:  could not test: "), "{run:?}");
+    // Said once: not on stderr too, and "connect" not twice in the reason.
+    assert!(run.stderr.is_empty(), "{run:?}");
+    assert!(!run.stdout.contains("tcp connect error"), "{run:?}");
+}
+
+#[test]
+fn urls_without_http_or_https_get_a_hint() {
+    let run = corsair(["check", "ftp://127.0.0.1/x", "--origin", APP]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("only http:// and https:// URLs are supported, not ftp://"),
+        "{run:?}"
+    );
+    let run = corsair(["check", "127.0.0.1:59999/api", "--origin", APP]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("did you mean `http://127.0.0.1:59999/api`?"),
+        "{run:?}"
+    );
 }
 
 #[test]

@@ -537,11 +537,40 @@ fn invalid_or_missing_config_exits_2() {
         run.stderr
     );
 
+    // With --json, the diagnostics as `lint --json` prints them, and still exit 2.
+    let run = explain(&bad, &["--json", "-H", &origin(APP), "/api"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let lint = corsair(["lint", "--json", &arg(&bad)]);
+    assert_eq!(run.stdout, lint.stdout);
+    let json = run.json();
+    assert_eq!(json["valid"], false);
+    assert_eq!(
+        json["diagnostics"][0]["code"],
+        "wildcard-origin-with-credentials"
+    );
+    assert!(run.stderr.contains("is not a valid policy"), "{run:?}");
+
     let missing = dir.path("absent.toml");
     let run = explain(&missing, &["--json", "/api"]);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stdout.is_empty(), "{run:?}");
+    assert_eq!(run.json()["diagnostics"][0]["code"], "unreadable-file");
     assert!(run.stderr.contains("cannot read"), "{}", run.stderr);
+}
+
+#[test]
+fn a_path_without_a_slash_is_refused_not_read_as_a_host() {
+    let (_dir, file) = setup("explain-bare-word");
+    let run = explain(&file, &["healthz"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(
+        run.stderr.contains("did you mean `/healthz`?"),
+        "{}",
+        run.stderr
+    );
+    // A host with a dot or a port is still a URL, as curl reads it.
+    let (code, json) = explain_json(&file, &["-H", &origin(APP), "api.example.com/internal/x"]);
+    assert_eq!((code, &json["reason"]), (1, &json!("cors-disabled")));
 }
 
 #[test]
@@ -558,6 +587,13 @@ fn help_documents_exit_codes() {
     ] {
         assert!(run.stdout.contains(needle), "{needle}: {}", run.stdout);
     }
+    // A disabled path exits 1, as `disabled_route_is_left_to_the_application` checks.
+    assert!(
+        run.stdout
+            .contains("1  the request is rejected, or its path is disabled"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

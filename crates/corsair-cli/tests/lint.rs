@@ -147,6 +147,33 @@ fn syntax_error_is_an_invalid_file() {
 }
 
 #[test]
+fn syntax_error_is_shown_as_toml_shows_it_and_types_in_words() {
+    let dir = TempDir::new("lint-syntax-layout");
+    let file = dir.write(
+        "corsair.toml",
+        "[cors]\nallow_origins = [\"https://a.example\"]\n[[routes]\npath = '/x'\n",
+    );
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let expected = "error[invalid-file]: TOML parse error at line 3, column 10\n  |\n3 | [[routes]\n  |          ^\n";
+    assert!(run.stdout.starts_with(expected), "{}", run.stdout);
+
+    let file = dir.write(
+        "types.toml",
+        "[cors]\nallow_origins = [\"https://a.example\"]\nmax_age = \"ten\"\n",
+    );
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout.starts_with(
+            "error[invalid-file] cors.max_age: `max_age` must be a whole number of seconds, not a string\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn json_lists_every_diagnostic_with_stable_keys() {
     let dir = TempDir::new("lint-json");
     let file = dir.write("corsair.toml", INVALID);
@@ -243,6 +270,20 @@ fn help_and_version() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("lint") && run.stdout.contains("explain"));
     assert!(run.stdout.contains("Exit codes"));
+    // Every subcommand has its line in the exit-code table, serve included.
+    for needle in [
+        "serve a policy as a gateway",
+        "serve: clean shutdown",
+        "serve: the shutdown deadline",
+        "serve: the address cannot be bound",
+    ] {
+        assert!(run.stdout.contains(needle), "{needle}: {}", run.stdout);
+    }
+    // The audit's request count, stated once and the same in the JSON sample.
+    let run = corsair(["audit", "--help"]);
+    assert!(run.stdout.contains("40 to 44"), "{}", run.stdout);
+    assert!(run.stdout.contains("(43 for"), "{}", run.stdout);
+    assert!(run.stdout.contains("\"probes\": 43"), "{}", run.stdout);
     let run = corsair(["--version"]);
     assert_eq!(run.code, 0);
     assert_eq!(

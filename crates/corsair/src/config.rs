@@ -101,7 +101,7 @@ macro_rules! policy_fields {
             }
 
             /// Reads the fields from a TOML table, reporting every unknown field and every
-            /// value of the wrong type at once.
+            /// value of the wrong type at once (such a value is left out).
             #[cfg(feature = "toml")]
             fn from_toml_table(
                 mut table: toml::Table,
@@ -112,14 +112,8 @@ macro_rules! policy_fields {
                 let mut config = PolicyConfig::default();
                 $(
                     if let Some(value) = table.remove(stringify!($field)) {
-                        match value.try_into::<$ty>() {
-                            Ok(v) => config.$field = Some(v),
-                            Err(e) => diagnostics.report(
-                                crate::error::Code::InvalidFile,
-                                &format!("{prefix}.{}", stringify!($field)),
-                                format!("wrong type: {}", toml_message(&e.to_string())),
-                            ),
-                        }
+                        let field = format!("{prefix}.{}", stringify!($field));
+                        config.$field = <$ty as FileValue>::read(value, stringify!($field), &field, diagnostics);
                     }
                 )*
                 for key in table.keys().filter(|k| !extra.contains(&k.as_str())) {
@@ -283,8 +277,14 @@ impl Config {
         merged
     }
 
-    /// Reads a TOML policy file, reporting every unknown field and every value of the
-    /// wrong type at once.
+    /// Reads a TOML policy file and reports every problem at once: syntax errors (as the
+    /// `toml` crate shows them, with the line and a caret), unknown fields, values of the
+    /// wrong type, and, when the file has any of those, every mistake in the policy
+    /// itself too (what [`Config::build`] would report), so that one run shows them all.
+    ///
+    /// A file without file mistakes is returned as it is: [`Config::build`] then checks
+    /// the policy. Either way `Config::from_toml_str(&text)?.build()?` reports every
+    /// problem of the file in one error.
     ///
     /// ```
     /// let config = corsair::Config::from_toml_str(r#"
@@ -294,70 +294,70 @@ impl Config {
     /// "#)?;
     /// assert_eq!(config.cors.max_age, Some(600));
     ///
-    /// let err = corsair::Config::from_toml_str("[cors]\nallow_origin = []\nmax_age = 'x'").unwrap_err();
-    /// let fields: Vec<_> = err.errors().map(|d| d.field()).collect();
-    /// assert_eq!(fields, ["cors.max_age", "cors.allow_origin"]);
+    /// // A misspelled field, a value of the wrong type and a policy mistake, all at once.
+    /// let err = corsair::Config::from_toml_str(
+    ///     "[cors]\nallow_origins = ['https://a.example/']\nallow_metods = []\nmax_age = 'ten'",
+    /// ).unwrap_err();
+    /// let found: Vec<_> = err.errors().map(|d| (d.code().as_str(), d.field())).collect();
+    /// assert_eq!(found, [
+    ///     ("invalid-file", "cors.max_age"),
+    ///     ("unknown-field", "cors.allow_metods"),
+    ///     ("origin-with-path", "cors.allow_origins[0]"),
+    /// ]);
+    /// assert_eq!(err.errors().next().unwrap().message(), "`max_age` must be a whole number of seconds, not a string");
     /// # Ok::<(), corsair::ConfigError>(())
     /// ```
     #[cfg(feature = "toml")]
     pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
-        let (config, diagnostics) = Config::from_toml_str_partial(text);
-        match config {
-            Some(config)
-                if !diagnostics
-                    .iter()
-                    .any(|d| d.severity() == crate::Severity::Error) =>
-            {
-                Ok(config)
-            }
-            _ => Err(ConfigError::new(diagnostics)),
-        }
-    }
-
-    /// Reads a TOML policy file as far as it can: unknown fields and values of the wrong
-    /// type are reported and left out, so that the rest can still be checked (what
-    /// `corsair lint` does to report every problem in one pass). `None` only when the
-    /// text is not TOML at all.
-    ///
-    /// ```
-    /// let (config, diagnostics) = corsair::Config::from_toml_str_partial(
-    ///     "[cors]\nallow_origins = ['https://a.example/']\nmax_agee = 5",
-    /// );
-    /// assert_eq!(diagnostics[0].code(), corsair::Code::UnknownField);
-    /// // The rest is there to be checked.
-    /// let err = config.unwrap().build().unwrap_err();
-    /// assert_eq!(err.errors().next().unwrap().code(), corsair::Code::OriginWithPath);
-    /// ```
-    #[cfg(feature = "toml")]
-    pub fn from_toml_str_partial(text: &str) -> (Option<Config>, Vec<crate::Diagnostic>) {
-        use crate::error::{Code, Diagnostics};
-
         match text.parse::<toml::Table>() {
-            Ok(table) => Config::from_toml_table_partial(table),
-            Err(e) => {
-                let mut diagnostics = Diagnostics::default();
-                diagnostics.report(Code::InvalidFile, "", toml_message(&e.to_string()));
-                (None, diagnostics.into_vec())
-            }
+            Ok(table) => Config::from_toml_table(table),
+            Err(e) => Err(ConfigError::new(vec![crate::Diagnostic::new(
+                crate::Code::InvalidFile,
+                "",
+                e.to_string().trim_end(),
+            )])),
         }
     }
 
-    /// [`Config::from_toml_str_partial`] for a table already parsed: a program that keeps
+    /// [`Config::from_toml_str`] for a table already parsed: a program that keeps
     /// settings of its own in the same file (`corsair serve` keeps `[server]`) removes
-    /// its tables first and hands the rest over.
+    /// its tables first and hands the rest over. Every problem is reported at once, as
+    /// by [`Config::from_toml_str`].
     ///
     /// ```
     /// let mut table: toml::Table = "[server]\nlisten = '127.0.0.1:8080'\n[cors]\nallow_origins = ['*']".parse()?;
     /// let server = table.remove("server");
-    /// let (config, diagnostics) = corsair::Config::from_toml_table_partial(table);
-    /// assert!(server.is_some() && diagnostics.is_empty());
+    /// let config = corsair::Config::from_toml_table(table);
+    /// assert!(server.is_some());
     /// assert!(config.unwrap().build().is_ok());
     /// # Ok::<(), toml::de::Error>(())
     /// ```
     #[cfg(feature = "toml")]
-    pub fn from_toml_table_partial(
-        mut table: toml::Table,
-    ) -> (Option<Config>, Vec<crate::Diagnostic>) {
+    pub fn from_toml_table(table: toml::Table) -> Result<Config, ConfigError> {
+        let (config, mut diagnostics) = Config::read_toml_table(table);
+        if !diagnostics.has_errors() {
+            return Ok(config);
+        }
+        // The file has mistakes: check the policy that could be read as well, so that
+        // its mistakes come in the same report. A policy diagnostic that only follows
+        // from a file mistake ("no origin" when `allow_origins` is misspelled) is left out.
+        let file_mistakes = diagnostics.as_slice().to_vec();
+        let policy_diagnostics = match Policy::new(config) {
+            Ok(policy) => policy.warnings().to_vec(),
+            Err(e) => e.into_diagnostics(),
+        };
+        for d in policy_diagnostics {
+            if !follows_from(&d, &file_mistakes) {
+                diagnostics.push(d);
+            }
+        }
+        Err(ConfigError::new(diagnostics.into_vec()))
+    }
+
+    /// Reads the `[cors]` table and the `[[routes]]`, leaving out (and reporting) unknown
+    /// fields and values of the wrong type.
+    #[cfg(feature = "toml")]
+    fn read_toml_table(mut table: toml::Table) -> (Config, crate::error::Diagnostics) {
         use crate::error::{Code, Diagnostics};
 
         let mut diagnostics = Diagnostics::default();
@@ -385,11 +385,14 @@ impl Config {
                     };
                     let path = match route.remove("path") {
                         Some(toml::Value::String(p)) => p,
-                        Some(_) => {
+                        Some(other) => {
                             diagnostics.report(
                                 Code::InvalidFile,
                                 &format!("{prefix}.path"),
-                                "wrong type: expected a string",
+                                format!(
+                                    "`path` must be a string such as \"/api\", not {}",
+                                    describe_value(&other)
+                                ),
                             );
                             String::new()
                         }
@@ -418,7 +421,7 @@ impl Config {
         for key in table.keys() {
             report_unknown(&mut diagnostics, key, key, &["cors", "routes"]);
         }
-        (Some(config), diagnostics.into_vec())
+        (config, diagnostics)
     }
 }
 
@@ -429,9 +432,230 @@ pub(crate) fn route_sets_origins(route: &PolicyConfig) -> bool {
         || route.origin_predicate.is_some()
 }
 
+/// Whether a policy diagnostic only follows from a file mistake already reported: no
+/// origin at all when an origin field was misspelled or had the wrong type.
 #[cfg(feature = "toml")]
-fn toml_message(message: &str) -> String {
-    message.trim().replace('\n', " ").replace("  ", " ")
+fn follows_from(diagnostic: &crate::Diagnostic, file_mistakes: &[crate::Diagnostic]) -> bool {
+    let Some(scope) = diagnostic.field().strip_suffix(".allow_origins") else {
+        return false;
+    };
+    diagnostic.code() == crate::Code::NoOrigins
+        && file_mistakes.iter().any(|f| {
+            let origin_field = |field: &str| {
+                field.strip_prefix(scope).is_some_and(|rest| {
+                    rest.starts_with(".allow_origins") || rest.starts_with(".allow_origin_regexes")
+                })
+            };
+            origin_field(f.field())
+                || (f.field().starts_with(scope)
+                    && f.help().is_some_and(|h| {
+                        h.contains("`allow_origins`") || h.contains("`allow_origin_regexes`")
+                    }))
+        })
+}
+
+/// A value of the file, in plain words: `a string`, `a whole number`, `a list`.
+#[cfg(feature = "toml")]
+fn describe_value(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(_) => "a string".to_owned(),
+        toml::Value::Integer(n) if *n < 0 => format!("a negative number ({n})"),
+        toml::Value::Integer(_) => "a whole number".to_owned(),
+        toml::Value::Float(x) => format!("a decimal number ({x})"),
+        toml::Value::Boolean(b) => format!("`{b}`"),
+        toml::Value::Datetime(_) => "a date".to_owned(),
+        toml::Value::Array(_) => "a list".to_owned(),
+        toml::Value::Table(_) => "a table".to_owned(),
+    }
+}
+
+/// The types of the policy fields, read from TOML values with messages in plain words.
+#[cfg(feature = "toml")]
+trait FileValue: Sized {
+    /// Converts `value`, the value of `name` (at `field` in the file); a value of the
+    /// wrong type is reported and gives `None`.
+    fn read(
+        value: toml::Value,
+        name: &str,
+        field: &str,
+        diagnostics: &mut crate::error::Diagnostics,
+    ) -> Option<Self>;
+}
+
+/// Reports a value of the wrong type: `` `max_age` must be a whole number of seconds, not
+/// a string ``, with a hint when the value is only quoted by mistake.
+#[cfg(feature = "toml")]
+fn wrong_type(
+    diagnostics: &mut crate::error::Diagnostics,
+    field: &str,
+    name: &str,
+    expected: &str,
+    found: &toml::Value,
+    unquoted: Option<&str>,
+) {
+    let message = format!("`{name}` must be {expected}, not {}", describe_value(found));
+    match unquoted {
+        Some(v) => diagnostics.report_with_help(
+            crate::Code::InvalidFile,
+            field,
+            message,
+            format!("write it without quotes: {name} = {v}"),
+        ),
+        None => diagnostics.report(crate::Code::InvalidFile, field, message),
+    }
+}
+
+#[cfg(feature = "toml")]
+impl FileValue for bool {
+    fn read(
+        value: toml::Value,
+        name: &str,
+        field: &str,
+        diagnostics: &mut crate::error::Diagnostics,
+    ) -> Option<bool> {
+        match value {
+            toml::Value::Boolean(b) => Some(b),
+            other => {
+                let unquoted = match &other {
+                    toml::Value::String(s) if s == "true" || s == "false" => Some(s.as_str()),
+                    _ => None,
+                };
+                wrong_type(diagnostics, field, name, "true or false", &other, unquoted);
+                None
+            }
+        }
+    }
+}
+
+/// What a whole-number field holds, in words.
+#[cfg(feature = "toml")]
+fn expected_number(name: &str) -> &'static str {
+    match name {
+        "max_age" => "a whole number of seconds",
+        "preflight_status" => "an HTTP status such as 204",
+        _ => "a whole number",
+    }
+}
+
+/// Reads a whole number that fits `T`.
+#[cfg(feature = "toml")]
+fn read_number<T: TryFrom<i64>>(
+    value: toml::Value,
+    name: &str,
+    field: &str,
+    diagnostics: &mut crate::error::Diagnostics,
+) -> Option<T> {
+    let expected = expected_number(name);
+    match value {
+        toml::Value::Integer(n) => match T::try_from(n) {
+            Ok(v) => Some(v),
+            Err(_) if n < 0 => {
+                wrong_type(
+                    diagnostics,
+                    field,
+                    name,
+                    expected,
+                    &toml::Value::Integer(n),
+                    None,
+                );
+                None
+            }
+            Err(_) => {
+                diagnostics.report(
+                    crate::Code::InvalidFile,
+                    field,
+                    format!("`{name}` must be {expected}, not {n}: that number is too large"),
+                );
+                None
+            }
+        },
+        other => {
+            let unquoted = match &other {
+                toml::Value::String(s)
+                    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    Some(s.as_str())
+                }
+                _ => None,
+            };
+            wrong_type(diagnostics, field, name, expected, &other, unquoted);
+            None
+        }
+    }
+}
+
+#[cfg(feature = "toml")]
+impl FileValue for u64 {
+    fn read(
+        value: toml::Value,
+        name: &str,
+        field: &str,
+        diagnostics: &mut crate::error::Diagnostics,
+    ) -> Option<u64> {
+        read_number(value, name, field, diagnostics)
+    }
+}
+
+#[cfg(feature = "toml")]
+impl FileValue for u16 {
+    fn read(
+        value: toml::Value,
+        name: &str,
+        field: &str,
+        diagnostics: &mut crate::error::Diagnostics,
+    ) -> Option<u16> {
+        read_number(value, name, field, diagnostics)
+    }
+}
+
+#[cfg(feature = "toml")]
+impl FileValue for Vec<String> {
+    fn read(
+        value: toml::Value,
+        name: &str,
+        field: &str,
+        diagnostics: &mut crate::error::Diagnostics,
+    ) -> Option<Vec<String>> {
+        match value {
+            toml::Value::Array(items) => {
+                let mut strings = Vec::with_capacity(items.len());
+                let mut wrong = false;
+                for (i, item) in items.into_iter().enumerate() {
+                    match item {
+                        toml::Value::String(s) => strings.push(s),
+                        other => {
+                            wrong = true;
+                            diagnostics.report(
+                                crate::Code::InvalidFile,
+                                &format!("{field}[{i}]"),
+                                format!(
+                                    "each entry of `{name}` must be a string, not {}",
+                                    describe_value(&other)
+                                ),
+                            );
+                        }
+                    }
+                }
+                (!wrong).then_some(strings)
+            }
+            toml::Value::String(s) => {
+                diagnostics.report_with_help(
+                    crate::Code::InvalidFile,
+                    field,
+                    format!("`{name}` must be a list of strings, not a string"),
+                    format!(
+                        "write it in brackets: {name} = [\"{}\"]",
+                        s.escape_default()
+                    ),
+                );
+                None
+            }
+            other => {
+                wrong_type(diagnostics, field, name, "a list of strings", &other, None);
+                None
+            }
+        }
+    }
 }
 
 #[cfg(feature = "toml")]
@@ -839,9 +1063,208 @@ mod tests {
         let err =
             Config::from_toml_str("[cors]\nmax_age = -1\nallow_credentials = 'yes'\n").unwrap_err();
         let fields: Vec<_> = err.errors().map(|d| d.field()).collect();
-        assert_eq!(fields, ["cors.allow_credentials", "cors.max_age"]);
+        // The policy's own mistake (no origin at all) comes along.
+        assert_eq!(
+            fields,
+            [
+                "cors.allow_credentials",
+                "cors.max_age",
+                "cors.allow_origins"
+            ]
+        );
         let err = Config::from_toml_str("[[routes]]\nenabled = false\n").unwrap_err();
         assert_eq!(err.errors().next().unwrap().code(), Code::InvalidRoutePath);
+    }
+
+    #[test]
+    fn syntax_errors_keep_the_toml_crate_layout() {
+        let text = "[cors]\nallow_origins = [\"https://a.example\"]\n[[routes]\npath = '/x'\n";
+        let err = Config::from_toml_str(text).unwrap_err();
+        let d = err.errors().next().unwrap();
+        assert_eq!((d.code(), d.field()), (Code::InvalidFile, ""));
+        let lines: Vec<&str> = d.message().lines().collect();
+        assert_eq!(lines[0], "TOML parse error at line 3, column 10");
+        assert_eq!(lines[2], "3 | [[routes]");
+        // The caret sits under the column named in the first line.
+        assert_eq!(
+            lines[3].find('^'),
+            Some("3 | ".len() + 9),
+            "{}",
+            d.message()
+        );
+        assert!(!d.message().ends_with('\n'));
+        // Displayed, every line of it is indented alike, so the caret stays in place.
+        let shown = err.to_string();
+        let shown: Vec<&str> = shown.lines().collect();
+        assert_eq!(
+            shown[1],
+            "  error[invalid-file] : TOML parse error at line 3, column 10"
+        );
+        assert_eq!(shown[3], format!("    {}", lines[2]));
+        assert_eq!(shown[4], format!("    {}", lines[3]));
+    }
+
+    /// Each wrong value, in a file, and the message it gets.
+    #[test]
+    fn wrong_types_are_described_in_plain_words() {
+        let cases = [
+            (
+                "max_age = 'ten'",
+                "cors.max_age",
+                "`max_age` must be a whole number of seconds, not a string",
+                None,
+            ),
+            (
+                "max_age = '600'",
+                "cors.max_age",
+                "`max_age` must be a whole number of seconds, not a string",
+                Some("write it without quotes: max_age = 600"),
+            ),
+            (
+                "max_age = -1",
+                "cors.max_age",
+                "`max_age` must be a whole number of seconds, not a negative number (-1)",
+                None,
+            ),
+            (
+                "max_age = 1.5",
+                "cors.max_age",
+                "`max_age` must be a whole number of seconds, not a decimal number (1.5)",
+                None,
+            ),
+            (
+                "preflight_status = 70000",
+                "cors.preflight_status",
+                "`preflight_status` must be an HTTP status such as 204, not 70000: that number is too large",
+                None,
+            ),
+            (
+                "allow_credentials = 'yes'",
+                "cors.allow_credentials",
+                "`allow_credentials` must be true or false, not a string",
+                None,
+            ),
+            (
+                "allow_credentials = 'true'",
+                "cors.allow_credentials",
+                "`allow_credentials` must be true or false, not a string",
+                Some("write it without quotes: allow_credentials = true"),
+            ),
+            (
+                "debug = 1",
+                "cors.debug",
+                "`debug` must be true or false, not a whole number",
+                None,
+            ),
+            (
+                "allow_methods = 'PUT'",
+                "cors.allow_methods",
+                "`allow_methods` must be a list of strings, not a string",
+                Some("write it in brackets: allow_methods = [\"PUT\"]"),
+            ),
+            (
+                "allow_headers = true",
+                "cors.allow_headers",
+                "`allow_headers` must be a list of strings, not `true`",
+                None,
+            ),
+            (
+                "allow_methods = ['PUT', 7]",
+                "cors.allow_methods[1]",
+                "each entry of `allow_methods` must be a string, not a whole number",
+                None,
+            ),
+            (
+                "expose_headers = {}",
+                "cors.expose_headers",
+                "`expose_headers` must be a list of strings, not a table",
+                None,
+            ),
+        ];
+        for (line, field, message, help) in cases {
+            let text = format!("[cors]\nallow_origins = ['https://a.example']\n{line}\n");
+            let err = Config::from_toml_str(&text).unwrap_err();
+            let found: Vec<_> = err
+                .errors()
+                .map(|d| (d.code(), d.field(), d.message(), d.help()))
+                .collect();
+            assert_eq!(found, [(Code::InvalidFile, field, message, help)], "{line}");
+        }
+        let err = Config::from_toml_str("[[routes]]\npath = 3\n[cors]\nallow_origins = ['*']")
+            .unwrap_err();
+        assert_eq!(
+            err.errors().next().unwrap().message(),
+            "`path` must be a string such as \"/api\", not a whole number"
+        );
+    }
+
+    /// The README's "keep the policy in a file" snippet: one `?` chain, every problem.
+    #[test]
+    fn every_kind_of_mistake_is_reported_at_once() {
+        let text = r#"
+            sever = 1
+            [cors]
+            allow_origin = ["https://a.example"]
+            allow_origins = ["https://b.example/", "null"]
+            max_age = "ten"
+            allow_credentials = "yes"
+            allow_methods = ["TRACE"]
+            [[routes]]
+            path = "api"
+        "#;
+        let read = || -> Result<Policy, ConfigError> { Config::from_toml_str(text)?.build() };
+        let err = read().unwrap_err();
+        let found: Vec<_> = err.errors().map(|d| (d.code(), d.field())).collect();
+        assert_eq!(
+            found,
+            [
+                (Code::InvalidFile, "cors.allow_credentials"),
+                (Code::InvalidFile, "cors.max_age"),
+                (Code::UnknownField, "cors.allow_origin"),
+                (Code::UnknownField, "sever"),
+                (Code::OriginWithPath, "cors.allow_origins[0]"),
+                (Code::NullOrigin, "cors.allow_origins[1]"),
+                (Code::ForbiddenMethod, "cors.allow_methods[0]"),
+                (Code::InvalidRoutePath, "routes[0].path"),
+            ]
+        );
+        // A file without file mistakes is returned for `build` to check.
+        let config = Config::from_toml_str("[cors]\nallow_origins = ['null']").unwrap();
+        assert_eq!(config.build().unwrap_err().errors().count(), 1);
+        // Warnings of the policy come along with the file's errors.
+        let err = Config::from_toml_str(
+            "[cors]\nallow_origins = ['https://a.example', 'https://a.example']\nmax_agee = 1",
+        )
+        .unwrap_err();
+        assert_eq!(err.warnings().next().unwrap().code(), Code::DuplicateEntry);
+    }
+
+    #[test]
+    fn no_origins_is_left_out_when_it_follows_from_a_file_mistake() {
+        for (text, field) in [
+            (
+                "[cors]\nallow_origin = ['https://a.example']",
+                "cors.allow_origin",
+            ),
+            (
+                "[cors]\nallow_origins = 'https://a.example'",
+                "cors.allow_origins",
+            ),
+            ("[cors]\nallow_origins = [1]", "cors.allow_origins[0]"),
+            (
+                "[cors]\nallow_origin_regexes = 'x'",
+                "cors.allow_origin_regexes",
+            ),
+        ] {
+            let err = Config::from_toml_str(text).unwrap_err();
+            let fields: Vec<_> = err.errors().map(|d| d.field()).collect();
+            assert_eq!(fields, [field], "{text}");
+        }
+        // A route's misspelling does not hide that `[cors]` has no origin.
+        let err =
+            Config::from_toml_str("[[routes]]\npath = '/a'\nallow_origin = ['*']").unwrap_err();
+        let codes: Vec<_> = err.errors().map(|d| d.code()).collect();
+        assert_eq!(codes, [Code::UnknownField, Code::NoOrigins]);
     }
 
     #[test]

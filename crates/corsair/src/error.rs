@@ -375,7 +375,9 @@ impl fmt::Display for ConfigError {
             if errors == 1 { "" } else { "s" }
         )?;
         for d in self.errors().chain(self.warnings()) {
-            write!(f, "\n  {d}")?;
+            // A message of several lines (a TOML syntax error, with its caret) stays
+            // aligned under the indentation.
+            write!(f, "\n  {}", d.to_string().replace('\n', "\n    "))?;
         }
         Ok(())
     }
@@ -424,6 +426,11 @@ impl Diagnostics {
 
     pub(crate) fn has_errors(&self) -> bool {
         self.list.iter().any(|d| d.severity() == Severity::Error)
+    }
+
+    /// The diagnostics so far, each once, in the order found.
+    pub(crate) fn as_slice(&self) -> &[Diagnostic] {
+        &self.list
     }
 
     pub(crate) fn into_vec(self) -> Vec<Diagnostic> {

@@ -485,6 +485,7 @@ fn file_and_policy_mistakes_come_with_their_fields() {
         allow_credentials = false
         allow_metods = ["PUT"]
     "#;
+    // The file mistake and the policy mistakes, in one error.
     let err = Config::from_toml_str(text).unwrap_err();
     let d = err.errors().next().unwrap();
     assert_eq!(
@@ -492,6 +493,21 @@ fn file_and_policy_mistakes_come_with_their_fields() {
         (Code::UnknownField, "routes[0].allow_metods")
     );
     assert_eq!(d.help(), Some("did you mean `allow_methods`?"));
+    assert_eq!(
+        codes_at(&err)[1..],
+        [
+            (Code::OriginWithPath, "cors.allow_origins[0]".to_owned()),
+            (
+                Code::WildcardOriginMixed,
+                "cors.allow_origins[1]".to_owned()
+            ),
+            (
+                Code::WildcardOriginWithCredentials,
+                "cors.allow_origins[1]".to_owned()
+            ),
+            (Code::MaxAgeTooLarge, "cors.max_age".to_owned()),
+        ]
+    );
 
     let config = Config::from_toml_str(&text.replace("allow_metods", "allow_methods")).unwrap();
     let err = config.build().unwrap_err();

@@ -166,7 +166,7 @@ mod run {
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
         let builder = tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_ansi(output::Style::stderr().is_colour())
             .with_writer(std::io::stderr);
         let _ = match format {
             LogFormat::Human => builder.try_init(),
