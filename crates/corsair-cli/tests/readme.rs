@@ -467,15 +467,22 @@ impl Gateway {
             .spawn()
             .expect("start corsair serve");
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        stdout
-            .read_line(&mut first)
-            .expect("read corsair serve's output");
-        let addr = first
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("corsair serve printed {first:?} (log: {})", log.display()))
-            .to_owned();
+        let mut printed = String::new();
+        let addr = loop {
+            let mut line = String::new();
+            let n = stdout
+                .read_line(&mut line)
+                .expect("read corsair serve's output");
+            assert!(
+                n > 0,
+                "corsair serve never printed `listening on http://ADDR`: {printed:?} (log: {})",
+                log.display()
+            );
+            if let Some(addr) = line.trim().strip_prefix("listening on http://") {
+                break addr.to_owned();
+            }
+            printed.push_str(&line);
+        };
         // Drain the rest (the curl commands to try) so that the gateway never blocks.
         std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         Gateway { addr, child }
