@@ -21,6 +21,10 @@
 //!   `corsair-audit-404-<hex>`). Nothing else.
 //! - **Files.** A fenced block (of any language) after the line
 //!   `<!-- readme-test: same-as PATH -->` must be the file PATH of the repository, whole.
+//! - **The gateway's log.** Each line of a block after `<!-- readme-test: gateway-log -->`
+//!   must be in what the gateway logged while the transcripts ran, but for its timestamp.
+//! - **The examples' API.** `examples/api.rs` answers what the gateway's demo answers
+//!   (status, body, `content-type`, `x-request-id`), request by request.
 //! - **Updating the README.** `CORSAIR_README_BLESS=1 cargo test -p corsair-cli --test
 //!   readme` writes what the commands print now into README.md in place of the expected
 //!   outputs that differ (ports written back); review the diff before committing it.
@@ -450,6 +454,8 @@ fn check_blocks(wanted: impl Fn(&Block) -> bool, servers: &Servers) {
 /// `corsair serve` with its demo on a free port, stopped when dropped.
 struct Gateway {
     addr: String,
+    /// Its standard error.
+    log: PathBuf,
     child: Child,
 }
 
@@ -485,7 +491,7 @@ impl Gateway {
         };
         // Drain the rest (the curl commands to try) so that the gateway never blocks.
         std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        Gateway { addr, child }
+        Gateway { addr, log, child }
     }
 }
 
@@ -503,6 +509,91 @@ fn the_readme_transcripts_are_what_the_commands_print() {
         rewrites: vec![(GATEWAY, gateway.addr.clone())],
     };
     check_blocks(|b| !b.mentions(EXPRESS), &servers);
+    check_gateway_log(&gateway);
+}
+
+/// The lines of a block after `<!-- readme-test: gateway-log -->` are in the log of the
+/// gateway the transcripts ran against, but for their timestamp.
+fn check_gateway_log(gateway: &Gateway) {
+    const MARK: &str = "<!-- readme-test: gateway-log -->";
+    let without_time = |line: &str| -> String {
+        let line = line.trim();
+        match line.split_once(' ') {
+            Some((time, rest)) if time.ends_with('Z') && time.contains('T') => {
+                rest.trim_start().to_owned()
+            }
+            _ => line.to_owned(),
+        }
+    };
+    let text = std::fs::read_to_string(readme_path()).expect("read README.md");
+    let lines: Vec<&str> = text.lines().collect();
+    let log = std::fs::read_to_string(&gateway.log).expect("read the gateway's log");
+    let logged: Vec<String> = log.lines().map(without_time).collect();
+    let mut checked = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim() != MARK {
+            continue;
+        }
+        let open = i + 1;
+        let close = (open + 1..lines.len())
+            .find(|&j| lines[j].trim_end() == "```")
+            .unwrap_or_else(|| panic!("README.md:{}: unclosed block", open + 1));
+        for (j, shown) in lines.iter().enumerate().take(close).skip(open + 1) {
+            let shown = without_time(shown);
+            assert!(
+                logged.contains(&shown),
+                "README.md:{}: the gateway did not log this line:\n{shown}\nits log:\n{log}",
+                j + 1
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no `{MARK}` block in README.md");
+}
+
+/// `examples/api.rs`, the API of the examples.
+#[path = "../../../examples/api.rs"]
+mod example_api;
+
+#[test]
+fn the_examples_serve_the_demo_api() {
+    let gateway = Gateway::start();
+    let requests = [
+        ("GET", "/api/items"),
+        ("POST", "/api/items"),
+        ("DELETE", "/api/items"),
+        ("GET", "/api/items/1"),
+        ("GET", "/api/items/2"),
+        ("GET", "/api/items/9"),
+        ("GET", "/api/items/x"),
+        ("PUT", "/api/items/1"),
+        ("PATCH", "/api/items/2"),
+        ("POST", "/api/items/1"),
+        ("DELETE", "/api/items/1"),
+        ("DELETE", "/api/items/9"),
+        ("GET", "/public/catalogue"),
+        ("GET", "/healthz"),
+        ("GET", "/nowhere"),
+    ];
+    for (method, path) in requests {
+        let url = format!("http://{}{path}", gateway.addr);
+        let answer = curl(&["-X".to_owned(), method.to_owned(), url]);
+        let (head, body) = answer.split_once("\n\n").unwrap();
+        let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        let (example_status, example_body) = example_api::answer(method, path);
+        assert_eq!(
+            (status, body),
+            (example_status, example_body.as_str()),
+            "{method} {path}: the demo's answer, then examples/api.rs's"
+        );
+        assert!(
+            head.lines().any(|l| l == "content-type: application/json")
+                && head
+                    .lines()
+                    .any(|l| l == format!("x-request-id: {}", example_api::REQUEST_ID)),
+            "{method} {path}: {head}"
+        );
+    }
 }
 
 #[test]
