@@ -272,7 +272,8 @@ pub fn starlette() -> Option<ChildServer> {
     if !available(
         "Python 3 with starlette and uvicorn",
         ok,
-        "python3 -m pip install -r crates/corsair-cli/tests/fixtures/requirements.txt",
+        "bash scripts/test installs them into target/venv; or, with that venv's bin first on \
+         PATH: python3 -m pip install -r crates/corsair-cli/tests/fixtures/requirements.txt",
     ) {
         return None;
     }
