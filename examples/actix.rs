@@ -1,109 +1,65 @@
-//! The same small JSON API as `axum.rs`, on actix-web, behind corsair's middleware.
+//! The demo API of `corsair serve`, in an actix-web application behind corsair's
+//! middleware: the twin of `axum.rs`.
 //!
 //! ```text
 //! cargo run -p corsair-examples --example actix
 //! ```
 //!
 //! It reads `examples/corsair.toml` (or the file named by `CORSAIR_CONFIG`) and listens on
-//! `127.0.0.1:8081` (or `CORSAIR_LISTEN`). Try it:
+//! `127.0.0.1:8082` (or `CORSAIR_LISTEN`). The API (`api.rs`) answers exactly as the
+//! gateway's demo does. Try it:
 //!
 //! ```text
-//! curl -si -X OPTIONS http://127.0.0.1:8081/api/items \
+//! curl -si -X OPTIONS http://127.0.0.1:8082/api/items \
 //!     -H 'Origin: https://app.example.com' -H 'Access-Control-Request-Method: PUT'
-//! curl -si http://127.0.0.1:8081/api/items -H 'Origin: https://admin.example.com'
+//! curl -si http://127.0.0.1:8082/api/items/1 -H 'Origin: https://admin.example.com'
 //! ```
 //!
-//! Run with `RUST_LOG=corsair=debug` (the default here) to see every decision.
+//! Logs go to standard error (every corsair decision at debug; `RUST_LOG` filters them).
 
-use actix_web::{App, HttpResponse, HttpServer, web};
-use corsair::Config;
-use serde_json::json;
+use std::process::ExitCode;
 
-const DEFAULT_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corsair.toml");
+use actix_web::http::StatusCode;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+
+mod api;
+mod setup;
 
 #[actix_web::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "corsair=debug,info".into()),
-        )
-        .init();
-
-    let path = std::env::var("CORSAIR_CONFIG").unwrap_or_else(|_| DEFAULT_CONFIG.to_owned());
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let policy = Config::from_toml_str(&text)
-        .and_then(Config::build)
-        .map_err(|e| format!("{path}: {e}"))?;
-    for warning in policy.warnings() {
-        eprintln!("{path}: {warning}");
+async fn main() -> ExitCode {
+    setup::init_logging();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("actix example: {message}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+async fn run() -> Result<(), String> {
+    let (path, policy) = setup::load_policy()?;
+    let addr = setup::listen_addr("127.0.0.1:8082")?;
     // One middleware, shared by every worker: a reconfiguration through
     // `cors.handle()` reaches them all.
     let cors = corsair::actix::Cors::new(policy);
 
-    let addr = std::env::var("CORSAIR_LISTEN").unwrap_or_else(|_| "127.0.0.1:8081".to_owned());
-    println!("corsair actix example: http://{addr} (policy {path})");
-    HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         App::new()
             .wrap(cors.clone())
-            .route("/api/items", web::get().to(list_items))
-            .route("/api/items", web::post().to(create_item))
-            .route("/api/items/{id}", web::get().to(get_item))
-            .route("/api/items/{id}", web::put().to(update_item))
-            .route("/api/items/{id}", web::delete().to(delete_item))
-            .route("/public/catalogue", web::get().to(catalogue))
-            .route("/healthz", web::get().to(|| async { "ok" }))
+            // An application's routes would go here; this one answers everything in `api.rs`.
+            .default_service(web::to(serve_api))
     })
-    .bind(addr)?
-    .run()
-    .await?;
-    Ok(())
+    .bind(addr)
+    .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    println!("corsair actix example: http://{addr} (policy {path})");
+    server.run().await.map_err(|e| format!("server error: {e}"))
 }
 
-fn with_request_id(status: actix_web::http::StatusCode, body: serde_json::Value) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(("x-request-id", "req-42"))
-        .json(body)
-}
-
-async fn list_items() -> HttpResponse {
-    with_request_id(
-        actix_web::http::StatusCode::OK,
-        json!([{"id": 1, "name": "anchor"}, {"id": 2, "name": "sail"}]),
-    )
-}
-
-async fn create_item() -> HttpResponse {
-    with_request_id(
-        actix_web::http::StatusCode::CREATED,
-        json!({"id": 3, "name": "new"}),
-    )
-}
-
-async fn get_item(id: web::Path<u32>) -> HttpResponse {
-    let id = id.into_inner();
-    if id > 2 {
-        // Errors carry the CORS headers too, so the page can read them.
-        return with_request_id(
-            actix_web::http::StatusCode::NOT_FOUND,
-            json!({"error": "no such item"}),
-        );
-    }
-    with_request_id(actix_web::http::StatusCode::OK, json!({"id": id}))
-}
-
-async fn update_item(id: web::Path<u32>) -> HttpResponse {
-    with_request_id(
-        actix_web::http::StatusCode::OK,
-        json!({"id": id.into_inner(), "updated": true}),
-    )
-}
-
-async fn delete_item() -> HttpResponse {
-    HttpResponse::NoContent().finish()
-}
-
-async fn catalogue() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"items": ["anchor", "sail", "compass"]}))
+async fn serve_api(request: HttpRequest) -> HttpResponse {
+    let (status, body) = api::answer(request.method().as_str(), request.path());
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+        .content_type("application/json")
+        .insert_header(("x-request-id", api::REQUEST_ID))
+        .body(body)
 }

@@ -3,7 +3,9 @@
 //!
 //! It needs Debian's Chromium (`apt-get install -y chromium`), Node.js and
 //! playwright-core (`npm ci --prefix tests/browser`). When one is missing it fails under
-//! CI (`CI=true`) and is skipped, with a message saying what to install, elsewhere.
+//! CI (`CI=true`) and is skipped elsewhere, with a line `corsair-test-skipped: <test>:
+//! <what to install>` that `scripts/test` counts. The table of every case is written to
+//! `report.txt` in the work directory (its path is printed), not to the output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::io::Write;
@@ -29,20 +31,36 @@ fn chromium_agrees_with_the_browser_model() {
         Ok(tools) => tools,
         Err(missing) if in_ci() => panic!("real-browser suite cannot run under CI: {missing}"),
         Err(missing) => {
-            say(&format!("\nreal-browser suite SKIPPED: {missing}\n"));
+            // Counted as skipped by `scripts/test`.
+            say(&format!(
+                "corsair-test-skipped: chromium_agrees_with_the_browser_model: {missing}\n"
+            ));
             return;
         }
     };
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-suite");
     let run = corsair_browser_suite::run(&tools, &work).unwrap_or_else(|e| panic!("{e}"));
-    let _ = std::fs::write(work.join("report.txt"), &run.report);
+    // The table goes to a file; the output gets its path and the closing lines (and the
+    // disagreements, if any).
+    let report = work.join("report.txt");
+    std::fs::write(&report, &run.report)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", report.display()));
+    let summary: String = run
+        .report
+        .lines()
+        .filter(|l| {
+            l.starts_with("browser conformance (")
+                || l.starts_with("DISAGREEMENT")
+                || l.starts_with("  - ")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
     say(&format!(
-        "\nreal-browser suite: {} (node {}), {:.1} s in the browser; files in {}\n{}",
+        "\nreal-browser suite: {} (node {}), {:.1} s in the browser; the table of every case is in {}\n{summary}",
         run.browser_version,
         tools.node_version,
         run.browser_time.as_secs_f64(),
-        work.display(),
-        run.report
+        report.display(),
     ));
     for adapter in ADAPTERS {
         let cases = run.rows.iter().filter(|r| r.adapter == adapter).count();
