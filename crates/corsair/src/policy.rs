@@ -1205,18 +1205,24 @@ fn compile_regexes(
     false
 }
 
-/// A `.` outside a character class and not escaped.
+/// A `.` outside a character class, not escaped and not repeated (`.*` and `.+` say
+/// "anything" on purpose; a lone `.` is usually a dot meant literally).
 #[cfg(feature = "regex")]
 fn has_unescaped_dot(regex: &str) -> bool {
     let mut escaped = false;
     let mut in_class = false;
-    for c in regex.chars() {
+    let mut chars = regex.chars().peekable();
+    while let Some(c) = chars.next() {
         match (escaped, c) {
             (true, _) => escaped = false,
             (false, '\\') => escaped = true,
             (false, '[') => in_class = true,
             (false, ']') => in_class = false,
-            (false, '.') if !in_class => return true,
+            (false, '.') if !in_class => {
+                if !matches!(chars.peek(), Some('*' | '+' | '?' | '{')) {
+                    return true;
+                }
+            }
             _ => {}
         }
     }

@@ -150,8 +150,7 @@ fn without_credentials_any_origin_is_only_a_warning() {
         .allow_origin_regexes([r"https://.*example\.com"])
         .build()
         .unwrap();
-    let codes: Vec<Code> = policy.warnings().iter().map(|d| d.code()).collect();
-    assert_eq!(codes, [Code::UnescapedDotInRegex]);
+    assert!(policy.warnings().is_empty(), "{:?}", policy.warnings());
 }
 
 #[test]

@@ -199,7 +199,7 @@ pub(crate) fn analyse(regex: &str) -> Vec<Finding> {
     };
     walk.productive = walk.productive_states(start);
     if walk.forward.is_match("null") {
-        walk.found(Flaw::Null, Some("null".to_owned()));
+        walk.found(Flaw::Null, None);
     }
     for (state, port) in walk.host_ends(start) {
         let mut rev = Vec::new();
@@ -219,12 +219,15 @@ pub(crate) fn analyse(regex: &str) -> Vec<Finding> {
         }
     }
     walk.cross_check();
-    // `null` and plain http, and the most telling flaw of the hosts.
+    // `null`, the most telling flaw of the hosts, and plain http unless the hosts are
+    // unbounded anyway.
     let mut findings = walk.findings;
     findings.sort_by_key(|f| f.flaw.rank());
+    let unbounded = findings.iter().any(|f| f.flaw.is_unbounded());
     let mut host_flaw = false;
     findings.retain(|f| match f.flaw {
-        Flaw::Null | Flaw::Insecure => true,
+        Flaw::Null => true,
+        Flaw::Insecure => !unbounded,
         _ => !std::mem::replace(&mut host_flaw, true),
     });
     findings
