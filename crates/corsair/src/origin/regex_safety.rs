@@ -488,26 +488,42 @@ impl Walk {
     /// subdomain text that does, found breadth first.
     fn completions(&mut self, state: StateID) -> Vec<(&'static str, String)> {
         let mut found: Vec<(&'static str, String)> = Vec::new();
-        // A state is seen once as the start of a label and once within one.
-        let mut seen = HashSet::from([(state, false)]);
-        let mut queue = VecDeque::from([(state, Vec::<u8>::new())]);
-        while let Some((state, rev)) = queue.pop_front() {
-            if self.budget == 0 {
-                break;
-            }
-            self.budget -= 1;
+        self.breadth_first(state, Vec::new(), DOMAIN_CHARS, |walk, state, rev| {
             if !rev.is_empty() && rev.last() != Some(&b'.') {
-                for scheme in self.schemes_before(state) {
+                for scheme in walk.schemes_before(state) {
                     if !found.iter().any(|(s, _)| *s == scheme) {
-                        found.push((scheme, reversed_host(&rev)));
+                        found.push((scheme, reversed_host(rev)));
                     }
                 }
-                if found.len() == SCHEMES.len() {
-                    break;
-                }
             }
-            for &c in DOMAIN_CHARS {
-                if c == b'.' && (rev.is_empty() || rev.last() == Some(&b'.')) {
+            found.len() == SCHEMES.len()
+        });
+        found
+    }
+
+    /// Reads the host leftwards from `state` and `rev`, breadth first over `chars` (never
+    /// two dots in a row), until `visit` says it is done or the budget runs out.
+    fn breadth_first(
+        &mut self,
+        state: StateID,
+        rev: Vec<u8>,
+        chars: &[u8],
+        mut visit: impl FnMut(&Self, StateID, &[u8]) -> bool,
+    ) {
+        // A state is seen once at the start of a label and once within one.
+        let within = |rev: &[u8]| !rev.is_empty() && rev.last() != Some(&b'.');
+        let mut seen = HashSet::from([(state, within(&rev))]);
+        let mut queue = VecDeque::from([(state, rev)]);
+        while let Some((state, rev)) = queue.pop_front() {
+            if self.budget == 0 {
+                return;
+            }
+            self.budget -= 1;
+            if visit(self, state, &rev) {
+                return;
+            }
+            for &c in chars {
+                if c == b'.' && !within(&rev) {
                     continue;
                 }
                 if let Some(next) = self.next(state, c) {
@@ -519,7 +535,6 @@ impl Walk {
                 }
             }
         }
-        found
     }
 
     /// How much of `rev`, read along `path`, the automaton forced: one character the only
@@ -640,38 +655,22 @@ impl Walk {
         bracketed: bool,
         port: &str,
     ) -> Option<String> {
-        let mut seen = HashSet::from([(state, rev.last() != Some(&b'.'))]);
-        let mut queue = VecDeque::from([(state, rev.to_vec())]);
-        while let Some((state, rev)) = queue.pop_front() {
-            if self.budget == 0 {
-                return None;
-            }
-            self.budget -= 1;
-            let host = reversed_host(&rev);
+        let chars: &[u8] = if bracketed {
+            b"0123456789abcdef:.["
+        } else {
+            DOMAIN_CHARS
+        };
+        let mut found = None;
+        self.breadth_first(state, rev.to_vec(), chars, |walk, state, rev| {
+            let host = reversed_host(rev);
             if is_host(&host) {
-                if let Some(scheme) = self.schemes_before(state).first() {
-                    return Some(format!("{scheme}://{host}{port}"));
+                if let Some(scheme) = walk.schemes_before(state).first() {
+                    found = Some(format!("{scheme}://{host}{port}"));
                 }
             }
-            let chars: &[u8] = if bracketed {
-                b"0123456789abcdef:.["
-            } else {
-                DOMAIN_CHARS
-            };
-            for &c in chars {
-                if c == b'.' && rev.last() == Some(&b'.') {
-                    continue;
-                }
-                if let Some(next) = self.next(state, c) {
-                    if seen.insert((next, c != b'.')) {
-                        let mut longer = rev.clone();
-                        longer.push(c);
-                        queue.push_back((next, longer));
-                    }
-                }
-            }
-        }
-        None
+            found.is_some()
+        });
+        found
     }
 
     /// Whether `domain` stands in the regex's literal text, whole (at the start of a run
