@@ -1,6 +1,5 @@
 //! The actix-web middleware, through `actix_web::test`: the same behaviour as the tower
 //! layer, from the same engine.
-#![cfg(feature = "actix")]
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::sync::Arc;

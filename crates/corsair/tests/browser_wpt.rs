@@ -2,7 +2,6 @@
 //! the research notes (spec-security.md §4), transcribed into tables. Only the vectors
 //! and expectations are transcribed; the harness (XHR, `fetch()`, wptserve handlers) is
 //! replaced by the model and by small Rust stand-ins for the Python handlers.
-#![cfg(feature = "browser")]
 #![allow(
     clippy::unwrap_used,
     clippy::panic,

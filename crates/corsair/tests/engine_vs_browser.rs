@@ -9,7 +9,6 @@
 //! request with credentials mode `include`, "the policy allows credentials": the
 //! credentials mode is invisible to a server, so a policy without `allow_credentials`
 //! cannot say yes to such a request, and a browser rightly refuses to share it.
-#![cfg(feature = "browser")]
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::time::Duration;

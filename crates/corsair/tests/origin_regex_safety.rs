@@ -2,7 +2,6 @@
 //! allow safely is refused with `unsafe-origin-regex` (or `unprovable-origin-regex`),
 //! naming an origin it admits; safe regexes stay accepted; a property test holds the
 //! analysis against a brute-force oracle over generated regexes and origins.
-#![cfg(feature = "regex")]
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 mod common;

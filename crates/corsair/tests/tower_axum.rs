@@ -1,6 +1,5 @@
 //! The tower layer inside an axum `Router`, and under hyper's `ServiceBuilder` style,
 //! driven with `tower::ServiceExt::oneshot`.
-#![cfg(feature = "tower")]
 #![allow(
     clippy::unwrap_used,
     clippy::panic,
