@@ -614,3 +614,24 @@ fn every_code_has_a_stable_kebab_case_name() {
     names.dedup();
     assert_eq!(names.len(), Code::ALL.len());
 }
+
+#[test]
+fn fully_qualified_localhost_is_loopback_with_credentials() {
+    // W3C Secure Contexts: `localhost.` and names under `.localhost.` are potentially
+    // trustworthy, as `localhost` is.
+    let policy = Policy::builder()
+        .allow_origins(["http://localhost.:3000", "http://*.localhost.:*"])
+        .allow_credentials(true)
+        .build()
+        .unwrap();
+    assert!(policy.warnings().is_empty());
+    let err = errors(
+        Policy::builder()
+            .allow_origins(["http://localhost.example."])
+            .allow_credentials(true),
+    );
+    assert_eq!(
+        codes_at(&err),
+        [(Code::InsecureOrigin, "cors.allow_origins[0]".to_owned())]
+    );
+}

@@ -51,12 +51,15 @@ impl OriginPattern {
         matches!(self.scheme.as_str(), "http" | "ws") && !self.is_loopback()
     }
 
+    /// Whether every host the pattern covers is potentially trustworthy as loopback (W3C
+    /// Secure Contexts, "Is origin potentially trustworthy?"): `localhost`, names
+    /// under `.localhost`, with or without the trailing dot of a fully qualified
+    /// name (`localhost.`), `127.0.0.0/8` and `[::1]`.
     fn is_loopback(&self) -> bool {
         let host = match &self.host {
             HostPattern::Exact(h) | HostPattern::Subdomains(h) => h.as_str(),
         };
-        host == "localhost"
-            || host.ends_with(".localhost")
+        is_localhost_name(host)
             || host == "[::1]"
             || host
                 .parse::<Ipv4Addr>()
@@ -72,6 +75,13 @@ impl OriginPattern {
             HostPattern::Exact(_) => false,
         }
     }
+}
+
+/// `localhost` or a name under `.localhost`, with or without one trailing dot: Secure
+/// Contexts treats `localhost.` and `x.localhost.` as loopback too.
+pub(crate) fn is_localhost_name(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    host == "localhost" || host.ends_with(".localhost")
 }
 
 /// Hosts where anyone can publish pages that run scripts, and that are not on the Public
@@ -519,6 +529,11 @@ mod tests {
         assert!(!pattern("http://127.0.0.1:8080").is_insecure());
         assert!(!pattern("http://[::1]").is_insecure());
         assert!(!pattern("http://app.localhost").is_insecure());
+        assert!(!pattern("http://localhost.:3000").is_insecure());
+        assert!(!pattern("http://app.localhost.").is_insecure());
+        assert!(!pattern("http://*.localhost.:*").is_insecure());
+        assert!(pattern("http://localhost.example").is_insecure());
+        assert!(pattern("http://notlocalhost.").is_insecure());
         assert!(pattern("https://*.com").is_public_suffix_wildcard());
         assert!(pattern("https://*.github.io").is_public_suffix_wildcard());
         assert!(pattern("https://*.co.uk").is_public_suffix_wildcard());

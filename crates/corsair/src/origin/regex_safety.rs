@@ -791,8 +791,7 @@ fn is_address(name: &str) -> bool {
 }
 
 fn is_loopback(name: &str) -> bool {
-    name == "localhost"
-        || name.ends_with(".localhost")
+    super::pattern::is_localhost_name(name)
         || name == "[::1]"
         || name
             .parse::<std::net::Ipv4Addr>()
@@ -896,6 +895,8 @@ mod tests {
             r"http://localhost:[0-9]+",
             r"http://127\.0\.0\.1:\d{2,5}",
             r"http://[a-z]+\.localhost(:\d+)?",
+            r"http://localhost\.:[0-9]+",
+            r"http://[a-z]+\.localhost\.(:\d+)?",
             r"(?i)https://APP\.example\.com",
             r"https://app[.]example[.]com",
             r"https://[a-z]+\.user\.github\.io",
