@@ -387,10 +387,28 @@ fn canonical_host(entry: &str, host: &str) -> Result<String, PatternError> {
         }
         return Ok(format!("[{ip}]"));
     }
-    let ascii = if host.is_ascii() {
-        host.to_ascii_lowercase()
-    } else {
-        idna::domain_to_ascii_strict(host).map_err(|_| invalid())?
+    // The URL Standard's "domain to ASCII" with beStrict false, as browsers run it on
+    // every host: lowercase, IDNA to punycode, and every `xn--` label decoded and
+    // checked. A label that is not valid punycode fails the whole URL in a browser, so
+    // no page has such an origin. (The request-time parser does not decode punycode:
+    // that is neither cheap nor allocation-free, and an origin no browser sends can only
+    // come from a client that may send any origin anyway; refusing it here keeps every
+    // exact entry one a browser can send.)
+    let ascii = match idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL) {
+        Ok(ascii) => ascii.into_owned(),
+        Err(_) => {
+            let lower = host.to_ascii_lowercase();
+            if let Some(label) = lower.split('.').find(|l| l.starts_with("xn--")) {
+                return Err(PatternError::new(
+                    Code::InvalidOrigin,
+                    format!(
+                        "`{entry}` has the label `{label}`, which is not valid punycode (or does not decode to a valid internationalized label): browsers refuse such a URL, so no page has this origin"
+                    ),
+                )
+                .help("write the name in Unicode and let corsair convert it, or copy the origin from the browser (`location.origin`)"));
+            }
+            return Err(invalid());
+        }
     };
     // One trailing dot is a fully qualified name, which browsers keep in the origin;
     // more would be empty labels.
@@ -464,6 +482,33 @@ mod tests {
         assert_eq!(
             pattern("https://*.bücher.example").to_string(),
             "https://*.xn--bcher-kva.example"
+        );
+    }
+
+    #[test]
+    fn labels_that_are_not_punycode_are_refused() {
+        for entry in [
+            "https://xn--zz.example.com",
+            "https://*.xn--zz.example.com",
+            "https://app.xn--.example",
+            "https://xn--a.example",
+        ] {
+            let err = parse_allowed(entry).unwrap_err();
+            assert_eq!(err.code, Code::InvalidOrigin, "{entry}");
+            assert!(
+                err.message.contains("not valid punycode"),
+                "{entry}: {}",
+                err.message
+            );
+            assert!(err.help.is_some(), "{entry}");
+        }
+        assert_eq!(
+            pattern("https://xn--bcher-kva.example").to_string(),
+            "https://xn--bcher-kva.example"
+        );
+        assert_eq!(
+            code("https://XN--bcher-kva.example"),
+            Code::NonCanonicalOrigin
         );
     }
 
