@@ -750,9 +750,12 @@ impl Rules {
             }
         };
 
-        // Private Network Access: answered only when asked and enabled. When it is not
-        // enabled the request is otherwise answered as usual: browsers do not enforce
-        // PNA preflights today, and refusing would break requests they let through.
+        // Private Network Access (a legacy draft): answered only when asked and enabled.
+        // When it is not enabled the preflight is otherwise answered as usual, without
+        // the header: Chromium, the only engine that sent these preflights, reported a
+        // missing answer as a warning and went on, so refusing the preflight would break
+        // requests it let through (an enforcing browser fails it; `corsair explain` says
+        // so). Chrome 142 and later send none: Local Network Access asks the user.
         let allow_private_network = self.private_network
             && request
                 .get_all(&ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK)
