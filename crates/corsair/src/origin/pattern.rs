@@ -4,7 +4,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::{default_port, is_scheme};
+use super::{MAX_HOST_LEN, default_port, ends_in_a_number, is_scheme};
 use crate::error::Code;
 
 /// One entry of `allow_origins`, parsed.
@@ -343,6 +343,17 @@ fn parse_host_pattern(entry: &str, host: &str) -> Result<HostPattern, PatternErr
                 format!("`{entry}`: an IP address has no subdomains"),
             ));
         }
+        // The shortest host it covers is `a.` and the domain.
+        let bare = domain.strip_suffix('.').unwrap_or(&domain);
+        if bare.len() + 2 > MAX_HOST_LEN {
+            return Err(PatternError::new(
+                Code::InvalidOrigin,
+                format!(
+                    "`{entry}`: every host under a {}-byte domain is longer than {MAX_HOST_LEN} bytes, the longest host corsair matches (no DNS name is longer), so this pattern would never match",
+                    bare.len()
+                ),
+            ));
+        }
         return Ok(HostPattern::Subdomains(domain));
     }
     if host == "*" {
@@ -414,24 +425,31 @@ fn canonical_host(entry: &str, host: &str) -> Result<String, PatternError> {
     // more would be empty labels.
     let labels = ascii.strip_suffix('.').unwrap_or(&ascii);
     let last_label = labels.rsplit('.').next().unwrap_or("");
-    if last_label
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_digit())
-    {
-        // A numeric last label makes the host an IPv4 address to a browser.
+    if ends_in_a_number(last_label.as_bytes()) {
+        // The URL Standard's "ends in a number": the host is an IPv4 address to a
+        // browser (`a.1a` is not: it is a domain).
         let ip: Ipv4Addr = ascii.parse().map_err(|_| invalid())?;
         return Ok(ip.to_string());
     }
+    // Labels have no length limit of their own: browsers enforce none (see
+    // `MAX_HOST_LEN`), and the request parser accepts what is checked here.
     let valid_labels = labels.split('.').all(|label| {
         !label.is_empty()
-            && label.len() <= 63
             && label
                 .bytes()
                 .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
     });
-    if !valid_labels || ascii.len() > 253 {
+    if !valid_labels {
         return Err(invalid());
+    }
+    if labels.len() > MAX_HOST_LEN {
+        return Err(PatternError::new(
+            Code::InvalidOrigin,
+            format!(
+                "`{entry}` has a host of {} bytes; corsair matches hosts of at most {MAX_HOST_LEN} bytes (no DNS name is longer), so it would never match",
+                labels.len()
+            ),
+        ));
     }
     Ok(ascii)
 }
@@ -483,6 +501,34 @@ mod tests {
             pattern("https://*.bücher.example").to_string(),
             "https://*.xn--bcher-kva.example"
         );
+    }
+
+    #[test]
+    fn host_lengths_follow_what_the_request_parser_accepts() {
+        // No label limit: browsers load `*.localhost` hosts with long labels.
+        let long_label = format!("http://{}.localhost:3000", "a".repeat(64));
+        assert_eq!(pattern(&long_label).to_string(), long_label);
+        let longest = format!("https://{}.example", "a".repeat(245));
+        assert_eq!(pattern(&longest).to_string(), longest);
+        assert_eq!(
+            pattern(&format!("{longest}.")).to_string(),
+            format!("{longest}.")
+        );
+        let err = parse_allowed(&format!("https://a{}.example", "a".repeat(245))).unwrap_err();
+        assert_eq!(err.code, Code::InvalidOrigin);
+        assert!(err.message.contains("at most 253 bytes"), "{}", err.message);
+        // A `*.` domain must leave room for `a.` in front.
+        let domain = format!("{}.example", "a".repeat(243));
+        assert_eq!(
+            pattern(&format!("https://*.{domain}")).to_string(),
+            format!("https://*.{domain}")
+        );
+        let err = parse_allowed(&format!("https://*.a{domain}")).unwrap_err();
+        assert_eq!(err.code, Code::InvalidOrigin);
+        assert!(err.message.contains("would never match"), "{}", err.message);
+        // A last label that does not end in a number is a domain's.
+        assert_eq!(pattern("https://a.1a").to_string(), "https://a.1a");
+        assert_eq!(code("https://a.0x1f"), Code::InvalidOrigin);
     }
 
     #[test]

@@ -567,8 +567,46 @@ impl Walk {
         } else {
             Flaw::OpenEnded(tail.to_owned())
         };
-        let example = self.nicer_example(&flaw, port).unwrap_or(example);
+        let example = self
+            .nicer_example(&flaw, port)
+            .or_else(|| self.canonical_address(&flaw, &example, host))
+            .unwrap_or(example);
         self.found(flaw, Some(example));
+    }
+
+    /// For an address range whose example is not a dotted quad as browsers send it
+    /// (`10.0.0.00`, found by the walk, which reads any digits), the same address
+    /// without leading zeros, or with another last part, when the regex admits it: the
+    /// request parser refuses the other forms, so only these can show what is admitted.
+    fn canonical_address(&self, flaw: &Flaw, example: &str, host: &str) -> Option<String> {
+        if *flaw != Flaw::AddressRange || host.starts_with('[') {
+            return None;
+        }
+        let bare = host.trim_end_matches('.');
+        let parts: Vec<&str> = bare.split('.').collect();
+        let trimmed: Vec<String> = parts
+            .iter()
+            .map(|p| {
+                let t = p.trim_start_matches('0');
+                if t.is_empty() {
+                    "0".to_owned()
+                } else {
+                    t.to_owned()
+                }
+            })
+            .collect();
+        let mut candidates = vec![trimmed.join(".")];
+        if let Some((_, front)) = trimmed.split_last() {
+            for last in ["1", "10", "100"] {
+                let mut quad = front.to_vec();
+                quad.push(last.to_owned());
+                candidates.push(quad.join("."));
+            }
+        }
+        candidates
+            .into_iter()
+            .map(|candidate| example.replacen(host, &candidate, 1))
+            .find(|c| self.forward.is_match(c))
     }
 
     /// An attacker's origin for `flaw` that the regex admits, if one of the usual ones is.
