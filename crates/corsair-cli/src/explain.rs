@@ -288,7 +288,63 @@ fn human(
             line(&mut out, "hint", &hint);
         }
     }
+    private_network_notes(&mut out, config, route, headers, decision, &sent);
     out
+}
+
+/// `Access-Control-Request-Private-Network`, which browsers sent on Private Network
+/// Access preflights.
+const REQUEST_PRIVATE_NETWORK: &str = "access-control-request-private-network";
+
+/// What Private Network Access and Local Network Access mean for this request, when the
+/// request asks for private network access or the policy answers such requests.
+///
+/// corsair answers a preflight that asks for private network access under a policy
+/// that does not allow it as it would answer it without the question, without
+/// `Access-Control-Allow-Private-Network`: Chromium, the only engine that sent these
+/// preflights, reported a missing answer as a warning and went on, so refusing the
+/// preflight would have broken requests that browser let through. The note says what an
+/// enforcing browser does.
+fn private_network_notes(
+    out: &mut String,
+    config: &Config,
+    route: Option<(usize, &RouteConfig)>,
+    headers: &HeaderMap,
+    decision: &Decision<'_>,
+    sent: &[(String, String)],
+) {
+    let asked = headers.get_all(REQUEST_PRIVATE_NETWORK).iter().next();
+    let policy_allows = route
+        .and_then(|(_, r)| r.policy.allow_private_network)
+        .or(config.cors.allow_private_network)
+        .unwrap_or(false);
+    if asked.is_none() && !policy_allows {
+        return;
+    }
+    let answered = sent
+        .iter()
+        .any(|(name, value)| name == "access-control-allow-private-network" && value == "true");
+    if decision.kind() == RequestKind::Preflight
+        && decision.allowed()
+        && asked.is_some_and(|v| v.as_bytes() == b"true")
+        && !answered
+    {
+        line(
+            out,
+            "note",
+            "the preflight asks for private network access (Access-Control-Request-Private-Network: true) and the answer has no Access-Control-Allow-Private-Network: true, because allow_private_network is off: a browser that enforces Private Network Access fails this preflight and sends no request (Chromium, the only engine that sent these preflights, only warned)",
+        );
+        line(
+            out,
+            "hint",
+            "set allow_private_network = true to answer it, for the browsers that still send these preflights",
+        );
+    }
+    line(
+        out,
+        "note",
+        "Chrome 142 and later send no Private Network Access preflight: Local Network Access replaces it with a permission the user grants before a public page may reach a private or loopback address. No response header grants that permission; the server can only answer CORS correctly, which the request still needs",
+    );
 }
 
 /// A policy list that a hint may point at.
@@ -498,7 +554,7 @@ mod tests {
 
     #[test]
     fn headers() {
-        let (name, value) = parse_header("Origin:  https://a.example \t").unwrap();
+        let (name, value) = parse_header("Origin: https://a.example \t").unwrap();
         assert_eq!(name, "origin");
         assert_eq!(value, "https://a.example");
         let (name, value) = parse_header("X-Empty:").unwrap();

@@ -612,3 +612,111 @@ fn policy_warnings_go_to_stderr() {
     );
     assert_eq!(run.json()["reason"], "allowed", "stdout stays pure JSON");
 }
+
+/// A preflight that asks for private network access.
+fn private_network_preflight(path: &str) -> [String; 7] {
+    [
+        "-X".to_owned(),
+        "OPTIONS".to_owned(),
+        "-H".to_owned(),
+        origin(APP),
+        "-H".to_owned(),
+        "Access-Control-Request-Method: PUT".to_owned(),
+        path.to_owned(),
+    ]
+}
+
+#[test]
+fn private_network_preflight_without_allow_private_network_says_what_browsers_do() {
+    let (_dir, file) = setup("explain-private-network-off");
+    let mut args: Vec<String> = private_network_preflight("/api/users").to_vec();
+    args.splice(
+        6..6,
+        [
+            "-H".to_owned(),
+            "Access-Control-Request-Private-Network: true".to_owned(),
+        ],
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, json) = explain_json(&file, &args);
+    // Answered as without the question: Chromium only warned about a missing answer.
+    assert_eq!((code, &json["reason"]), (0, &json!("allowed")));
+    let h = headers(&json);
+    assert_eq!(header(&h, "access-control-allow-private-network"), None);
+
+    let run = explain(&file, &args);
+    assert!(
+        run.stdout.contains(
+            "a browser that enforces Private Network Access fails this preflight and sends no request"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("hint:    set allow_private_network = true"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Local Network Access"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("No response header grants that permission"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn private_network_notes_only_where_they_apply() {
+    let (dir, file) = setup("explain-private-network-scope");
+    let plain: Vec<String> = private_network_preflight("/api/users").to_vec();
+    let plain: Vec<&str> = plain.iter().map(String::as_str).collect();
+    let run = explain(&file, &plain);
+    assert!(!run.stdout.contains("Network Access"), "{}", run.stdout);
+
+    // A policy that answers private-network preflights: the header is sent, and the
+    // note says what Local Network Access leaves to the server.
+    let text = policy_text().replacen(
+        "max_age = 600",
+        "max_age = 600\nallow_private_network = true",
+        1,
+    );
+    let pna = dir.write("pna.toml", &text);
+    let run = explain(&pna, &plain);
+    assert!(
+        !run.stdout.contains("fails this preflight"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Local Network Access"),
+        "{}",
+        run.stdout
+    );
+    let mut asking: Vec<String> = private_network_preflight("/api/users").to_vec();
+    asking.splice(
+        6..6,
+        [
+            "-H".to_owned(),
+            "Access-Control-Request-Private-Network: true".to_owned(),
+        ],
+    );
+    let asking: Vec<&str> = asking.iter().map(String::as_str).collect();
+    let run = explain(&pna, &asking);
+    assert!(
+        run.stdout
+            .contains("< access-control-allow-private-network: true\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("fails this preflight"),
+        "{}",
+        run.stdout
+    );
+}

@@ -148,7 +148,9 @@ policy_fields! {
     /// `Access-Control-Max-Age` (browsers then cache 5 s); 0 is sent and disables caching.
     max_age: u64,
     /// Answer `Access-Control-Allow-Private-Network: true` to preflights that ask for it.
-    /// Default: false.
+    /// Default: false. A legacy option: only Chromium sent these Private Network Access
+    /// preflights, and Chrome 142 replaced them with Local Network Access, a permission
+    /// the user grants, which no response header can grant.
     allow_private_network: bool,
     /// The status of a successful preflight, any 2xx. Default: 204.
     preflight_status: u16,

@@ -137,6 +137,10 @@ codes! {
     ForbiddenHeaderName => "forbidden-header-name", Error;
     /// `set-cookie` (or `set-cookie2`) in `expose_headers`: browsers never expose it.
     ForbiddenExposeHeader => "forbidden-expose-header", Error;
+    /// A header of the CORS protocol where it means nothing: a CORS response header in
+    /// `allow_headers`, or `Origin`, an `Access-Control-Request-*` header or any other
+    /// `Access-Control-*` header in `expose_headers`.
+    MisplacedCorsHeader => "misplaced-cors-header", Error;
     /// `*` in `expose_headers` together with credentials: browsers read it as a header named `*`.
     WildcardExposeWithCredentials => "wildcard-expose-with-credentials", Error;
     /// `max_age` above 86400 seconds.

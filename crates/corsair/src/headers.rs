@@ -269,16 +269,45 @@ pub(crate) fn is_fetch_forbidden_name(lower: &str) -> bool {
         || lower.starts_with("sec-")
 }
 
-/// Request headers that a script can never set, so allowing them is a mistake: Fetch's
-/// forbidden names, the private-network request header (added by the PNA draft), and
-/// the CORS response headers.
+/// Whether a name is a forbidden request header (Fetch's list, `proxy-*`, `sec-*`):
+/// browsers set these themselves and never let a script set them, so allowing them
+/// is a mistake.
 pub(crate) fn is_forbidden_request_header(name: &str) -> bool {
+    is_fetch_forbidden_name(&name.to_ascii_lowercase())
+}
+
+/// What a header name of the CORS protocol (Fetch, "HTTP requests" and "HTTP
+/// responses" of the CORS protocol, and the Private Network Access draft) is, for the
+/// names that make no sense in `allow_headers` or `expose_headers`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CorsProtocolHeader {
+    /// `Origin` and `Access-Control-Request-*`: what a browser sends about a CORS
+    /// request, never a response header.
+    Request,
+    /// `Access-Control-Allow-Methods`, `-Allow-Headers`, `-Max-Age`,
+    /// `-Allow-Private-Network`: answers to a preflight, whose response scripts never
+    /// see.
+    PreflightResponse,
+    /// `Access-Control-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers` and any
+    /// other `Access-Control-Allow-*`: what the CORS layer itself sets on responses.
+    Response,
+}
+
+/// Classifies a name of the CORS protocol; `None` for every other name. `Origin` and the
+/// whole `Access-Control-*` family are covered.
+pub(crate) fn cors_protocol_header(name: &str) -> Option<CorsProtocolHeader> {
     let lower = name.to_ascii_lowercase();
-    is_fetch_forbidden_name(&lower)
-        || lower == "access-control-request-private-network"
-        || lower.starts_with("access-control-allow-")
-        || lower == "access-control-max-age"
-        || lower == "access-control-expose-headers"
+    if lower == "origin" || lower.starts_with("access-control-request-") {
+        return Some(CorsProtocolHeader::Request);
+    }
+    match lower.as_str() {
+        "access-control-allow-methods"
+        | "access-control-allow-headers"
+        | "access-control-max-age"
+        | "access-control-allow-private-network" => Some(CorsProtocolHeader::PreflightResponse),
+        _ if lower.starts_with("access-control-") => Some(CorsProtocolHeader::Response),
+        _ => None,
+    }
 }
 
 /// `Set-Cookie` and `Set-Cookie2`, which browsers never expose to scripts.
@@ -581,13 +610,47 @@ mod tests {
             "sec-fetch-mode",
             "Proxy-Authorization",
             "origin",
-            "access-control-allow-origin",
             "Host",
         ] {
             assert!(is_forbidden_request_header(n), "{n}");
         }
-        for n in ["authorization", "content-type", "x-requested-with"] {
+        // Fetch does not forbid the CORS response headers as request headers: a script
+        // can send them (to no effect), so they are not forbidden request headers.
+        for n in [
+            "authorization",
+            "content-type",
+            "x-requested-with",
+            "access-control-allow-origin",
+            "access-control-allow-credentials",
+            "access-control-request-private-network",
+        ] {
             assert!(!is_forbidden_request_header(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn cors_protocol_names() {
+        use CorsProtocolHeader::*;
+        for (n, what) in [
+            ("Origin", Some(Request)),
+            ("access-control-request-method", Some(Request)),
+            ("Access-Control-Request-Headers", Some(Request)),
+            ("access-control-request-private-network", Some(Request)),
+            ("access-control-allow-methods", Some(PreflightResponse)),
+            ("access-control-allow-headers", Some(PreflightResponse)),
+            ("access-control-max-age", Some(PreflightResponse)),
+            (
+                "access-control-allow-private-network",
+                Some(PreflightResponse),
+            ),
+            ("access-control-allow-origin", Some(Response)),
+            ("Access-Control-Allow-Credentials", Some(Response)),
+            ("access-control-expose-headers", Some(Response)),
+            ("x-access-control-allow-origin", None),
+            ("originator", None),
+            ("etag", None),
+        ] {
+            assert_eq!(cors_protocol_header(n), what, "{n}");
         }
     }
 

@@ -750,9 +750,12 @@ impl Rules {
             }
         };
 
-        // Private Network Access: answered only when asked and enabled. When it is not
-        // enabled the request is otherwise answered as usual: browsers do not enforce
-        // PNA preflights today, and refusing would break requests they let through.
+        // Private Network Access (a legacy draft): answered only when asked and enabled.
+        // When it is not enabled the preflight is otherwise answered as usual, without
+        // the header: Chromium, the only engine that sent these preflights, reported a
+        // missing answer as a warning and went on, so refusing the preflight would break
+        // requests it let through (an enforcing browser fails it; `corsair explain` says
+        // so). Chrome 142 and later send none: Local Network Access asks the user.
         let allow_private_network = self.private_network
             && request
                 .get_all(&ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK)
@@ -1298,14 +1301,34 @@ fn compile_allow_headers(
         diagnostics,
         |name, entry_field, diagnostics| {
             if headers::is_forbidden_request_header(name) {
-                diagnostics.report(
-                Code::ForbiddenHeaderName,
-                entry_field,
-                format!("`{name}` is a forbidden request header: browsers set it themselves and scripts cannot"),
-            );
+                diagnostics.report_with_help(
+                    Code::ForbiddenHeaderName,
+                    entry_field,
+                    format!("`{name}` is a forbidden request header (Fetch Standard): browsers set it themselves and never let a script set it, so no preflight asks for it"),
+                    "remove it",
+                );
                 return false;
             }
-            true
+            // Fetch does not forbid these names as request headers, but they are not
+            // request headers of any use: a script that sends them is mistaken, and the
+            // private-network one is the browser's own preflight header.
+            let (message, help) = match headers::cors_protocol_header(name) {
+                None => return true,
+                Some(headers::CorsProtocolHeader::Request) => (
+                    format!(
+                        "`{name}` is a CORS request header that browsers add to preflights themselves; a script has no reason to send it"
+                    ),
+                    "remove it (to answer private-network preflights, set allow_private_network = true)",
+                ),
+                Some(_) => (
+                    format!(
+                        "`{name}` is a CORS response header, which the server sends; as a request header it means nothing, and a script that sends one is mistaken"
+                    ),
+                    "remove it, and remove it from the script's request headers: corsair sets the CORS response headers",
+                ),
+            };
+            diagnostics.report_with_help(Code::MisplacedCorsHeader, entry_field, message, help);
+            false
         },
     );
     if list.iter().any(|h| h == "*") {
@@ -1362,6 +1385,31 @@ fn compile_expose_headers(
                     Code::ForbiddenExposeHeader,
                     entry_field,
                     format!("`{name}` is never exposed to scripts, whatever the server says"),
+                );
+                return false;
+            }
+            // The whole `Access-Control-*` family is refused, as jub0bs/cors does:
+            // request headers and preflight answers never reach a script's response,
+            // and the values corsair sets on actual responses (the script's own origin,
+            // the credentials mode it chose, this very list) tell a script nothing it
+            // does not know; a policy that lists one misunderstands the protocol.
+            if let Some(what) = headers::cors_protocol_header(name) {
+                let message = match what {
+                    headers::CorsProtocolHeader::Request => format!(
+                        "`{name}` is a request header of the CORS protocol: responses do not carry it, so exposing it exposes nothing"
+                    ),
+                    headers::CorsProtocolHeader::PreflightResponse => format!(
+                        "`{name}` belongs to preflight responses, which scripts never see: exposing it exposes nothing"
+                    ),
+                    headers::CorsProtocolHeader::Response => format!(
+                        "`{name}` is set by the CORS layer itself, and tells a script nothing it does not know (its own origin, its credentials mode, this list)"
+                    ),
+                };
+                diagnostics.report_with_help(
+                    Code::MisplacedCorsHeader,
+                    entry_field,
+                    message,
+                    "remove it: expose_headers lists the application's own response headers",
                 );
                 return false;
             }

@@ -242,7 +242,7 @@ fn header_rules() {
             ),
             (Code::InvalidHeaderName, "cors.allow_headers[3]".to_owned()),
             (
-                Code::ForbiddenHeaderName,
+                Code::MisplacedCorsHeader,
                 "cors.allow_headers[5]".to_owned()
             ),
             (
@@ -252,6 +252,80 @@ fn header_rules() {
             (Code::InvalidHeaderName, "cors.expose_headers[1]".to_owned()),
         ]
     );
+}
+
+#[test]
+fn cors_response_headers_in_allow_headers_are_not_called_forbidden() {
+    let err = errors(
+        Policy::builder()
+            .allow_origins(["https://a.example"])
+            .allow_headers([
+                "access-control-allow-credentials",
+                "Access-Control-Allow-Origin",
+                "access-control-max-age",
+                "access-control-request-private-network",
+                "access-control-request-method",
+                "origin",
+            ]),
+    );
+    let found: Vec<_> = err
+        .errors()
+        .map(|d| (d.code(), d.message().to_owned()))
+        .collect();
+    assert_eq!(found.len(), 6, "{found:?}");
+    for (code, message) in &found[..3] {
+        assert_eq!(*code, Code::MisplacedCorsHeader, "{message}");
+        assert!(message.contains("is a CORS response header"), "{message}");
+        assert!(!message.contains("forbidden"), "{message}");
+    }
+    assert_eq!(found[3].0, Code::MisplacedCorsHeader);
+    assert!(found[3].1.contains("browsers add to preflights themselves"));
+    // Fetch's forbidden request headers keep their code and say so.
+    for (code, message) in &found[4..] {
+        assert_eq!(*code, Code::ForbiddenHeaderName, "{message}");
+        assert!(message.contains("forbidden request header"), "{message}");
+    }
+}
+
+#[test]
+fn cors_protocol_headers_are_never_exposed() {
+    let names = [
+        "origin",
+        "Access-Control-Request-Method",
+        "access-control-request-headers",
+        "access-control-request-private-network",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "access-control-max-age",
+        "access-control-allow-private-network",
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-expose-headers",
+    ];
+    let err = errors(
+        Policy::builder()
+            .allow_origins(["https://a.example"])
+            .expose_headers(names.iter().copied().chain(["x-request-id"])),
+    );
+    let expected: Vec<_> = (0..names.len())
+        .map(|i| {
+            (
+                Code::MisplacedCorsHeader,
+                format!("cors.expose_headers[{i}]"),
+            )
+        })
+        .collect();
+    assert_eq!(codes_at(&err), expected);
+    let messages: Vec<_> = err.errors().map(|d| d.message().to_owned()).collect();
+    assert!(messages[0].contains("request header of the CORS protocol"));
+    assert!(messages[4].contains("preflight responses, which scripts never see"));
+    assert!(messages[8].contains("set by the CORS layer itself"));
+    // Names that merely look alike are the application's own headers.
+    Policy::builder()
+        .allow_origins(["https://a.example"])
+        .expose_headers(["x-access-control-allow-origin", "originator"])
+        .build()
+        .unwrap();
 }
 
 #[test]
@@ -539,4 +613,25 @@ fn every_code_has_a_stable_kebab_case_name() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), Code::ALL.len());
+}
+
+#[test]
+fn fully_qualified_localhost_is_loopback_with_credentials() {
+    // W3C Secure Contexts: `localhost.` and names under `.localhost.` are potentially
+    // trustworthy, as `localhost` is.
+    let policy = Policy::builder()
+        .allow_origins(["http://localhost.:3000", "http://*.localhost.:*"])
+        .allow_credentials(true)
+        .build()
+        .unwrap();
+    assert!(policy.warnings().is_empty());
+    let err = errors(
+        Policy::builder()
+            .allow_origins(["http://localhost.example."])
+            .allow_credentials(true),
+    );
+    assert_eq!(
+        codes_at(&err),
+        [(Code::InsecureOrigin, "cors.allow_origins[0]".to_owned())]
+    );
 }

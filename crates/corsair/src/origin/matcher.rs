@@ -438,7 +438,8 @@ impl OriginMatcher {
             else {
                 continue;
             };
-            if host.len() > super::MAX_HOST_LEN {
+            // The parser's limit, which does not count a trailing dot.
+            if host.len() - usize::from(host.last() == Some(&b'.')) > super::MAX_HOST_LEN {
                 return false;
             }
             for &len in &table.fast_lengths {

@@ -18,8 +18,17 @@ pub(crate) use pattern::{AllowedOrigin, HostPattern, OriginPattern, PortPattern,
 
 /// The longest scheme accepted, as in jub0bs/cors: 64 bytes.
 const MAX_SCHEME_LEN: usize = 64;
-/// The longest host: a 253-byte domain name, or a bracketed IPv6 address.
-const MAX_HOST_LEN: usize = 253;
+/// The longest host, without the trailing dot of a fully qualified name: 253 bytes.
+///
+/// This is corsair's bound, and not a rule of browsers: the URL Standard's "domain to
+/// ASCII" runs UTS #46 with VerifyDnsLength false (beStrict is false for URLs), so
+/// browsers enforce neither DNS's 63-byte label limit nor its 253-byte name limit, and
+/// they load pages from hosts that need no DNS lookup (`*.localhost`, which they
+/// resolve themselves, a hosts file, a proxy). Labels are therefore not limited; a
+/// host over 253 bytes, which no DNS name is, is refused by the request parser and by
+/// the policy parser alike, so that the request parser's work stays bounded and every
+/// host a policy accepts is one the request parser accepts.
+pub(crate) const MAX_HOST_LEN: usize = 253;
 /// The longest serialized origin: scheme, `://`, host, `:` and a five-digit port.
 pub(crate) const MAX_ORIGIN_LEN: usize = MAX_SCHEME_LEN + 3 + MAX_HOST_LEN + 1 + 5;
 
@@ -177,20 +186,23 @@ impl<'a> TupleOrigin<'a> {
             }
             i = host_start + close + 1;
         } else {
-            // Labels of 1 to 63 domain characters separated by dots; one trailing dot
-            // tolerated (browsers keep it in the origin); at most 253 bytes without it.
+            // Labels of domain characters separated by dots, not empty; one trailing
+            // dot tolerated (browsers keep it in the origin); at most MAX_HOST_LEN
+            // bytes without it (see there: labels have no length limit of their own).
             let n = rest.len();
             let mut j = 0;
             let mut label_start = 0;
+            let mut previous_start = 0;
             loop {
                 while j < n && CLASS[usize::from(rest[j])] & DOMAIN != 0 {
                     j += 1;
                 }
                 if j < n && rest[j] == b'.' {
-                    if j == label_start || j - label_start > 63 {
+                    if j == label_start {
                         return None;
                     }
                     j += 1;
+                    previous_start = label_start;
                     label_start = j;
                     continue;
                 }
@@ -199,9 +211,23 @@ impl<'a> TupleOrigin<'a> {
                 break;
             }
             let end = j;
-            let last_label = end - label_start;
-            let len = end.saturating_sub(usize::from(last_label == 0));
-            if last_label > 63 || len == 0 || len > MAX_HOST_LEN {
+            let trailing_dot = end == label_start && end > 0;
+            let len = end - usize::from(trailing_dot);
+            if len == 0 || len > MAX_HOST_LEN {
+                return None;
+            }
+            // A host whose last label is a number is an IPv4 address to a browser
+            // (the URL Standard's "ends in a number"), which it serializes as a
+            // dotted quad: anything else in that form is never sent.
+            let last = if trailing_dot {
+                previous_start
+            } else {
+                label_start
+            };
+            if rest[last].is_ascii_digit()
+                && ends_in_a_number(&rest[last..len])
+                && !is_canonical_ipv4(&rest[..end])
+            {
                 return None;
             }
             i = host_start + end;
@@ -247,16 +273,45 @@ impl<'a> TupleOrigin<'a> {
     }
 }
 
-/// Whether `bytes` are one or more dot-separated labels of 1 to 63 domain
+/// The URL Standard's "ends in a number" for a host's last label (lowercase, without
+/// the trailing dot): all digits, or `0x` and hexadecimal digits. Such a host is an
+/// IPv4 address to a browser; `a.1a` and `a.0xg` are domains.
+pub(crate) fn ends_in_a_number(last_label: &[u8]) -> bool {
+    match last_label.strip_prefix(b"0x") {
+        Some(hex) => hex.iter().all(u8::is_ascii_hexdigit),
+        None => !last_label.is_empty() && last_label.iter().all(u8::is_ascii_digit),
+    }
+}
+
+/// Whether a host that ends in a number is what a browser sends for it: a canonical
+/// dotted quad (no leading zero, each part at most 255), without a trailing dot.
+#[cold]
+fn is_canonical_ipv4(host: &[u8]) -> bool {
+    let mut parts = 0;
+    for part in host.split(|&b| b == b'.') {
+        parts += 1;
+        let canonical = match part {
+            [b'0'] => true,
+            [b'1'..=b'9', rest @ ..] if rest.len() <= 2 => {
+                rest.iter().all(u8::is_ascii_digit)
+                    && part.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 255
+            }
+            _ => false,
+        };
+        if !canonical || parts > 4 {
+            return false;
+        }
+    }
+    parts == 4
+}
+
+/// Whether `bytes` are one or more dot-separated, non-empty labels of domain
 /// characters, as in a host the strict parser accepts (no trailing dot).
 pub(crate) fn is_labels(bytes: &[u8]) -> bool {
     let mut label = 0;
     for &b in bytes {
         if CLASS[usize::from(b)] & DOMAIN != 0 {
             label += 1;
-            if label > 63 {
-                return false;
-            }
         } else if b == b'.' && label > 0 {
             label = 0;
         } else {
@@ -376,19 +431,34 @@ mod tests {
             Some((scheme_end, host_start, host_end, port))
         }
 
-        /// Lowercase DNS-like names: labels of 1 to 63 bytes of `a-z 0-9 - _`, at most 253
-        /// bytes, one trailing dot tolerated (browsers keep it in the origin).
+        /// Lowercase DNS-like names: non-empty labels of `a-z 0-9 - _`, at most 253
+        /// bytes, one trailing dot tolerated (browsers keep it in the origin); a name
+        /// that ends in a number only as a canonical dotted quad without that dot.
         fn is_domain(bytes: &[u8]) -> bool {
-            let bytes = bytes.strip_suffix(b".").unwrap_or(bytes);
-            !bytes.is_empty()
-                && bytes.len() <= MAX_HOST_LEN
-                && bytes.split(|&b| b == b'.').all(|label| {
+            let bare = bytes.strip_suffix(b".").unwrap_or(bytes);
+            let labels_ok = !bare.is_empty()
+                && bare.len() <= MAX_HOST_LEN
+                && bare.split(|&b| b == b'.').all(|label| {
                     !label.is_empty()
-                        && label.len() <= 63
                         && label
                             .iter()
                             .all(|&b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
-                })
+                });
+            if !labels_ok {
+                return false;
+            }
+            let last = bare.rsplit(|&b| b == b'.').next().unwrap_or_default();
+            let is_number = last.iter().all(u8::is_ascii_digit)
+                || last
+                    .strip_prefix(b"0x")
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+            if !is_number {
+                return true;
+            }
+            std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|s| s.parse::<std::net::Ipv4Addr>().ok())
+                .is_some_and(|ip| ip.to_string().as_bytes() == bytes)
         }
 
         fn is_ipv6_literal(bytes: &[u8]) -> bool {
@@ -418,6 +488,10 @@ mod tests {
             "https://[a]",
             "http://a..b",
             "a+b.c-d://e",
+            "http://127.0.0.1:3000",
+            "http://1.2.3.4.",
+            "http://a.1a:80",
+            "http://a.0x1f",
         ];
         let alphabet = b"aZ09.:/[]-_+@%`\r\n \x7f\xff";
         let mut inputs: Vec<Vec<u8>> = Vec::new();
@@ -464,6 +538,112 @@ mod tests {
         }
     }
 
+    /// The request parser and the policy's origin parser agree on hosts: an exact
+    /// entry is accepted exactly when a request with that origin parses, and a `*.`
+    /// pattern is accepted exactly when a host under it parses. (Punycode labels are
+    /// left out: the policy parser decodes them and refuses invalid ones, which the
+    /// request parser does not; see `canonical_host` in `pattern.rs`.)
+    #[test]
+    fn request_parser_and_policy_parser_agree_on_hosts() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            usize::try_from(seed % n as u64).unwrap_or(0)
+        };
+        let lengths = [1, 1, 2, 3, 3, 62, 63, 64, 65, 120, 200, 250];
+        let mut hosts: Vec<String> = Vec::new();
+        for _ in 0..20_000 {
+            let labels = 1 + next(5);
+            let mut host = String::new();
+            for l in 0..labels {
+                if l > 0 {
+                    host.push('.');
+                }
+                let numeric = next(3) == 0;
+                let alphabet: &[u8] = if numeric { b"0123456789" } else { b"az019-_x" };
+                let len = if numeric {
+                    1 + next(3)
+                } else {
+                    lengths[next(lengths.len())]
+                };
+                if !numeric && next(8) == 0 {
+                    host.push_str("0x");
+                }
+                for _ in 0..len {
+                    host.push(char::from(alphabet[next(alphabet.len())]));
+                }
+            }
+            if next(4) == 0 {
+                host.push('.');
+            }
+            hosts.push(host);
+        }
+        // The edges of the host length, with and without a trailing dot.
+        for len in [251, 252, 253, 254, 255] {
+            let host = format!("{}.example", "a".repeat(len - 8));
+            hosts.push(format!("{host}."));
+            hosts.push(host);
+        }
+        hosts.extend(
+            [
+                "127.0.0.1",
+                "127.0.0.1.",
+                "1.2.3",
+                "01.2.3.4",
+                "256.0.0.1",
+                "a.1a",
+                "a.0x",
+                "a.0x1f",
+                "a.0xg",
+                "1.2.3.4.5",
+                "0.0.0.0",
+                "a.b.1",
+            ]
+            .map(str::to_owned),
+        );
+        for host in hosts
+            .iter()
+            .filter(|h| !h.split('.').any(|l| l.starts_with("xn--")))
+        {
+            let origin = format!("https://{host}");
+            let request = TupleOrigin::parse(origin.as_bytes()).is_some();
+            let policy = matches!(
+                parse_allowed(&origin),
+                Ok(AllowedOrigin::Pattern(p)) if p.to_string() == origin
+            );
+            assert_eq!(
+                request, policy,
+                "{origin}: request {request}, policy {policy}"
+            );
+            // `*.domain` for the host's parent domain.
+            let Some((_, domain)) = host.split_once('.') else {
+                continue;
+            };
+            if domain.is_empty() || domain == "." {
+                continue;
+            }
+            let pattern = format!("https://*.{domain}");
+            let Ok(AllowedOrigin::Pattern(_)) = parse_allowed(&pattern) else {
+                // Refused: then no host under it parses (an IP address has no
+                // subdomains, and a host that ends in a number is one).
+                let under = format!("https://a.{domain}");
+                assert!(TupleOrigin::parse(under.as_bytes()).is_none(), "{pattern}");
+                assert!(
+                    !request || host.parse::<std::net::Ipv4Addr>().is_ok(),
+                    "{origin} parses, but {pattern} is refused"
+                );
+                continue;
+            };
+            let under = format!("https://a.{domain}");
+            assert!(
+                TupleOrigin::parse(under.as_bytes()).is_some(),
+                "{pattern} is accepted, but {under} never parses"
+            );
+        }
+    }
+
     #[test]
     fn accepts_what_browsers_send() {
         for ok in [
@@ -476,9 +656,14 @@ mod tests {
             "chrome-extension://abcdefghijklmnop",
             "https://example.com.",
             "http://x:65535",
+            "https://a.1a",
+            "https://a.0xg",
         ] {
             assert!(OriginRef::parse(ok).is_some(), "{ok}");
         }
+        // Labels longer than DNS allows: browsers load `*.localhost` without DNS.
+        let long_label = format!("http://{}.localhost:3000", "a".repeat(64));
+        assert!(OriginRef::parse(&long_label).is_some());
         assert_eq!(RequestOrigin::parse(b"null"), Some(RequestOrigin::Null));
     }
 
@@ -514,6 +699,13 @@ mod tests {
             "Null",
             "null ",
             " https://example.com",
+            // Hosts that end in a number are IPv4 addresses, sent as dotted quads.
+            "http://1.2.3",
+            "http://01.2.3.4",
+            "http://256.0.0.1",
+            "http://127.0.0.1.",
+            "http://a.0x1f",
+            "http://a.b.1",
         ] {
             assert!(RequestOrigin::parse(bad.as_bytes()).is_none(), "{bad:?}");
         }

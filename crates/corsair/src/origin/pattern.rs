@@ -4,7 +4,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::{default_port, is_scheme};
+use super::{MAX_HOST_LEN, default_port, ends_in_a_number, is_scheme};
 use crate::error::Code;
 
 /// One entry of `allow_origins`, parsed.
@@ -51,12 +51,15 @@ impl OriginPattern {
         matches!(self.scheme.as_str(), "http" | "ws") && !self.is_loopback()
     }
 
+    /// Whether every host the pattern covers is potentially trustworthy as loopback (W3C
+    /// Secure Contexts, "Is origin potentially trustworthy?"): `localhost`, names
+    /// under `.localhost`, with or without the trailing dot of a fully qualified
+    /// name (`localhost.`), `127.0.0.0/8` and `[::1]`.
     fn is_loopback(&self) -> bool {
         let host = match &self.host {
             HostPattern::Exact(h) | HostPattern::Subdomains(h) => h.as_str(),
         };
-        host == "localhost"
-            || host.ends_with(".localhost")
+        is_localhost_name(host)
             || host == "[::1]"
             || host
                 .parse::<Ipv4Addr>()
@@ -72,6 +75,13 @@ impl OriginPattern {
             HostPattern::Exact(_) => false,
         }
     }
+}
+
+/// `localhost` or a name under `.localhost`, with or without one trailing dot: Secure
+/// Contexts treats `localhost.` and `x.localhost.` as loopback too.
+pub(crate) fn is_localhost_name(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    host == "localhost" || host.ends_with(".localhost")
 }
 
 /// Hosts where anyone can publish pages that run scripts, and that are not on the Public
@@ -333,6 +343,17 @@ fn parse_host_pattern(entry: &str, host: &str) -> Result<HostPattern, PatternErr
                 format!("`{entry}`: an IP address has no subdomains"),
             ));
         }
+        // The shortest host it covers is `a.` and the domain.
+        let bare = domain.strip_suffix('.').unwrap_or(&domain);
+        if bare.len() + 2 > MAX_HOST_LEN {
+            return Err(PatternError::new(
+                Code::InvalidOrigin,
+                format!(
+                    "`{entry}`: every host under a {}-byte domain is longer than {MAX_HOST_LEN} bytes, the longest host corsair matches (no DNS name is longer), so this pattern would never match",
+                    bare.len()
+                ),
+            ));
+        }
         return Ok(HostPattern::Subdomains(domain));
     }
     if host == "*" {
@@ -377,33 +398,58 @@ fn canonical_host(entry: &str, host: &str) -> Result<String, PatternError> {
         }
         return Ok(format!("[{ip}]"));
     }
-    let ascii = if host.is_ascii() {
-        host.to_ascii_lowercase()
-    } else {
-        idna::domain_to_ascii_strict(host).map_err(|_| invalid())?
+    // The URL Standard's "domain to ASCII" with beStrict false, as browsers run it on
+    // every host: lowercase, IDNA to punycode, and every `xn--` label decoded and
+    // checked. A label that is not valid punycode fails the whole URL in a browser, so
+    // no page has such an origin. (The request-time parser does not decode punycode:
+    // that is neither cheap nor allocation-free, and an origin no browser sends can only
+    // come from a client that may send any origin anyway; refusing it here keeps every
+    // exact entry one a browser can send.)
+    let ascii = match idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL) {
+        Ok(ascii) => ascii.into_owned(),
+        Err(_) => {
+            let lower = host.to_ascii_lowercase();
+            if let Some(label) = lower.split('.').find(|l| l.starts_with("xn--")) {
+                return Err(PatternError::new(
+                    Code::InvalidOrigin,
+                    format!(
+                        "`{entry}` has the label `{label}`, which is not valid punycode (or does not decode to a valid internationalized label): browsers refuse such a URL, so no page has this origin"
+                    ),
+                )
+                .help("write the name in Unicode and let corsair convert it, or copy the origin from the browser (`location.origin`)"));
+            }
+            return Err(invalid());
+        }
     };
     // One trailing dot is a fully qualified name, which browsers keep in the origin;
     // more would be empty labels.
     let labels = ascii.strip_suffix('.').unwrap_or(&ascii);
     let last_label = labels.rsplit('.').next().unwrap_or("");
-    if last_label
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_digit())
-    {
-        // A numeric last label makes the host an IPv4 address to a browser.
+    if ends_in_a_number(last_label.as_bytes()) {
+        // The URL Standard's "ends in a number": the host is an IPv4 address to a
+        // browser (`a.1a` is not: it is a domain).
         let ip: Ipv4Addr = ascii.parse().map_err(|_| invalid())?;
         return Ok(ip.to_string());
     }
+    // Labels have no length limit of their own: browsers enforce none (see
+    // `MAX_HOST_LEN`), and the request parser accepts what is checked here.
     let valid_labels = labels.split('.').all(|label| {
         !label.is_empty()
-            && label.len() <= 63
             && label
                 .bytes()
                 .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
     });
-    if !valid_labels || ascii.len() > 253 {
+    if !valid_labels {
         return Err(invalid());
+    }
+    if labels.len() > MAX_HOST_LEN {
+        return Err(PatternError::new(
+            Code::InvalidOrigin,
+            format!(
+                "`{entry}` has a host of {} bytes; corsair matches hosts of at most {MAX_HOST_LEN} bytes (no DNS name is longer), so it would never match",
+                labels.len()
+            ),
+        ));
     }
     Ok(ascii)
 }
@@ -454,6 +500,61 @@ mod tests {
         assert_eq!(
             pattern("https://*.bücher.example").to_string(),
             "https://*.xn--bcher-kva.example"
+        );
+    }
+
+    #[test]
+    fn host_lengths_follow_what_the_request_parser_accepts() {
+        // No label limit: browsers load `*.localhost` hosts with long labels.
+        let long_label = format!("http://{}.localhost:3000", "a".repeat(64));
+        assert_eq!(pattern(&long_label).to_string(), long_label);
+        let longest = format!("https://{}.example", "a".repeat(245));
+        assert_eq!(pattern(&longest).to_string(), longest);
+        assert_eq!(
+            pattern(&format!("{longest}.")).to_string(),
+            format!("{longest}.")
+        );
+        let err = parse_allowed(&format!("https://a{}.example", "a".repeat(245))).unwrap_err();
+        assert_eq!(err.code, Code::InvalidOrigin);
+        assert!(err.message.contains("at most 253 bytes"), "{}", err.message);
+        // A `*.` domain must leave room for `a.` in front.
+        let domain = format!("{}.example", "a".repeat(243));
+        assert_eq!(
+            pattern(&format!("https://*.{domain}")).to_string(),
+            format!("https://*.{domain}")
+        );
+        let err = parse_allowed(&format!("https://*.a{domain}")).unwrap_err();
+        assert_eq!(err.code, Code::InvalidOrigin);
+        assert!(err.message.contains("would never match"), "{}", err.message);
+        // A last label that does not end in a number is a domain's.
+        assert_eq!(pattern("https://a.1a").to_string(), "https://a.1a");
+        assert_eq!(code("https://a.0x1f"), Code::InvalidOrigin);
+    }
+
+    #[test]
+    fn labels_that_are_not_punycode_are_refused() {
+        for entry in [
+            "https://xn--zz.example.com",
+            "https://*.xn--zz.example.com",
+            "https://app.xn--.example",
+            "https://xn--a.example",
+        ] {
+            let err = parse_allowed(entry).unwrap_err();
+            assert_eq!(err.code, Code::InvalidOrigin, "{entry}");
+            assert!(
+                err.message.contains("not valid punycode"),
+                "{entry}: {}",
+                err.message
+            );
+            assert!(err.help.is_some(), "{entry}");
+        }
+        assert_eq!(
+            pattern("https://xn--bcher-kva.example").to_string(),
+            "https://xn--bcher-kva.example"
+        );
+        assert_eq!(
+            code("https://XN--bcher-kva.example"),
+            Code::NonCanonicalOrigin
         );
     }
 
@@ -519,6 +620,11 @@ mod tests {
         assert!(!pattern("http://127.0.0.1:8080").is_insecure());
         assert!(!pattern("http://[::1]").is_insecure());
         assert!(!pattern("http://app.localhost").is_insecure());
+        assert!(!pattern("http://localhost.:3000").is_insecure());
+        assert!(!pattern("http://app.localhost.").is_insecure());
+        assert!(!pattern("http://*.localhost.:*").is_insecure());
+        assert!(pattern("http://localhost.example").is_insecure());
+        assert!(pattern("http://notlocalhost.").is_insecure());
         assert!(pattern("https://*.com").is_public_suffix_wildcard());
         assert!(pattern("https://*.github.io").is_public_suffix_wildcard());
         assert!(pattern("https://*.co.uk").is_public_suffix_wildcard());

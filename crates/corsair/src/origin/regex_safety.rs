@@ -582,8 +582,46 @@ impl Walk {
         } else {
             Flaw::OpenEnded(tail.to_owned())
         };
-        let example = self.nicer_example(&flaw, port).unwrap_or(example);
+        let example = self
+            .nicer_example(&flaw, port)
+            .or_else(|| self.canonical_address(&flaw, &example, host))
+            .unwrap_or(example);
         self.found(flaw, Some(example));
+    }
+
+    /// For an address range whose example is not a dotted quad as browsers send it
+    /// (`10.0.0.00`, found by the walk, which reads any digits), the same address
+    /// without leading zeros, or with another last part, when the regex admits it: the
+    /// request parser refuses the other forms, so only these can show what is admitted.
+    fn canonical_address(&self, flaw: &Flaw, example: &str, host: &str) -> Option<String> {
+        if *flaw != Flaw::AddressRange || host.starts_with('[') {
+            return None;
+        }
+        let bare = host.trim_end_matches('.');
+        let parts: Vec<&str> = bare.split('.').collect();
+        let trimmed: Vec<String> = parts
+            .iter()
+            .map(|p| {
+                let t = p.trim_start_matches('0');
+                if t.is_empty() {
+                    "0".to_owned()
+                } else {
+                    t.to_owned()
+                }
+            })
+            .collect();
+        let mut candidates = vec![trimmed.join(".")];
+        if let Some((_, front)) = trimmed.split_last() {
+            for last in ["1", "10", "100"] {
+                let mut quad = front.to_vec();
+                quad.push(last.to_owned());
+                candidates.push(quad.join("."));
+            }
+        }
+        candidates
+            .into_iter()
+            .map(|candidate| example.replacen(host, &candidate, 1))
+            .find(|c| self.forward.is_match(c))
     }
 
     /// An attacker's origin for `flaw` that the regex admits, if one of the usual ones is.
@@ -790,8 +828,7 @@ fn is_address(name: &str) -> bool {
 }
 
 fn is_loopback(name: &str) -> bool {
-    name == "localhost"
-        || name.ends_with(".localhost")
+    super::pattern::is_localhost_name(name)
         || name == "[::1]"
         || name
             .parse::<std::net::Ipv4Addr>()
@@ -895,6 +932,8 @@ mod tests {
             r"http://localhost:[0-9]+",
             r"http://127\.0\.0\.1:\d{2,5}",
             r"http://[a-z]+\.localhost(:\d+)?",
+            r"http://localhost\.:[0-9]+",
+            r"http://[a-z]+\.localhost\.(:\d+)?",
             r"(?i)https://APP\.example\.com",
             r"https://app[.]example[.]com",
             r"https://[a-z]+\.user\.github\.io",
