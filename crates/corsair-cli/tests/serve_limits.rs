@@ -512,3 +512,76 @@ async fn requests_rfc_9112_calls_invalid_never_reach_the_upstream() {
     }
     assert_eq!(upstream.hits(), 3);
 }
+
+/// Opens a WebSocket-style tunnel through the gateway to the upstream's `/ws` echo and
+/// checks one message goes through.
+async fn open_tunnel(addr: std::net::SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            b"GET /ws HTTP/1.1\r\nhost: x\r\norigin: https://app.example\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = bounded("101 head", stream.read(&mut byte)).await.unwrap();
+        assert_eq!(n, 1, "closed early: {head:?}");
+        head.push(byte[0]);
+    }
+    assert_eq!(parse_response(&head).status, 101);
+    stream.write_all(b"ping").await.unwrap();
+    let mut echoed = [0u8; 4];
+    bounded("echo", stream.read_exact(&mut echoed))
+        .await
+        .unwrap();
+    assert_eq!(&echoed, b"ping");
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgraded_connections_count_against_the_limit_and_time_out_when_idle() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "upgrade-limits",
+        &upstream.url(),
+        "idle_timeout = 1\nmax_connections = 1",
+    );
+    let addr = gateway.addr;
+    let mut tunnel = open_tunnel(addr).await;
+    assert_eq!(gateway.metric("corsair_upgraded_connections").await, 1.0);
+    // The tunnel holds the only slot: another client waits.
+    let other = tokio::spawn(async move { get(addr, "/echo", &[]).await.status });
+    // Bytes moving keep the tunnel open past idle_timeout.
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        tunnel.write_all(b"ping").await.unwrap();
+        let mut echoed = [0u8; 4];
+        bounded("echo", tunnel.read_exact(&mut echoed))
+            .await
+            .unwrap();
+    }
+    assert!(
+        !other.is_finished(),
+        "a connection was served beyond the limit while a tunnel was open"
+    );
+    // Then nothing moves: the tunnel is closed after idle_timeout, and the slot freed.
+    let idle = Instant::now();
+    let mut rest = Vec::new();
+    let _ = bounded("idle tunnel", tunnel.read_to_end(&mut rest)).await;
+    let elapsed = idle.elapsed();
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(
+        elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(8),
+        "{elapsed:?}"
+    );
+    assert_eq!(bounded("other", other).await.unwrap(), 200);
+    assert_eq!(gateway.metric("corsair_upgraded_connections").await, 0.0);
+    assert!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"idle_timeout\"}")
+            .await
+            >= 1.0
+    );
+}

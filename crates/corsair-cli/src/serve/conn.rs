@@ -1,6 +1,8 @@
 //! One client connection: HTTP/1.1 or HTTP/2 (prior knowledge) through hyper-util's
-//! auto server, upgrades included, watched by one clock (request head, upstream
-//! exchange and idle timeouts), and drained gracefully at shutdown.
+//! auto server, watched by one clock (request head, upstream exchange and idle
+//! timeouts), and drained gracefully at shutdown. An upgraded connection (WebSocket)
+//! becomes a tunnel run by the same task, under the same idle clock and slot of
+//! `max_connections`, closed at shutdown.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -22,7 +24,7 @@ use super::config::ServerConfig;
 use super::gate::Gate;
 use super::limits::{self, Activity, ClientIo};
 use super::metrics::{ClientError, METRICS};
-use super::proxy::{self, Gateway, Peer};
+use super::proxy::{self, Gateway, Peer, Tunnel, TunnelSlot};
 use super::upstream;
 
 /// The connection settings shared by every connection.
@@ -92,11 +94,13 @@ pub(crate) async fn serve(
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(ClientIo::new(stream, Arc::clone(&activity)));
     let (dedicated, mut driver) = upstream::dedicated();
+    let tunnel = Arc::new(TunnelSlot::default());
     let peer = Peer {
         ip: HeaderValue::from_str(&peer.ip().to_string())
             .unwrap_or(HeaderValue::from_static("unknown")),
         dedicated: Arc::new(dedicated),
         activity: Arc::clone(&activity),
+        tunnel: Arc::clone(&tunnel),
     };
     let service =
         service_fn(move |request| proxy::handle(Arc::clone(&gateway), peer.clone(), request));
@@ -156,13 +160,47 @@ pub(crate) async fn serve(
         .await
     };
     match outcome {
-        Outcome::Done => {}
+        // hyper lets go of an upgraded connection once its 101 is written.
+        Outcome::Done => {
+            if let Some(tunnel) = tunnel.take() {
+                run_tunnel(&server, &activity, tunnel, shutdown).await;
+            }
+        }
         Outcome::FirstByteTimeout => tracing::debug!("closing a connection that sent nothing"),
         Outcome::HeadTimeout => head_timeout(&activity).await,
         Outcome::Idle => tracing::debug!("closing an idle connection"),
         Outcome::Failed(error) => failed(&*error, &activity).await,
     }
     METRICS.connection_closed();
+}
+
+/// Runs an upgraded connection's tunnel until either side closes it, no byte moved
+/// either way for `idle_timeout`, or the gateway shuts down (a tunnel has no request
+/// boundary to drain at). The connection keeps its slot of `max_connections` meanwhile.
+async fn run_tunnel(
+    server: &Server,
+    activity: &Activity,
+    tunnel: Tunnel,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    METRICS.upgraded_opened();
+    tokio::pin!(tunnel);
+    let mut draining = *shutdown.borrow();
+    while !draining {
+        let idle_at = activity.last() + server.idle_timeout;
+        tokio::select! {
+            () = tunnel.as_mut() => break,
+            () = tokio::time::sleep_until(Instant::from_std(idle_at)) => {
+                if std::time::Instant::now() >= activity.last() + server.idle_timeout {
+                    METRICS.client_error(ClientError::Idle);
+                    tracing::debug!("closing an idle upgraded connection");
+                    break;
+                }
+            }
+            changed = shutdown.changed() => draining = changed.is_err() || *shutdown.borrow(),
+        }
+    }
+    METRICS.upgraded_closed();
 }
 
 /// When to look at the clock again: the earliest deadline, but no later than one tick

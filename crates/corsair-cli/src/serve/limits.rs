@@ -6,7 +6,7 @@
 //!
 //! | limit | enforced by | answer |
 //! |---|---|---|
-//! | `max_connections` | a semaphore taken before `accept` | none: further connections wait in the listen backlog |
+//! | `max_connections` | a semaphore taken before `accept`, held until the connection (or its upgraded tunnel) closes | none: further connections wait in the listen backlog |
 //! | `max_header_bytes`, `max_headers` | hyper (HTTP/1 read buffer; HTTP/2 header list) | 431, then close |
 //! | malformed request | hyper | 400, then close |
 //! | malformed request body | hyper, seen by the upstream client (`proxy.rs`) | 400, then close |
@@ -14,7 +14,7 @@
 //! | a transfer coding other than `chunked` | `refuse.rs` | 501 |
 //! | a path above the root, `*`, authority-form | `path.rs` | 400 |
 //! | `header_timeout` | [`Activity`]: from the accept, then from each answer on (HTTP/1.1; before the first byte on HTTP/2) | 408 when part of a request head arrived, else close |
-//! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream | close |
+//! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream; an upgraded tunnel: no byte either way | close |
 //! | `upstream_timeout` | [`Activity`] (HTTP/1.1), a timer per request (HTTP/2) | 504 |
 //! | `max_body_bytes` | `Content-Length`, then [`RequestBody`] while streaming | 413 |
 

@@ -110,6 +110,7 @@ pub(crate) struct Metrics {
     latency_sum_micros: AtomicU64,
     connections_total: AtomicU64,
     connections_open: AtomicI64,
+    upgraded_open: AtomicI64,
     reloads: [AtomicU64; 2],
 }
 
@@ -131,6 +132,7 @@ impl Metrics {
             latency_sum_micros: ZERO,
             connections_total: ZERO,
             connections_open: AtomicI64::new(0),
+            upgraded_open: AtomicI64::new(0),
             reloads: [ZERO; 2],
         }
     }
@@ -198,6 +200,16 @@ impl Metrics {
     /// A client connection was closed.
     pub(crate) fn connection_closed(&self) {
         self.connections_open.fetch_sub(1, Relaxed);
+    }
+
+    /// A client connection was upgraded: it is a tunnel now.
+    pub(crate) fn upgraded_opened(&self) {
+        self.upgraded_open.fetch_add(1, Relaxed);
+    }
+
+    /// A tunnel was closed.
+    pub(crate) fn upgraded_closed(&self) {
+        self.upgraded_open.fetch_sub(1, Relaxed);
     }
 
     /// Counts a reload attempt.
@@ -320,6 +332,17 @@ impl Metrics {
             out,
             "corsair_connections_open {}",
             self.connections_open.load(Relaxed)
+        );
+        family(
+            &mut out,
+            "corsair_upgraded_connections",
+            "gauge",
+            "Upgraded client connections (WebSocket tunnels) open now, also counted in corsair_connections_open.",
+        );
+        let _ = writeln!(
+            out,
+            "corsair_upgraded_connections {}",
+            self.upgraded_open.load(Relaxed)
         );
         family(
             &mut out,

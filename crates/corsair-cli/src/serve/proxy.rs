@@ -92,6 +92,31 @@ pub(crate) struct Peer {
     pub(crate) dedicated: Arc<Dedicated>,
     /// The connection's activity clock.
     pub(crate) activity: Arc<Activity>,
+    /// Where an upgraded request leaves its tunnel, for the connection's task to run
+    /// once hyper let go of the connection.
+    pub(crate) tunnel: Arc<TunnelSlot>,
+}
+
+/// A tunnel between an upgraded client connection and its upstream connection.
+pub(crate) type Tunnel = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The tunnel of a connection whose request was upgraded (see [`Peer::tunnel`]). The
+/// connection's task runs it, so that the tunnel keeps the connection's slot of
+/// `max_connections` and its idle clock.
+#[derive(Default)]
+pub(crate) struct TunnelSlot(std::sync::Mutex<Option<Tunnel>>);
+
+impl TunnelSlot {
+    fn put(&self, tunnel: Tunnel) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(tunnel);
+        }
+    }
+
+    /// The tunnel left here, if any.
+    pub(crate) fn take(&self) -> Option<Tunnel> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
 }
 
 /// Answers one request.
@@ -431,7 +456,8 @@ async fn send(
             let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
             if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
                 let upstream_upgrade = hyper::upgrade::on(&mut response);
-                tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
+                peer.tunnel
+                    .put(Box::pin(tunnel(client_upgrade, upstream_upgrade)));
             }
             let (mut parts, body) = response.into_parts();
             if parts.headers.contains_key(TRANSFER_ENCODING) {
@@ -504,7 +530,8 @@ impl<F: Future> Future for Bounded<'_, '_, F> {
 }
 
 /// Copies bytes both ways between an upgraded client connection and the upgraded
-/// upstream connection, until either side closes.
+/// upstream connection, until either side closes (the connection's task also closes it
+/// when idle, or at shutdown: see `conn.rs`).
 async fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade) {
     let (client, upstream) = match tokio::join!(client, upstream) {
         (Ok(c), Ok(u)) => (c, u),
