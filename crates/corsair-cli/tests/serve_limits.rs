@@ -585,3 +585,48 @@ async fn upgraded_connections_count_against_the_limit_and_time_out_when_idle() {
             >= 1.0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_connections_without_a_stream_time_out_despite_pings() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "h2-idle-pings",
+        &upstream.url(),
+        "idle_timeout = 1\nupstream_timeout = 10",
+    );
+    // A client that pings every 200 ms, with or without a stream open.
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .http2_keep_alive_interval(Duration::from_millis(200))
+        .http2_keep_alive_while_idle(true)
+        .build_http();
+    // A stream open longer than idle_timeout is not idleness.
+    let request = hyper::Request::get(format!("http://{}/slow?ms=2000", gateway.addr))
+        .body(Empty::new())
+        .unwrap();
+    let response = bounded("h2 request", client.request(request))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    bounded("h2 body", body_len(response.into_body()))
+        .await
+        .unwrap();
+    assert_eq!(gateway.metric("corsair_connections_open").await, 1.0);
+    // No stream for idle_timeout: closed, pings or not.
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while gateway.metric("corsair_connections_open").await > 0.0 {
+        assert!(
+            Instant::now() < deadline,
+            "an HTTP/2 connection without a stream stayed open while it pinged"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"idle_timeout\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(gateway.metric("corsair_connections_total").await, 1.0);
+}

@@ -102,8 +102,15 @@ pub(crate) async fn serve(
         activity: Arc::clone(&activity),
         tunnel: Arc::clone(&tunnel),
     };
-    let service =
-        service_fn(move |request| proxy::handle(Arc::clone(&gateway), peer.clone(), request));
+    let service = service_fn(move |request| {
+        // Counted here, as hyper hands the stream over, not when its task first runs:
+        // the clock must not see a connection with a stream just opened as streamless.
+        let stream = peer
+            .activity
+            .is_multiplexed()
+            .then(|| peer.activity.stream());
+        proxy::handle(Arc::clone(&gateway), peer.clone(), request, stream)
+    });
     let outcome = {
         let conn = server.builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(conn);
@@ -213,6 +220,9 @@ fn next_deadline(server: &Server, activity: &Activity, now: std::time::Instant) 
     if let Some(since) = activity.exchange_since() {
         deadline = deadline.min(since + server.upstream_timeout);
     }
+    if let Some(since) = activity.streamless_since() {
+        deadline = deadline.min(since + server.idle_timeout);
+    }
     Instant::from_std(deadline)
 }
 
@@ -236,7 +246,11 @@ fn expired(server: &Server, activity: &Activity, now: std::time::Instant) -> Opt
         }
     }
     // A request waiting for its response head is bounded by upstream_timeout instead.
-    if now >= activity.last() + server.idle_timeout && !activity.is_waiting() {
+    // An HTTP/2 connection without a stream is idle even while frames (PINGs) move.
+    let streamless = activity
+        .streamless_since()
+        .is_some_and(|since| now >= since + server.idle_timeout);
+    if streamless || (now >= activity.last() + server.idle_timeout && !activity.is_waiting()) {
         METRICS.client_error(ClientError::Idle);
         return Some(Outcome::Idle);
     }

@@ -14,7 +14,7 @@
 //! | a transfer coding other than `chunked` | `refuse.rs` | 501 |
 //! | a path above the root, `*`, authority-form | `path.rs` | 400 |
 //! | `header_timeout` | [`Activity`]: from the accept, then from each answer on (HTTP/1.1; before the first byte on HTTP/2) | 408 when part of a request head arrived, else close |
-//! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream; an upgraded tunnel: no byte either way | close |
+//! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream; an upgraded tunnel: no byte either way; HTTP/2: also no stream open, whatever frames move | close |
 //! | `upstream_timeout` | [`Activity`] (HTTP/1.1), a timer per request (HTTP/2) | 504 |
 //! | `max_body_bytes` | `Content-Length`, then [`RequestBody`] while streaming | 413 |
 
@@ -82,6 +82,11 @@ pub(crate) struct Activity {
     exchange_expired: AtomicBool,
     /// The task waiting for the current exchange, woken when it runs out of time.
     exchange_waker: AtomicWaker,
+    /// The HTTP/2 streams open (see [`Activity::stream`]).
+    streams: AtomicUsize,
+    /// Since when no HTTP/2 stream is open (the connection was accepted, or its last
+    /// stream ended). Meaningful while `streams` is 0.
+    streamless_since: AtomicU64,
 }
 
 impl Activity {
@@ -100,7 +105,30 @@ impl Activity {
             exchange_since: AtomicU64::new(NONE),
             exchange_expired: AtomicBool::new(false),
             exchange_waker: AtomicWaker::new(),
+            streams: AtomicUsize::new(0),
+            streamless_since: AtomicU64::new(0),
         }
+    }
+
+    /// Whether the connection is HTTP/2.
+    pub(crate) fn is_multiplexed(&self) -> bool {
+        self.multiplexed.load(Relaxed)
+    }
+
+    /// Marks an HTTP/2 stream as open until the guard is dropped (with its response's
+    /// body). Taken when hyper hands the request over, before its task first runs.
+    pub(crate) fn stream(self: &std::sync::Arc<Self>) -> Stream {
+        self.streams.fetch_add(1, Relaxed);
+        Stream(std::sync::Arc::clone(self))
+    }
+
+    /// On HTTP/2, since when no stream is open, if none is: such a connection is idle
+    /// whatever frames (PING, SETTINGS) still move.
+    pub(crate) fn streamless_since(&self) -> Option<Instant> {
+        if !self.multiplexed.load(Relaxed) || self.streams.load(Relaxed) > 0 {
+            return None;
+        }
+        Some(self.at(self.streamless_since.load(Relaxed)))
     }
 
     /// Marks an HTTP/2 request as waiting for the upstream until the guard is dropped.
@@ -240,6 +268,17 @@ pub(crate) struct Exchange<'a>(&'a Activity);
 impl Drop for Exchange<'_> {
     fn drop(&mut self) {
         self.0.exchange_since.store(NONE, Relaxed);
+    }
+}
+
+/// An open HTTP/2 stream; see [`Activity::stream`].
+pub(crate) struct Stream(std::sync::Arc<Activity>);
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        if self.0.streams.fetch_sub(1, Relaxed) == 1 {
+            self.0.streamless_since.store(self.0.now_millis(), Relaxed);
+        }
     }
 }
 

@@ -25,7 +25,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
 use super::h1;
-use super::limits::{Activity, BodyTooLarge, Part, RequestBody, RequestBodyError};
+use super::limits::{Activity, BodyTooLarge, Part, RequestBody, RequestBodyError, Stream};
 use super::metrics::{ClientError, METRICS, UpstreamError};
 use super::path;
 use super::refuse::{self, Refusal};
@@ -120,10 +120,12 @@ impl TunnelSlot {
 }
 
 /// Answers one request.
+/// `stream`: the HTTP/2 stream's mark, kept open with the response's body.
 pub(crate) async fn handle(
     gateway: Arc<Gateway>,
     peer: Peer,
     request: Request<Incoming>,
+    stream: Option<Stream>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
     // HTTP/1.1: the head is here; the head clock waits for this request's answer.
@@ -138,6 +140,7 @@ pub(crate) async fn handle(
             .insert(CONNECTION, HeaderValue::from_static("close"));
         METRICS.response(response.status(), started.elapsed());
         response.body_mut().part = part;
+        response.body_mut().stream = stream;
         return Ok(response);
     }
     // The policy and the upstream see the path with its dot segments resolved. CONNECT
@@ -155,6 +158,7 @@ pub(crate) async fn handle(
             let mut response = Failure::BadRequest(e.to_string()).response();
             METRICS.response(response.status(), started.elapsed());
             response.body_mut().part = part;
+            response.body_mut().stream = stream;
             return Ok(response);
         }
     };
@@ -194,6 +198,7 @@ pub(crate) async fn handle(
     };
     METRICS.response(response.status(), started.elapsed());
     response.body_mut().part = part;
+    response.body_mut().stream = stream;
     Ok(response)
 }
 
@@ -639,6 +644,8 @@ pub(crate) struct ProxyBody {
     /// The response's part of its HTTP/1.1 request: when hyper drops the body, the
     /// response was written whole (or given up), and the next request head is awaited.
     part: Option<Part>,
+    /// The response's HTTP/2 stream: open until hyper drops the body.
+    stream: Option<Stream>,
 }
 
 /// The error of a [`ProxyBody`]: the upstream's body failed.
@@ -659,6 +666,7 @@ impl ProxyBody {
         ProxyBody {
             inner: Inner::Full(None),
             part: None,
+            stream: None,
         }
     }
 
@@ -667,11 +675,16 @@ impl ProxyBody {
         ProxyBody {
             inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
             part: None,
+            stream: None,
         }
     }
 
     fn upstream(inner: Inner) -> ProxyBody {
-        ProxyBody { inner, part: None }
+        ProxyBody {
+            inner,
+            part: None,
+            stream: None,
+        }
     }
 }
 
