@@ -630,3 +630,106 @@ async fn http2_connections_without_a_stream_time_out_despite_pings() {
     );
     assert_eq!(gateway.metric("corsair_connections_total").await, 1.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_timeout_starts_once_the_request_body_is_sent() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "upload-time",
+        &upstream.url(),
+        "upstream_timeout = 1\nidle_timeout = 2",
+    );
+    // HTTP/1.1, on one keep-alive connection (the pooled client, then the dedicated
+    // connection): 10 chunks 250 ms apart, 2.5 s of upload, each within idle_timeout.
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    for i in 0..2 {
+        stream
+            .write_all(b"POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n")
+            .await
+            .unwrap();
+        for _ in 0..10 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            stream.write_all(&[b'u'; 10]).await.unwrap();
+        }
+        let response = serve_support::read_response(&mut stream).await;
+        assert_eq!(response.status, 200, "upload {i}: {response:?}");
+        assert_eq!(response.body_text(), "100");
+    }
+    // HTTP/2: the same upload on a stream.
+    let client: Client<_, http_body_util::channel::Channel<Bytes, std::io::Error>> =
+        Client::builder(TokioExecutor::new())
+            .http2_only(true)
+            .build_http();
+    let (mut sender, body) = http_body_util::channel::Channel::new(1);
+    let request = hyper::Request::post(format!("http://{}/upload", gateway.addr))
+        .body(body)
+        .unwrap();
+    let response = tokio::spawn(client.request(request));
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        sender
+            .send_data(Bytes::from_static(&[b'u'; 10]))
+            .await
+            .unwrap();
+    }
+    drop(sender);
+    let response = bounded("h2 upload", response).await.unwrap().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"timeout\"}")
+            .await,
+        0.0
+    );
+
+    // Once the body is sent, a slow upstream still gets its upstream_timeout: 504.
+    drop(stream);
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(
+            b"POST /slow?ms=10000 HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nuuuuuuuuuu",
+        )
+        .await
+        .unwrap();
+    let response = serve_support::read_response(&mut stream).await;
+    assert_eq!(response.status, 504, "{response:?}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+    let timeouts = gateway
+        .metric("corsair_upstream_errors_total{kind=\"timeout\"}")
+        .await;
+    assert_eq!(timeouts, 1.0);
+
+    // An upload that stalls is bounded by idle_timeout: closed, no 504.
+    drop((stream, client));
+    let idle_before = gateway
+        .metric("corsair_client_errors_total{kind=\"idle_timeout\"}")
+        .await;
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    stream
+        .write_all(b"POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\nuuuuu")
+        .await
+        .unwrap();
+    let stalled = Instant::now();
+    let mut rest = Vec::new();
+    let _ = bounded("stalled upload", stream.read_to_end(&mut rest)).await;
+    let elapsed = stalled.elapsed();
+    let text = String::from_utf8_lossy(&rest);
+    assert!(!text.contains("504"), "{text}");
+    assert!(
+        elapsed >= Duration::from_millis(1700) && elapsed < Duration::from_secs(8),
+        "{elapsed:?}"
+    );
+    assert!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"idle_timeout\"}")
+            .await
+            > idle_before
+    );
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"timeout\"}")
+            .await,
+        1.0
+    );
+}

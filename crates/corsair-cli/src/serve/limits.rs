@@ -15,7 +15,7 @@
 //! | a path above the root, `*`, authority-form | `path.rs` | 400 |
 //! | `header_timeout` | [`Activity`]: from the accept, then from each answer on (HTTP/1.1; before the first byte on HTTP/2) | 408 when part of a request head arrived, else close |
 //! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream; an upgraded tunnel: no byte either way; HTTP/2: also no stream open, whatever frames move | close |
-//! | `upstream_timeout` | [`Activity`] (HTTP/1.1), a timer per request (HTTP/2) | 504 |
+//! | `upstream_timeout` | [`Activity`] (HTTP/1.1), a timer per request (HTTP/2); from the request head, or from the end of the request body when there is one (an upload is bounded by `idle_timeout` instead) | 504 |
 //! | `max_body_bytes` | `Content-Length`, then [`RequestBody`] while streaming | 413 |
 
 use std::error::Error as StdError;
@@ -35,6 +35,9 @@ use tokio::net::TcpStream;
 
 /// `Activity`'s mark for "no such moment": no request head awaited, no exchange running.
 const NONE: u64 = u64::MAX;
+/// `Activity`'s mark for an exchange whose clock has not started: the request body is
+/// still on its way upstream.
+const PENDING: u64 = u64::MAX - 1;
 
 /// The HTTP/2 connection preface: a connection that starts with it is multiplexed, and
 /// has no request-head clock (hyper's HTTP/2 server has none either).
@@ -137,9 +140,11 @@ impl Activity {
         Waiting(std::sync::Arc::clone(self))
     }
 
-    /// Whether a request is waiting for the upstream.
+    /// Whether a request is waiting for the upstream's answer (its body, if any, sent
+    /// whole).
     pub(crate) fn is_waiting(&self) -> bool {
-        self.waiting.load(Relaxed) > 0 || self.exchange_since.load(Relaxed) != NONE
+        self.waiting.load(Relaxed) > 0
+            || !matches!(self.exchange_since.load(Relaxed), NONE | PENDING)
     }
 
     /// The stream [`ClientIo`] handed back when it was dropped, if it did.
@@ -149,7 +154,7 @@ impl Activity {
 
     /// Milliseconds since `start`.
     fn now_millis(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(NONE - 1)
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(PENDING - 1)
     }
 
     fn touch(&self, read: bool) {
@@ -212,16 +217,28 @@ impl Activity {
         Part(std::sync::Arc::clone(self))
     }
 
-    /// An HTTP/1.1 exchange with the upstream starts (its request arrived `at`, a moment
-    /// ago: the clock is not read again): it is bounded by the connection's clock until
-    /// the guard is dropped (when the response head arrived, or the exchange failed or
-    /// was given up).
-    pub(crate) fn exchange(&self, at: Instant) -> Exchange<'_> {
-        let millis =
-            u64::try_from(at.saturating_duration_since(self.start).as_millis()).unwrap_or(NONE - 1);
+    /// An HTTP/1.1 exchange with the upstream starts: it is bounded by the connection's
+    /// clock from `at` (its request arrived then, a moment ago: the clock is not read
+    /// again), or, with `None`, from [`Activity::start_exchange`] (once its request body
+    /// was sent whole), until the guard is dropped (when the response head arrived, or
+    /// the exchange failed or was given up).
+    pub(crate) fn exchange(&self, at: Option<Instant>) -> Exchange<'_> {
+        let millis = at.map_or(PENDING, |at| self.millis_at(at));
         self.exchange_expired.store(false, Relaxed);
         self.exchange_since.store(millis, Relaxed);
         Exchange(self)
+    }
+
+    /// The current exchange's request body was sent whole: its clock starts now.
+    pub(crate) fn start_exchange(&self) {
+        let now = self.now_millis();
+        let _ = self
+            .exchange_since
+            .compare_exchange(PENDING, now, Relaxed, Relaxed);
+    }
+
+    fn millis_at(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.start).as_millis()).unwrap_or(PENDING - 1)
     }
 
     /// Since when the current exchange has waited, unless it already ran out of time.
@@ -230,7 +247,7 @@ impl Activity {
             return None;
         }
         match self.exchange_since.load(Relaxed) {
-            NONE => None,
+            NONE | PENDING => None,
             millis => Some(self.at(millis)),
         }
     }
@@ -462,16 +479,31 @@ pub(crate) struct RequestBody {
 
 /// Whether a [`RequestBody`] was taken whole (see [`RequestBody::track_end`]).
 #[derive(Clone, Default)]
-pub(crate) struct BodyEnd(std::sync::Arc<AtomicBool>);
+pub(crate) struct BodyEnd(std::sync::Arc<EndState>);
+
+#[derive(Default)]
+pub(crate) struct EndState {
+    ended: AtomicBool,
+    /// The task waiting for the end, if any.
+    waker: AtomicWaker,
+}
 
 impl BodyEnd {
     /// Whether the body was taken whole.
     pub(crate) fn ended(&self) -> bool {
-        self.0.load(Relaxed)
+        self.0.ended.load(Relaxed)
+    }
+
+    /// Whether the body was taken whole; if not, the task of `cx` is woken when it is.
+    pub(crate) fn poll_ended(&self, cx: &Context<'_>) -> bool {
+        self.0.waker.register(cx.waker());
+        self.ended()
     }
 
     fn set(&self) {
-        self.0.store(true, Relaxed);
+        if !self.0.ended.swap(true, Relaxed) {
+            self.0.waker.wake();
+        }
     }
 }
 

@@ -25,7 +25,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
 use super::h1;
-use super::limits::{Activity, BodyTooLarge, Part, RequestBody, RequestBodyError, Stream};
+use super::limits::{
+    Activity, BodyEnd, BodyTooLarge, Part, RequestBody, RequestBodyError, Stream, Waiting,
+};
 use super::metrics::{ClientError, METRICS, UpstreamError};
 use super::path;
 use super::refuse::{self, Refusal};
@@ -361,20 +363,29 @@ async fn send(
     });
 
     // The dedicated connection, else (or when it could not take the request) the
-    // pooled client; both within `upstream_timeout` of now: on HTTP/1.1, the
+    // pooled client; both within `upstream_timeout` (see `Clock`): on HTTP/1.1, the
     // connection's clock tells (no timer per request); on HTTP/2, where requests run
     // side by side, a timer of the request's own. No `async` block around them: a
     // wrapper future would be one more copy of their state per request.
-    let (exchange, waiting, timer) = if h1 {
-        (Some(peer.activity.exchange(started)), None, None)
-    } else {
-        let timer = Box::pin(tokio::time::sleep(gateway.upstream_timeout));
-        (None, Some(peer.activity.waiting()), Some(timer))
+    // With a request body, the clock starts once the body was sent whole: the
+    // upload's time is the client's (bounded by `idle_timeout`), not the upstream's.
+    let upload = captured.as_ref().map(|(end, _)| end.clone());
+    let exchange = h1.then(|| peer.activity.exchange(upload.is_none().then_some(started)));
+    let mut clock = Clock {
+        kind: if h1 {
+            ClockKind::Connection(&peer.activity)
+        } else {
+            ClockKind::Timer {
+                duration: gateway.upstream_timeout,
+                activity: &peer.activity,
+                armed: None,
+            }
+        },
+        upload,
     };
-    let mut clock = match timer {
-        Some(timer) => Clock::Timer(timer),
-        None => Clock::Connection(&peer.activity),
-    };
+    if clock.upload.is_none() {
+        clock.start();
+    }
     let pooled = |request, clock| Bounded::new(clock, gateway.client.request(request));
     let result = if dedicated {
         // Without a body (no Content-Length above 0, no Transfer-Encoding): corsair's
@@ -431,7 +442,7 @@ async fn send(
             .await
             .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
     };
-    drop((exchange, waiting));
+    drop((exchange, clock));
     if let Some((end, captured)) = &captured {
         if !end.ended() {
             if let Some(connected) = captured.connection_metadata().as_ref() {
@@ -486,12 +497,58 @@ async fn send(
     }
 }
 
-/// What bounds an exchange with the upstream in time.
-enum Clock<'a> {
+/// What bounds an exchange with the upstream in time: `upstream_timeout` from its
+/// start, which is when its request body, if any, was sent whole.
+struct Clock<'a> {
+    kind: ClockKind<'a>,
+    /// The request body still on its way upstream: the clock starts when it ends.
+    upload: Option<BodyEnd>,
+}
+
+enum ClockKind<'a> {
     /// The client connection's clock (HTTP/1.1: one exchange at a time).
     Connection(&'a Activity),
-    /// A timer of the request's own (HTTP/2).
-    Timer(Pin<Box<tokio::time::Sleep>>),
+    /// A timer of the request's own (HTTP/2), armed when the clock starts, with the
+    /// mark that the request is waiting for the upstream.
+    Timer {
+        duration: Duration,
+        activity: &'a Arc<Activity>,
+        armed: Option<(Pin<Box<tokio::time::Sleep>>, Waiting)>,
+    },
+}
+
+impl Clock<'_> {
+    /// Starts the clock now.
+    fn start(&mut self) {
+        match &mut self.kind {
+            ClockKind::Connection(activity) => activity.start_exchange(),
+            ClockKind::Timer {
+                duration,
+                activity,
+                armed,
+            } => {
+                *armed = Some((Box::pin(tokio::time::sleep(*duration)), activity.waiting()));
+            }
+        }
+    }
+
+    /// Whether the exchange ran out of time; if not, the task of `cx` is woken when it
+    /// does (or when the clock starts).
+    fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> bool {
+        if let Some(upload) = &self.upload {
+            if !upload.poll_ended(cx) {
+                return false;
+            }
+            self.upload = None;
+            self.start();
+        }
+        match &mut self.kind {
+            ClockKind::Connection(activity) => activity.poll_exchange_expired(cx),
+            ClockKind::Timer { armed, .. } => armed
+                .as_mut()
+                .is_some_and(|(timer, _)| timer.as_mut().poll(cx).is_ready()),
+        }
+    }
 }
 
 /// The exchange ran out of `upstream_timeout`.
@@ -522,11 +579,7 @@ impl<F: Future> Future for Bounded<'_, '_, F> {
         if let Poll::Ready(output) = this.exchange.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        let elapsed = match this.clock {
-            Clock::Connection(activity) => activity.poll_exchange_expired(cx),
-            Clock::Timer(timer) => timer.as_mut().poll(cx).is_ready(),
-        };
-        if elapsed {
+        if this.clock.poll_elapsed(cx) {
             Poll::Ready(Err(Elapsed))
         } else {
             Poll::Pending
