@@ -94,6 +94,10 @@ fn script(method: &str, path: &str, head: &str) -> (Vec<u8>, Then) {
             ),
             Then::KeepOpen,
         ),
+        "/drop-when-reused" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nfresh"),
+            Then::KeepOpen,
+        ),
         "/reason" => (
             text("HTTP/1.1 200 Fine Thanks\r\ncontent-length: 2\r\n\r\nok"),
             Then::KeepOpen,
@@ -242,7 +246,10 @@ impl RawUpstream {
 
 async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
     let mut buf = Vec::new();
+    // Requests read on this connection.
+    let mut served = 0;
     loop {
+        served += 1;
         let head = loop {
             if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 break buf.drain(..end + 4).collect::<Vec<u8>>();
@@ -270,6 +277,12 @@ async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
         // The request body is read before the answer, except by `/early`, which
         // answers at once.
         if route != "/early" && !read_request_body(&mut stream, &mut buf, &head).await {
+            seen.lock().unwrap().closed.push(id);
+            return;
+        }
+        if route == "/drop-when-reused" && served > 1 {
+            // As an upstream whose keep-alive timeout fires as the request arrives.
+            let _ = stream.shutdown().await;
             seen.lock().unwrap().closed.push(id);
             return;
         }
@@ -1073,5 +1086,42 @@ async fn the_policy_decides_on_the_path_the_upstream_gets() {
     assert_eq!(
         upstream.requests(),
         ["GET /private", "GET /private", "GET /public/plain"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_connection_closed_without_an_answer_is_retried_once_for_idempotent_requests() {
+    let (_dir, upstream, gateway) = setup("h1-retry", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    // The first request goes through the pooled client; the next ones through the
+    // dedicated connection, which the second one opens.
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    for method in ["GET", "HEAD", "DELETE", "OPTIONS"] {
+        assert_eq!(client.get("/plain").await.text(), "plain", "{method}");
+        let reused = upstream.connection_of_last("/plain");
+        // Closed by the upstream as it arrives on the reused connection: sent again, once,
+        // on a fresh one.
+        let response = client.send(method, "/drop-when-reused", "").await;
+        assert_eq!(response.status(), 200, "{method}: {response:?}");
+        if method != "HEAD" {
+            assert_eq!(response.text(), "fresh", "{method}");
+        }
+        assert_ne!(
+            upstream.connection_of_last("/drop-when-reused"),
+            reused,
+            "{method}"
+        );
+    }
+    // Not idempotent: not sent again.
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    let before = upstream.requests().len();
+    let response = client.send("POST", "/drop-when-reused", "").await;
+    assert_eq!(response.status(), 502, "{response:?}");
+    assert_eq!(upstream.requests().len(), before + 1);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"protocol\"}")
+            .await,
+        1.0
     );
 }

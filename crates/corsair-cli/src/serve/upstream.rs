@@ -19,7 +19,10 @@
 //! in between) is sent through the pooled client instead, as the pooled client itself
 //! retries requests it could not send. A connection the upstream closed while it waited
 //! for the next request is seen before it is used (`h1::Conn::still_open`; hyper's
-//! connection future sees it by itself), and replaced. A connection that answered before
+//! connection future sees it by itself), and replaced; one that the upstream closes
+//! after the request was written, before a byte of an answer, had an idempotent request
+//! without a body sent once more on a fresh connection (its keep-alive timeout may have
+//! fired as the request arrived), as nginx does. A connection that answered before
 //! the request body was sent whole is never reused: the upstream may read the rest of
 //! the body as a request, or stop reading and close (`proxy.rs` poisons such a pooled
 //! connection; [`Dedicated::send`] drops its sender).
@@ -172,10 +175,52 @@ impl Dedicated {
             return Err(DedicatedError::Exchange(Box::new(h1::Error::Io(e))));
         }
         let head_request = request.method() == Method::HEAD;
+        let idempotent = is_idempotent(request.method());
         // The request's header map, emptied, takes the response's headers.
         let (mut parts, _) = request.into_parts();
         parts.headers.clear();
         match conn.read_head(head_request, parts.headers).await {
+            Ok(head) => Ok(Answer::Own(conn.into_response(head, &self.own))),
+            Err(e @ (h1::Error::ClosedBeforeHead | h1::Error::Io(_)))
+                if reused && idempotent && conn.answered_nothing() =>
+            {
+                // Boxed: rare, as connecting is.
+                Box::pin(self.send_again(conn, e, authority, connect_timeout, max, head_request))
+                    .await
+            }
+            Err(e) => Err(DedicatedError::Exchange(Box::new(e))),
+        }
+    }
+
+    /// Sends the request `failed` wrote last once more, on a fresh connection: `failed`
+    /// was reused, and the upstream closed it without a byte of an answer (its
+    /// keep-alive timeout may have fired as the request arrived), as nginx does for an
+    /// idempotent request. Without a fresh connection, or when it fails too, the exchange
+    /// fails.
+    async fn send_again(
+        &self,
+        mut failed: h1::Conn,
+        error: h1::Error,
+        authority: &str,
+        connect_timeout: Duration,
+        max: usize,
+        head_request: bool,
+    ) -> Result<Answer, DedicatedError> {
+        tracing::debug!(
+            "the upstream closed a reused connection without answering ({error}): sending the request again on a fresh one"
+        );
+        let head = failed.take_written();
+        // The failed connection no longer counts against `max`.
+        drop(failed);
+        let mut conn = match self.connect_own(authority, connect_timeout, max).await {
+            Ok(Some(conn)) => conn,
+            Ok(None) => return Err(DedicatedError::Exchange(Box::new(error))),
+            Err(e) => return Err(DedicatedError::Connect(e)),
+        };
+        if let Err(e) = conn.write_encoded(head).await {
+            return Err(DedicatedError::Exchange(Box::new(h1::Error::Io(e))));
+        }
+        match conn.read_head(head_request, http::HeaderMap::new()).await {
             Ok(head) => Ok(Answer::Own(conn.into_response(head, &self.own))),
             Err(e) => Err(DedicatedError::Exchange(Box::new(e))),
         }
@@ -264,6 +309,14 @@ impl Dedicated {
         })
         .await
     }
+}
+
+/// Whether a request may be sent twice (RFC 9110 section 9.2.2).
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
+    )
 }
 
 /// A request for the pooled client, with its forwarding headers applied as they would

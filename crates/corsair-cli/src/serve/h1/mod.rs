@@ -144,6 +144,8 @@ pub(crate) struct Conn {
     read_size: usize,
     /// The count of open dedicated connections, decremented when this one closes.
     open: &'static AtomicUsize,
+    /// Whether a byte was read since the last request head was written.
+    received: bool,
 }
 
 impl Drop for Conn {
@@ -175,6 +177,7 @@ impl Conn {
             scratch: Scratch::default(),
             read_size: READ_SIZE,
             open,
+            received: false,
         }
     }
 
@@ -219,6 +222,25 @@ impl Conn {
         dst.extend_from_slice(b" HTTP/1.1\r\n");
         forward::write_forwarded(request.headers(), forwarded, dst);
         dst.extend_from_slice(b"\r\n");
+        self.received = false;
+        self.stream.write_all(&self.write).await
+    }
+
+    /// Whether nothing was read since the last request head was written: a failed
+    /// exchange got no byte of an answer.
+    pub(crate) fn answered_nothing(&self) -> bool {
+        !self.received
+    }
+
+    /// The request head written last, encoded, taken out.
+    pub(crate) fn take_written(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.write)
+    }
+
+    /// Writes a request head encoded already (by [`Conn::take_written`]).
+    pub(crate) async fn write_encoded(&mut self, head: Vec<u8>) -> io::Result<()> {
+        self.write = head;
+        self.received = false;
         self.stream.write_all(&self.write).await
     }
 
@@ -276,6 +298,7 @@ impl Conn {
         }
         let room = self.read.capacity() - self.read.len();
         let n = ready!(pin!(self.stream.read_buf(&mut self.read)).poll(cx))?;
+        self.received |= n > 0;
         if n == room {
             // The read filled the room: a body streaming; read more at once next time.
             self.read_size = (self.read_size * 2).min(MAX_READ);
