@@ -94,6 +94,10 @@ fn script(method: &str, path: &str, head: &str) -> (Vec<u8>, Then) {
             ),
             Then::KeepOpen,
         ),
+        "/slow" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nslow"),
+            Then::KeepOpen,
+        ),
         "/drop-when-reused" => (
             text("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nfresh"),
             Then::KeepOpen,
@@ -285,6 +289,9 @@ async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
             let _ = stream.shutdown().await;
             seen.lock().unwrap().closed.push(id);
             return;
+        }
+        if route == "/slow" {
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
         let (response, then) = script(&method, route, &head);
         if stream.write_all(&response).await.is_err() {
@@ -1123,5 +1130,72 @@ async fn a_reused_connection_closed_without_an_answer_is_retried_once_for_idempo
             .metric("corsair_upstream_errors_total{kind=\"protocol\"}")
             .await,
         1.0
+    );
+}
+
+/// `n` concurrent `GET /slow` on one HTTP/2 connection of `client`; each must get 200.
+async fn h2_burst(
+    client: &hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Empty<bytes::Bytes>,
+    >,
+    addr: SocketAddr,
+    n: usize,
+) {
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let request = hyper::Request::get(format!("http://{addr}/slow"))
+            .header("origin", "https://app.example")
+            .body(http_body_util::Empty::new())
+            .unwrap();
+        tasks.push(tokio::spawn(client.request(request)));
+    }
+    for task in tasks {
+        let response = bounded("h2 burst", task).await.unwrap().unwrap();
+        assert_eq!(response.status(), 200);
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        assert_eq!(&body[..], b"slow");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_connections_are_bounded_per_client_connection_and_in_total() {
+    let (_dir, upstream, gateway) = setup(
+        "h1-upstream-limits",
+        "max_upstream_per_connection = 2\nmax_upstream_connections = 3",
+    )
+    .await;
+    let h2 = || {
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .http2_only(true)
+            .build_http()
+    };
+    // One HTTP/2 connection, 8 streams at once: 2 upstream connections.
+    let first = h2();
+    h2_burst(&first, gateway.addr, 8).await;
+    assert!(upstream.accepted() <= 2, "{}", upstream.accepted());
+    assert!(
+        gateway
+            .metric("corsair_upstream_waits_total{limit=\"per_connection\"}")
+            .await
+            > 0.0
+    );
+    // Three HTTP/2 connections at once: 3 upstream connections in all.
+    let (second, third) = (h2(), h2());
+    tokio::join!(
+        h2_burst(&first, gateway.addr, 6),
+        h2_burst(&second, gateway.addr, 6),
+        h2_burst(&third, gateway.addr, 6),
+    );
+    assert!(upstream.accepted() <= 3, "{}", upstream.accepted());
+    assert!(gateway.metric("corsair_upstream_connections").await <= 3.0);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"timeout\"}")
+            .await,
+        0.0
     );
 }

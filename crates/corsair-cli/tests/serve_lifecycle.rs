@@ -377,6 +377,8 @@ fn help_documents_every_server_key() {
         "upstream_timeout",
         "pool_idle_timeout",
         "pool_max_idle",
+        "max_upstream_connections",
+        "max_upstream_per_connection",
         "shutdown_timeout",
         "watch",
         "runtime",

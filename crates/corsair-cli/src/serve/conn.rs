@@ -17,7 +17,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpStream;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
 use super::config::ServerConfig;
@@ -93,7 +93,7 @@ pub(crate) async fn serve(
     METRICS.connection_opened();
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(ClientIo::new(stream, Arc::clone(&activity)));
-    let (dedicated, mut driver) = upstream::dedicated();
+    let (dedicated, mut driver) = upstream::dedicated(Arc::clone(&gateway.upstream_permits));
     let tunnel = Arc::new(TunnelSlot::default());
     let peer = Peer {
         ip: HeaderValue::from_str(&peer.ip().to_string())
@@ -101,6 +101,7 @@ pub(crate) async fn serve(
         dedicated: Arc::new(dedicated),
         activity: Arc::clone(&activity),
         tunnel: Arc::clone(&tunnel),
+        upstream_slots: Arc::new(Semaphore::new(gateway.max_upstream_per_connection)),
     };
     let service = service_fn(move |request| {
         // Counted here, as hyper hands the stream over, not when its task first runs:

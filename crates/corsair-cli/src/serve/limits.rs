@@ -7,6 +7,8 @@
 //! | limit | enforced by | answer |
 //! |---|---|---|
 //! | `max_connections` | a semaphore taken before `accept`, held until the connection (or its upgraded tunnel) closes | none: further connections wait in the listen backlog |
+//! | `max_upstream_connections` | a semaphore: a place per open upstream connection (`upstream.rs`) | the request waits for one, within `upstream_timeout`; then 504 |
+//! | `max_upstream_per_connection` | a semaphore per client connection, a place per HTTP/2 stream's exchange until its response body ends (`proxy.rs`) | the stream waits for one, within `upstream_timeout`; then 504 |
 //! | `max_header_bytes`, `max_headers` | hyper (HTTP/1 read buffer; HTTP/2 header list) | 431, then close |
 //! | malformed request | hyper | 400, then close |
 //! | malformed request body | hyper, seen by the upstream client (`proxy.rs`) | 400, then close |

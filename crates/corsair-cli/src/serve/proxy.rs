@@ -21,6 +21,7 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
@@ -31,7 +32,7 @@ use super::limits::{
 use super::metrics::{ClientError, METRICS, UpstreamError};
 use super::path;
 use super::refuse::{self, Refusal};
-use super::upstream::{Answer, Dedicated, DedicatedError};
+use super::upstream::{Answer, Connector, Dedicated, DedicatedError};
 
 /// Everything a request needs, shared by every connection.
 pub(crate) struct Gateway {
@@ -40,7 +41,12 @@ pub(crate) struct Gateway {
     upstream: Upstream,
     /// The upstream's `host:port`, for `Host`.
     upstream_host: HeaderValue,
-    client: Client<HttpConnector, RequestBody>,
+    client: Client<Connector, RequestBody>,
+    /// The places of `max_upstream_connections`, for the pooled client and the
+    /// dedicated connections.
+    pub(crate) upstream_permits: Arc<Semaphore>,
+    /// `max_upstream_per_connection`.
+    pub(crate) max_upstream_per_connection: usize,
     preserve_host: bool,
     forward_underscore_headers: bool,
     max_body_bytes: Option<u64>,
@@ -63,6 +69,8 @@ impl Gateway {
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(settings.connect_timeout));
         connector.enforce_http(true);
+        let upstream_permits = Arc::new(Semaphore::new(settings.max_upstream_connections));
+        let connector = Connector::new(connector, Arc::clone(&upstream_permits));
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
@@ -79,7 +87,13 @@ impl Gateway {
             max_body_bytes: settings.max_body_bytes,
             upstream_timeout: settings.upstream_timeout,
             connect_timeout: settings.connect_timeout,
-            max_dedicated: settings.pool_max_idle,
+            // Dedicated connections hold half the places at most: the pooled client
+            // always has some (a dedicated one serves only its client connection).
+            max_dedicated: settings
+                .pool_max_idle
+                .min(settings.max_upstream_connections / 2),
+            upstream_permits,
+            max_upstream_per_connection: settings.max_upstream_per_connection,
         })
     }
 }
@@ -94,6 +108,9 @@ pub(crate) struct Peer {
     pub(crate) dedicated: Arc<Dedicated>,
     /// The connection's activity clock.
     pub(crate) activity: Arc<Activity>,
+    /// The upstream exchanges this connection may run at once
+    /// (`max_upstream_per_connection`; HTTP/2 streams wait for one).
+    pub(crate) upstream_slots: Arc<Semaphore>,
     /// Where an upgraded request leaves its tunnel, for the connection's task to run
     /// once hyper let go of the connection.
     pub(crate) tunnel: Arc<TunnelSlot>,
@@ -386,6 +403,34 @@ async fn send(
     if clock.upload.is_none() {
         clock.start();
     }
+    // HTTP/2: one of the connection's places for an upstream exchange, held with the
+    // response's body (the upstream connection is busy until it ends).
+    let slot = if h1 {
+        None
+    } else {
+        let slot = match Arc::clone(&peer.upstream_slots).try_acquire_owned() {
+            Ok(slot) => Ok(slot),
+            Err(_) => {
+                METRICS.upstream_wait(false);
+                let acquire = Arc::clone(&peer.upstream_slots).acquire_owned();
+                match Bounded::new(&mut clock, acquire).await {
+                    Ok(Ok(slot)) => Ok(slot),
+                    Ok(Err(_)) | Err(Elapsed) => Err(Elapsed),
+                }
+            }
+        };
+        match slot {
+            Ok(slot) => Some(slot),
+            Err(Elapsed) => {
+                METRICS.upstream_error(UpstreamError::Timeout);
+                tracing::warn!(upstream = %gateway.upstream, "no upstream connection for this client connection in time");
+                return Err(Failure::GatewayTimeout(format!(
+                    "no upstream connection within {} s (max_upstream_per_connection)",
+                    gateway.upstream_timeout.as_secs_f64()
+                )));
+            }
+        }
+    };
     let pooled = |request, clock| Bounded::new(clock, gateway.client.request(request));
     let result = if dedicated {
         // Without a body (no Content-Length above 0, no Transfer-Encoding): corsair's
@@ -483,16 +528,19 @@ async fn send(
             }
             forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
             parts.version = Version::HTTP_11;
-            Ok(Response::from_parts(
-                parts,
-                ProxyBody::upstream(Inner::Upstream(body)),
-            ))
+            let mut body = ProxyBody::upstream(Inner::Upstream(body));
+            body.slot = slot;
+            Ok(Response::from_parts(parts, body))
         }
         // Never an upgrade (corsair's own client refuses a 101), and its head comes
         // without the hop-by-hop headers already.
         Answer::Own(mut response) => {
             *response.version_mut() = Version::HTTP_11;
-            Ok(response.map(|body| ProxyBody::upstream(Inner::Own(body))))
+            Ok(response.map(|body| {
+                let mut body = ProxyBody::upstream(Inner::Own(body));
+                body.slot = slot;
+                body
+            }))
         }
     }
 }
@@ -699,6 +747,9 @@ pub(crate) struct ProxyBody {
     part: Option<Part>,
     /// The response's HTTP/2 stream: open until hyper drops the body.
     stream: Option<Stream>,
+    /// The client connection's place for an upstream exchange (HTTP/2), held until
+    /// the upstream's body is done.
+    slot: Option<OwnedSemaphorePermit>,
 }
 
 /// The error of a [`ProxyBody`]: the upstream's body failed.
@@ -720,6 +771,7 @@ impl ProxyBody {
             inner: Inner::Full(None),
             part: None,
             stream: None,
+            slot: None,
         }
     }
 
@@ -729,6 +781,7 @@ impl ProxyBody {
             inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
             part: None,
             stream: None,
+            slot: None,
         }
     }
 
@@ -737,6 +790,7 @@ impl ProxyBody {
             inner,
             part: None,
             stream: None,
+            slot: None,
         }
     }
 }

@@ -28,7 +28,6 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker, ready};
 
@@ -38,6 +37,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
 use super::forward;
+use super::upstream;
 
 mod body;
 mod head;
@@ -142,16 +142,10 @@ pub(crate) struct Conn {
     scratch: Scratch,
     /// How much to reserve before the next read.
     read_size: usize,
-    /// The count of open dedicated connections, decremented when this one closes.
-    open: &'static AtomicUsize,
+    /// Its place in the counts of upstream connections, given back when it closes.
+    _counted: upstream::Counted,
     /// Whether a byte was read since the last request head was written.
     received: bool,
-}
-
-impl Drop for Conn {
-    fn drop(&mut self) {
-        self.open.fetch_sub(1, Ordering::Relaxed);
-    }
 }
 
 /// How the response body is delimited (RFC 9112 section 6.3).
@@ -168,15 +162,15 @@ enum Framing {
 }
 
 impl Conn {
-    /// A new connection; `open` already counts it.
-    pub(crate) fn new(stream: TcpStream, open: &'static AtomicUsize) -> Conn {
+    /// A new connection, counted already.
+    pub(crate) fn new(stream: TcpStream, counted: upstream::Counted) -> Conn {
         Conn {
             stream,
             read: BytesMut::with_capacity(READ_SIZE),
             write: Vec::with_capacity(512),
             scratch: Scratch::default(),
             read_size: READ_SIZE,
-            open,
+            _counted: counted,
             received: false,
         }
     }
