@@ -1199,3 +1199,60 @@ async fn upstream_connections_are_bounded_per_client_connection_and_in_total() {
         0.0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pooled_connection_closed_without_an_answer_is_retried_once_for_idempotent_requests() {
+    let (_dir, upstream, gateway) = setup("h1-retry-pooled", "").await;
+    // Each client connection's first request goes through the pooled client, which
+    // reuses the upstream connection the previous one left in the pool.
+    for method in ["GET", "HEAD", "PUT", "POST"] {
+        let mut client = Client::connect(gateway.addr).await;
+        assert_eq!(client.get("/plain").await.text(), "plain");
+        let pooled = upstream.connection_of_last("/plain");
+        drop(client);
+        let mut client = Client::connect(gateway.addr).await;
+        let extra = if method == "PUT" || method == "POST" {
+            "content-length: 0\r\n"
+        } else {
+            ""
+        };
+        let before = upstream.requests().len();
+        let response = client.send(method, "/drop-when-reused", extra).await;
+        if method == "POST" {
+            // Not idempotent: not sent again.
+            assert_eq!(response.status(), 502, "{method}: {response:?}");
+            assert_eq!(upstream.requests().len(), before + 1);
+            continue;
+        }
+        assert_eq!(response.status(), 200, "{method}: {response:?}");
+        if method != "HEAD" {
+            assert_eq!(response.text(), "fresh", "{method}");
+        }
+        assert_eq!(upstream.requests().len(), before + 2, "{method}");
+        assert_ne!(
+            upstream.connection_of_last("/drop-when-reused"),
+            pooled,
+            "{method}"
+        );
+    }
+    // HTTP/2 requests all go through the pooled client.
+    let mut client = Client::connect(gateway.addr).await;
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    drop(client);
+    let h2: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .http2_only(true)
+            .build_http();
+    let request = hyper::Request::get(format!("http://{}/drop-when-reused", gateway.addr))
+        .header("origin", "https://app.example")
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    let response = bounded("h2", h2.request(request)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"protocol\"}")
+            .await,
+        1.0
+    );
+}

@@ -469,7 +469,8 @@ impl StdError for RequestBodyError {
 /// The client's request body on its way upstream, streamed frame by frame, cut off with
 /// an error past `max_body_bytes`.
 pub(crate) struct RequestBody {
-    inner: Incoming,
+    /// `None`: an empty body (a request sent again, see `proxy.rs`).
+    inner: Option<Incoming>,
     /// Keeps the head clock stopped while the body streams (HTTP/1.1).
     _part: Option<Part>,
     /// The bytes still allowed; `None`: no limit.
@@ -514,10 +515,21 @@ impl RequestBody {
     /// closed when the body is dropped.
     pub(crate) fn new(inner: Incoming, limit: Option<u64>, part: Option<Part>) -> RequestBody {
         RequestBody {
-            inner,
+            inner: Some(inner),
             _part: part,
             remaining: limit,
             limit: limit.unwrap_or(u64::MAX),
+            end: None,
+        }
+    }
+
+    /// An empty body.
+    pub(crate) fn empty() -> RequestBody {
+        RequestBody {
+            inner: None,
+            _part: None,
+            remaining: None,
+            limit: u64::MAX,
             end: None,
         }
     }
@@ -528,7 +540,7 @@ impl RequestBody {
     /// be reused.
     pub(crate) fn track_end(&mut self) -> BodyEnd {
         let end = self.end.get_or_insert_with(BodyEnd::default).clone();
-        if self.inner.is_end_stream() {
+        if self.inner.as_ref().is_none_or(Body::is_end_stream) {
             end.set();
         }
         end
@@ -549,7 +561,10 @@ impl Body for RequestBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, RequestBodyError>>> {
         let this = self.get_mut();
-        let frame = match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let frame = match ready!(Pin::new(&mut *inner).poll_frame(cx)) {
             Some(Ok(frame)) => frame,
             Some(Err(e)) => return Poll::Ready(Some(Err(RequestBodyError::Client(e)))),
             None => {
@@ -559,7 +574,7 @@ impl Body for RequestBody {
                 return Poll::Ready(None);
             }
         };
-        if let Some(end) = this.end.as_ref().filter(|_| this.inner.is_end_stream()) {
+        if let Some(end) = this.end.as_ref().filter(|_| inner.is_end_stream()) {
             end.set();
         }
         if let (Some(remaining), Some(data)) = (this.remaining.as_mut(), frame.data_ref()) {
@@ -577,7 +592,7 @@ impl Body for RequestBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        let end = self.inner.is_end_stream();
+        let end = self.inner.as_ref().is_none_or(Body::is_end_stream);
         if let Some(tracked) = self.end.as_ref().filter(|_| end) {
             tracked.set();
         }
@@ -585,7 +600,9 @@ impl Body for RequestBody {
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        self.inner
+            .as_ref()
+            .map_or_else(|| SizeHint::with_exact(0), Body::size_hint)
     }
 }
 

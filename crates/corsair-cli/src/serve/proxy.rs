@@ -32,7 +32,7 @@ use super::limits::{
 use super::metrics::{ClientError, METRICS, UpstreamError};
 use super::path;
 use super::refuse::{self, Refusal};
-use super::upstream::{Answer, Connector, Dedicated, DedicatedError};
+use super::upstream::{Answer, Connector, Dedicated, DedicatedError, is_idempotent};
 
 /// Everything a request needs, shared by every connection.
 pub(crate) struct Gateway {
@@ -42,6 +42,8 @@ pub(crate) struct Gateway {
     /// The upstream's `host:port`, for `Host`.
     upstream_host: HeaderValue,
     client: Client<Connector, RequestBody>,
+    /// A client that keeps no connection: for a request sent again (see [`Replay`]).
+    fresh: Client<Connector, RequestBody>,
     /// The places of `max_upstream_connections`, for the pooled client and the
     /// dedicated connections.
     pub(crate) upstream_permits: Arc<Semaphore>,
@@ -76,12 +78,17 @@ impl Gateway {
             .timer(TokioTimer::new())
             .pool_idle_timeout(settings.pool_idle_timeout)
             .pool_max_idle_per_host(settings.pool_max_idle)
+            .build(connector.clone());
+        let fresh = Client::builder(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .pool_max_idle_per_host(0)
             .build(connector);
         Ok(Gateway {
             policy,
             upstream,
             upstream_host,
             client,
+            fresh,
             preserve_host: settings.preserve_host,
             forward_underscore_headers: settings.forward_underscore_headers,
             max_body_bytes: settings.max_body_bytes,
@@ -367,6 +374,14 @@ async fn send(
             .absolute(path)
             .map_err(Failure::BadRequest)?
     };
+    // What it takes to send the request again through the pooled client (see
+    // `Replay`): an idempotent request without a body.
+    let replay =
+        (!dedicated && !has_body && !upgrade && is_idempotent(&parts.method)).then(|| Replay {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+        });
     let mut upstream_request = Request::from_parts(
         parts,
         RequestBody::new(body, gateway.max_body_bytes, body_part),
@@ -487,6 +502,18 @@ async fn send(
             .await
             .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
     };
+    let result = match (result, replay) {
+        (Ok(Err(Exchange::Pooled(e))), Some(replay)) if closed_without_answer(&e) => {
+            tracing::debug!(
+                "the upstream closed a connection without answering ({}): sending the request again on a fresh one",
+                chain(&e)
+            );
+            Bounded::new(&mut clock, gateway.fresh.request(replay.request()))
+                .await
+                .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
+        }
+        (result, _) => result,
+    };
     drop((exchange, clock));
     if let Some((end, captured)) = &captured {
         if !end.ended() {
@@ -543,6 +570,48 @@ async fn send(
             }))
         }
     }
+}
+
+/// An idempotent request without a body, kept to be sent once more on a fresh
+/// connection when the pooled one it went on closes without a complete response head
+/// (the upstream's keep-alive timeout may have fired as it arrived), as nginx does.
+struct Replay {
+    method: http::Method,
+    uri: Uri,
+    headers: http::HeaderMap,
+}
+
+impl Replay {
+    fn request(self) -> Request<RequestBody> {
+        let mut request = Request::new(RequestBody::empty());
+        *request.method_mut() = self.method;
+        *request.uri_mut() = self.uri;
+        *request.headers_mut() = self.headers;
+        request
+    }
+}
+
+/// Whether the pooled client's exchange failed because the upstream closed (or reset)
+/// the connection before a complete response head, after the request was sent.
+fn closed_without_answer(error: &hyper_util::client::legacy::Error) -> bool {
+    if error.is_connect() {
+        return false;
+    }
+    let mut source = error.source();
+    while let Some(e) = source {
+        if let Some(hyper_error) = e.downcast_ref::<hyper::Error>() {
+            if hyper_error.is_incomplete_message() {
+                return true;
+            }
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionReset {
+                return true;
+            }
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// What bounds an exchange with the upstream in time: `upstream_timeout` from its

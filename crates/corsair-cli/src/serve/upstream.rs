@@ -28,7 +28,9 @@
 //! connection future sees it by itself), and replaced; one that the upstream closes
 //! after the request was written, before a byte of an answer, had an idempotent request
 //! without a body sent once more on a fresh connection (its keep-alive timeout may have
-//! fired as the request arrived), as nginx does. A connection that answered before
+//! fired as the request arrived), as nginx does; the pooled client's requests get the
+//! same in `proxy.rs` (`Replay`), on a connection that is not pooled. A connection that
+//! answered before
 //! the request body was sent whole is never reused: the upstream may read the rest of
 //! the body as a request, or stop reading and close (`proxy.rs` poisons such a pooled
 //! connection; [`Dedicated::send`] drops its sender).
@@ -459,7 +461,7 @@ impl hyper::rt::Write for CountedIo {
 }
 
 /// Whether a request may be sent twice (RFC 9110 section 9.2.2).
-fn is_idempotent(method: &Method) -> bool {
+pub(crate) fn is_idempotent(method: &Method) -> bool {
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
