@@ -71,7 +71,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "idle_timeout",
         "60",
-        "seconds without a byte either way (and no request waiting for the upstream) before a connection is closed",
+        "seconds without a byte either way (and no request waiting for the upstream) before a connection is closed, a WebSocket tunnel included; an HTTP/2 connection also without an open stream, PINGs or not",
     ),
     (
         "connect_timeout",
@@ -81,7 +81,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "upstream_timeout",
         "30",
-        "seconds to wait for the upstream's response head; then 504",
+        "seconds to wait for the upstream's response head, from the end of the request body; then 504",
     ),
     (
         "pool_idle_timeout",

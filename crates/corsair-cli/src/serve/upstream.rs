@@ -25,11 +25,12 @@
 //! in between) is sent through the pooled client instead, as the pooled client itself
 //! retries requests it could not send. A connection the upstream closed while it waited
 //! for the next request is seen before it is used (`h1::Conn::still_open`; hyper's
-//! connection future sees it by itself), and replaced; one that the upstream closes
-//! after the request was written, before a byte of an answer, had an idempotent request
-//! without a body sent once more on a fresh connection (its keep-alive timeout may have
-//! fired as the request arrived), as nginx does; the pooled client's requests get the
-//! same in `proxy.rs` (`Replay`), on a connection that is not pooled. A connection that
+//! connection future sees it by itself), and replaced. When the upstream closes a reused
+//! connection after the request was written, before a byte of an answer (its keep-alive
+//! timeout may have fired as the request arrived), an idempotent request without a body
+//! is sent once more on a fresh connection, as nginx does; the pooled client's requests
+//! get the same in `proxy.rs` (`Replay`), on a connection that is not pooled. A
+//! connection that
 //! answered before
 //! the request body was sent whole is never reused: the upstream may read the rest of
 //! the body as a request, or stop reading and close (`proxy.rs` poisons such a pooled
