@@ -733,3 +733,41 @@ async fn upstream_timeout_starts_once_the_request_body_is_sent() {
         1.0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_connections_without_a_stream_are_sent_goaway() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start("h2-goaway", &upstream.url(), "idle_timeout = 1");
+    let tcp = TcpStream::connect(gateway.addr).await.unwrap();
+    let (send, mut connection) = h2::client::handshake(tcp).await.unwrap();
+    let mut ping_pong = connection.ping_pong().unwrap();
+    let driven = tokio::spawn(connection);
+    let mut send = bounded("ready", send.ready()).await.unwrap();
+    let request = http::Request::get(format!("http://{}/echo", gateway.addr))
+        .body(())
+        .unwrap();
+    let (response, _) = send.send_request(request, true).unwrap();
+    let response = bounded("h2 response", response).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    while let Some(chunk) = bounded("h2 body", body.data()).await {
+        let chunk = chunk.unwrap();
+        let _ = body.flow_control().release_capacity(chunk.len());
+    }
+    // Pings, and no stream: the gateway says GOAWAY within a few seconds.
+    let started = Instant::now();
+    while !driven.is_finished() {
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "an HTTP/2 connection without a stream stayed open while it pinged"
+        );
+        let _ =
+            tokio::time::timeout(Duration::from_secs(1), ping_pong.ping(h2::Ping::opaque())).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let error = bounded("ready after close", send.ready())
+        .await
+        .expect_err("a closed connection");
+    assert!(error.is_go_away(), "closed without GOAWAY: {error:?}");
+    assert_eq!(error.reason(), Some(h2::Reason::NO_ERROR));
+}

@@ -80,6 +80,9 @@ enum Outcome {
     HeadTimeout,
     /// Nothing moved for `idle_timeout`.
     Idle,
+    /// An HTTP/2 connection had no stream open for `idle_timeout` (not counted yet): it
+    /// is sent GOAWAY, then closed.
+    Streamless,
 }
 
 /// Serves one client connection until it closes, fails, times out, or is drained.
@@ -121,8 +124,15 @@ pub(crate) async fn serve(
         }
         let changed = shutdown.changed();
         tokio::pin!(changed);
-        let clock =
-            tokio::time::sleep_until(next_deadline(&server, &activity, std::time::Instant::now()));
+        // When an HTTP/2 connection without a stream was sent GOAWAY: it gets one tick
+        // more to close by itself.
+        let mut goaway = None;
+        let clock = tokio::time::sleep_until(next_deadline(
+            &server,
+            &activity,
+            std::time::Instant::now(),
+            goaway,
+        ));
         tokio::pin!(clock);
         // Each future has a gate: the task wakes a few times per request, and each time
         // polls only what was woken (see `gate`).
@@ -152,10 +162,26 @@ pub(crate) async fn serve(
                 }
                 if clock_gate.poll(cx, |cx| clock.as_mut().poll(cx)).is_ready() {
                     let now = std::time::Instant::now();
-                    if let Some(outcome) = expired(&server, &activity, now) {
-                        return Poll::Ready(outcome);
+                    match expired(&server, &activity, now, goaway) {
+                        None => {}
+                        Some(Outcome::Streamless) => {
+                            METRICS.client_error(ClientError::Idle);
+                            if draining {
+                                return Poll::Ready(Outcome::Idle);
+                            }
+                            tracing::debug!(
+                                "sending GOAWAY to an HTTP/2 connection without a stream"
+                            );
+                            draining = true;
+                            goaway = Some(now);
+                            conn.as_mut().graceful_shutdown();
+                            conn_gate.open();
+                        }
+                        Some(outcome) => return Poll::Ready(outcome),
                     }
-                    clock.as_mut().reset(next_deadline(&server, &activity, now));
+                    clock
+                        .as_mut()
+                        .reset(next_deadline(&server, &activity, now, goaway));
                     clock_gate.open();
                     continue;
                 }
@@ -176,7 +202,7 @@ pub(crate) async fn serve(
         }
         Outcome::FirstByteTimeout => tracing::debug!("closing a connection that sent nothing"),
         Outcome::HeadTimeout => head_timeout(&activity).await,
-        Outcome::Idle => tracing::debug!("closing an idle connection"),
+        Outcome::Idle | Outcome::Streamless => tracing::debug!("closing an idle connection"),
         Outcome::Failed(error) => failed(&*error, &activity).await,
     }
     METRICS.connection_closed();
@@ -212,8 +238,14 @@ async fn run_tunnel(
 }
 
 /// When to look at the clock again: the earliest deadline, but no later than one tick
-/// from `now` (see [`Server::tick`]).
-fn next_deadline(server: &Server, activity: &Activity, now: std::time::Instant) -> Instant {
+/// from `now` (see [`Server::tick`]). `goaway`: when a streamless HTTP/2 connection was
+/// sent GOAWAY.
+fn next_deadline(
+    server: &Server,
+    activity: &Activity,
+    now: std::time::Instant,
+    goaway: Option<std::time::Instant>,
+) -> Instant {
     let mut deadline = (activity.last() + server.idle_timeout).min(now + server.tick);
     if let Some(since) = activity.head_since() {
         deadline = deadline.min(since + server.header_timeout);
@@ -222,15 +254,35 @@ fn next_deadline(server: &Server, activity: &Activity, now: std::time::Instant) 
         deadline = deadline.min(since + server.upstream_timeout);
     }
     if let Some(since) = activity.streamless_since() {
-        deadline = deadline.min(since + server.idle_timeout);
+        deadline = deadline.min(streamless_deadline(server, since, goaway));
     }
     Instant::from_std(deadline)
 }
 
+/// When an HTTP/2 connection without a stream since `since` is sent GOAWAY, or, once it
+/// was (`goaway`), closed.
+fn streamless_deadline(
+    server: &Server,
+    since: std::time::Instant,
+    goaway: Option<std::time::Instant>,
+) -> std::time::Instant {
+    match goaway {
+        Some(at) => at + server.tick,
+        None => since + server.idle_timeout,
+    }
+}
+
 /// Whether a clock ran out. An exchange with the upstream that ran out of time is told
 /// so (it answers 504); the connection goes on. A timeout is counted here, before the
-/// connection closes, so that the count is there by the time the client sees the close.
-fn expired(server: &Server, activity: &Activity, now: std::time::Instant) -> Option<Outcome> {
+/// connection closes, so that the count is there by the time the client sees the close
+/// (an HTTP/2 connection without a stream is counted by the caller as it is sent
+/// GOAWAY, and not again when it is closed).
+fn expired(
+    server: &Server,
+    activity: &Activity,
+    now: std::time::Instant,
+    goaway: Option<std::time::Instant>,
+) -> Option<Outcome> {
     if let Some(since) = activity.head_since() {
         if now >= since + server.header_timeout {
             METRICS.client_error(ClientError::HeaderTimeout);
@@ -250,9 +302,14 @@ fn expired(server: &Server, activity: &Activity, now: std::time::Instant) -> Opt
     // An HTTP/2 connection without a stream is idle even while frames (PINGs) move.
     let streamless = activity
         .streamless_since()
-        .is_some_and(|since| now >= since + server.idle_timeout);
+        .is_some_and(|since| now >= streamless_deadline(server, since, goaway));
+    if streamless && goaway.is_none() {
+        return Some(Outcome::Streamless);
+    }
     if streamless || (now >= activity.last() + server.idle_timeout && !activity.is_waiting()) {
-        METRICS.client_error(ClientError::Idle);
+        if goaway.is_none() {
+            METRICS.client_error(ClientError::Idle);
+        }
         return Some(Outcome::Idle);
     }
     None

@@ -16,7 +16,7 @@
 //! | a transfer coding other than `chunked` | `refuse.rs` | 501 |
 //! | a path above the root, `*`, authority-form | `path.rs` | 400 |
 //! | `header_timeout` | [`Activity`]: from the accept, then from each answer on (HTTP/1.1; before the first byte on HTTP/2) | 408 when part of a request head arrived, else close |
-//! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream; an upgraded tunnel: no byte either way; HTTP/2: also no stream open, whatever frames move | close |
+//! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream; an upgraded tunnel: no byte either way; HTTP/2: also no stream open, whatever frames move | close (HTTP/2 without a stream: GOAWAY, then close) |
 //! | `upstream_timeout` | [`Activity`] (HTTP/1.1), a timer per request (HTTP/2); from the request head, or from the end of the request body when there is one (an upload is bounded by `idle_timeout` instead) | 504 |
 //! | `max_body_bytes` | `Content-Length`, then [`RequestBody`] while streaming | 413 |
 
