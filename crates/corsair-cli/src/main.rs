@@ -262,7 +262,9 @@ shutdown_timeout seconds, then exits (status 0 when everything finished, 1 other
 Limits: beyond max_connections, new connections wait in the listen backlog (they are not \
 accepted, and not refused, until a connection closes). An oversized request head gets \
 431, a malformed request 400, a request head slower than header_timeout 408 (or a plain \
-close if nothing arrived), a body over max_body_bytes 413.";
+close if nothing arrived), a body over max_body_bytes 413. Upstream connections are \
+bounded in total (max_upstream_connections) and per client connection \
+(max_upstream_per_connection); beyond, requests wait for one within upstream_timeout.";
 
 fn serve_after_help() -> String {
     format!(

@@ -94,6 +94,14 @@ fn script(method: &str, path: &str, head: &str) -> (Vec<u8>, Then) {
             ),
             Then::KeepOpen,
         ),
+        "/slow" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nslow"),
+            Then::KeepOpen,
+        ),
+        "/drop-when-reused" => (
+            text("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nfresh"),
+            Then::KeepOpen,
+        ),
         "/reason" => (
             text("HTTP/1.1 200 Fine Thanks\r\ncontent-length: 2\r\n\r\nok"),
             Then::KeepOpen,
@@ -242,7 +250,10 @@ impl RawUpstream {
 
 async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
     let mut buf = Vec::new();
+    // Requests read on this connection.
+    let mut served = 0;
     loop {
+        served += 1;
         let head = loop {
             if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 break buf.drain(..end + 4).collect::<Vec<u8>>();
@@ -272,6 +283,15 @@ async fn serve(id: usize, mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
         if route != "/early" && !read_request_body(&mut stream, &mut buf, &head).await {
             seen.lock().unwrap().closed.push(id);
             return;
+        }
+        if route == "/drop-when-reused" && served > 1 {
+            // As an upstream whose keep-alive timeout fires as the request arrives.
+            let _ = stream.shutdown().await;
+            seen.lock().unwrap().closed.push(id);
+            return;
+        }
+        if route == "/slow" {
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
         let (response, then) = script(&method, route, &head);
         if stream.write_all(&response).await.is_err() {
@@ -1073,5 +1093,166 @@ async fn the_policy_decides_on_the_path_the_upstream_gets() {
     assert_eq!(
         upstream.requests(),
         ["GET /private", "GET /private", "GET /public/plain"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_connection_closed_without_an_answer_is_retried_once_for_idempotent_requests() {
+    let (_dir, upstream, gateway) = setup("h1-retry", "").await;
+    let mut client = Client::connect(gateway.addr).await;
+    // The first request goes through the pooled client; the next ones through the
+    // dedicated connection, which the second one opens.
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    for method in ["GET", "HEAD", "DELETE", "OPTIONS"] {
+        assert_eq!(client.get("/plain").await.text(), "plain", "{method}");
+        let reused = upstream.connection_of_last("/plain");
+        // Closed by the upstream as it arrives on the reused connection: sent again, once,
+        // on a fresh one.
+        let response = client.send(method, "/drop-when-reused", "").await;
+        assert_eq!(response.status(), 200, "{method}: {response:?}");
+        if method != "HEAD" {
+            assert_eq!(response.text(), "fresh", "{method}");
+        }
+        assert_ne!(
+            upstream.connection_of_last("/drop-when-reused"),
+            reused,
+            "{method}"
+        );
+    }
+    // Not idempotent: not sent again.
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    let before = upstream.requests().len();
+    let response = client.send("POST", "/drop-when-reused", "").await;
+    assert_eq!(response.status(), 502, "{response:?}");
+    assert_eq!(upstream.requests().len(), before + 1);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"protocol\"}")
+            .await,
+        1.0
+    );
+}
+
+/// `n` concurrent `GET /slow` on one HTTP/2 connection of `client`; each must get 200.
+async fn h2_burst(
+    client: &hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Empty<bytes::Bytes>,
+    >,
+    addr: SocketAddr,
+    n: usize,
+) {
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let request = hyper::Request::get(format!("http://{addr}/slow"))
+            .header("origin", "https://app.example")
+            .body(http_body_util::Empty::new())
+            .unwrap();
+        tasks.push(tokio::spawn(client.request(request)));
+    }
+    for task in tasks {
+        let response = bounded("h2 burst", task).await.unwrap().unwrap();
+        assert_eq!(response.status(), 200);
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        assert_eq!(&body[..], b"slow");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_connections_are_bounded_per_client_connection_and_in_total() {
+    let (_dir, upstream, gateway) = setup(
+        "h1-upstream-limits",
+        "max_upstream_per_connection = 2\nmax_upstream_connections = 3",
+    )
+    .await;
+    let h2 = || {
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .http2_only(true)
+            .build_http()
+    };
+    // One HTTP/2 connection, 8 streams at once: 2 upstream connections.
+    let first = h2();
+    h2_burst(&first, gateway.addr, 8).await;
+    assert!(upstream.accepted() <= 2, "{}", upstream.accepted());
+    assert!(
+        gateway
+            .metric("corsair_upstream_waits_total{limit=\"per_connection\"}")
+            .await
+            > 0.0
+    );
+    // Three HTTP/2 connections at once: 3 upstream connections in all.
+    let (second, third) = (h2(), h2());
+    tokio::join!(
+        h2_burst(&first, gateway.addr, 6),
+        h2_burst(&second, gateway.addr, 6),
+        h2_burst(&third, gateway.addr, 6),
+    );
+    assert!(upstream.accepted() <= 3, "{}", upstream.accepted());
+    assert!(gateway.metric("corsair_upstream_connections").await <= 3.0);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"timeout\"}")
+            .await,
+        0.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pooled_connection_closed_without_an_answer_is_retried_once_for_idempotent_requests() {
+    let (_dir, upstream, gateway) = setup("h1-retry-pooled", "").await;
+    // Each client connection's first request goes through the pooled client, which
+    // reuses the upstream connection the previous one left in the pool.
+    for method in ["GET", "HEAD", "PUT", "POST"] {
+        let mut client = Client::connect(gateway.addr).await;
+        assert_eq!(client.get("/plain").await.text(), "plain");
+        let pooled = upstream.connection_of_last("/plain");
+        drop(client);
+        let mut client = Client::connect(gateway.addr).await;
+        let extra = if method == "PUT" || method == "POST" {
+            "content-length: 0\r\n"
+        } else {
+            ""
+        };
+        let before = upstream.requests().len();
+        let response = client.send(method, "/drop-when-reused", extra).await;
+        if method == "POST" {
+            // Not idempotent: not sent again.
+            assert_eq!(response.status(), 502, "{method}: {response:?}");
+            assert_eq!(upstream.requests().len(), before + 1);
+            continue;
+        }
+        assert_eq!(response.status(), 200, "{method}: {response:?}");
+        if method != "HEAD" {
+            assert_eq!(response.text(), "fresh", "{method}");
+        }
+        assert_eq!(upstream.requests().len(), before + 2, "{method}");
+        assert_ne!(
+            upstream.connection_of_last("/drop-when-reused"),
+            pooled,
+            "{method}"
+        );
+    }
+    // HTTP/2 requests all go through the pooled client.
+    let mut client = Client::connect(gateway.addr).await;
+    assert_eq!(client.get("/plain").await.text(), "plain");
+    drop(client);
+    let h2: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .http2_only(true)
+            .build_http();
+    let request = hyper::Request::get(format!("http://{}/drop-when-reused", gateway.addr))
+        .header("origin", "https://app.example")
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    let response = bounded("h2", h2.request(request)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"protocol\"}")
+            .await,
+        1.0
     );
 }

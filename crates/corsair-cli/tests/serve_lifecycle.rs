@@ -284,6 +284,54 @@ async fn shutdown_finishes_in_flight_requests_and_refuses_new_ones() {
     gateway.wait_for_log(&["shut down cleanly"]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_closes_websocket_tunnels_at_once() {
+    let upstream = TestUpstream::start().await;
+    let dir = TempDir::new("shutdown-tunnel");
+    let file = dir.write(
+        "corsair.toml",
+        &policy(&format!(
+            "upstream = \"{}\"\nshutdown_timeout = 20\nidle_timeout = 60",
+            upstream.url()
+        )),
+    );
+    let mut gateway = Gateway::with_config(&file);
+    let mut tunnel = tokio::net::TcpStream::connect(gateway.addr).await.unwrap();
+    tunnel
+        .write_all(
+            b"GET /ws HTTP/1.1\r\nhost: x\r\norigin: https://app.example\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = bounded("101 head", tunnel.read(&mut byte)).await.unwrap();
+        assert_eq!(n, 1, "closed early: {head:?}");
+        head.push(byte[0]);
+    }
+    assert_eq!(serve_support::parse_response(&head).status, 101);
+    tunnel.write_all(b"ping").await.unwrap();
+    let mut echoed = [0u8; 4];
+    bounded("echo", tunnel.read_exact(&mut echoed))
+        .await
+        .unwrap();
+    // A tunnel has no request boundary to stop at: it is closed at once, and the
+    // gateway exits cleanly without waiting for shutdown_timeout.
+    let stopping = Instant::now();
+    gateway.signal("TERM");
+    let mut rest = Vec::new();
+    let _ = bounded("tunnel close", tunnel.read_to_end(&mut rest)).await;
+    let status = gateway.wait_exit();
+    assert!(status.success(), "{status:?}\n{}", gateway.stderr_text());
+    assert!(
+        stopping.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        stopping.elapsed()
+    );
+    gateway.wait_for_log(&["shut down cleanly"]);
+}
+
 #[test]
 fn an_invalid_file_stops_the_start_with_every_problem() {
     let dir = TempDir::new("bad-start");
@@ -377,6 +425,8 @@ fn help_documents_every_server_key() {
         "upstream_timeout",
         "pool_idle_timeout",
         "pool_max_idle",
+        "max_upstream_connections",
+        "max_upstream_per_connection",
         "shutdown_timeout",
         "watch",
         "runtime",

@@ -512,3 +512,262 @@ async fn requests_rfc_9112_calls_invalid_never_reach_the_upstream() {
     }
     assert_eq!(upstream.hits(), 3);
 }
+
+/// Opens a WebSocket-style tunnel through the gateway to the upstream's `/ws` echo and
+/// checks one message goes through.
+async fn open_tunnel(addr: std::net::SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            b"GET /ws HTTP/1.1\r\nhost: x\r\norigin: https://app.example\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = bounded("101 head", stream.read(&mut byte)).await.unwrap();
+        assert_eq!(n, 1, "closed early: {head:?}");
+        head.push(byte[0]);
+    }
+    assert_eq!(parse_response(&head).status, 101);
+    stream.write_all(b"ping").await.unwrap();
+    let mut echoed = [0u8; 4];
+    bounded("echo", stream.read_exact(&mut echoed))
+        .await
+        .unwrap();
+    assert_eq!(&echoed, b"ping");
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgraded_connections_count_against_the_limit_and_time_out_when_idle() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "upgrade-limits",
+        &upstream.url(),
+        "idle_timeout = 1\nmax_connections = 1",
+    );
+    let addr = gateway.addr;
+    let mut tunnel = open_tunnel(addr).await;
+    assert_eq!(gateway.metric("corsair_upgraded_connections").await, 1.0);
+    // The tunnel holds the only slot: another client waits.
+    let other = tokio::spawn(async move { get(addr, "/echo", &[]).await.status });
+    // Bytes moving keep the tunnel open past idle_timeout.
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        tunnel.write_all(b"ping").await.unwrap();
+        let mut echoed = [0u8; 4];
+        bounded("echo", tunnel.read_exact(&mut echoed))
+            .await
+            .unwrap();
+    }
+    assert!(
+        !other.is_finished(),
+        "a connection was served beyond the limit while a tunnel was open"
+    );
+    // Then nothing moves: the tunnel is closed after idle_timeout, and the slot freed.
+    let idle = Instant::now();
+    let mut rest = Vec::new();
+    let _ = bounded("idle tunnel", tunnel.read_to_end(&mut rest)).await;
+    let elapsed = idle.elapsed();
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(
+        elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(8),
+        "{elapsed:?}"
+    );
+    assert_eq!(bounded("other", other).await.unwrap(), 200);
+    assert_eq!(gateway.metric("corsair_upgraded_connections").await, 0.0);
+    assert!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"idle_timeout\"}")
+            .await
+            >= 1.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_connections_without_a_stream_time_out_despite_pings() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "h2-idle-pings",
+        &upstream.url(),
+        "idle_timeout = 1\nupstream_timeout = 10",
+    );
+    // A client that pings every 200 ms, with or without a stream open.
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .http2_keep_alive_interval(Duration::from_millis(200))
+        .http2_keep_alive_while_idle(true)
+        .build_http();
+    // A stream open longer than idle_timeout is not idleness.
+    let request = hyper::Request::get(format!("http://{}/slow?ms=2000", gateway.addr))
+        .body(Empty::new())
+        .unwrap();
+    let response = bounded("h2 request", client.request(request))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    bounded("h2 body", body_len(response.into_body()))
+        .await
+        .unwrap();
+    assert_eq!(gateway.metric("corsair_connections_open").await, 1.0);
+    // No stream for idle_timeout: closed, pings or not.
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while gateway.metric("corsair_connections_open").await > 0.0 {
+        assert!(
+            Instant::now() < deadline,
+            "an HTTP/2 connection without a stream stayed open while it pinged"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"idle_timeout\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(gateway.metric("corsair_connections_total").await, 1.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_timeout_starts_once_the_request_body_is_sent() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start(
+        "upload-time",
+        &upstream.url(),
+        "upstream_timeout = 1\nidle_timeout = 2",
+    );
+    // HTTP/1.1, on one keep-alive connection (the pooled client, then the dedicated
+    // connection): 10 chunks 250 ms apart, 2.5 s of upload, each within idle_timeout.
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    for i in 0..2 {
+        stream
+            .write_all(b"POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n")
+            .await
+            .unwrap();
+        for _ in 0..10 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            stream.write_all(&[b'u'; 10]).await.unwrap();
+        }
+        let response = serve_support::read_response(&mut stream).await;
+        assert_eq!(response.status, 200, "upload {i}: {response:?}");
+        assert_eq!(response.body_text(), "100");
+    }
+    // HTTP/2: the same upload on a stream.
+    let client: Client<_, http_body_util::channel::Channel<Bytes, std::io::Error>> =
+        Client::builder(TokioExecutor::new())
+            .http2_only(true)
+            .build_http();
+    let (mut sender, body) = http_body_util::channel::Channel::new(1);
+    let request = hyper::Request::post(format!("http://{}/upload", gateway.addr))
+        .body(body)
+        .unwrap();
+    let response = tokio::spawn(client.request(request));
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        sender
+            .send_data(Bytes::from_static(&[b'u'; 10]))
+            .await
+            .unwrap();
+    }
+    drop(sender);
+    let response = bounded("h2 upload", response).await.unwrap().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"timeout\"}")
+            .await,
+        0.0
+    );
+
+    // Once the body is sent, a slow upstream still gets its upstream_timeout: 504.
+    drop(stream);
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(
+            b"POST /slow?ms=10000 HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nuuuuuuuuuu",
+        )
+        .await
+        .unwrap();
+    let response = serve_support::read_response(&mut stream).await;
+    assert_eq!(response.status, 504, "{response:?}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+    let timeouts = gateway
+        .metric("corsair_upstream_errors_total{kind=\"timeout\"}")
+        .await;
+    assert_eq!(timeouts, 1.0);
+
+    // An upload that stalls is bounded by idle_timeout: closed, no 504.
+    drop((stream, client));
+    let idle_before = gateway
+        .metric("corsair_client_errors_total{kind=\"idle_timeout\"}")
+        .await;
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    stream
+        .write_all(b"POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\nuuuuu")
+        .await
+        .unwrap();
+    let stalled = Instant::now();
+    let mut rest = Vec::new();
+    let _ = bounded("stalled upload", stream.read_to_end(&mut rest)).await;
+    let elapsed = stalled.elapsed();
+    let text = String::from_utf8_lossy(&rest);
+    assert!(!text.contains("504"), "{text}");
+    assert!(
+        elapsed >= Duration::from_millis(1700) && elapsed < Duration::from_secs(8),
+        "{elapsed:?}"
+    );
+    assert!(
+        gateway
+            .metric("corsair_client_errors_total{kind=\"idle_timeout\"}")
+            .await
+            > idle_before
+    );
+    assert_eq!(
+        gateway
+            .metric("corsair_upstream_errors_total{kind=\"timeout\"}")
+            .await,
+        1.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_connections_without_a_stream_are_sent_goaway() {
+    let upstream = TestUpstream::start().await;
+    let (_dir, gateway) = start("h2-goaway", &upstream.url(), "idle_timeout = 1");
+    let tcp = TcpStream::connect(gateway.addr).await.unwrap();
+    let (send, mut connection) = h2::client::handshake(tcp).await.unwrap();
+    let mut ping_pong = connection.ping_pong().unwrap();
+    let driven = tokio::spawn(connection);
+    let mut send = bounded("ready", send.ready()).await.unwrap();
+    let request = http::Request::get(format!("http://{}/echo", gateway.addr))
+        .body(())
+        .unwrap();
+    let (response, _) = send.send_request(request, true).unwrap();
+    let response = bounded("h2 response", response).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    while let Some(chunk) = bounded("h2 body", body.data()).await {
+        let chunk = chunk.unwrap();
+        let _ = body.flow_control().release_capacity(chunk.len());
+    }
+    // Pings, and no stream: the gateway says GOAWAY within a few seconds.
+    let started = Instant::now();
+    while !driven.is_finished() {
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "an HTTP/2 connection without a stream stayed open while it pinged"
+        );
+        let _ =
+            tokio::time::timeout(Duration::from_secs(1), ping_pong.ping(h2::Ping::opaque())).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let error = bounded("ready after close", send.ready())
+        .await
+        .expect_err("a closed connection");
+    assert!(error.is_go_away(), "closed without GOAWAY: {error:?}");
+    assert_eq!(error.reason(), Some(h2::Reason::NO_ERROR));
+}

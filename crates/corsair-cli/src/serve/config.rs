@@ -71,7 +71,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "idle_timeout",
         "60",
-        "seconds without a byte either way (and no request waiting for the upstream) before a connection is closed",
+        "seconds without a byte either way (and no request waiting for the upstream) before a connection is closed, a WebSocket tunnel included; an HTTP/2 connection also without an open stream, PINGs or not",
     ),
     (
         "connect_timeout",
@@ -81,7 +81,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "upstream_timeout",
         "30",
-        "seconds to wait for the upstream's response head; then 504",
+        "seconds to wait for the upstream's response head, from the end of the request body; then 504",
     ),
     (
         "pool_idle_timeout",
@@ -92,6 +92,16 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
         "pool_max_idle",
         "256",
         "idle pooled upstream connections kept at most; also the most dedicated ones (one per keep-alive client connection)",
+    ),
+    (
+        "max_upstream_connections",
+        "1024",
+        "upstream connections open at once, pooled and dedicated; further requests wait for one (within upstream_timeout)",
+    ),
+    (
+        "max_upstream_per_connection",
+        "32",
+        "upstream exchanges one client connection (HTTP/2: its streams) runs at once; further streams wait (within upstream_timeout)",
     ),
     (
         "shutdown_timeout",
@@ -241,6 +251,10 @@ pub(crate) struct ServerConfig {
     pub(crate) pool_idle_timeout: Duration,
     /// `pool_max_idle`.
     pub(crate) pool_max_idle: usize,
+    /// `max_upstream_connections`.
+    pub(crate) max_upstream_connections: usize,
+    /// `max_upstream_per_connection`.
+    pub(crate) max_upstream_per_connection: usize,
     /// `shutdown_timeout`.
     pub(crate) shutdown_timeout: Duration,
     /// `watch`.
@@ -274,6 +288,8 @@ impl Default for ServerConfig {
             upstream_timeout: Duration::from_secs(30),
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle: 256,
+            max_upstream_connections: 1024,
+            max_upstream_per_connection: 32,
             shutdown_timeout: Duration::from_secs(30),
             watch: true,
         }
@@ -360,6 +376,17 @@ impl ServerConfig {
         if let Some(v) = reader.count(&mut table, "pool_max_idle", 0, 1 << 20) {
             config.pool_max_idle = v;
         }
+        if let Some(v) = reader.count(&mut table, "max_upstream_connections", 1, MAX_CONNECTIONS) {
+            config.max_upstream_connections = v;
+        }
+        if let Some(v) = reader.count(
+            &mut table,
+            "max_upstream_per_connection",
+            1,
+            MAX_CONNECTIONS,
+        ) {
+            config.max_upstream_per_connection = v;
+        }
         if let Some(v) = reader.take::<bool>(&mut table, "watch") {
             config.watch = v;
         }
@@ -419,6 +446,14 @@ impl ServerConfig {
             self.pool_idle_timeout == other.pool_idle_timeout,
         );
         check("pool_max_idle", self.pool_max_idle == other.pool_max_idle);
+        check(
+            "max_upstream_connections",
+            self.max_upstream_connections == other.max_upstream_connections,
+        );
+        check(
+            "max_upstream_per_connection",
+            self.max_upstream_per_connection == other.max_upstream_per_connection,
+        );
         check(
             "shutdown_timeout",
             self.shutdown_timeout == other.shutdown_timeout,

@@ -1,6 +1,8 @@
 //! One client connection: HTTP/1.1 or HTTP/2 (prior knowledge) through hyper-util's
-//! auto server, upgrades included, watched by one clock (request head, upstream
-//! exchange and idle timeouts), and drained gracefully at shutdown.
+//! auto server, watched by one clock (request head, upstream exchange and idle
+//! timeouts), and drained gracefully at shutdown. An upgraded connection (WebSocket)
+//! becomes a tunnel run by the same task, under the same idle clock and slot of
+//! `max_connections`, closed at shutdown.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -15,14 +17,14 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpStream;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
 use super::config::ServerConfig;
 use super::gate::Gate;
 use super::limits::{self, Activity, ClientIo};
 use super::metrics::{ClientError, METRICS};
-use super::proxy::{self, Gateway, Peer};
+use super::proxy::{self, Gateway, Peer, Tunnel, TunnelSlot};
 use super::upstream;
 
 /// The connection settings shared by every connection.
@@ -78,6 +80,9 @@ enum Outcome {
     HeadTimeout,
     /// Nothing moved for `idle_timeout`.
     Idle,
+    /// An HTTP/2 connection had no stream open for `idle_timeout` (not counted yet): it
+    /// is sent GOAWAY, then closed.
+    Streamless,
 }
 
 /// Serves one client connection until it closes, fails, times out, or is drained.
@@ -91,15 +96,25 @@ pub(crate) async fn serve(
     METRICS.connection_opened();
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(ClientIo::new(stream, Arc::clone(&activity)));
-    let (dedicated, mut driver) = upstream::dedicated();
+    let (dedicated, mut driver) = upstream::dedicated(Arc::clone(&gateway.upstream_permits));
+    let tunnel = Arc::new(TunnelSlot::default());
     let peer = Peer {
         ip: HeaderValue::from_str(&peer.ip().to_string())
             .unwrap_or(HeaderValue::from_static("unknown")),
         dedicated: Arc::new(dedicated),
         activity: Arc::clone(&activity),
+        tunnel: Arc::clone(&tunnel),
+        upstream_slots: Arc::new(Semaphore::new(gateway.max_upstream_per_connection)),
     };
-    let service =
-        service_fn(move |request| proxy::handle(Arc::clone(&gateway), peer.clone(), request));
+    let service = service_fn(move |request| {
+        // Counted here, as hyper hands the stream over, not when its task first runs:
+        // the clock must not see a connection with a stream just opened as streamless.
+        let stream = peer
+            .activity
+            .is_multiplexed()
+            .then(|| peer.activity.stream());
+        proxy::handle(Arc::clone(&gateway), peer.clone(), request, stream)
+    });
     let outcome = {
         let conn = server.builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(conn);
@@ -109,8 +124,15 @@ pub(crate) async fn serve(
         }
         let changed = shutdown.changed();
         tokio::pin!(changed);
-        let clock =
-            tokio::time::sleep_until(next_deadline(&server, &activity, std::time::Instant::now()));
+        // When an HTTP/2 connection without a stream was sent GOAWAY: it gets one tick
+        // more to close by itself.
+        let mut goaway = None;
+        let clock = tokio::time::sleep_until(next_deadline(
+            &server,
+            &activity,
+            std::time::Instant::now(),
+            goaway,
+        ));
         tokio::pin!(clock);
         // Each future has a gate: the task wakes a few times per request, and each time
         // polls only what was woken (see `gate`).
@@ -140,10 +162,26 @@ pub(crate) async fn serve(
                 }
                 if clock_gate.poll(cx, |cx| clock.as_mut().poll(cx)).is_ready() {
                     let now = std::time::Instant::now();
-                    if let Some(outcome) = expired(&server, &activity, now) {
-                        return Poll::Ready(outcome);
+                    match expired(&server, &activity, now, goaway) {
+                        None => {}
+                        Some(Outcome::Streamless) => {
+                            METRICS.client_error(ClientError::Idle);
+                            if draining {
+                                return Poll::Ready(Outcome::Idle);
+                            }
+                            tracing::debug!(
+                                "sending GOAWAY to an HTTP/2 connection without a stream"
+                            );
+                            draining = true;
+                            goaway = Some(now);
+                            conn.as_mut().graceful_shutdown();
+                            conn_gate.open();
+                        }
+                        Some(outcome) => return Poll::Ready(outcome),
                     }
-                    clock.as_mut().reset(next_deadline(&server, &activity, now));
+                    clock
+                        .as_mut()
+                        .reset(next_deadline(&server, &activity, now, goaway));
                     clock_gate.open();
                     continue;
                 }
@@ -156,18 +194,58 @@ pub(crate) async fn serve(
         .await
     };
     match outcome {
-        Outcome::Done => {}
+        // hyper lets go of an upgraded connection once its 101 is written.
+        Outcome::Done => {
+            if let Some(tunnel) = tunnel.take() {
+                run_tunnel(&server, &activity, tunnel, shutdown).await;
+            }
+        }
         Outcome::FirstByteTimeout => tracing::debug!("closing a connection that sent nothing"),
         Outcome::HeadTimeout => head_timeout(&activity).await,
-        Outcome::Idle => tracing::debug!("closing an idle connection"),
+        Outcome::Idle | Outcome::Streamless => tracing::debug!("closing an idle connection"),
         Outcome::Failed(error) => failed(&*error, &activity).await,
     }
     METRICS.connection_closed();
 }
 
+/// Runs an upgraded connection's tunnel until either side closes it, no byte moved
+/// either way for `idle_timeout`, or the gateway shuts down (a tunnel has no request
+/// boundary to drain at). The connection keeps its slot of `max_connections` meanwhile.
+async fn run_tunnel(
+    server: &Server,
+    activity: &Activity,
+    tunnel: Tunnel,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    METRICS.upgraded_opened();
+    tokio::pin!(tunnel);
+    let mut draining = *shutdown.borrow();
+    while !draining {
+        let idle_at = activity.last() + server.idle_timeout;
+        tokio::select! {
+            () = tunnel.as_mut() => break,
+            () = tokio::time::sleep_until(Instant::from_std(idle_at)) => {
+                if std::time::Instant::now() >= activity.last() + server.idle_timeout {
+                    METRICS.client_error(ClientError::Idle);
+                    tracing::debug!("closing an idle upgraded connection");
+                    break;
+                }
+            }
+            changed = shutdown.changed() => draining = changed.is_err() || *shutdown.borrow(),
+        }
+    }
+    METRICS.upgraded_closed();
+}
+
 /// When to look at the clock again: the earliest deadline, but no later than one tick
-/// from `now` (see [`Server::tick`]).
-fn next_deadline(server: &Server, activity: &Activity, now: std::time::Instant) -> Instant {
+/// from `now` (see [`Server::tick`]). `goaway`: when a streamless HTTP/2 connection was
+/// sent GOAWAY.
+fn next_deadline(
+    server: &Server,
+    activity: &Activity,
+    now: std::time::Instant,
+    goaway: Option<std::time::Instant>,
+) -> Instant {
     let mut deadline = (activity.last() + server.idle_timeout).min(now + server.tick);
     if let Some(since) = activity.head_since() {
         deadline = deadline.min(since + server.header_timeout);
@@ -175,13 +253,36 @@ fn next_deadline(server: &Server, activity: &Activity, now: std::time::Instant) 
     if let Some(since) = activity.exchange_since() {
         deadline = deadline.min(since + server.upstream_timeout);
     }
+    if let Some(since) = activity.streamless_since() {
+        deadline = deadline.min(streamless_deadline(server, since, goaway));
+    }
     Instant::from_std(deadline)
+}
+
+/// When an HTTP/2 connection without a stream since `since` is sent GOAWAY, or, once it
+/// was (`goaway`), closed.
+fn streamless_deadline(
+    server: &Server,
+    since: std::time::Instant,
+    goaway: Option<std::time::Instant>,
+) -> std::time::Instant {
+    match goaway {
+        Some(at) => at + server.tick,
+        None => since + server.idle_timeout,
+    }
 }
 
 /// Whether a clock ran out. An exchange with the upstream that ran out of time is told
 /// so (it answers 504); the connection goes on. A timeout is counted here, before the
-/// connection closes, so that the count is there by the time the client sees the close.
-fn expired(server: &Server, activity: &Activity, now: std::time::Instant) -> Option<Outcome> {
+/// connection closes, so that the count is there by the time the client sees the close
+/// (an HTTP/2 connection without a stream is counted by the caller as it is sent
+/// GOAWAY, and not again when it is closed).
+fn expired(
+    server: &Server,
+    activity: &Activity,
+    now: std::time::Instant,
+    goaway: Option<std::time::Instant>,
+) -> Option<Outcome> {
     if let Some(since) = activity.head_since() {
         if now >= since + server.header_timeout {
             METRICS.client_error(ClientError::HeaderTimeout);
@@ -198,8 +299,17 @@ fn expired(server: &Server, activity: &Activity, now: std::time::Instant) -> Opt
         }
     }
     // A request waiting for its response head is bounded by upstream_timeout instead.
-    if now >= activity.last() + server.idle_timeout && !activity.is_waiting() {
-        METRICS.client_error(ClientError::Idle);
+    // An HTTP/2 connection without a stream is idle even while frames (PINGs) move.
+    let streamless = activity
+        .streamless_since()
+        .is_some_and(|since| now >= streamless_deadline(server, since, goaway));
+    if streamless && goaway.is_none() {
+        return Some(Outcome::Streamless);
+    }
+    if streamless || (now >= activity.last() + server.idle_timeout && !activity.is_waiting()) {
+        if goaway.is_none() {
+            METRICS.client_error(ClientError::Idle);
+        }
         return Some(Outcome::Idle);
     }
     None

@@ -6,7 +6,9 @@
 //!
 //! | limit | enforced by | answer |
 //! |---|---|---|
-//! | `max_connections` | a semaphore taken before `accept` | none: further connections wait in the listen backlog |
+//! | `max_connections` | a semaphore taken before `accept`, held until the connection (or its upgraded tunnel) closes | none: further connections wait in the listen backlog |
+//! | `max_upstream_connections` | a semaphore: a place per open upstream connection (`upstream.rs`) | the request waits for one, within `upstream_timeout`; then 504 |
+//! | `max_upstream_per_connection` | a semaphore per client connection, a place per HTTP/2 stream's exchange until its response body ends (`proxy.rs`) | the stream waits for one, within `upstream_timeout`; then 504 |
 //! | `max_header_bytes`, `max_headers` | hyper (HTTP/1 read buffer; HTTP/2 header list) | 431, then close |
 //! | malformed request | hyper | 400, then close |
 //! | malformed request body | hyper, seen by the upstream client (`proxy.rs`) | 400, then close |
@@ -14,8 +16,8 @@
 //! | a transfer coding other than `chunked` | `refuse.rs` | 501 |
 //! | a path above the root, `*`, authority-form | `path.rs` | 400 |
 //! | `header_timeout` | [`Activity`]: from the accept, then from each answer on (HTTP/1.1; before the first byte on HTTP/2) | 408 when part of a request head arrived, else close |
-//! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream | close |
-//! | `upstream_timeout` | [`Activity`] (HTTP/1.1), a timer per request (HTTP/2) | 504 |
+//! | `idle_timeout` | [`Activity`]: no byte either way, no request waiting for the upstream; an upgraded tunnel: no byte either way; HTTP/2: also no stream open, whatever frames move | close (HTTP/2 without a stream: GOAWAY, then close) |
+//! | `upstream_timeout` | [`Activity`] (HTTP/1.1), a timer per request (HTTP/2); from the request head, or from the end of the request body when there is one (an upload is bounded by `idle_timeout` instead) | 504 |
 //! | `max_body_bytes` | `Content-Length`, then [`RequestBody`] while streaming | 413 |
 
 use std::error::Error as StdError;
@@ -35,6 +37,9 @@ use tokio::net::TcpStream;
 
 /// `Activity`'s mark for "no such moment": no request head awaited, no exchange running.
 const NONE: u64 = u64::MAX;
+/// `Activity`'s mark for an exchange whose clock has not started: the request body is
+/// still on its way upstream.
+const PENDING: u64 = u64::MAX - 1;
 
 /// The HTTP/2 connection preface: a connection that starts with it is multiplexed, and
 /// has no request-head clock (hyper's HTTP/2 server has none either).
@@ -82,6 +87,11 @@ pub(crate) struct Activity {
     exchange_expired: AtomicBool,
     /// The task waiting for the current exchange, woken when it runs out of time.
     exchange_waker: AtomicWaker,
+    /// The HTTP/2 streams open (see [`Activity::stream`]).
+    streams: AtomicUsize,
+    /// Since when no HTTP/2 stream is open (the connection was accepted, or its last
+    /// stream ended). Meaningful while `streams` is 0.
+    streamless_since: AtomicU64,
 }
 
 impl Activity {
@@ -100,7 +110,30 @@ impl Activity {
             exchange_since: AtomicU64::new(NONE),
             exchange_expired: AtomicBool::new(false),
             exchange_waker: AtomicWaker::new(),
+            streams: AtomicUsize::new(0),
+            streamless_since: AtomicU64::new(0),
         }
+    }
+
+    /// Whether the connection is HTTP/2.
+    pub(crate) fn is_multiplexed(&self) -> bool {
+        self.multiplexed.load(Relaxed)
+    }
+
+    /// Marks an HTTP/2 stream as open until the guard is dropped (with its response's
+    /// body). Taken when hyper hands the request over, before its task first runs.
+    pub(crate) fn stream(self: &std::sync::Arc<Self>) -> Stream {
+        self.streams.fetch_add(1, Relaxed);
+        Stream(std::sync::Arc::clone(self))
+    }
+
+    /// On HTTP/2, since when no stream is open, if none is: such a connection is idle
+    /// whatever frames (PING, SETTINGS) still move.
+    pub(crate) fn streamless_since(&self) -> Option<Instant> {
+        if !self.multiplexed.load(Relaxed) || self.streams.load(Relaxed) > 0 {
+            return None;
+        }
+        Some(self.at(self.streamless_since.load(Relaxed)))
     }
 
     /// Marks an HTTP/2 request as waiting for the upstream until the guard is dropped.
@@ -109,9 +142,11 @@ impl Activity {
         Waiting(std::sync::Arc::clone(self))
     }
 
-    /// Whether a request is waiting for the upstream.
+    /// Whether a request is waiting for the upstream's answer (its body, if any, sent
+    /// whole).
     pub(crate) fn is_waiting(&self) -> bool {
-        self.waiting.load(Relaxed) > 0 || self.exchange_since.load(Relaxed) != NONE
+        self.waiting.load(Relaxed) > 0
+            || !matches!(self.exchange_since.load(Relaxed), NONE | PENDING)
     }
 
     /// The stream [`ClientIo`] handed back when it was dropped, if it did.
@@ -121,7 +156,7 @@ impl Activity {
 
     /// Milliseconds since `start`.
     fn now_millis(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(NONE - 1)
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(PENDING - 1)
     }
 
     fn touch(&self, read: bool) {
@@ -184,16 +219,28 @@ impl Activity {
         Part(std::sync::Arc::clone(self))
     }
 
-    /// An HTTP/1.1 exchange with the upstream starts (its request arrived `at`, a moment
-    /// ago: the clock is not read again): it is bounded by the connection's clock until
-    /// the guard is dropped (when the response head arrived, or the exchange failed or
-    /// was given up).
-    pub(crate) fn exchange(&self, at: Instant) -> Exchange<'_> {
-        let millis =
-            u64::try_from(at.saturating_duration_since(self.start).as_millis()).unwrap_or(NONE - 1);
+    /// An HTTP/1.1 exchange with the upstream starts: it is bounded by the connection's
+    /// clock from `at` (its request arrived then, a moment ago: the clock is not read
+    /// again), or, with `None`, from [`Activity::start_exchange`] (once its request body
+    /// was sent whole), until the guard is dropped (when the response head arrived, or
+    /// the exchange failed or was given up).
+    pub(crate) fn exchange(&self, at: Option<Instant>) -> Exchange<'_> {
+        let millis = at.map_or(PENDING, |at| self.millis_at(at));
         self.exchange_expired.store(false, Relaxed);
         self.exchange_since.store(millis, Relaxed);
         Exchange(self)
+    }
+
+    /// The current exchange's request body was sent whole: its clock starts now.
+    pub(crate) fn start_exchange(&self) {
+        let now = self.now_millis();
+        let _ = self
+            .exchange_since
+            .compare_exchange(PENDING, now, Relaxed, Relaxed);
+    }
+
+    fn millis_at(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.start).as_millis()).unwrap_or(PENDING - 1)
     }
 
     /// Since when the current exchange has waited, unless it already ran out of time.
@@ -202,7 +249,7 @@ impl Activity {
             return None;
         }
         match self.exchange_since.load(Relaxed) {
-            NONE => None,
+            NONE | PENDING => None,
             millis => Some(self.at(millis)),
         }
     }
@@ -240,6 +287,17 @@ pub(crate) struct Exchange<'a>(&'a Activity);
 impl Drop for Exchange<'_> {
     fn drop(&mut self) {
         self.0.exchange_since.store(NONE, Relaxed);
+    }
+}
+
+/// An open HTTP/2 stream; see [`Activity::stream`].
+pub(crate) struct Stream(std::sync::Arc<Activity>);
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        if self.0.streams.fetch_sub(1, Relaxed) == 1 {
+            self.0.streamless_since.store(self.0.now_millis(), Relaxed);
+        }
     }
 }
 
@@ -411,7 +469,8 @@ impl StdError for RequestBodyError {
 /// The client's request body on its way upstream, streamed frame by frame, cut off with
 /// an error past `max_body_bytes`.
 pub(crate) struct RequestBody {
-    inner: Incoming,
+    /// `None`: an empty body (a request sent again, see `proxy.rs`).
+    inner: Option<Incoming>,
     /// Keeps the head clock stopped while the body streams (HTTP/1.1).
     _part: Option<Part>,
     /// The bytes still allowed; `None`: no limit.
@@ -423,16 +482,31 @@ pub(crate) struct RequestBody {
 
 /// Whether a [`RequestBody`] was taken whole (see [`RequestBody::track_end`]).
 #[derive(Clone, Default)]
-pub(crate) struct BodyEnd(std::sync::Arc<AtomicBool>);
+pub(crate) struct BodyEnd(std::sync::Arc<EndState>);
+
+#[derive(Default)]
+pub(crate) struct EndState {
+    ended: AtomicBool,
+    /// The task waiting for the end, if any.
+    waker: AtomicWaker,
+}
 
 impl BodyEnd {
     /// Whether the body was taken whole.
     pub(crate) fn ended(&self) -> bool {
-        self.0.load(Relaxed)
+        self.0.ended.load(Relaxed)
+    }
+
+    /// Whether the body was taken whole; if not, the task of `cx` is woken when it is.
+    pub(crate) fn poll_ended(&self, cx: &Context<'_>) -> bool {
+        self.0.waker.register(cx.waker());
+        self.ended()
     }
 
     fn set(&self) {
-        self.0.store(true, Relaxed);
+        if !self.0.ended.swap(true, Relaxed) {
+            self.0.waker.wake();
+        }
     }
 }
 
@@ -441,10 +515,21 @@ impl RequestBody {
     /// closed when the body is dropped.
     pub(crate) fn new(inner: Incoming, limit: Option<u64>, part: Option<Part>) -> RequestBody {
         RequestBody {
-            inner,
+            inner: Some(inner),
             _part: part,
             remaining: limit,
             limit: limit.unwrap_or(u64::MAX),
+            end: None,
+        }
+    }
+
+    /// An empty body.
+    pub(crate) fn empty() -> RequestBody {
+        RequestBody {
+            inner: None,
+            _part: None,
+            remaining: None,
+            limit: u64::MAX,
             end: None,
         }
     }
@@ -455,7 +540,7 @@ impl RequestBody {
     /// be reused.
     pub(crate) fn track_end(&mut self) -> BodyEnd {
         let end = self.end.get_or_insert_with(BodyEnd::default).clone();
-        if self.inner.is_end_stream() {
+        if self.inner.as_ref().is_none_or(Body::is_end_stream) {
             end.set();
         }
         end
@@ -476,7 +561,10 @@ impl Body for RequestBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, RequestBodyError>>> {
         let this = self.get_mut();
-        let frame = match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let frame = match ready!(Pin::new(&mut *inner).poll_frame(cx)) {
             Some(Ok(frame)) => frame,
             Some(Err(e)) => return Poll::Ready(Some(Err(RequestBodyError::Client(e)))),
             None => {
@@ -486,7 +574,7 @@ impl Body for RequestBody {
                 return Poll::Ready(None);
             }
         };
-        if let Some(end) = this.end.as_ref().filter(|_| this.inner.is_end_stream()) {
+        if let Some(end) = this.end.as_ref().filter(|_| inner.is_end_stream()) {
             end.set();
         }
         if let (Some(remaining), Some(data)) = (this.remaining.as_mut(), frame.data_ref()) {
@@ -504,7 +592,7 @@ impl Body for RequestBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        let end = self.inner.is_end_stream();
+        let end = self.inner.as_ref().is_none_or(Body::is_end_stream);
         if let Some(tracked) = self.end.as_ref().filter(|_| end) {
             tracked.set();
         }
@@ -512,7 +600,9 @@ impl Body for RequestBody {
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        self.inner
+            .as_ref()
+            .map_or_else(|| SizeHint::with_exact(0), Body::size_hint)
     }
 }
 

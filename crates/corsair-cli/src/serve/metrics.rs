@@ -110,6 +110,9 @@ pub(crate) struct Metrics {
     latency_sum_micros: AtomicU64,
     connections_total: AtomicU64,
     connections_open: AtomicI64,
+    upgraded_open: AtomicI64,
+    upstream_open: AtomicI64,
+    upstream_waits: [AtomicU64; 2],
     reloads: [AtomicU64; 2],
 }
 
@@ -131,6 +134,9 @@ impl Metrics {
             latency_sum_micros: ZERO,
             connections_total: ZERO,
             connections_open: AtomicI64::new(0),
+            upgraded_open: AtomicI64::new(0),
+            upstream_open: AtomicI64::new(0),
+            upstream_waits: [ZERO; 2],
             reloads: [ZERO; 2],
         }
     }
@@ -198,6 +204,32 @@ impl Metrics {
     /// A client connection was closed.
     pub(crate) fn connection_closed(&self) {
         self.connections_open.fetch_sub(1, Relaxed);
+    }
+
+    /// A client connection was upgraded: it is a tunnel now.
+    pub(crate) fn upgraded_opened(&self) {
+        self.upgraded_open.fetch_add(1, Relaxed);
+    }
+
+    /// A tunnel was closed.
+    pub(crate) fn upgraded_closed(&self) {
+        self.upgraded_open.fetch_sub(1, Relaxed);
+    }
+
+    /// An upstream connection is being opened (pooled or dedicated).
+    pub(crate) fn upstream_opened(&self) {
+        self.upstream_open.fetch_add(1, Relaxed);
+    }
+
+    /// An upstream connection was closed (or could not be opened).
+    pub(crate) fn upstream_closed(&self) {
+        self.upstream_open.fetch_sub(1, Relaxed);
+    }
+
+    /// A request waited for an upstream connection: `total`: for
+    /// `max_upstream_connections`, else for `max_upstream_per_connection`.
+    pub(crate) fn upstream_wait(&self, total: bool) {
+        self.upstream_waits[usize::from(total)].fetch_add(1, Relaxed);
     }
 
     /// Counts a reload attempt.
@@ -321,6 +353,41 @@ impl Metrics {
             "corsair_connections_open {}",
             self.connections_open.load(Relaxed)
         );
+        family(
+            &mut out,
+            "corsair_upgraded_connections",
+            "gauge",
+            "Upgraded client connections (WebSocket tunnels) open now, also counted in corsair_connections_open.",
+        );
+        let _ = writeln!(
+            out,
+            "corsair_upgraded_connections {}",
+            self.upgraded_open.load(Relaxed)
+        );
+        family(
+            &mut out,
+            "corsair_upstream_connections",
+            "gauge",
+            "Upstream connections open now (pooled and dedicated), at most max_upstream_connections.",
+        );
+        let _ = writeln!(
+            out,
+            "corsair_upstream_connections {}",
+            self.upstream_open.load(Relaxed)
+        );
+        family(
+            &mut out,
+            "corsair_upstream_waits_total",
+            "counter",
+            "Requests that waited for an upstream connection, by limit: per_connection (max_upstream_per_connection), total (max_upstream_connections).",
+        );
+        for (i, limit) in ["per_connection", "total"].iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "corsair_upstream_waits_total{{limit=\"{limit}\"}} {}",
+                self.upstream_waits[i].load(Relaxed)
+            );
+        }
         family(
             &mut out,
             "corsair_reloads_total",

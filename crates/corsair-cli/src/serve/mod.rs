@@ -85,9 +85,14 @@ pub(crate) struct Options {
 /// The `[server]` keys, for `--help`.
 pub(crate) fn keys_help() -> String {
     let mut out = String::from("[server] keys (in the policy file; the flags override them):\n");
+    let width = config::KEYS
+        .iter()
+        .map(|(key, _, _)| key.len())
+        .max()
+        .unwrap_or(0);
     for (key, default, meaning) in config::KEYS {
         out.push_str(&format!(
-            "  {key:<18} {meaning}\n  {:<18} default: {default}\n",
+            "  {key:<width$} {meaning}\n  {:<width$} default: {default}\n",
             ""
         ));
     }

@@ -21,15 +21,18 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::config::{ServerConfig, Upstream};
 use super::forward::{self, Forwarded};
 use super::h1;
-use super::limits::{Activity, BodyTooLarge, Part, RequestBody, RequestBodyError};
+use super::limits::{
+    Activity, BodyEnd, BodyTooLarge, Part, RequestBody, RequestBodyError, Stream, Waiting,
+};
 use super::metrics::{ClientError, METRICS, UpstreamError};
 use super::path;
 use super::refuse::{self, Refusal};
-use super::upstream::{Answer, Dedicated, DedicatedError};
+use super::upstream::{Answer, Connector, Dedicated, DedicatedError, is_idempotent};
 
 /// Everything a request needs, shared by every connection.
 pub(crate) struct Gateway {
@@ -38,7 +41,14 @@ pub(crate) struct Gateway {
     upstream: Upstream,
     /// The upstream's `host:port`, for `Host`.
     upstream_host: HeaderValue,
-    client: Client<HttpConnector, RequestBody>,
+    client: Client<Connector, RequestBody>,
+    /// A client that keeps no connection: for a request sent again (see [`Replay`]).
+    fresh: Client<Connector, RequestBody>,
+    /// The places of `max_upstream_connections`, for the pooled client and the
+    /// dedicated connections.
+    pub(crate) upstream_permits: Arc<Semaphore>,
+    /// `max_upstream_per_connection`.
+    pub(crate) max_upstream_per_connection: usize,
     preserve_host: bool,
     forward_underscore_headers: bool,
     max_body_bytes: Option<u64>,
@@ -61,23 +71,36 @@ impl Gateway {
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(settings.connect_timeout));
         connector.enforce_http(true);
+        let upstream_permits = Arc::new(Semaphore::new(settings.max_upstream_connections));
+        let connector = Connector::new(connector, Arc::clone(&upstream_permits));
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .pool_idle_timeout(settings.pool_idle_timeout)
             .pool_max_idle_per_host(settings.pool_max_idle)
+            .build(connector.clone());
+        let fresh = Client::builder(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .pool_max_idle_per_host(0)
             .build(connector);
         Ok(Gateway {
             policy,
             upstream,
             upstream_host,
             client,
+            fresh,
             preserve_host: settings.preserve_host,
             forward_underscore_headers: settings.forward_underscore_headers,
             max_body_bytes: settings.max_body_bytes,
             upstream_timeout: settings.upstream_timeout,
             connect_timeout: settings.connect_timeout,
-            max_dedicated: settings.pool_max_idle,
+            // Dedicated connections hold half the places at most: the pooled client
+            // always has some (a dedicated one serves only its client connection).
+            max_dedicated: settings
+                .pool_max_idle
+                .min(settings.max_upstream_connections / 2),
+            upstream_permits,
+            max_upstream_per_connection: settings.max_upstream_per_connection,
         })
     }
 }
@@ -92,13 +115,43 @@ pub(crate) struct Peer {
     pub(crate) dedicated: Arc<Dedicated>,
     /// The connection's activity clock.
     pub(crate) activity: Arc<Activity>,
+    /// The upstream exchanges this connection may run at once
+    /// (`max_upstream_per_connection`; HTTP/2 streams wait for one).
+    pub(crate) upstream_slots: Arc<Semaphore>,
+    /// Where an upgraded request leaves its tunnel, for the connection's task to run
+    /// once hyper let go of the connection.
+    pub(crate) tunnel: Arc<TunnelSlot>,
+}
+
+/// A tunnel between an upgraded client connection and its upstream connection.
+pub(crate) type Tunnel = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The tunnel of a connection whose request was upgraded (see [`Peer::tunnel`]). The
+/// connection's task runs it, so that the tunnel keeps the connection's slot of
+/// `max_connections` and its idle clock.
+#[derive(Default)]
+pub(crate) struct TunnelSlot(std::sync::Mutex<Option<Tunnel>>);
+
+impl TunnelSlot {
+    fn put(&self, tunnel: Tunnel) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(tunnel);
+        }
+    }
+
+    /// The tunnel left here, if any.
+    pub(crate) fn take(&self) -> Option<Tunnel> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
 }
 
 /// Answers one request.
+/// `stream`: the HTTP/2 stream's mark, kept open with the response's body.
 pub(crate) async fn handle(
     gateway: Arc<Gateway>,
     peer: Peer,
     request: Request<Incoming>,
+    stream: Option<Stream>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
     // HTTP/1.1: the head is here; the head clock waits for this request's answer.
@@ -113,6 +166,7 @@ pub(crate) async fn handle(
             .insert(CONNECTION, HeaderValue::from_static("close"));
         METRICS.response(response.status(), started.elapsed());
         response.body_mut().part = part;
+        response.body_mut().stream = stream;
         return Ok(response);
     }
     // The policy and the upstream see the path with its dot segments resolved. CONNECT
@@ -130,6 +184,7 @@ pub(crate) async fn handle(
             let mut response = Failure::BadRequest(e.to_string()).response();
             METRICS.response(response.status(), started.elapsed());
             response.body_mut().part = part;
+            response.body_mut().stream = stream;
             return Ok(response);
         }
     };
@@ -169,6 +224,7 @@ pub(crate) async fn handle(
     };
     METRICS.response(response.status(), started.elapsed());
     response.body_mut().part = part;
+    response.body_mut().stream = stream;
     Ok(response)
 }
 
@@ -318,6 +374,14 @@ async fn send(
             .absolute(path)
             .map_err(Failure::BadRequest)?
     };
+    // What it takes to send the request again through the pooled client (see
+    // `Replay`): an idempotent request without a body.
+    let replay =
+        (!dedicated && !has_body && !upgrade && is_idempotent(&parts.method)).then(|| Replay {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+        });
     let mut upstream_request = Request::from_parts(
         parts,
         RequestBody::new(body, gateway.max_body_bytes, body_part),
@@ -331,19 +395,56 @@ async fn send(
     });
 
     // The dedicated connection, else (or when it could not take the request) the
-    // pooled client; both within `upstream_timeout` of now: on HTTP/1.1, the
+    // pooled client; both within `upstream_timeout` (see `Clock`): on HTTP/1.1, the
     // connection's clock tells (no timer per request); on HTTP/2, where requests run
     // side by side, a timer of the request's own. No `async` block around them: a
     // wrapper future would be one more copy of their state per request.
-    let (exchange, waiting, timer) = if h1 {
-        (Some(peer.activity.exchange(started)), None, None)
-    } else {
-        let timer = Box::pin(tokio::time::sleep(gateway.upstream_timeout));
-        (None, Some(peer.activity.waiting()), Some(timer))
+    // With a request body, the clock starts once the body was sent whole: the
+    // upload's time is the client's (bounded by `idle_timeout`), not the upstream's.
+    let upload = captured.as_ref().map(|(end, _)| end.clone());
+    let exchange = h1.then(|| peer.activity.exchange(upload.is_none().then_some(started)));
+    let mut clock = Clock {
+        kind: if h1 {
+            ClockKind::Connection(&peer.activity)
+        } else {
+            ClockKind::Timer {
+                duration: gateway.upstream_timeout,
+                activity: &peer.activity,
+                armed: None,
+            }
+        },
+        upload,
     };
-    let mut clock = match timer {
-        Some(timer) => Clock::Timer(timer),
-        None => Clock::Connection(&peer.activity),
+    if clock.upload.is_none() {
+        clock.start();
+    }
+    // HTTP/2: one of the connection's places for an upstream exchange, held with the
+    // response's body (the upstream connection is busy until it ends).
+    let slot = if h1 {
+        None
+    } else {
+        let slot = match Arc::clone(&peer.upstream_slots).try_acquire_owned() {
+            Ok(slot) => Ok(slot),
+            Err(_) => {
+                METRICS.upstream_wait(false);
+                let acquire = Arc::clone(&peer.upstream_slots).acquire_owned();
+                match Bounded::new(&mut clock, acquire).await {
+                    Ok(Ok(slot)) => Ok(slot),
+                    Ok(Err(_)) | Err(Elapsed) => Err(Elapsed),
+                }
+            }
+        };
+        match slot {
+            Ok(slot) => Some(slot),
+            Err(Elapsed) => {
+                METRICS.upstream_error(UpstreamError::Timeout);
+                tracing::warn!(upstream = %gateway.upstream, "no upstream connection for this client connection in time");
+                return Err(Failure::GatewayTimeout(format!(
+                    "no upstream connection within {} s (max_upstream_per_connection)",
+                    gateway.upstream_timeout.as_secs_f64()
+                )));
+            }
+        }
     };
     let pooled = |request, clock| Bounded::new(clock, gateway.client.request(request));
     let result = if dedicated {
@@ -401,7 +502,19 @@ async fn send(
             .await
             .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
     };
-    drop((exchange, waiting));
+    let result = match (result, replay) {
+        (Ok(Err(Exchange::Pooled(e))), Some(replay)) if closed_without_answer(&e) => {
+            tracing::debug!(
+                "the upstream closed a connection without answering ({}): sending the request again on a fresh one",
+                chain(&e)
+            );
+            Bounded::new(&mut clock, gateway.fresh.request(replay.request()))
+                .await
+                .map(|r| r.map(Answer::Hyper).map_err(Exchange::Pooled))
+        }
+        (result, _) => result,
+    };
+    drop((exchange, clock));
     if let Some((end, captured)) = &captured {
         if !end.ended() {
             if let Some(connected) = captured.connection_metadata().as_ref() {
@@ -431,7 +544,8 @@ async fn send(
             let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
             if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
                 let upstream_upgrade = hyper::upgrade::on(&mut response);
-                tokio::spawn(tunnel(client_upgrade, upstream_upgrade));
+                peer.tunnel
+                    .put(Box::pin(tunnel(client_upgrade, upstream_upgrade)));
             }
             let (mut parts, body) = response.into_parts();
             if parts.headers.contains_key(TRANSFER_ENCODING) {
@@ -441,26 +555,117 @@ async fn send(
             }
             forward::remove_hop_by_hop(&mut parts.headers, switching && upgrade);
             parts.version = Version::HTTP_11;
-            Ok(Response::from_parts(
-                parts,
-                ProxyBody::upstream(Inner::Upstream(body)),
-            ))
+            let mut body = ProxyBody::upstream(Inner::Upstream(body));
+            body.slot = slot;
+            Ok(Response::from_parts(parts, body))
         }
         // Never an upgrade (corsair's own client refuses a 101), and its head comes
         // without the hop-by-hop headers already.
         Answer::Own(mut response) => {
             *response.version_mut() = Version::HTTP_11;
-            Ok(response.map(|body| ProxyBody::upstream(Inner::Own(body))))
+            Ok(response.map(|body| {
+                let mut body = ProxyBody::upstream(Inner::Own(body));
+                body.slot = slot;
+                body
+            }))
         }
     }
 }
 
-/// What bounds an exchange with the upstream in time.
-enum Clock<'a> {
+/// An idempotent request without a body, kept to be sent once more on a fresh
+/// connection when the pooled one it went on closes without a complete response head
+/// (the upstream's keep-alive timeout may have fired as it arrived), as nginx does.
+struct Replay {
+    method: http::Method,
+    uri: Uri,
+    headers: http::HeaderMap,
+}
+
+impl Replay {
+    fn request(self) -> Request<RequestBody> {
+        let mut request = Request::new(RequestBody::empty());
+        *request.method_mut() = self.method;
+        *request.uri_mut() = self.uri;
+        *request.headers_mut() = self.headers;
+        request
+    }
+}
+
+/// Whether the pooled client's exchange failed because the upstream closed (or reset)
+/// the connection before a complete response head, after the request was sent.
+fn closed_without_answer(error: &hyper_util::client::legacy::Error) -> bool {
+    if error.is_connect() {
+        return false;
+    }
+    let mut source = error.source();
+    while let Some(e) = source {
+        if let Some(hyper_error) = e.downcast_ref::<hyper::Error>() {
+            if hyper_error.is_incomplete_message() {
+                return true;
+            }
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionReset {
+                return true;
+            }
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// What bounds an exchange with the upstream in time: `upstream_timeout` from its
+/// start, which is when its request body, if any, was sent whole.
+struct Clock<'a> {
+    kind: ClockKind<'a>,
+    /// The request body still on its way upstream: the clock starts when it ends.
+    upload: Option<BodyEnd>,
+}
+
+enum ClockKind<'a> {
     /// The client connection's clock (HTTP/1.1: one exchange at a time).
     Connection(&'a Activity),
-    /// A timer of the request's own (HTTP/2).
-    Timer(Pin<Box<tokio::time::Sleep>>),
+    /// A timer of the request's own (HTTP/2), armed when the clock starts, with the
+    /// mark that the request is waiting for the upstream.
+    Timer {
+        duration: Duration,
+        activity: &'a Arc<Activity>,
+        armed: Option<(Pin<Box<tokio::time::Sleep>>, Waiting)>,
+    },
+}
+
+impl Clock<'_> {
+    /// Starts the clock now.
+    fn start(&mut self) {
+        match &mut self.kind {
+            ClockKind::Connection(activity) => activity.start_exchange(),
+            ClockKind::Timer {
+                duration,
+                activity,
+                armed,
+            } => {
+                *armed = Some((Box::pin(tokio::time::sleep(*duration)), activity.waiting()));
+            }
+        }
+    }
+
+    /// Whether the exchange ran out of time; if not, the task of `cx` is woken when it
+    /// does (or when the clock starts).
+    fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> bool {
+        if let Some(upload) = &self.upload {
+            if !upload.poll_ended(cx) {
+                return false;
+            }
+            self.upload = None;
+            self.start();
+        }
+        match &mut self.kind {
+            ClockKind::Connection(activity) => activity.poll_exchange_expired(cx),
+            ClockKind::Timer { armed, .. } => armed
+                .as_mut()
+                .is_some_and(|(timer, _)| timer.as_mut().poll(cx).is_ready()),
+        }
+    }
 }
 
 /// The exchange ran out of `upstream_timeout`.
@@ -491,11 +696,7 @@ impl<F: Future> Future for Bounded<'_, '_, F> {
         if let Poll::Ready(output) = this.exchange.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        let elapsed = match this.clock {
-            Clock::Connection(activity) => activity.poll_exchange_expired(cx),
-            Clock::Timer(timer) => timer.as_mut().poll(cx).is_ready(),
-        };
-        if elapsed {
+        if this.clock.poll_elapsed(cx) {
             Poll::Ready(Err(Elapsed))
         } else {
             Poll::Pending
@@ -504,7 +705,8 @@ impl<F: Future> Future for Bounded<'_, '_, F> {
 }
 
 /// Copies bytes both ways between an upgraded client connection and the upgraded
-/// upstream connection, until either side closes.
+/// upstream connection, until either side closes (the connection's task also closes it
+/// when idle, or at shutdown: see `conn.rs`).
 async fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade) {
     let (client, upstream) = match tokio::join!(client, upstream) {
         (Ok(c), Ok(u)) => (c, u),
@@ -612,6 +814,11 @@ pub(crate) struct ProxyBody {
     /// The response's part of its HTTP/1.1 request: when hyper drops the body, the
     /// response was written whole (or given up), and the next request head is awaited.
     part: Option<Part>,
+    /// The response's HTTP/2 stream: open until hyper drops the body.
+    stream: Option<Stream>,
+    /// The client connection's place for an upstream exchange (HTTP/2), held until
+    /// the upstream's body is done.
+    slot: Option<OwnedSemaphorePermit>,
 }
 
 /// The error of a [`ProxyBody`]: the upstream's body failed.
@@ -632,6 +839,8 @@ impl ProxyBody {
         ProxyBody {
             inner: Inner::Full(None),
             part: None,
+            stream: None,
+            slot: None,
         }
     }
 
@@ -640,11 +849,18 @@ impl ProxyBody {
         ProxyBody {
             inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
             part: None,
+            stream: None,
+            slot: None,
         }
     }
 
     fn upstream(inner: Inner) -> ProxyBody {
-        ProxyBody { inner, part: None }
+        ProxyBody {
+            inner,
+            part: None,
+            stream: None,
+            slot: None,
+        }
     }
 }
 

@@ -15,15 +15,28 @@
 //!   connections exist at once; beyond, the pooled client serves. Dedicated connections
 //!   close with their client connection.
 //!
+//! Every upstream connection, pooled or dedicated, holds one of the
+//! `max_upstream_connections` places (see [`Counted`]) while it is open: the pooled
+//! client's [`Connector`] waits for one, a dedicated connection is only opened when one
+//! is free (half of them at most). How many exchanges one client connection runs at
+//! once (`max_upstream_per_connection`) is bounded in `proxy.rs`.
+//!
 //! A request that could not be written on a dedicated connection (the upstream closed it
 //! in between) is sent through the pooled client instead, as the pooled client itself
 //! retries requests it could not send. A connection the upstream closed while it waited
 //! for the next request is seen before it is used (`h1::Conn::still_open`; hyper's
-//! connection future sees it by itself), and replaced. A connection that answered before
+//! connection future sees it by itself), and replaced. When the upstream closes a reused
+//! connection after the request was written, before a byte of an answer (its keep-alive
+//! timeout may have fired as the request arrived), an idempotent request without a body
+//! is sent once more on a fresh connection, as nginx does; the pooled client's requests
+//! get the same in `proxy.rs` (`Replay`), on a connection that is not pooled. A
+//! connection that
+//! answered before
 //! the request body was sent whole is never reused: the upstream may read the rest of
 //! the body as a request, or stop reading and close (`proxy.rs` poisons such a pooled
 //! connection; [`Dedicated::send`] drops its sender).
 
+use std::error::Error as StdError;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,19 +44,25 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http::{Method, Request, Response};
+use http::{Method, Request, Response, Uri};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::client::legacy::connect::{self, Connected, HttpConnector};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::forward::{self, Forwarded};
 use super::h1;
 use super::limits::RequestBody;
+use super::metrics::METRICS;
 
-/// A dedicated upstream connection's own future, polled by its client connection's task.
-type Connection = Pin<Box<http1::Connection<TokioIo<TcpStream>, RequestBody>>>;
+/// A dedicated upstream connection's own future, polled by its client connection's task,
+/// with its place in the counts.
+type Connection = (
+    Pin<Box<http1::Connection<TokioIo<TcpStream>, RequestBody>>>,
+    Counted,
+);
 
 /// How many dedicated upstream connections exist now.
 static DEDICATED: AtomicUsize = AtomicUsize::new(0);
@@ -76,6 +95,8 @@ pub(crate) struct Dedicated {
     sender: Mutex<Option<SendRequest<RequestBody>>>,
     /// Hands a new connection's future to the [`Driver`].
     driver: mpsc::UnboundedSender<Connection>,
+    /// The places of `max_upstream_connections`, shared with the pooled client.
+    permits: Arc<Semaphore>,
 }
 
 /// Polls the dedicated connection of one client connection. Never completes: select it
@@ -86,7 +107,7 @@ pub(crate) struct Driver {
 }
 
 /// A client connection's [`Dedicated`] slot and its [`Driver`].
-pub(crate) fn dedicated() -> (Dedicated, Driver) {
+pub(crate) fn dedicated(permits: Arc<Semaphore>) -> (Dedicated, Driver) {
     let (tx, rx) = mpsc::unbounded_channel();
     (
         Dedicated {
@@ -94,6 +115,7 @@ pub(crate) fn dedicated() -> (Dedicated, Driver) {
             own: Arc::default(),
             sender: Mutex::new(None),
             driver: tx,
+            permits,
         },
         Driver {
             incoming: rx,
@@ -108,28 +130,17 @@ impl Future for Driver {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         while let Poll::Ready(Some(connection)) = this.incoming.poll_recv(cx) {
-            if this.connection.replace(connection).is_some() {
-                DEDICATED.fetch_sub(1, Ordering::Relaxed);
-            }
+            this.connection = Some(connection);
         }
-        if let Some(connection) = this.connection.as_mut() {
+        if let Some((connection, _)) = this.connection.as_mut() {
             if let Poll::Ready(result) = connection.as_mut().poll(cx) {
                 if let Err(e) = result {
                     tracing::debug!("dedicated upstream connection: {e}");
                 }
                 this.connection = None;
-                DEDICATED.fetch_sub(1, Ordering::Relaxed);
             }
         }
         Poll::Pending
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        if self.connection.take().is_some() {
-            DEDICATED.fetch_sub(1, Ordering::Relaxed);
-        }
     }
 }
 
@@ -172,10 +183,52 @@ impl Dedicated {
             return Err(DedicatedError::Exchange(Box::new(h1::Error::Io(e))));
         }
         let head_request = request.method() == Method::HEAD;
+        let idempotent = is_idempotent(request.method());
         // The request's header map, emptied, takes the response's headers.
         let (mut parts, _) = request.into_parts();
         parts.headers.clear();
         match conn.read_head(head_request, parts.headers).await {
+            Ok(head) => Ok(Answer::Own(conn.into_response(head, &self.own))),
+            Err(e @ (h1::Error::ClosedBeforeHead | h1::Error::Io(_)))
+                if reused && idempotent && conn.answered_nothing() =>
+            {
+                // Boxed: rare, as connecting is.
+                Box::pin(self.send_again(conn, e, authority, connect_timeout, max, head_request))
+                    .await
+            }
+            Err(e) => Err(DedicatedError::Exchange(Box::new(e))),
+        }
+    }
+
+    /// Sends the request `failed` wrote last once more, on a fresh connection: `failed`
+    /// was reused, and the upstream closed it without a byte of an answer (its
+    /// keep-alive timeout may have fired as the request arrived), as nginx does for an
+    /// idempotent request. Without a fresh connection, or when it fails too, the exchange
+    /// fails.
+    async fn send_again(
+        &self,
+        mut failed: h1::Conn,
+        error: h1::Error,
+        authority: &str,
+        connect_timeout: Duration,
+        max: usize,
+        head_request: bool,
+    ) -> Result<Answer, DedicatedError> {
+        tracing::debug!(
+            "the upstream closed a reused connection without answering ({error}): sending the request again on a fresh one"
+        );
+        let head = failed.take_written();
+        // The failed connection no longer counts against `max`.
+        drop(failed);
+        let mut conn = match self.connect_own(authority, connect_timeout, max).await {
+            Ok(Some(conn)) => conn,
+            Ok(None) => return Err(DedicatedError::Exchange(Box::new(error))),
+            Err(e) => return Err(DedicatedError::Connect(e)),
+        };
+        if let Err(e) = conn.write_encoded(head).await {
+            return Err(DedicatedError::Exchange(Box::new(h1::Error::Io(e))));
+        }
+        match conn.read_head(head_request, http::HeaderMap::new()).await {
             Ok(head) => Ok(Answer::Own(conn.into_response(head, &self.own))),
             Err(e) => Err(DedicatedError::Exchange(Box::new(e))),
         }
@@ -189,11 +242,11 @@ impl Dedicated {
         timeout: Duration,
         max: usize,
     ) -> std::io::Result<Option<h1::Conn>> {
-        within_limit(max, async {
-            let stream = open(authority, timeout).await?;
-            Ok(h1::Conn::new(stream, &DEDICATED))
-        })
-        .await
+        let Some(counted) = self.reserve(max) else {
+            return Ok(None);
+        };
+        let stream = open(authority, timeout).await?;
+        Ok(Some(h1::Conn::new(stream, counted)))
     }
 
     /// Sends a request (origin-form URI) on the dedicated hyper connection, connecting
@@ -252,18 +305,168 @@ impl Dedicated {
         timeout: Duration,
         max: usize,
     ) -> std::io::Result<Option<SendRequest<RequestBody>>> {
-        within_limit(max, async {
-            let stream = open(authority, timeout).await?;
-            let (sender, connection) = http1::handshake(TokioIo::new(stream))
-                .await
-                .map_err(std::io::Error::other)?;
-            self.driver
-                .send(Box::pin(connection))
-                .map_err(|_| std::io::Error::other("the client connection is gone"))?;
-            Ok(sender)
-        })
-        .await
+        let Some(counted) = self.reserve(max) else {
+            return Ok(None);
+        };
+        let stream = open(authority, timeout).await?;
+        let (sender, connection) = http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(std::io::Error::other)?;
+        self.driver
+            .send((Box::pin(connection), counted))
+            .map_err(|_| std::io::Error::other("the client connection is gone"))?;
+        Ok(Some(sender))
     }
+
+    /// A place for one more dedicated connection, unless `max` exist already or
+    /// `max_upstream_connections` are open: then the pooled client serves (and waits
+    /// for a connection, if it must).
+    fn reserve(&self, max: usize) -> Option<Counted> {
+        if DEDICATED.fetch_add(1, Ordering::Relaxed) >= max {
+            DEDICATED.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => Some(Counted::new(permit, true)),
+            Err(_) => {
+                DEDICATED.fetch_sub(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+}
+
+/// An upstream connection's place in the counts: one of `max_upstream_connections`
+/// (and of the dedicated ones), given back when it is dropped with the connection.
+pub(crate) struct Counted {
+    _permit: OwnedSemaphorePermit,
+    dedicated: bool,
+}
+
+impl Counted {
+    fn new(permit: OwnedSemaphorePermit, dedicated: bool) -> Counted {
+        METRICS.upstream_opened();
+        Counted {
+            _permit: permit,
+            dedicated,
+        }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        if self.dedicated {
+            DEDICATED.fetch_sub(1, Ordering::Relaxed);
+        }
+        METRICS.upstream_closed();
+    }
+}
+
+/// The pooled client's connector: an [`HttpConnector`] that opens a connection only
+/// with one of the `max_upstream_connections` places, waiting for one if it must.
+#[derive(Clone)]
+pub(crate) struct Connector {
+    inner: HttpConnector,
+    permits: Arc<Semaphore>,
+}
+
+impl Connector {
+    pub(crate) fn new(inner: HttpConnector, permits: Arc<Semaphore>) -> Connector {
+        Connector { inner, permits }
+    }
+}
+
+type ConnectFuture =
+    Pin<Box<dyn Future<Output = Result<CountedIo, Box<dyn StdError + Send + Sync>>> + Send>>;
+
+impl tower_service::Service<Uri> for Connector {
+    type Response = CountedIo;
+    type Error = Box<dyn StdError + Send + Sync>;
+    type Future = ConnectFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: Uri) -> ConnectFuture {
+        let mut inner = self.inner.clone();
+        let permits = Arc::clone(&self.permits);
+        Box::pin(async move {
+            let permit = match Arc::clone(&permits).try_acquire_owned() {
+                Ok(permit) => permit,
+                Err(_) => {
+                    METRICS.upstream_wait(true);
+                    permits.acquire_owned().await?
+                }
+            };
+            let counted = Counted::new(permit, false);
+            let io = inner.call(uri).await?;
+            Ok(CountedIo {
+                io,
+                _counted: counted,
+            })
+        })
+    }
+}
+
+/// A pooled upstream connection, counted while it is open.
+pub(crate) struct CountedIo {
+    io: TokioIo<TcpStream>,
+    _counted: Counted,
+}
+
+impl connect::Connection for CountedIo {
+    fn connected(&self) -> Connected {
+        self.io.connected()
+    }
+}
+
+impl hyper::rt::Read for CountedIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl hyper::rt::Write for CountedIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+/// Whether a request may be sent twice (RFC 9110 section 9.2.2).
+pub(crate) fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
+    )
 }
 
 /// A request for the pooled client, with its forwarding headers applied as they would
@@ -272,25 +475,6 @@ fn unavailable(mut request: Request<RequestBody>, forwarded: Forwarded<'_>) -> D
     forward::remove_hop_by_hop(request.headers_mut(), false);
     forwarded.apply(request.headers_mut());
     DedicatedError::Unavailable(Box::new(request))
-}
-
-/// Opens a dedicated connection with `open`, counted in [`DEDICATED`], unless `max`
-/// exist already (`Ok(None)`); a connection that could not be opened is not counted.
-async fn within_limit<T>(
-    max: usize,
-    open: impl Future<Output = std::io::Result<T>>,
-) -> std::io::Result<Option<T>> {
-    if DEDICATED.fetch_add(1, Ordering::Relaxed) >= max {
-        DEDICATED.fetch_sub(1, Ordering::Relaxed);
-        return Ok(None);
-    }
-    match open.await {
-        Ok(connection) => Ok(Some(connection)),
-        Err(e) => {
-            DEDICATED.fetch_sub(1, Ordering::Relaxed);
-            Err(e)
-        }
-    }
 }
 
 /// Connects to the upstream within `timeout` (`io::ErrorKind::TimedOut` if not).

@@ -28,7 +28,6 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker, ready};
 
@@ -38,6 +37,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
 use super::forward;
+use super::upstream;
 
 mod body;
 mod head;
@@ -142,14 +142,10 @@ pub(crate) struct Conn {
     scratch: Scratch,
     /// How much to reserve before the next read.
     read_size: usize,
-    /// The count of open dedicated connections, decremented when this one closes.
-    open: &'static AtomicUsize,
-}
-
-impl Drop for Conn {
-    fn drop(&mut self) {
-        self.open.fetch_sub(1, Ordering::Relaxed);
-    }
+    /// Its place in the counts of upstream connections, given back when it closes.
+    _counted: upstream::Counted,
+    /// Whether a byte was read since the last request head was written.
+    received: bool,
 }
 
 /// How the response body is delimited (RFC 9112 section 6.3).
@@ -166,15 +162,16 @@ enum Framing {
 }
 
 impl Conn {
-    /// A new connection; `open` already counts it.
-    pub(crate) fn new(stream: TcpStream, open: &'static AtomicUsize) -> Conn {
+    /// A new connection, counted already.
+    pub(crate) fn new(stream: TcpStream, counted: upstream::Counted) -> Conn {
         Conn {
             stream,
             read: BytesMut::with_capacity(READ_SIZE),
             write: Vec::with_capacity(512),
             scratch: Scratch::default(),
             read_size: READ_SIZE,
-            open,
+            _counted: counted,
+            received: false,
         }
     }
 
@@ -219,6 +216,25 @@ impl Conn {
         dst.extend_from_slice(b" HTTP/1.1\r\n");
         forward::write_forwarded(request.headers(), forwarded, dst);
         dst.extend_from_slice(b"\r\n");
+        self.received = false;
+        self.stream.write_all(&self.write).await
+    }
+
+    /// Whether nothing was read since the last request head was written: a failed
+    /// exchange got no byte of an answer.
+    pub(crate) fn answered_nothing(&self) -> bool {
+        !self.received
+    }
+
+    /// The request head written last, encoded, taken out.
+    pub(crate) fn take_written(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.write)
+    }
+
+    /// Writes a request head encoded already (by [`Conn::take_written`]).
+    pub(crate) async fn write_encoded(&mut self, head: Vec<u8>) -> io::Result<()> {
+        self.write = head;
+        self.received = false;
         self.stream.write_all(&self.write).await
     }
 
@@ -276,6 +292,7 @@ impl Conn {
         }
         let room = self.read.capacity() - self.read.len();
         let n = ready!(pin!(self.stream.read_buf(&mut self.read)).poll(cx))?;
+        self.received |= n > 0;
         if n == room {
             // The read filled the room: a body streaming; read more at once next time.
             self.read_size = (self.read_size * 2).min(MAX_READ);
