@@ -391,7 +391,7 @@ fn lint_checks_the_server_table() {
         "error[invalid-file] server.upstream",
         "https upstreams are not supported",
         "error[invalid-file] server.max_header_bytes",
-        "error[invalid-file] server.workers: wrong type",
+        "error[invalid-file] server.workers: `workers` must be a whole number, not a string (\"two\")",
         "error[unknown-field] server.admn",
         "did you mean `admin`?",
         "5 errors, 0 warnings",

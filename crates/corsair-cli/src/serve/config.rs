@@ -478,15 +478,17 @@ impl Reader {
         });
     }
 
-    /// Removes `key` and converts it, reporting a value of the wrong type.
+    /// Removes `key` and converts it, reporting a value of the wrong type in words
+    /// (`` `workers` must be a whole number, not a string ``).
     fn take<T: DeserializeOwned>(&mut self, table: &mut toml::Table, key: &str) -> Option<T> {
         let value = table.remove(key)?;
+        let found = in_words(&value);
         match value.try_into::<T>() {
             Ok(v) => Some(v),
-            Err(e) => {
+            Err(_) => {
                 self.error(
                     &format!("server.{key}"),
-                    &format!("wrong type: {}", one_line(&e.to_string())),
+                    &format!("`{key}` must be {}, not {found}", expected(key)),
                     None,
                 );
                 None
@@ -494,13 +496,14 @@ impl Reader {
         }
     }
 
+    /// An address to listen on: `ip:port`, or `host:port` resolved to its first address.
     fn socket_addr(&mut self, key: &str, text: &str) -> Option<SocketAddr> {
-        match text.parse::<SocketAddr>() {
+        match crate::net::parse_listen(text) {
             Ok(a) => Some(a),
-            Err(_) => {
+            Err(e) => {
                 self.error(
                     &format!("server.{key}"),
-                    &format!("`{text}` is not an address: write ip:port"),
+                    &e,
                     Some("for example \"127.0.0.1:8080\", or \"0.0.0.0:8080\" for every interface"),
                 );
                 None
@@ -560,9 +563,29 @@ impl Reader {
     }
 }
 
-/// A TOML error message on one line, as the library prints them.
-pub(crate) fn one_line(message: &str) -> String {
-    message.trim().replace('\n', " ").replace("  ", " ")
+/// What the value of a `[server]` key must be, in words.
+fn expected(key: &str) -> &'static str {
+    match key {
+        "listen" | "admin" => "an address such as \"127.0.0.1:8080\"",
+        "upstream" => "a URL such as \"http://127.0.0.1:3000\"",
+        "runtime" => "\"per-core\" or \"multi-thread\"",
+        "preserve_host" | "forward_underscore_headers" | "watch" => "true or false",
+        k if k.ends_with("_timeout") => "a number of seconds",
+        _ => "a whole number",
+    }
+}
+
+/// A TOML value, in words: what the file holds where another type was expected.
+fn in_words(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => format!("a string (\"{text}\")"),
+        toml::Value::Integer(n) => format!("the number {n}"),
+        toml::Value::Float(x) => format!("the number {x}"),
+        toml::Value::Boolean(b) => format!("`{b}`"),
+        toml::Value::Datetime(_) => "a date".to_owned(),
+        toml::Value::Array(_) => "a list".to_owned(),
+        toml::Value::Table(_) => "a table".to_owned(),
+    }
 }
 
 /// The known name nearest to a misspelled one, if it is near enough to be a typo.
@@ -640,6 +663,35 @@ mod tests {
             ]
         );
         assert_eq!(diagnostics[5].help(), Some("did you mean `listen`?"));
+    }
+
+    #[test]
+    fn wrong_types_are_said_in_words() {
+        let (_, diagnostics) =
+            read("[server]\nworkers = 'two'\nwatch = 'yes'\nidle_timeout = [1]\nlisten = 8080");
+        let messages: Vec<_> = diagnostics.iter().map(Diagnostic::message).collect();
+        assert_eq!(
+            messages,
+            [
+                "`listen` must be an address such as \"127.0.0.1:8080\", not the number 8080",
+                "`workers` must be a whole number, not a string (\"two\")",
+                "`idle_timeout` must be a number of seconds, not a list",
+                "`watch` must be true or false, not a string (\"yes\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn listen_addresses_may_name_a_host() {
+        let (config, diagnostics) = read("[server]\nlisten = 'localhost:9000'");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert!(config.listen.ip().is_loopback());
+        assert_eq!(config.listen.port(), 9000);
+        let (_, diagnostics) = read("[server]\nlisten = 'localhost'");
+        assert!(
+            diagnostics[0].message().contains("has no port"),
+            "{diagnostics:?}"
+        );
     }
 
     #[test]
