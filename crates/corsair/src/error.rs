@@ -433,6 +433,7 @@ impl Diagnostics {
     }
 
     /// The diagnostics so far, each once, in the order found.
+    #[cfg(feature = "toml")]
     pub(crate) fn as_slice(&self) -> &[Diagnostic] {
         &self.list
     }
