@@ -1,0 +1,1985 @@
+//! The peers' own CORS test suites as a conformance table.
+//!
+//! Every entry is one request (or one configuration) of a peer library's test suite:
+//! where it comes from, the peer's configuration translated into corsair's builder, the
+//! request, what the peer's test asserts, and what corsair answers. The test computes
+//! corsair's answer and checks it against the entry; it also checks that an entry marked
+//! [`Verdict::Agree`] really agrees with the peer, and that every other entry says why it
+//! differs: a [`Why`] naming the rule that corsair follows, or a [`Verdict::Bug`].
+//!
+//! The summary printed at the end (`cargo test --test peer_conformance -- --nocapture`)
+//! is recorded in `docs/conformance.md`.
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use common::{headers, sent};
+use corsair::{Action, Code, Config, Policy};
+use http::Method;
+
+// ---------------------------------------------------------------------------------------
+// The table's vocabulary.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[allow(dead_code)] // until every peer is ported
+enum Peer {
+    Starlette,
+    DjangoCorsHeaders,
+    TowerHttp,
+    ActixCors,
+    RsCors,
+    Jub0bsCors,
+}
+
+impl Peer {
+    fn name(self) -> &'static str {
+        match self {
+            Peer::Starlette => "Starlette",
+            Peer::DjangoCorsHeaders => "django-cors-headers",
+            Peer::TowerHttp => "tower-http",
+            Peer::ActixCors => "actix-cors",
+            Peer::RsCors => "rs/cors",
+            Peer::Jub0bsCors => "jub0bs/cors",
+        }
+    }
+}
+
+/// Where a case comes from: peer, file, test (and the step, for a test that sends
+/// several requests).
+struct Source {
+    peer: Peer,
+    file: &'static str,
+    test: &'static str,
+}
+
+/// The request of a case.
+struct Request {
+    method: &'static str,
+    path: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+    /// Headers the application's own response carries (`Vary` merging).
+    app: &'static [(&'static str, &'static str)],
+}
+
+const fn get(headers: &'static [(&'static str, &'static str)]) -> Request {
+    Request {
+        method: "GET",
+        path: "/",
+        headers,
+        app: &[],
+    }
+}
+
+const fn req(method: &'static str, headers: &'static [(&'static str, &'static str)]) -> Request {
+    Request {
+        method,
+        path: "/",
+        headers,
+        app: &[],
+    }
+}
+
+const fn options(headers: &'static [(&'static str, &'static str)]) -> Request {
+    req("OPTIONS", headers)
+}
+
+/// What happens to the request, as a class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    /// It reaches the application, which gives the status.
+    App,
+    /// The middleware answers it with a 2xx status.
+    Ok,
+    /// The middleware answers it with a 4xx status.
+    Refused,
+}
+
+/// One response header as asserted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum H {
+    /// Present with this value (lists compare as sets; header names case-insensitively).
+    Is(&'static str),
+    /// Present, its list containing this element.
+    Has(&'static str),
+    /// Absent.
+    No,
+}
+
+/// An expected outcome.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// The configuration is accepted (a configuration-validation case).
+    Accepted,
+    /// The configuration is refused; for corsair, with these codes among its errors.
+    Refused(&'static [Code]),
+    /// The request's answer: allowed for a browser or not, its status class and the
+    /// response headers asserted.
+    Answer {
+        allowed: bool,
+        status: Status,
+        headers: &'static [(&'static str, H)],
+    },
+}
+
+use Expect::{Accepted, Answer, Refused};
+use H::{Has, Is, No};
+
+/// Why corsair's answer differs from the peer's: the rule that requires it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[allow(dead_code)] // until every peer is ported
+enum Why {
+    /// Any origin together with credentials is reflecting every origin with cookies:
+    /// Fetch forbids `*` with credentials, and echoing the origin instead defeats the
+    /// same-origin policy (PortSwigger "origin reflection"). Refused at build time.
+    WildcardNeverWithCredentials,
+    /// Fetch §3.2.2 (CORS protocol): a CORS-preflight request is an `OPTIONS` request with
+    /// `Origin` and `Access-Control-Request-Method`; any other `OPTIONS` is an ordinary
+    /// request for the application.
+    FetchPreflightIsOptionsWithAcrm,
+    /// A rejected origin learns nothing: no `Access-Control-*` header at all (Fetch's CORS
+    /// check fails on a missing `Access-Control-Allow-Origin` anyway; sending the others
+    /// leaks the policy).
+    NoCorsHeadersForRejectedOrigin,
+    /// Fetch §4.8 (CORS-preflight fetch): a preflight fails unless its status is ok and
+    /// the CORS check passes; corsair says so with 403 where the peer answers 200 without
+    /// `Access-Control-Allow-Origin`. The browser's outcome is the same.
+    PreflightRefusalStatus,
+    /// Fetch §4.8: the browser only checks that the requested method and headers are in
+    /// the lists; corsair answers with what was asked (lowercase, as browsers send them),
+    /// the peer with its whole list or the request's spelling. Same outcome.
+    EchoesWhatWasAsked,
+    /// Fetch §3.2.5: `Access-Control-Allow-Origin: *` is the answer for any origin
+    /// without credentials, whatever cookies the request carries (a request that sends
+    /// cookies with `*` fails in the browser, as it should when the policy has no
+    /// credentials).
+    WildcardMeansAnyWithoutCredentials,
+    /// RFC 9110 §9.1 and Fetch §4.8: methods are case-sensitive; browsers upper-case only
+    /// `DELETE`, `GET`, `HEAD`, `OPTIONS`, `POST` and `PUT`.
+    MethodsCaseSensitive,
+    /// RFC 6454 / Fetch: the `Origin` header is a serialized origin, byte for byte
+    /// (lowercase scheme and host, no default port, no path); anything else is not an
+    /// origin a browser sends and matches nothing.
+    StrictOriginSerialization,
+    /// RFC 9110 §12.5.5 and Fetch §3.2.5 ("CORS protocol and HTTP caches"): a response whose
+    /// CORS headers depend on `Origin` says `Vary: Origin`, rejected origins and preflights
+    /// included.
+    VaryOnEveryOriginDependentResponse,
+    /// W3C Secure Contexts: a plain-http, non-loopback origin can be impersonated by any
+    /// network attacker; trusting it with credentials is refused (`insecure-origin`).
+    InsecureOriginWithCredentials,
+    /// Fetch §4.8: `Access-Control-Max-Age` is sent only when the policy declares it
+    /// (browsers default to 5 s); corsair does not invent a default.
+    MaxAgeOnlyWhenDeclared,
+    /// Fetch §3.2.3 (HTTP responses): `Access-Control-Allow-Credentials` is `true` or
+    /// absent; a preflight's `Access-Control-Allow-Methods` and headers are not part of
+    /// an actual response. corsair sends only the headers the response kind uses.
+    OnlyHeadersTheKindUses,
+    /// `null` is the origin of sandboxed iframes and `data:` documents, which any attacker
+    /// can create (CVE-2019-9580 class): listing it needs `dangerously_allow_null_origin`.
+    NullOriginIsAnyone,
+    /// Fetch §4.8 "CORS-safelisted method": GET, HEAD and POST never need a preflight, so
+    /// they are always allowed; the peer refuses a preflight for one it does not list.
+    SafelistedMethodsAlwaysAllowed,
+    /// Fetch "forbidden method"/"forbidden request-header": `CONNECT`, `TRACE`, `TRACK`,
+    /// `cookie`, `host`, `sec-*`... are never sent by scripts; listing one is a mistake.
+    ForbiddenNamesRefused,
+    /// A configuration that does nothing or contradicts itself is refused up front (every
+    /// mistake at once) rather than silently ignored (corsair's validation promise).
+    InvalidConfigRefused,
+    /// Fetch §3.2.5 ("CORS protocol and HTTP caches"): when `Access-Control-Allow-Origin`
+    /// is `*` (or one static origin), send it on every response, non-CORS requests
+    /// included, and no `Vary`, so that a cached response serves everyone.
+    StaticAnswerOnEveryResponse,
+    /// Fetch "CORS-safelisted response-header name": `Cache-Control`, `Content-Language`,
+    /// `Content-Length`, `Content-Type`, `Expires`, `Last-Modified` and `Pragma` are
+    /// always readable; corsair leaves them out of `Access-Control-Expose-Headers`.
+    SafelistedResponseHeadersAlwaysExposed,
+    /// A public suffix (`*.github.io`) or a user-content site covers anyone's pages.
+    PublicSuffixWildcard,
+}
+
+impl Why {
+    fn rule(self) -> &'static str {
+        match self {
+            Why::WildcardNeverWithCredentials => {
+                "Fetch §3.2.5: no `*` with credentials; reflecting any origin with credentials defeats the same-origin policy"
+            }
+            Why::FetchPreflightIsOptionsWithAcrm => {
+                "Fetch §3.2.2: a preflight is OPTIONS with Origin and Access-Control-Request-Method; other OPTIONS go to the application"
+            }
+            Why::NoCorsHeadersForRejectedOrigin => {
+                "Fetch §4.9 CORS check: a rejected origin gets no Access-Control-* header at all (nothing about the policy leaks)"
+            }
+            Why::PreflightRefusalStatus => {
+                "Fetch §4.8: a refused preflight is answered 403 without CORS headers; the peer's 200 without them fails the same way"
+            }
+            Why::EchoesWhatWasAsked => {
+                "Fetch §4.8: the browser checks the requested method/headers against the lists; echoing what was asked is the same answer"
+            }
+            Why::WildcardMeansAnyWithoutCredentials => {
+                "Fetch §3.2.5: without credentials `*` answers every origin, cookies or not"
+            }
+            Why::MethodsCaseSensitive => {
+                "RFC 9110 §9.1, Fetch §4.8: methods compare case-sensitively (browsers normalize only DELETE GET HEAD OPTIONS POST PUT)"
+            }
+            Why::StrictOriginSerialization => {
+                "RFC 6454 §6.2, Fetch: Origin is a serialized origin byte for byte; other spellings match nothing"
+            }
+            Why::VaryOnEveryOriginDependentResponse => {
+                "RFC 9110 §12.5.5, Fetch §3.2.5: every response whose CORS headers depend on Origin carries Vary: Origin"
+            }
+            Why::InsecureOriginWithCredentials => {
+                "W3C Secure Contexts: plain-http non-loopback origins are refused with credentials"
+            }
+            Why::MaxAgeOnlyWhenDeclared => {
+                "Fetch §4.8: Access-Control-Max-Age only when declared (browser default 5 s)"
+            }
+            Why::OnlyHeadersTheKindUses => {
+                "Fetch §3.2.3: each response kind carries only the CORS headers it uses"
+            }
+            Why::NullOriginIsAnyone => {
+                "HTML sandboxing / CVE-2019-9580: the `null` origin is anyone's; listing it needs an explicit danger flag"
+            }
+            Why::SafelistedMethodsAlwaysAllowed => {
+                "Fetch CORS-safelisted method: GET, HEAD and POST need no permission, so they are always allowed"
+            }
+            Why::ForbiddenNamesRefused => {
+                "Fetch forbidden method / forbidden request-header: scripts never send them; listing one is refused"
+            }
+            Why::InvalidConfigRefused => {
+                "corsair's validation: a contradictory or ineffective setting is refused up front, not ignored"
+            }
+            Why::StaticAnswerOnEveryResponse => {
+                "Fetch §3.2.5: a static `*` is sent on every response, non-CORS ones included, without Vary, so caches serve everyone"
+            }
+            Why::SafelistedResponseHeadersAlwaysExposed => {
+                "Fetch CORS-safelisted response-header name: content-type & co. are always readable, so not listed in Expose-Headers"
+            }
+            Why::PublicSuffixWildcard => {
+                "Public Suffix List: a wildcard over a public suffix trusts everyone's sites"
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+#[allow(dead_code)] // until every peer is ported
+enum Verdict {
+    /// corsair answers as the peer does.
+    Agree,
+    /// corsair answers differently, as a rule requires.
+    Justified(Why),
+    /// corsair answers differently and no rule justifies it: a corsair bug. The entry's
+    /// corsair expectation is corsair's current answer.
+    Bug(&'static str),
+    /// The case tests a peer-only API detail; not ported (one-line reason).
+    Skip(&'static str),
+}
+
+use Verdict::{Agree, Bug, Justified, Skip};
+
+/// A translated configuration: the builder, or a TOML file (for the peers' checks of
+/// values of the wrong type, which the builder's types rule out).
+enum Cfg {
+    B(fn() -> Config),
+    Toml(&'static str),
+}
+
+use Cfg::{B, Toml};
+
+struct Case {
+    source: Source,
+    /// The peer's configuration, translated.
+    config: Cfg,
+    /// The request, or `None` for a configuration-validation case.
+    request: Option<Request>,
+    peer: Expect,
+    corsair: Expect,
+    verdict: Verdict,
+}
+
+// ---------------------------------------------------------------------------------------
+// Checking.
+
+/// A list header's elements, for comparing lists as sets.
+fn elements(name: &str, value: &str) -> Vec<String> {
+    let mut v: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            // Methods are case-sensitive; header names and Vary tokens are not.
+            if name == "access-control-allow-methods" {
+                s.to_owned()
+            } else {
+                s.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn is_list(name: &str) -> bool {
+    matches!(
+        name,
+        "access-control-allow-methods"
+            | "access-control-allow-headers"
+            | "access-control-expose-headers"
+            | "vary"
+    )
+}
+
+/// Whether an actual header value satisfies an assertion.
+fn satisfies(name: &str, actual: Option<&str>, assertion: H) -> bool {
+    match (assertion, actual) {
+        (No, None) => true,
+        (Is(want), Some(got)) if is_list(name) => elements(name, want) == elements(name, got),
+        (Is(want), Some(got)) => want == got,
+        (Has(want), Some(got)) => elements(name, got).contains(&elements(name, want)[0]),
+        _ => false,
+    }
+}
+
+/// Whether two assertions about one header say the same thing (the peer's against
+/// corsair's).
+fn same_assertion(name: &str, peer: H, corsair: H) -> bool {
+    match corsair {
+        No => peer == No,
+        Is(v) | Has(v) => {
+            !matches!(peer, No) && {
+                // A peer's `Has(x)` agrees with corsair's `Is(list)` containing x.
+                let peer_ok = satisfies(name, Some(v), peer);
+                peer_ok && (matches!(corsair, Is(_)) || peer == corsair)
+            }
+        }
+    }
+}
+
+fn agrees(peer: &Expect, corsair: &Expect) -> bool {
+    match (peer, corsair) {
+        (Accepted, Accepted) | (Refused(_), Refused(_)) => true,
+        (
+            Answer {
+                allowed: pa,
+                status: ps,
+                headers: ph,
+            },
+            Answer {
+                allowed: ca,
+                status: cs,
+                headers: ch,
+            },
+        ) => {
+            pa == ca
+                && ps == cs
+                && ph.iter().all(|(name, p)| {
+                    ch.iter()
+                        .find(|(n, _)| n == name)
+                        .is_some_and(|(_, c)| same_assertion(name, *p, *c))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// corsair's actual outcome for a case, checked against the entry's expectation.
+/// Returns an error message on a mismatch.
+fn check(case: &Case) -> Result<(), String> {
+    let built = match case.config {
+        B(config) => config().build(),
+        Toml(text) => Config::from_toml_str(text).and_then(Config::build),
+    };
+    match (&case.corsair, built, &case.request) {
+        (Accepted, Ok(_), None) => Ok(()),
+        (Refused(codes), Err(e), _) => {
+            let got: Vec<Code> = e.errors().map(|d| d.code()).collect();
+            if codes.iter().all(|c| got.contains(c)) && !codes.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("refused with {got:?}, expected {codes:?}"))
+            }
+        }
+        (
+            Answer {
+                allowed,
+                status,
+                headers: want,
+            },
+            Ok(policy),
+            Some(request),
+        ) => {
+            let map = headers(request.headers);
+            let method = Method::from_bytes(request.method.as_bytes()).unwrap();
+            let decision = policy.decide(&method, request.path, &map);
+            let got_status = match decision.action() {
+                Action::Forward => Status::App,
+                Action::Respond(s) if s.is_success() => Status::Ok,
+                Action::Respond(_) => Status::Refused,
+            };
+            let got_allowed = decision.allowed();
+            // The response as the client sees it: the application's headers (if it
+            // answers) with corsair's applied on top.
+            let mut response = http::HeaderMap::new();
+            if got_status == Status::App {
+                response = common::headers(request.app);
+            }
+            let shown = sent(&decision);
+            decision.into_headers().apply_to(&mut response);
+            let mut errors = Vec::new();
+            if got_allowed != *allowed {
+                errors.push(format!("allowed: {got_allowed}, expected {allowed}"));
+            }
+            if got_status != *status {
+                errors.push(format!("status: {got_status:?}, expected {status:?}"));
+            }
+            for (name, assertion) in *want {
+                let values: Vec<&str> = response
+                    .get_all(*name)
+                    .iter()
+                    .map(|v| v.to_str().unwrap())
+                    .collect();
+                let joined = values.join(", ");
+                let actual = (!values.is_empty()).then_some(joined.as_str());
+                if !satisfies(name, actual, *assertion) {
+                    errors.push(format!("{name}: {actual:?}, expected {assertion:?}"));
+                }
+            }
+            if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{} (sent {shown:?})", errors.join("; ")))
+            }
+        }
+        (expected, Ok(_), _) => Err(format!("built, expected {expected:?}")),
+        (expected, Err(e), _) => Err(format!(
+            "refused with {:?}, expected {expected:?}",
+            e.errors().map(|d| d.code()).collect::<Vec<_>>()
+        )),
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    cases: usize,
+    agree: usize,
+    justified: BTreeMap<Why, usize>,
+    bugs: Vec<String>,
+    skipped: usize,
+    skips: Vec<String>,
+}
+
+#[test]
+fn peer_suites() {
+    let mut failures = Vec::new();
+    let mut tallies: BTreeMap<Peer, Tally> = BTreeMap::new();
+    for case in cases() {
+        let src = &case.source;
+        let label = format!("{} {} {}", src.peer.name(), src.file, src.test);
+        let tally = tallies.entry(src.peer).or_default();
+        if let Skip(why) = case.verdict {
+            tally.skipped += 1;
+            tally.skips.push(format!("{label}: {why}"));
+            continue;
+        }
+        tally.cases += 1;
+        if let Err(e) = check(&case) {
+            failures.push(format!("{label}: corsair {e}"));
+        }
+        // A missing corsair assertion for a header the peer asserts is a table error.
+        if let (Answer { headers: ph, .. }, Answer { headers: ch, .. }) =
+            (&case.peer, &case.corsair)
+        {
+            for (name, _) in *ph {
+                if !ch.iter().any(|(n, _)| n == name) {
+                    failures.push(format!("{label}: no corsair expectation for `{name}`"));
+                }
+            }
+        }
+        let same = agrees(&case.peer, &case.corsair);
+        match case.verdict {
+            Agree if same => tally.agree += 1,
+            Agree => failures.push(format!("{label}: marked Agree but differs from the peer")),
+            Justified(_) | Bug(_) if same => {
+                failures.push(format!("{label}: marked as a difference but agrees"));
+            }
+            Justified(why) => *tally.justified.entry(why).or_default() += 1,
+            Bug(what) => tally.bugs.push(format!("{label}: {what}")),
+            Skip(_) => unreachable!(),
+        }
+    }
+    println!("{}", summary(&tallies));
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+fn summary(tallies: &BTreeMap<Peer, Tally>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| peer | cases | agree | justified | bugs | skipped |\n|---|---|---|---|---|---|"
+    );
+    let mut total = Tally::default();
+    for (peer, t) in tallies {
+        let justified: usize = t.justified.values().sum();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            peer.name(),
+            t.cases,
+            t.agree,
+            justified,
+            t.bugs.len(),
+            t.skipped
+        );
+        total.cases += t.cases;
+        total.agree += t.agree;
+        total.skipped += t.skipped;
+        for (why, n) in &t.justified {
+            *total.justified.entry(*why).or_default() += n;
+        }
+        total.bugs.extend(t.bugs.iter().cloned());
+        total.skips.extend(t.skips.iter().cloned());
+    }
+    let _ = writeln!(
+        out,
+        "| **total** | {} | {} | {} | {} | {} |",
+        total.cases,
+        total.agree,
+        total.justified.values().sum::<usize>(),
+        total.bugs.len(),
+        total.skipped
+    );
+    let _ = writeln!(out, "\nJustified differences by class:\n");
+    for (peer, t) in tallies {
+        for (why, n) in &t.justified {
+            let _ = writeln!(out, "- {}: {why:?} x{n}", peer.name());
+        }
+    }
+    let _ = writeln!(out, "\nRules:\n");
+    for why in total.justified.keys() {
+        let _ = writeln!(out, "- `{why:?}`: {}", why.rule());
+    }
+    let _ = writeln!(out, "\nBugs:\n");
+    for bug in &total.bugs {
+        let _ = writeln!(out, "- {bug}");
+    }
+    let _ = writeln!(out, "\nSkipped (a peer-only API detail):\n");
+    for skip in &total.skips {
+        let _ = writeln!(out, "- {skip}");
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// The table.
+
+fn cases() -> Vec<Case> {
+    let mut all = Vec::new();
+    all.extend(starlette());
+    all.extend(django());
+    all
+}
+
+// Starlette, tests/middleware/test_cors.py ------------------------------------------------
+
+const STARLETTE: &str = "tests/middleware/test_cors.py";
+
+fn starlette_src(test: &'static str) -> Source {
+    Source {
+        peer: Peer::Starlette,
+        file: STARLETTE,
+        test,
+    }
+}
+
+const ORG: (&str, &str) = ("origin", "https://example.org");
+
+fn starlette() -> Vec<Case> {
+    let s = starlette_src;
+    let allow_all_creds = || {
+        Policy::builder()
+            .allow_origins(["*"])
+            .allow_headers(["*"])
+            .allow_methods(["*"])
+            .expose_headers(["X-Status"])
+            .allow_credentials(true)
+    };
+    let allow_all = || {
+        Policy::builder()
+            .allow_origins(["*"])
+            .allow_headers(["*"])
+            .allow_methods(["*"])
+            .expose_headers(["X-Status"])
+    };
+    let specific = || {
+        Policy::builder()
+            .allow_origins(["https://example.org"])
+            .allow_headers(["X-Example", "Content-Type"])
+    };
+    let disallowed = || {
+        Policy::builder()
+            .allow_origins(["https://example.org"])
+            .allow_headers(["X-Example"])
+    };
+    let regex_creds = || {
+        Policy::builder()
+            .allow_headers(["X-Example", "Content-Type"])
+            .allow_origin_regexes(["https://.*"])
+            .allow_credentials(true)
+    };
+    let any = || Policy::builder().allow_origins(["*"]);
+    let example = || Policy::builder().allow_origins(["https://example.org"]);
+    const ANY_CREDS: Expect = Refused(&[Code::WildcardOriginWithCredentials]);
+    const REGEX_CREDS: Expect = Refused(&[Code::UnsafeOriginRegex]);
+    let mut v = vec![
+        Case {
+            source: s("test_cors_allow_all (preflight)"),
+            config: B(allow_all_creds),
+            request: Some(options(&[
+                ORG,
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "X-Example"),
+            ])),
+            peer: Answer {
+                allowed: true,
+                status: Status::Ok,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://example.org")),
+                    ("access-control-allow-headers", Is("X-Example")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("vary", Is("Origin")),
+                ],
+            },
+            corsair: ANY_CREDS,
+            verdict: Justified(Why::WildcardNeverWithCredentials),
+        },
+        Case {
+            source: s("test_cors_allow_all (actual)"),
+            config: B(allow_all_creds),
+            request: Some(get(&[ORG])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-expose-headers", Is("X-Status")),
+                    ("access-control-allow-credentials", Is("true")),
+                ],
+            },
+            corsair: ANY_CREDS,
+            verdict: Justified(Why::WildcardNeverWithCredentials),
+        },
+        Case {
+            source: s("test_cors_allow_all (credentialed actual)"),
+            config: B(allow_all_creds),
+            request: Some(get(&[ORG, ("cookie", "star_cookie=sugar")])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://example.org")),
+                    ("access-control-expose-headers", Is("X-Status")),
+                    ("access-control-allow-credentials", Is("true")),
+                ],
+            },
+            corsair: ANY_CREDS,
+            verdict: Justified(Why::WildcardNeverWithCredentials),
+        },
+        Case {
+            source: s("test_cors_allow_all (non-CORS)"),
+            config: B(allow_all_creds),
+            request: Some(get(&[])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("access-control-allow-origin", No)],
+            },
+            corsair: ANY_CREDS,
+            verdict: Justified(Why::WildcardNeverWithCredentials),
+        },
+        Case {
+            source: s("test_cors_allow_all_except_credentials (preflight)"),
+            config: B(allow_all),
+            request: Some(options(&[
+                ORG,
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "X-Example"),
+            ])),
+            peer: Answer {
+                allowed: true,
+                status: Status::Ok,
+                headers: &[
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-headers", Is("X-Example")),
+                    ("access-control-allow-credentials", No),
+                    ("vary", No),
+                ],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::Ok,
+                headers: &[
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-headers", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                ],
+            },
+            verdict: Justified(Why::VaryOnEveryOriginDependentResponse),
+        },
+        Case {
+            source: s("test_cors_allow_all_except_credentials (actual)"),
+            config: B(allow_all),
+            request: Some(get(&[ORG])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-expose-headers", Is("X-Status")),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-expose-headers", Is("x-status")),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            verdict: Agree,
+        },
+        Case {
+            source: s("test_cors_allow_all_except_credentials (non-CORS)"),
+            config: B(allow_all),
+            request: Some(get(&[])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("access-control-allow-origin", No)],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("access-control-allow-origin", Is("*"))],
+            },
+            verdict: Justified(Why::StaticAnswerOnEveryResponse),
+        },
+        Case {
+            source: s("test_cors_allow_specific_origin (preflight)"),
+            config: B(specific),
+            request: Some(options(&[
+                ORG,
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "X-Example, Content-Type"),
+            ])),
+            peer: Answer {
+                allowed: true,
+                status: Status::Ok,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://example.org")),
+                    (
+                        "access-control-allow-headers",
+                        Is("Accept, Accept-Language, Content-Language, Content-Type, X-Example"),
+                    ),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::Ok,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://example.org")),
+                    ("access-control-allow-headers", Is("x-example,content-type")),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            verdict: Justified(Why::EchoesWhatWasAsked),
+        },
+        Case {
+            source: s("test_cors_allow_specific_origin (actual)"),
+            config: B(specific),
+            request: Some(get(&[ORG])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://example.org")),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://example.org")),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            verdict: Agree,
+        },
+        Case {
+            source: s("test_cors_allow_specific_origin (non-CORS)"),
+            config: B(specific),
+            request: Some(get(&[])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("access-control-allow-origin", No)],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("access-control-allow-origin", No)],
+            },
+            verdict: Agree,
+        },
+        Case {
+            source: s("test_cors_disallowed_preflight (origin, method, headers)"),
+            config: B(disallowed),
+            request: Some(options(&[
+                ("origin", "https://another.org"),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "X-Nope"),
+            ])),
+            peer: Answer {
+                allowed: false,
+                status: Status::Refused,
+                headers: &[("access-control-allow-origin", No)],
+            },
+            corsair: Answer {
+                allowed: false,
+                status: Status::Refused,
+                headers: &[("access-control-allow-origin", No)],
+            },
+            verdict: Agree,
+        },
+        Case {
+            source: s("test_cors_disallowed_preflight (two headers)"),
+            config: B(disallowed),
+            request: Some(options(&[
+                ORG,
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "X-Nope-1, X-Nope-2"),
+            ])),
+            peer: Answer {
+                allowed: false,
+                status: Status::Refused,
+                headers: &[],
+            },
+            corsair: Answer {
+                allowed: false,
+                status: Status::Refused,
+                headers: &[("access-control-allow-origin", No)],
+            },
+            verdict: Agree,
+        },
+        Case {
+            source: s(
+                "test_preflight_allows_request_origin_if_origins_wildcard_and_credentials_allowed",
+            ),
+            config: B(|| {
+                Policy::builder()
+                    .allow_origins(["*"])
+                    .allow_methods(["POST"])
+                    .allow_credentials(true)
+            }),
+            request: Some(options(&[ORG, ("access-control-request-method", "POST")])),
+            peer: Answer {
+                allowed: true,
+                status: Status::Ok,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://example.org")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("vary", Is("Origin")),
+                ],
+            },
+            corsair: ANY_CREDS,
+            verdict: Justified(Why::WildcardNeverWithCredentials),
+        },
+        Case {
+            source: s("test_cors_preflight_allow_all_methods"),
+            config: B(|| Policy::builder().allow_origins(["*"]).allow_methods(["*"])),
+            request: Some(options(&[ORG, ("access-control-request-method", "POST")])),
+            peer: Answer {
+                allowed: true,
+                status: Status::Ok,
+                headers: &[(
+                    "access-control-allow-methods",
+                    Is("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"),
+                )],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::Ok,
+                headers: &[("access-control-allow-methods", Is("POST"))],
+            },
+            verdict: Justified(Why::EchoesWhatWasAsked),
+        },
+    ];
+    for method in ["PATCH", "POST", "PUT", "DELETE", "GET", "HEAD", "OPTIONS"] {
+        v.push(Case {
+            source: s("test_cors_allow_all_methods"),
+            config: B(|| Policy::builder().allow_origins(["*"]).allow_methods(["*"])),
+            request: Some(req(method, &[ORG])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("access-control-allow-origin", Is("*"))],
+            },
+            verdict: Agree,
+        });
+    }
+    for (test, request, peer) in [
+        (
+            "test_cors_allow_origin_regex (actual)",
+            get(&[ORG]),
+            Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://example.org")),
+                    ("access-control-allow-credentials", Is("true")),
+                ],
+            },
+        ),
+        (
+            "test_cors_allow_origin_regex (credentialed actual)",
+            get(&[ORG, ("cookie", "star_cookie=sugar")]),
+            Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://example.org")),
+                    ("access-control-allow-credentials", Is("true")),
+                ],
+            },
+        ),
+        (
+            "test_cors_allow_origin_regex (disallowed actual)",
+            get(&[("origin", "http://example.org")]),
+            Answer {
+                allowed: false,
+                status: Status::App,
+                headers: &[("access-control-allow-origin", No)],
+            },
+        ),
+        (
+            "test_cors_allow_origin_regex (preflight)",
+            options(&[
+                ("origin", "https://another.com"),
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "X-Example, content-type"),
+            ]),
+            Answer {
+                allowed: true,
+                status: Status::Ok,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://another.com")),
+                    (
+                        "access-control-allow-headers",
+                        Is("Accept, Accept-Language, Content-Language, Content-Type, X-Example"),
+                    ),
+                    ("access-control-allow-credentials", Is("true")),
+                ],
+            },
+        ),
+        (
+            "test_cors_allow_origin_regex (disallowed preflight)",
+            options(&[
+                ("origin", "http://another.com"),
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "X-Example"),
+            ]),
+            Answer {
+                allowed: false,
+                status: Status::Refused,
+                headers: &[("access-control-allow-origin", No)],
+            },
+        ),
+    ] {
+        v.push(Case {
+            source: s(test),
+            config: B(regex_creds),
+            request: Some(request),
+            peer,
+            corsair: REGEX_CREDS,
+            verdict: Justified(Why::WildcardNeverWithCredentials),
+        });
+    }
+    let fullmatch = || {
+        Policy::builder()
+            .allow_headers(["X-Example", "Content-Type"])
+            .allow_origin_regexes([r"https://.*\.example.org"])
+    };
+    v.extend([
+        Case {
+            source: s("test_cors_allow_origin_regex_fullmatch (allowed)"),
+            config: B(fullmatch),
+            request: Some(get(&[("origin", "https://subdomain.example.org")])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    (
+                        "access-control-allow-origin",
+                        Is("https://subdomain.example.org"),
+                    ),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    (
+                        "access-control-allow-origin",
+                        Is("https://subdomain.example.org"),
+                    ),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            verdict: Agree,
+        },
+        Case {
+            source: s("test_cors_allow_origin_regex_fullmatch (disallowed)"),
+            config: B(fullmatch),
+            request: Some(get(&[(
+                "origin",
+                "https://subdomain.example.org.hacker.com",
+            )])),
+            peer: Answer {
+                allowed: false,
+                status: Status::App,
+                headers: &[("access-control-allow-origin", No)],
+            },
+            corsair: Answer {
+                allowed: false,
+                status: Status::App,
+                headers: &[("access-control-allow-origin", No)],
+            },
+            verdict: Agree,
+        },
+        Case {
+            source: s("test_cors_credentialed_requests_return_specific_origin"),
+            config: B(any),
+            request: Some(get(&[ORG, ("cookie", "star_cookie=sugar")])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("https://example.org")),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            verdict: Justified(Why::WildcardMeansAnyWithoutCredentials),
+        },
+        Case {
+            source: s("test_cors_vary_header_defaults_to_origin"),
+            config: B(example),
+            request: Some(get(&[ORG])),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("vary", Is("Origin"))],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("vary", Is("Origin"))],
+            },
+            verdict: Agree,
+        },
+        Case {
+            source: s("test_cors_vary_header_is_not_set_for_non_credentialed_request"),
+            config: B(any),
+            request: Some(Request {
+                app: &[("vary", "Accept-Encoding")],
+                ..get(&[("origin", "https://someplace.org")])
+            }),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("vary", Is("Accept-Encoding"))],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("vary", Is("Accept-Encoding"))],
+            },
+            verdict: Agree,
+        },
+        Case {
+            source: s("test_cors_vary_header_is_properly_set_for_credentialed_request"),
+            config: B(any),
+            request: Some(Request {
+                app: &[("vary", "Accept-Encoding")],
+                ..get(&[("cookie", "foo=bar"), ("origin", "https://someplace.org")])
+            }),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("vary", Is("Accept-Encoding, Origin"))],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("vary", Is("Accept-Encoding"))],
+            },
+            verdict: Justified(Why::WildcardMeansAnyWithoutCredentials),
+        },
+        Case {
+            source: s("test_cors_vary_header_is_properly_set_when_allow_origins_is_not_wildcard"),
+            config: B(example),
+            request: Some(Request {
+                app: &[("vary", "Accept-Encoding")],
+                ..get(&[ORG])
+            }),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("vary", Is("Accept-Encoding, Origin"))],
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[("vary", Is("Accept-Encoding, Origin"))],
+            },
+            verdict: Agree,
+        },
+    ]);
+    let leak = || {
+        Policy::builder()
+            .allow_origins(["*"])
+            .allow_headers(["*"])
+            .allow_methods(["*"])
+    };
+    for (step, request, peer_origin, verdict) in [
+        (
+            "first",
+            get(&[("origin", "https://someplace.org")]),
+            "*",
+            Agree,
+        ),
+        (
+            "with cookie",
+            get(&[("cookie", "foo=bar"), ("origin", "https://someplace.org")]),
+            "https://someplace.org",
+            Justified(Why::WildcardMeansAnyWithoutCredentials),
+        ),
+        (
+            "again",
+            get(&[("origin", "https://someplace.org")]),
+            "*",
+            Agree,
+        ),
+    ] {
+        let peer_headers: &'static [(&'static str, H)] = if peer_origin == "*" {
+            &[
+                ("access-control-allow-origin", Is("*")),
+                ("access-control-allow-credentials", No),
+            ]
+        } else {
+            &[
+                ("access-control-allow-origin", Is("https://someplace.org")),
+                ("access-control-allow-credentials", No),
+            ]
+        };
+        v.push(Case {
+            source: Source {
+                test: match step {
+                    "first" => "test_cors_allowed_origin_does_not_leak_between_credentialed_requests (1)",
+                    "with cookie" => "test_cors_allowed_origin_does_not_leak_between_credentialed_requests (2, cookie)",
+                    _ => "test_cors_allowed_origin_does_not_leak_between_credentialed_requests (3)",
+                },
+                ..s("")
+            },
+            config: B(leak),
+            request: Some(request),
+            peer: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: peer_headers,
+            },
+            corsair: Answer {
+                allowed: true,
+                status: Status::App,
+                headers: &[
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                ],
+            },
+            verdict,
+        });
+    }
+    v
+}
+
+/// One case, positionally.
+fn case(
+    source: Source,
+    config: Cfg,
+    request: Option<Request>,
+    peer: Expect,
+    corsair: Expect,
+    verdict: Verdict,
+) -> Case {
+    Case {
+        source,
+        config,
+        request,
+        peer,
+        corsair,
+        verdict,
+    }
+}
+
+const fn ans(allowed: bool, status: Status, headers: &'static [(&'static str, H)]) -> Expect {
+    Answer {
+        allowed,
+        status,
+        headers,
+    }
+}
+
+const fn at(
+    method: &'static str,
+    path: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+) -> Request {
+    Request {
+        method,
+        path,
+        headers,
+        app: &[],
+    }
+}
+
+/// A skipped peer case (a peer-only API detail).
+fn skip(source: Source, why: &'static str) -> Case {
+    case(
+        source,
+        B(Policy::builder),
+        None,
+        Accepted,
+        Accepted,
+        Skip(why),
+    )
+}
+
+// django-cors-headers, tests/test_middleware.py and tests/test_checks.py --------------------
+
+fn dj_src(test: &'static str) -> Source {
+    Source {
+        peer: Peer::DjangoCorsHeaders,
+        file: "tests/test_middleware.py",
+        test,
+    }
+}
+
+fn dj_check_src(test: &'static str) -> Source {
+    Source {
+        peer: Peer::DjangoCorsHeaders,
+        file: "tests/test_checks.py",
+        test,
+    }
+}
+
+/// django-cors-headers' defaults: no origin, its default methods and headers.
+fn dj() -> Config {
+    Policy::builder()
+        .allow_methods(["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"])
+        .allow_headers([
+            "accept",
+            "authorization",
+            "content-type",
+            "user-agent",
+            "x-csrftoken",
+            "x-requested-with",
+        ])
+}
+
+const EXAMPLE_COM: (&str, &str) = ("origin", "https://example.com");
+const ACRM_GET: (&str, &str) = ("access-control-request-method", "GET");
+
+fn django() -> Vec<Case> {
+    use Status::{App, Ok, Refused as Forbidden};
+    let s = dj_src;
+    let c = dj_check_src;
+    const NO_ORIGINS: Expect = Refused(&[Code::NoOrigins]);
+    const ANY_CREDS: Expect = Refused(&[Code::WildcardOriginWithCredentials]);
+    let all_creds = || dj().allow_origins(["*"]).allow_credentials(true);
+    let no_acao: &'static [(&'static str, H)] = &[("access-control-allow-origin", No)];
+    let mut v = vec![
+        case(
+            s("test_get_no_origin"),
+            B(dj),
+            Some(get(&[])),
+            ans(true, App, no_acao),
+            NO_ORIGINS,
+            Justified(Why::InvalidConfigRefused),
+        ),
+        case(
+            s("test_get_origin_vary_by_default"),
+            B(dj),
+            Some(get(&[])),
+            ans(true, App, &[("vary", Is("origin"))]),
+            NO_ORIGINS,
+            Justified(Why::InvalidConfigRefused),
+        ),
+        case(
+            s("test_get_invalid_origin"),
+            B(dj),
+            Some(get(&[("origin", "https://example.com]")])),
+            ans(false, App, no_acao),
+            NO_ORIGINS,
+            Justified(Why::InvalidConfigRefused),
+        ),
+        case(
+            s("test_get_not_in_allowed_origins"),
+            B(|| dj().allow_origins(["https://example.com"])),
+            Some(get(&[ORG])),
+            ans(false, App, no_acao),
+            ans(false, App, no_acao),
+            Agree,
+        ),
+        case(
+            s("test_get_not_in_allowed_origins_due_to_wrong_scheme"),
+            B(|| dj().allow_origins(["http://example.org"])),
+            Some(get(&[ORG])),
+            ans(false, App, no_acao),
+            ans(false, App, no_acao),
+            Agree,
+        ),
+        case(
+            s("test_get_in_allowed_origins"),
+            B(|| dj().allow_origins(["https://example.com", "https://example.org"])),
+            Some(get(&[ORG])),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-origin", Is("https://example.org"))],
+            ),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-origin", Is("https://example.org"))],
+            ),
+            Agree,
+        ),
+        case(
+            s("test_async_get_in_allowed_origins"),
+            B(|| dj().allow_origins(["https://example.org"])),
+            Some(at("GET", "/async/", &[ORG])),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-origin", Is("https://example.org"))],
+            ),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-origin", Is("https://example.org"))],
+            ),
+            Agree,
+        ),
+        case(
+            s("test_null_in_allowed_origins"),
+            B(|| dj().allow_origins(["https://example.com", "null"])),
+            Some(get(&[("origin", "null")])),
+            ans(true, App, &[("access-control-allow-origin", Is("null"))]),
+            Refused(&[Code::NullOrigin]),
+            Justified(Why::NullOriginIsAnyone),
+        ),
+        case(
+            s("test_file_in_allowed_origins"),
+            B(|| dj().allow_origins(["https://example.com", "file://"])),
+            Some(get(&[("origin", "file://")])),
+            ans(true, App, &[("access-control-allow-origin", Is("file://"))]),
+            Refused(&[Code::InvalidOrigin]),
+            Justified(Why::StrictOriginSerialization),
+        ),
+        case(
+            s("test_get_expose_headers"),
+            B(|| {
+                dj().allow_origins(["*"])
+                    .expose_headers(["accept", "content-type"])
+            }),
+            Some(get(&[EXAMPLE_COM])),
+            ans(
+                true,
+                App,
+                &[("access-control-expose-headers", Is("accept, content-type"))],
+            ),
+            ans(
+                true,
+                App,
+                &[("access-control-expose-headers", Is("accept"))],
+            ),
+            Justified(Why::SafelistedResponseHeadersAlwaysExposed),
+        ),
+        case(
+            s("test_get_dont_expose_headers"),
+            B(|| dj().allow_origins(["*"])),
+            Some(get(&[EXAMPLE_COM])),
+            ans(true, App, &[("access-control-expose-headers", No)]),
+            ans(true, App, &[("access-control-expose-headers", No)]),
+            Agree,
+        ),
+        case(
+            s("test_get_allow_credentials"),
+            B(|| {
+                dj().allow_origins(["https://example.com"])
+                    .allow_credentials(true)
+            }),
+            Some(get(&[EXAMPLE_COM])),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-credentials", Is("true"))],
+            ),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-credentials", Is("true"))],
+            ),
+            Agree,
+        ),
+        case(
+            s("test_get_allow_credentials_bad_origin"),
+            B(|| {
+                dj().allow_origins(["https://example.com"])
+                    .allow_credentials(true)
+            }),
+            Some(get(&[ORG])),
+            ans(false, App, &[("access-control-allow-credentials", No)]),
+            ans(false, App, &[("access-control-allow-credentials", No)]),
+            Agree,
+        ),
+        case(
+            s("test_get_allow_credentials_disabled"),
+            B(|| dj().allow_origins(["https://example.com"])),
+            Some(get(&[EXAMPLE_COM])),
+            ans(true, App, &[("access-control-allow-credentials", No)]),
+            ans(true, App, &[("access-control-allow-credentials", No)]),
+            Agree,
+        ),
+        case(
+            s("test_allow_private_network_added_if_enabled_and_requested"),
+            B(|| dj().allow_origins(["*"]).allow_private_network(true)),
+            Some(get(&[
+                ("access-control-request-private-network", "true"),
+                ("origin", "http://example.com"),
+            ])),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-private-network", Is("true"))],
+            ),
+            ans(true, App, &[("access-control-allow-private-network", No)]),
+            Justified(Why::OnlyHeadersTheKindUses),
+        ),
+        case(
+            s("test_allow_private_network_not_added_if_enabled_and_not_requested"),
+            B(|| dj().allow_origins(["*"]).allow_private_network(true)),
+            Some(get(&[("origin", "http://example.com")])),
+            ans(true, App, &[("access-control-allow-private-network", No)]),
+            ans(true, App, &[("access-control-allow-private-network", No)]),
+            Agree,
+        ),
+        case(
+            s("test_allow_private_network_not_added_if_enabled_and_no_cors_origin"),
+            B(|| {
+                dj().allow_origins(["http://example.com"])
+                    .allow_private_network(true)
+            }),
+            Some(get(&[
+                ("access-control-request-private-network", "true"),
+                ("origin", "http://example.org"),
+            ])),
+            ans(false, App, &[("access-control-allow-private-network", No)]),
+            ans(false, App, &[("access-control-allow-private-network", No)]),
+            Agree,
+        ),
+        case(
+            s("test_allow_private_network_not_added_if_disabled_and_requested"),
+            B(|| dj().allow_origins(["*"])),
+            Some(get(&[
+                ("access-control-request-private-network", "true"),
+                ("origin", "http://example.com"),
+            ])),
+            ans(true, App, &[("access-control-allow-private-network", No)]),
+            ans(true, App, &[("access-control-allow-private-network", No)]),
+            Agree,
+        ),
+    ];
+    let options_allowed = || {
+        Policy::builder()
+            .allow_origins(["*"])
+            .allow_headers(["content-type"])
+            .allow_methods(["GET", "OPTIONS"])
+            .max_age(1002)
+    };
+    for (test, path) in [
+        ("test_options_allowed_origin", "/"),
+        ("test_async_options_allowed_origin", "/async/"),
+    ] {
+        v.push(case(
+            s(test),
+            B(options_allowed),
+            Some(at("OPTIONS", path, &[EXAMPLE_COM, ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("access-control-allow-headers", Is("content-type")),
+                    ("access-control-allow-methods", Is("GET, OPTIONS")),
+                    ("access-control-max-age", Is("1002")),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("access-control-allow-headers", No),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-max-age", Is("1002")),
+                ],
+            ),
+            Justified(Why::EchoesWhatWasAsked),
+        ));
+    }
+    v.extend([
+        // CORS_PREFLIGHT_MAX_AGE = 0 means "no header" in django-cors-headers: translated
+        // as no max_age (corsair's max_age(0) would send 0, which disables caching).
+        case(
+            s("test_options_no_max_age"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["*"])
+                    .allow_headers(["content-type"])
+                    .allow_methods(["GET", "OPTIONS"])
+            }),
+            Some(options(&[EXAMPLE_COM, ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("access-control-allow-headers", Is("content-type")),
+                    ("access-control-allow-methods", Is("GET, OPTIONS")),
+                    ("access-control-max-age", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("access-control-allow-headers", No),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-max-age", No),
+                ],
+            ),
+            Justified(Why::EchoesWhatWasAsked),
+        ),
+        case(
+            s("test_options_allowed_origins_with_port"),
+            B(|| dj().allow_origins(["https://localhost:9000"])),
+            Some(options(&[("origin", "https://localhost:9000"), ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://localhost:9000"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://localhost:9000"))],
+            ),
+            Agree,
+        ),
+        case(
+            s("test_options_adds_origin_when_domain_found_in_allowed_regexes"),
+            B(|| dj().allow_origin_regexes([r"^https://\w+\.example\.com$"])),
+            Some(options(&[("origin", "https://foo.example.com"), ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://foo.example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://foo.example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            s("test_options_adds_origin_when_domain_found_in_allowed_regexes_second"),
+            B(|| {
+                dj().allow_origin_regexes([
+                    r"^https://\w+\.example\.org$",
+                    r"^https://\w+\.example\.com$",
+                ])
+            }),
+            Some(options(&[("origin", "https://foo.example.com"), ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://foo.example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://foo.example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            s("test_options_doesnt_add_origin_when_domain_not_found_in_allowed_regexes"),
+            B(|| dj().allow_origin_regexes([r"^https://\w+\.example\.org$"])),
+            Some(options(&[("origin", "https://foo.example.com"), ACRM_GET])),
+            ans(false, Ok, no_acao),
+            ans(false, Forbidden, no_acao),
+            Justified(Why::PreflightRefusalStatus),
+        ),
+        case(
+            s("test_options_empty_request_method"),
+            B(dj),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", ""),
+            ])),
+            ans(false, Ok, &[]),
+            NO_ORIGINS,
+            Justified(Why::InvalidConfigRefused),
+        ),
+        case(
+            s("test_options_no_headers"),
+            B(dj),
+            Some(options(&[])),
+            ans(true, App, &[]),
+            NO_ORIGINS,
+            Justified(Why::InvalidConfigRefused),
+        ),
+        case(
+            s("test_allow_all_origins_get"),
+            B(all_creds),
+            Some(get(&[EXAMPLE_COM, ACRM_GET])),
+            ans(
+                true,
+                App,
+                &[
+                    ("access-control-allow-origin", Is("https://example.com")),
+                    ("vary", Is("origin")),
+                ],
+            ),
+            ANY_CREDS,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            s("test_allow_all_origins_options"),
+            B(all_creds),
+            Some(options(&[EXAMPLE_COM, ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("access-control-allow-origin", Is("https://example.com")),
+                    ("vary", Is("origin")),
+                ],
+            ),
+            ANY_CREDS,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            s("test_non_200_headers_still_set"),
+            B(all_creds),
+            Some(at("GET", "/unauthorized/", &[EXAMPLE_COM])),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ANY_CREDS,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            s("test_auth_view_options"),
+            B(all_creds),
+            Some(at("OPTIONS", "/test-401/", &[EXAMPLE_COM, ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ANY_CREDS,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        skip(
+            s("test_signal_handler_that_returns_false"),
+            "django's check_request_enabled signal",
+        ),
+        skip(
+            s("test_signal_handler_that_returns_true"),
+            "django's check_request_enabled signal",
+        ),
+        // The signal that opens /api/ to everyone, translated as a route with any origin.
+        case(
+            s("test_signal_handler_allow_some_urls_to_everyone (/)"),
+            B(|| {
+                dj().allow_origins(["https://example.com"])
+                    .route(corsair::RouteConfig::new("/api").allow_origins(["*"]))
+            }),
+            Some(options(&[ORG, ACRM_GET])),
+            ans(false, Ok, no_acao),
+            ans(false, Forbidden, no_acao),
+            Justified(Why::PreflightRefusalStatus),
+        ),
+        case(
+            s("test_signal_handler_allow_some_urls_to_everyone (/api/something/)"),
+            B(|| {
+                dj().allow_origins(["https://example.com"])
+                    .route(corsair::RouteConfig::new("/api").allow_origins(["*"]))
+            }),
+            Some(at("OPTIONS", "/api/something/", &[ORG, ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.org"))],
+            ),
+            ans(true, Ok, &[("access-control-allow-origin", Is("*"))]),
+            Justified(Why::WildcardMeansAnyWithoutCredentials),
+        ),
+        skip(
+            s("test_signal_called_once_during_normal_flow"),
+            "django's check_request_enabled signal",
+        ),
+        skip(s("test_get_short_circuit"), "django middleware ordering"),
+        skip(
+            s("test_get_short_circuit_should_be_ignored"),
+            "django middleware ordering",
+        ),
+        // CORS_URLS_REGEX = r"^/foo/$": CORS off except under /foo.
+        case(
+            s("test_get_regex_matches"),
+            B(|| {
+                dj().allow_origins(["https://example.com"])
+                    .enabled(false)
+                    .route(corsair::RouteConfig::new("/foo").enabled(true))
+            }),
+            Some(at("GET", "/foo/", &[EXAMPLE_COM])),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-origin", Has("https://example.com"))],
+            ),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            s("test_get_regex_doesnt_match"),
+            B(|| {
+                dj().allow_origins(["https://example.com"])
+                    .enabled(false)
+                    .route(corsair::RouteConfig::new("/not-foo").enabled(true))
+            }),
+            Some(at("GET", "/foo/", &[EXAMPLE_COM])),
+            ans(false, App, no_acao),
+            ans(false, App, no_acao),
+            Agree,
+        ),
+        skip(
+            s("test_get_regex_matches_path_info"),
+            "WSGI SCRIPT_NAME handling",
+        ),
+        skip(
+            s("test_cors_enabled_is_attached_and_bool"),
+            "a private request attribute",
+        ),
+        skip(
+            s("test_works_if_view_deletes_cors_enabled"),
+            "a private request attribute",
+        ),
+    ]);
+    // tests/test_checks.py: the peer's checks of its settings. Values of the wrong type
+    // are written as a TOML file, where corsair sees them.
+    const WRONG_TYPE: Expect = Refused(&[Code::InvalidFile]);
+    const PEER_REFUSES: Expect = Refused(&[]);
+    for (test, toml) in [
+        (
+            "test_cors_allow_headers_non_sequence",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nallow_headers = 1",
+        ),
+        (
+            "test_cors_allow_headers_non_string",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nallow_headers = [1]",
+        ),
+        (
+            "test_cors_allow_headers_string",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nallow_headers = \"accept\"",
+        ),
+        (
+            "test_cors_allow_methods_non_sequence",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nallow_methods = 1",
+        ),
+        (
+            "test_cors_allow_methods_non_string",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nallow_methods = [1]",
+        ),
+        (
+            "test_cors_allow_methods_string_sequence",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nallow_methods = \"GET\"",
+        ),
+        (
+            "test_cors_allow_credentials_non_bool",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nallow_credentials = \"yes\"",
+        ),
+        (
+            "test_cors_allow_network_access_non_bool",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nallow_private_network = \"yes\"",
+        ),
+        (
+            "test_cors_preflight_max_age_non_integer",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nmax_age = \"10\"",
+        ),
+        (
+            "test_cors_preflight_max_age_negative",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nmax_age = -1",
+        ),
+        (
+            "test_cors_allowed_origins_non_sequence",
+            "[cors]\nallow_origins = 1",
+        ),
+        (
+            "test_cors_allowed_origins_non_string",
+            "[cors]\nallow_origins = [1]",
+        ),
+        (
+            "test_cors_allowed_origins_string",
+            "[cors]\nallow_origins = \"https://example.com\"",
+        ),
+        (
+            "test_cors_allowed_origin_regexes_non_sequence",
+            "[cors]\nallow_origin_regexes = 1",
+        ),
+        (
+            "test_cors_expose_headers_non_sequence",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nexpose_headers = 1",
+        ),
+        (
+            "test_cors_expose_headers_non_string",
+            "[cors]\nallow_origins = [\"https://example.com\"]\nexpose_headers = [1]",
+        ),
+    ] {
+        v.push(case(
+            c(test),
+            Toml(toml),
+            None,
+            PEER_REFUSES,
+            WRONG_TYPE,
+            Agree,
+        ));
+    }
+    v.extend([
+        case(
+            c("test_defaults_pass"),
+            B(dj),
+            None,
+            Accepted,
+            NO_ORIGINS,
+            Justified(Why::InvalidConfigRefused),
+        ),
+        skip(c("test_defaults_pass_check"), "the same check through manage.py"),
+        skip(c("test_checks_are_bound"), "django's check framework registration"),
+        skip(c("test_cors_allow_all_origins_non_bool"), "corsair has no allow-all boolean: it is allow_origins = [\"*\"]"),
+        skip(c("test_cors_allow_all_origins_old_name"), "a deprecated setting name"),
+        skip(c("test_cors_allowed_origins_old_name"), "a deprecated setting name"),
+        case(
+            c("test_cors_allowed_origins_allowed"),
+            B(|| dj().allow_origins(["https://example.com", "file://", "null"])),
+            None,
+            Accepted,
+            Refused(&[Code::InvalidOrigin, Code::NullOrigin]),
+            Justified(Why::NullOriginIsAnyone),
+        ),
+        case(
+            c("test_cors_allowed_origins_no_scheme"),
+            B(|| dj().allow_origins(["example.com"])),
+            None,
+            PEER_REFUSES,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        skip(c("test_cors_allowed_origins_no_scheme_old_name"), "a deprecated setting name"),
+        case(
+            c("test_cors_allowed_origins_no_netloc"),
+            B(|| dj().allow_origins(["https://"])),
+            None,
+            PEER_REFUSES,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            c("test_cors_allowed_origins_path"),
+            B(|| dj().allow_origins(["https://example.com/foobar"])),
+            None,
+            PEER_REFUSES,
+            Refused(&[Code::OriginWithPath]),
+            Agree,
+        ),
+        skip(c("test_cors_allowed_origins_path_old_name"), "a deprecated setting name"),
+        skip(c("test_cors_allowed_origin_regexes_old_name"), "a deprecated setting name"),
+        case(
+            c("test_cors_allowed_origin_regexes_regex"),
+            B(|| dj().allow_origin_regexes(["a"])),
+            None,
+            Accepted,
+            Accepted,
+            Agree,
+        ),
+        skip(c("test_cors_urls_regex_non_string"), "CORS_URLS_REGEX: corsair routes are path prefixes"),
+        case(
+            c("test_cors_model_failure"),
+            Toml("[cors]\nallow_origins = [\"https://example.com\"]\nmodel = \"something\""),
+            None,
+            PEER_REFUSES,
+            Refused(&[Code::UnknownField]),
+            Agree,
+        ),
+        case(
+            c("test_cors_replace_https_referer_failure"),
+            Toml("[cors]\nallow_origins = [\"https://example.com\"]\nreplace_https_referer = \"something\""),
+            None,
+            PEER_REFUSES,
+            Refused(&[Code::UnknownField]),
+            Agree,
+        ),
+    ]);
+    v
+}
