@@ -197,6 +197,11 @@ enum Why {
     /// `Content-Length`, `Content-Type`, `Expires`, `Last-Modified` and `Pragma` are
     /// always readable; corsair leaves them out of `Access-Control-Expose-Headers`.
     SafelistedResponseHeadersAlwaysExposed,
+    /// Fetch §3.2.3: with credentials, `*` in `Access-Control-Allow-Methods` or
+    /// `-Headers` is a literal name, so "any method/header" is answered by echoing what
+    /// was requested. Which methods and headers are allowed is not a trust decision (the
+    /// origin list is), so corsair accepts the policy where the peer refuses it.
+    AnyMethodOrHeaderWithCredentialsIsEchoed,
     /// A public suffix (`*.github.io`) or a user-content site covers anyone's pages.
     PublicSuffixWildcard,
 }
@@ -257,6 +262,9 @@ impl Why {
             }
             Why::SafelistedResponseHeadersAlwaysExposed => {
                 "Fetch CORS-safelisted response-header name: content-type & co. are always readable, so not listed in Expose-Headers"
+            }
+            Why::AnyMethodOrHeaderWithCredentialsIsEchoed => {
+                "Fetch §3.2.3: with credentials `*` is literal in Allow-Methods/-Headers, so any method/header is answered by echoing the request"
             }
             Why::PublicSuffixWildcard => {
                 "Public Suffix List: a wildcard over a public suffix trusts everyone's sites"
@@ -581,6 +589,7 @@ fn cases() -> Vec<Case> {
     let mut all = Vec::new();
     all.extend(starlette());
     all.extend(django());
+    all.extend(tower_http());
     all
 }
 
@@ -1982,4 +1991,343 @@ fn django() -> Vec<Case> {
         ),
     ]);
     v
+}
+
+// tower-http, src/cors/tests.rs and the behaviour of src/cors/*.rs ------------------------
+
+fn tower_src(file: &'static str, test: &'static str) -> Source {
+    Source {
+        peer: Peer::TowerHttp,
+        file,
+        test,
+    }
+}
+
+/// `CorsLayer::permissive()`: any origin, method, header; exposes any header.
+fn tower_permissive() -> Config {
+    Policy::builder()
+        .allow_origins(["*"])
+        .allow_methods(["*"])
+        .allow_headers(["*"])
+        .expose_headers(["*"])
+}
+
+const PREFLIGHT_CT: &[(&str, &str)] = &[
+    EXAMPLE_COM,
+    ACRM_GET,
+    ("access-control-request-headers", "content-type"),
+];
+const VARY_PREFLIGHT: H =
+    Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+
+fn tower_http() -> Vec<Case> {
+    use Status::{App, Ok, Refused as Forbidden};
+    const T: &str = "tower-http/src/cors/tests.rs";
+    const M: &str = "tower-http/src/cors/mod.rs";
+    const O: &str = "tower-http/src/cors/allow_origin.rs";
+    const P: &str = "tower-http/src/cors/allow_private_network.rs";
+    let t = |test| tower_src(T, test);
+    let listed = || {
+        Policy::builder()
+            .allow_origins(["https://example.com"])
+            .allow_methods(["GET"])
+            .allow_headers(["content-type"])
+    };
+    vec![
+        case(
+            t("permissive_vary_header_is_empty"),
+            B(tower_permissive),
+            Some(get(&[])),
+            ans(true, App, &[("vary", No)]),
+            ans(true, App, &[("vary", No)]),
+            Agree,
+        ),
+        skip(
+            t("include_custom_permissive_to_vary_set_by_inner_service"),
+            "tower-http's .vary() override",
+        ),
+        skip(
+            t("permissive_with_custom_vary_builder"),
+            "tower-http's .vary() override",
+        ),
+        skip(
+            t("permissive_with_inner_and_builder_vary"),
+            "tower-http's .vary() override",
+        ),
+        // The async predicate admits http://example.com only.
+        case(
+            t("test_allow_origin_async_predicate (valid)"),
+            B(|| Policy::builder().allow_origins(["http://example.com"])),
+            Some(get(&[("origin", "http://example.com")])),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-origin", Is("http://example.com"))],
+            ),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-origin", Is("http://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            t("test_allow_origin_async_predicate (invalid)"),
+            B(|| Policy::builder().allow_origins(["http://example.com"])),
+            Some(get(&[("origin", "http://example.org")])),
+            ans(false, App, &[("access-control-allow-origin", No)]),
+            ans(false, App, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            t("derived_vary_header_for_mixed_wildcard_configuration"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["*"])
+                    .allow_methods(["*"])
+                    .allow_headers(["*"])
+            }),
+            Some(options(PREFLIGHT_CT)),
+            ans(
+                true,
+                Ok,
+                &[(
+                    "vary",
+                    Is("access-control-request-method, access-control-request-headers"),
+                )],
+            ),
+            ans(true, Ok, &[("vary", VARY_PREFLIGHT)]),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            t("very_permissive_emits_vary_headers"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["*"])
+                    .allow_methods(["*"])
+                    .allow_headers(["*"])
+                    .allow_credentials(true)
+            }),
+            Some(options(PREFLIGHT_CT)),
+            ans(true, Ok, &[("vary", VARY_PREFLIGHT)]),
+            Refused(&[Code::WildcardOriginWithCredentials]),
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            t("cors_map_layer_smoke_without_vary_header"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["*"])
+                    .allow_methods(["*"])
+                    .allow_headers(["*"])
+            }),
+            Some(get(&[])),
+            ans(true, App, &[("vary", No)]),
+            ans(true, App, &[("vary", No)]),
+            Agree,
+        ),
+        case(
+            t("cors_map_layer_smoke_with_vary_header"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["*"])
+                    .allow_methods(["*"])
+                    .allow_headers(["*"])
+            }),
+            Some(options(&[EXAMPLE_COM, ACRM_GET])),
+            ans(true, Ok, &[("vary", Is("access-control-request-method"))]),
+            ans(true, Ok, &[("vary", VARY_PREFLIGHT)]),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        // tower-http sends its exact origin to everyone, so needs no Vary; corsair sends
+        // nothing to other origins (its answer depends on Origin), so it must vary.
+        case(
+            t("exact_origin_does_not_emit_origin_vary_header"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://example.com"])
+                    .allow_methods(["GET"])
+                    .allow_headers(["content-type"])
+            }),
+            Some(get(&[("origin", "http://example.com")])),
+            ans(true, App, &[("vary", No)]),
+            ans(true, App, &[("vary", Is("Origin"))]),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        // Behaviour of Cors::call in mod.rs: every OPTIONS is answered as a preflight.
+        case(
+            tower_src(
+                M,
+                "Cors::call: OPTIONS without Access-Control-Request-Method",
+            ),
+            B(listed),
+            Some(options(&[EXAMPLE_COM])),
+            ans(true, Ok, &[]),
+            ans(true, App, &[]),
+            Justified(Why::FetchPreflightIsOptionsWithAcrm),
+        ),
+        case(
+            tower_src(M, "Cors::call: OPTIONS without Origin"),
+            B(listed),
+            Some(options(&[])),
+            ans(true, Ok, &[]),
+            ans(true, App, &[]),
+            Justified(Why::FetchPreflightIsOptionsWithAcrm),
+        ),
+        // Cors::call adds the preflight headers whatever the origin.
+        case(
+            tower_src(M, "Cors::call: preflight from an origin not listed"),
+            B(listed),
+            Some(options(&[ORG, ACRM_GET])),
+            ans(
+                false,
+                Ok,
+                &[
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-methods", Is("GET")),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-methods", No),
+                ],
+            ),
+            Justified(Why::NoCorsHeadersForRejectedOrigin),
+        ),
+        // Cors::call does not check the method: the browser does, with the list.
+        case(
+            tower_src(M, "Cors::call: preflight for a method not listed"),
+            B(listed),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "PUT"),
+            ])),
+            ans(
+                false,
+                Ok,
+                &[
+                    ("access-control-allow-origin", Is("https://example.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-methods", No),
+                ],
+            ),
+            Justified(Why::PreflightRefusalStatus),
+        ),
+        // ensure_usable_cors_rules (mod.rs) panics on these combinations.
+        case(
+            tower_src(
+                M,
+                "ensure_usable_cors_rules: credentials with Allow-Headers *",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["*"])
+                    .allow_credentials(true)
+            }),
+            None,
+            Refused(&[]),
+            Accepted,
+            Justified(Why::AnyMethodOrHeaderWithCredentialsIsEchoed),
+        ),
+        case(
+            tower_src(
+                M,
+                "ensure_usable_cors_rules: credentials with Allow-Methods *",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["*"])
+                    .allow_credentials(true)
+            }),
+            None,
+            Refused(&[]),
+            Accepted,
+            Justified(Why::AnyMethodOrHeaderWithCredentialsIsEchoed),
+        ),
+        case(
+            tower_src(
+                M,
+                "ensure_usable_cors_rules: credentials with Allow-Origin *",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["*"])
+                    .allow_credentials(true)
+            }),
+            None,
+            Refused(&[]),
+            Refused(&[Code::WildcardOriginWithCredentials]),
+            Agree,
+        ),
+        case(
+            tower_src(
+                M,
+                "ensure_usable_cors_rules: credentials with Expose-Headers *",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .expose_headers(["*"])
+                    .allow_credentials(true)
+            }),
+            None,
+            Refused(&[]),
+            Refused(&[Code::WildcardExposeWithCredentials]),
+            Agree,
+        ),
+        case(
+            tower_src(O, "AllowOrigin::list panics on `*`"),
+            B(|| Policy::builder().allow_origins(["https://example.com", "*"])),
+            None,
+            Refused(&[]),
+            Refused(&[Code::WildcardOriginMixed]),
+            Agree,
+        ),
+        // CorsLayer::new() allows no origin: corsair refuses such a policy.
+        case(
+            tower_src(
+                P,
+                "cors_private_network_header_is_added_correctly (requested)",
+            ),
+            B(|| Policy::builder().allow_private_network(true)),
+            Some(get(&[("access-control-request-private-network", "true")])),
+            ans(
+                true,
+                App,
+                &[("access-control-allow-private-network", Is("true"))],
+            ),
+            Refused(&[Code::NoOrigins]),
+            Justified(Why::InvalidConfigRefused),
+        ),
+        case(
+            tower_src(
+                P,
+                "cors_private_network_header_is_added_correctly (not requested)",
+            ),
+            B(|| Policy::builder().allow_private_network(true)),
+            Some(get(&[])),
+            ans(true, App, &[("access-control-allow-private-network", No)]),
+            Refused(&[Code::NoOrigins]),
+            Justified(Why::InvalidConfigRefused),
+        ),
+        skip(
+            tower_src(
+                P,
+                "cors_private_network_header_is_added_correctly_with_predicate",
+            ),
+            "a PNA predicate over `localhost`, which is not a serialized origin",
+        ),
+    ]
 }
