@@ -590,6 +590,7 @@ fn cases() -> Vec<Case> {
     all.extend(starlette());
     all.extend(django());
     all.extend(tower_http());
+    all.extend(actix());
     all
 }
 
@@ -2328,6 +2329,534 @@ fn tower_http() -> Vec<Case> {
                 "cors_private_network_header_is_added_correctly_with_predicate",
             ),
             "a PNA predicate over `localhost`, which is not a serialized origin",
+        ),
+    ]
+}
+
+// actix-cors (actix-extras), actix-cors/tests/tests.rs and src unit tests ------------------
+
+fn actix_src(file: &'static str, test: &'static str) -> Source {
+    Source {
+        peer: Peer::ActixCors,
+        file,
+        test,
+    }
+}
+
+/// `Cors::permissive()`: any origin (mirrored), method, header, exposed header, and
+/// credentials.
+fn actix_permissive() -> Config {
+    Policy::builder()
+        .allow_origins(["*"])
+        .allow_methods(["*"])
+        .allow_headers(["*"])
+        .expose_headers(["*"])
+        .allow_credentials(true)
+        .max_age(3600)
+}
+
+/// `allowed_origin("https://www.example.com")` and an `allowed_origin_fn` admitting
+/// origins that end in `.unknown.com`.
+fn actix_origin_fn() -> Config {
+    Policy::builder()
+        .allow_origins(["https://www.example.com"])
+        .allow_origin_predicate(|o| o.host().ends_with(".unknown.com"))
+}
+
+const WWW_EXAMPLE: (&str, &str) = ("origin", "https://www.example.com");
+
+fn actix() -> Vec<Case> {
+    use Status::{App, Ok, Refused as Bad};
+    const T: &str = "actix-cors/tests/tests.rs";
+    const BUILDER: &str = "actix-cors/src/builder.rs";
+    const INNER: &str = "actix-cors/src/inner.rs";
+    const MW: &str = "actix-cors/src/middleware.rs";
+    let t = |test| actix_src(T, test);
+    const PERMISSIVE: Expect = Refused(&[Code::WildcardOriginWithCredentials]);
+    const NO_ORIGINS: Expect = Refused(&[Code::NoOrigins]);
+    let acao = |v: &'static [(&'static str, H)]| ans(true, App, v);
+    let www: &'static [(&'static str, H)] =
+        &[("access-control-allow-origin", Is("https://www.example.com"))];
+    let none: &'static [(&'static str, H)] = &[("access-control-allow-origin", No)];
+    let two_origins = || {
+        Policy::builder()
+            .allow_origins(["https://example.com", "https://example.org"])
+            .allow_methods(["GET"])
+    };
+    let response_cfg = || {
+        Policy::builder()
+            .allow_origins(["*"])
+            .max_age(3600)
+            .allow_methods(["GET", "OPTIONS", "POST"])
+            .allow_headers(["authorization", "accept", "content-type"])
+            .expose_headers(["authorization", "accept"])
+    };
+    let www_only = || Policy::builder().allow_origins(["https://www.example.com"]);
+    let block_off = || {
+        Policy::builder()
+            .allow_methods(["*"])
+            .allow_origins(["https://www.example.com"])
+    };
+    let inner_preflight = || {
+        Policy::builder()
+            .allow_origins(["*"])
+            .max_age(3600)
+            .allow_methods(["GET", "OPTIONS", "POST"])
+            .allow_headers(["authorization", "accept", "content-type"])
+    };
+    let any_fn = || {
+        Policy::builder()
+            .allow_origin_predicate(|_| true)
+            .allow_methods(["*"])
+            .allow_headers(["*"])
+    };
+    const VARY3: H = Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+    vec![
+        skip(
+            t("test_wildcard_origin"),
+            "`*` must be spelled allow_any_origin() in actix; corsair spells it allow_origins([\"*\"])",
+        ),
+        case(
+            t("test_not_allowed_origin_fn (listed)"),
+            B(actix_origin_fn),
+            Some(get(&[WWW_EXAMPLE])),
+            acao(www),
+            acao(www),
+            Agree,
+        ),
+        case(
+            t("test_not_allowed_origin_fn (neither)"),
+            B(actix_origin_fn),
+            Some(get(&[("origin", "https://www.known.com")])),
+            ans(false, App, none),
+            ans(false, App, none),
+            Agree,
+        ),
+        case(
+            t("test_allowed_origin_fn (listed)"),
+            B(actix_origin_fn),
+            Some(get(&[WWW_EXAMPLE])),
+            acao(www),
+            acao(www),
+            Agree,
+        ),
+        case(
+            t("test_allowed_origin_fn (by the function)"),
+            B(actix_origin_fn),
+            Some(get(&[("origin", "https://www.unknown.com")])),
+            acao(&[("access-control-allow-origin", Is("https://www.unknown.com"))]),
+            acao(&[("access-control-allow-origin", Is("https://www.unknown.com"))]),
+            Agree,
+        ),
+        case(
+            t("test_allowed_origin_fn_with_environment (listed)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://www.example.com"])
+                    .allow_origin_regexes([r"https:.+\.unknown\.com"])
+            }),
+            Some(get(&[WWW_EXAMPLE])),
+            acao(www),
+            acao(www),
+            Agree,
+        ),
+        case(
+            t("test_allowed_origin_fn_with_environment (by the regex)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://www.example.com"])
+                    .allow_origin_regexes([r"https:.+\.unknown\.com"])
+            }),
+            Some(get(&[("origin", "https://www.unknown.com")])),
+            acao(&[("access-control-allow-origin", Is("https://www.unknown.com"))]),
+            acao(&[("access-control-allow-origin", Is("https://www.unknown.com"))]),
+            Agree,
+        ),
+        case(
+            t("test_multiple_origins_preflight (.com)"),
+            B(two_origins),
+            Some(options(&[EXAMPLE_COM, ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            t("test_multiple_origins_preflight (.org)"),
+            B(two_origins),
+            Some(options(&[ORG, ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.org"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.org"))],
+            ),
+            Agree,
+        ),
+        case(
+            t("test_multiple_origins (.com)"),
+            B(two_origins),
+            Some(get(&[EXAMPLE_COM])),
+            acao(&[("access-control-allow-origin", Is("https://example.com"))]),
+            acao(&[("access-control-allow-origin", Is("https://example.com"))]),
+            Agree,
+        ),
+        case(
+            t("test_multiple_origins (.org)"),
+            B(two_origins),
+            Some(get(&[ORG])),
+            acao(&[("access-control-allow-origin", Is("https://example.org"))]),
+            acao(&[("access-control-allow-origin", Is("https://example.org"))]),
+            Agree,
+        ),
+        // send_wildcard + disable_preflight: an OPTIONS without
+        // Access-Control-Request-Method reaches the application.
+        case(
+            t("test_response (OPTIONS, wildcard)"),
+            B(response_cfg),
+            Some(options(&[WWW_EXAMPLE])),
+            acao(&[
+                ("access-control-allow-origin", Is("*")),
+                ("vary", VARY3),
+                ("access-control-expose-headers", Is("authorization, accept")),
+            ]),
+            acao(&[
+                ("access-control-allow-origin", Is("*")),
+                ("vary", No),
+                ("access-control-expose-headers", Is("authorization, accept")),
+            ]),
+            Justified(Why::StaticAnswerOnEveryResponse),
+        ),
+        case(
+            t("test_response (OPTIONS, application's Vary)"),
+            B(response_cfg),
+            Some(Request {
+                app: &[("vary", "Accept")],
+                ..options(&[WWW_EXAMPLE])
+            }),
+            acao(&[(
+                "vary",
+                Is("Accept, Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+            )]),
+            acao(&[("vary", Is("Accept"))]),
+            Justified(Why::StaticAnswerOnEveryResponse),
+        ),
+        case(
+            t("test_response (preflight, two origins)"),
+            B(|| {
+                Policy::builder()
+                    .allow_methods(["POST"])
+                    .allow_origins(["https://www.example.com", "https://www.google.com"])
+            }),
+            Some(options(&[
+                WWW_EXAMPLE,
+                ("access-control-request-method", "POST"),
+            ])),
+            ans(true, Ok, www),
+            ans(true, Ok, www),
+            Agree,
+        ),
+        case(
+            t("test_validate_origin"),
+            B(www_only),
+            Some(get(&[WWW_EXAMPLE])),
+            acao(&[]),
+            acao(www),
+            Agree,
+        ),
+        case(
+            t("test_blocks_mismatched_origin_by_default"),
+            B(www_only),
+            Some(get(&[("origin", "https://www.example.test")])),
+            ans(
+                false,
+                App,
+                &[
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-methods", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-methods", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            t("test_mismatched_origin_block_turned_off (preflight)"),
+            B(block_off),
+            Some(options(&[
+                ("origin", "https://wrong.com"),
+                ("access-control-request-method", "POST"),
+            ])),
+            ans(false, Bad, none),
+            ans(false, Bad, none),
+            Agree,
+        ),
+        case(
+            t("test_mismatched_origin_block_turned_off (actual)"),
+            B(block_off),
+            Some(get(&[("origin", "https://wrong.com")])),
+            ans(false, App, none),
+            ans(false, App, none),
+            Agree,
+        ),
+        case(
+            t("test_no_origin_response (no Origin)"),
+            B(actix_permissive),
+            Some(get(&[])),
+            acao(none),
+            PERMISSIVE,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            t("test_no_origin_response (OPTIONS, preflight disabled)"),
+            B(actix_permissive),
+            Some(options(&[WWW_EXAMPLE])),
+            acao(www),
+            PERMISSIVE,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            t("validate_origin_allows_all_origins"),
+            B(actix_permissive),
+            Some(get(&[WWW_EXAMPLE])),
+            acao(&[]),
+            PERMISSIVE,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            t("vary_header_on_all_handled_responses (permissive preflight)"),
+            B(actix_permissive),
+            Some(options(&[WWW_EXAMPLE, ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("access-control-allow-methods", Has("GET")),
+                    ("vary", VARY3),
+                ],
+            ),
+            PERMISSIVE,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            t("vary_header_on_all_handled_responses (permissive PUT)"),
+            B(actix_permissive),
+            Some(req("PUT", &[WWW_EXAMPLE])),
+            acao(&[("vary", VARY3)]),
+            PERMISSIVE,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            t("vary_header_on_all_handled_responses (no origin listed, PUT)"),
+            B(|| Policy::builder().allow_methods(["*"])),
+            Some(req("PUT", &[WWW_EXAMPLE])),
+            ans(
+                false,
+                App,
+                &[
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-methods", No),
+                    ("vary", VARY3),
+                ],
+            ),
+            NO_ORIGINS,
+            Justified(Why::InvalidConfigRefused),
+        ),
+        case(
+            t("vary_header_on_all_handled_responses (no origin listed, no Origin)"),
+            B(|| Policy::builder().allow_methods(["*"])),
+            Some(req("PUT", &[])),
+            acao(&[("vary", VARY3)]),
+            NO_ORIGINS,
+            Justified(Why::InvalidConfigRefused),
+        ),
+        case(
+            t("test_allow_any_origin_any_method_any_header"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["*"])
+                    .allow_methods(["*"])
+                    .allow_headers(["*"])
+            }),
+            Some(options(&[
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+                WWW_EXAMPLE,
+            ])),
+            ans(true, Ok, &[]),
+            ans(true, Ok, &[("access-control-allow-origin", Is("*"))]),
+            Agree,
+        ),
+        case(
+            t("expose_all_request_header_values"),
+            B(actix_permissive),
+            Some(get(&[
+                WWW_EXAMPLE,
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+            ])),
+            acao(&[("access-control-expose-headers", Has("content-disposition"))]),
+            PERMISSIVE,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            t("private_network_access"),
+            B(|| actix_permissive().allow_private_network(true)),
+            Some(options(&[
+                ("origin", "https://public.site"),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-private-network", "true"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("access-control-allow-origin", Is("https://public.site")),
+                    ("access-control-allow-private-network", Is("true")),
+                ],
+            ),
+            PERMISSIVE,
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            actix_src(BUILDER, "illegal_allow_credentials"),
+            B(actix_permissive),
+            None,
+            Refused(&[]),
+            PERMISSIVE,
+            Agree,
+        ),
+        case(
+            actix_src(BUILDER, "restrictive_defaults"),
+            B(Policy::builder),
+            Some(get(&[WWW_EXAMPLE])),
+            ans(false, App, none),
+            NO_ORIGINS,
+            Justified(Why::InvalidConfigRefused),
+        ),
+        skip(
+            actix_src(BUILDER, "allowed_header_try_from"),
+            "Rust conversion traits",
+        ),
+        skip(
+            actix_src(BUILDER, "allowed_header_try_into"),
+            "Rust conversion traits",
+        ),
+        skip(
+            actix_src(BUILDER, "middleware_generic_over_body_type"),
+            "actix body types",
+        ),
+        skip(actix_src(BUILDER, "impl_eq"), "PartialEq on the builder"),
+        case(
+            actix_src(INNER, "test_validate_not_allowed_origin"),
+            B(www_only),
+            Some(get(&[
+                ("origin", "https://www.unknown.com"),
+                ("access-control-request-headers", "DNT"),
+            ])),
+            ans(false, App, none),
+            ans(false, App, none),
+            Agree,
+        ),
+        case(
+            actix_src(INNER, "test_preflight (OPTIONS without the method)"),
+            B(inner_preflight),
+            Some(options(&[
+                WWW_EXAMPLE,
+                ("access-control-request-headers", "X-Not-Allowed"),
+            ])),
+            acao(&[]),
+            acao(&[]),
+            Agree,
+        ),
+        case(
+            actix_src(INNER, "test_preflight (lowercase put)"),
+            B(inner_preflight),
+            Some(options(&[
+                WWW_EXAMPLE,
+                ("access-control-request-method", "put"),
+            ])),
+            ans(false, Bad, &[]),
+            ans(false, Bad, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            actix_src(INNER, "test_preflight (allowed)"),
+            B(inner_preflight),
+            Some(options(&[
+                WWW_EXAMPLE,
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "AUTHORIZATION,ACCEPT"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-max-age", Is("3600")),
+                    (
+                        "access-control-allow-headers",
+                        Is("authorization, accept, content-type"),
+                    ),
+                    ("access-control-allow-methods", Is("GET, OPTIONS, POST")),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-max-age", Is("3600")),
+                    ("access-control-allow-headers", Is("authorization,accept")),
+                    ("access-control-allow-methods", Is("POST")),
+                ],
+            ),
+            Justified(Why::EchoesWhatWasAsked),
+        ),
+        skip(
+            actix_src(INNER, "test_preflight (preflight disabled)"),
+            "actix's disable_preflight() hands preflights to the application",
+        ),
+        case(
+            actix_src(INNER, "allow_fn_origin_equals_head_origin (preflight)"),
+            B(any_fn),
+            Some(options(&[
+                WWW_EXAMPLE,
+                ("access-control-request-method", "POST"),
+            ])),
+            ans(true, Ok, &[]),
+            ans(true, Ok, www),
+            Agree,
+        ),
+        case(
+            actix_src(INNER, "allow_fn_origin_equals_head_origin (actual)"),
+            B(any_fn),
+            Some(get(&[WWW_EXAMPLE])),
+            acao(&[]),
+            acao(www),
+            Agree,
+        ),
+        skip(actix_src(MW, "compat_compat"), "actix's Compat wrapper"),
+        skip(
+            actix_src(MW, "test_options_no_origin"),
+            "an origin function that reads another request header (DNT)",
         ),
     ]
 }
