@@ -147,10 +147,11 @@ enum Why {
     /// the CORS check passes; corsair says so with 403 where the peer answers 200 without
     /// `Access-Control-Allow-Origin`. The browser's outcome is the same.
     PreflightRefusalStatus,
-    /// Fetch §4.8: the browser only checks that the requested method and headers are in
-    /// the lists; corsair answers with what was asked (lowercase, as browsers send them),
-    /// the peer with its whole list or the request's spelling. Same outcome.
-    EchoesWhatWasAsked,
+    /// Fetch §4.8: the browser only checks that the requested method and headers are
+    /// covered by `Access-Control-Allow-Methods` and `-Headers` (`*` covers any but
+    /// `authorization`, without credentials); the peer and corsair word the same
+    /// permission differently (the whole list, what was asked, or `*`). Same outcome.
+    SameListsWordedDifferently,
     /// Fetch §3.2.5: `Access-Control-Allow-Origin: *` is the answer for any origin
     /// without credentials, whatever cookies the request carries (a request that sends
     /// cookies with `*` fails in the browser, as it should when the policy has no
@@ -221,8 +222,8 @@ impl Why {
             Why::PreflightRefusalStatus => {
                 "Fetch §4.8: a refused preflight is answered 403 without CORS headers; the peer's 200 without them fails the same way"
             }
-            Why::EchoesWhatWasAsked => {
-                "Fetch §4.8: the browser checks the requested method/headers against the lists; echoing what was asked is the same answer"
+            Why::SameListsWordedDifferently => {
+                "Fetch §4.8: the browser checks the requested method/headers against the lists; the whole list, an echo or `*` grant the same"
             }
             Why::WildcardMeansAnyWithoutCredentials => {
                 "Fetch §3.2.5: without credentials `*` answers every origin, cookies or not"
@@ -591,6 +592,7 @@ fn cases() -> Vec<Case> {
     all.extend(django());
     all.extend(tower_http());
     all.extend(actix());
+    all.extend(rs_cors());
     all
 }
 
@@ -813,7 +815,7 @@ fn starlette() -> Vec<Case> {
                     ("access-control-allow-credentials", No),
                 ],
             },
-            verdict: Justified(Why::EchoesWhatWasAsked),
+            verdict: Justified(Why::SameListsWordedDifferently),
         },
         Case {
             source: s("test_cors_allow_specific_origin (actual)"),
@@ -933,7 +935,7 @@ fn starlette() -> Vec<Case> {
                 status: Status::Ok,
                 headers: &[("access-control-allow-methods", Is("POST"))],
             },
-            verdict: Justified(Why::EchoesWhatWasAsked),
+            verdict: Justified(Why::SameListsWordedDifferently),
         },
     ];
     for method in ["PATCH", "POST", "PUT", "DELETE", "GET", "HEAD", "OPTIONS"] {
@@ -1578,7 +1580,7 @@ fn django() -> Vec<Case> {
                     ("access-control-max-age", Is("1002")),
                 ],
             ),
-            Justified(Why::EchoesWhatWasAsked),
+            Justified(Why::SameListsWordedDifferently),
         ));
     }
     v.extend([
@@ -1611,7 +1613,7 @@ fn django() -> Vec<Case> {
                     ("access-control-max-age", No),
                 ],
             ),
-            Justified(Why::EchoesWhatWasAsked),
+            Justified(Why::SameListsWordedDifferently),
         ),
         case(
             s("test_options_allowed_origins_with_port"),
@@ -2828,7 +2830,7 @@ fn actix() -> Vec<Case> {
                     ("access-control-allow-methods", Is("POST")),
                 ],
             ),
-            Justified(Why::EchoesWhatWasAsked),
+            Justified(Why::SameListsWordedDifferently),
         ),
         skip(
             actix_src(INNER, "test_preflight (preflight disabled)"),
@@ -2857,6 +2859,723 @@ fn actix() -> Vec<Case> {
         skip(
             actix_src(MW, "test_options_no_origin"),
             "an origin function that reads another request header (DNT)",
+        ),
+    ]
+}
+
+// rs/cors, cors_test.go -------------------------------------------------------------------
+
+/// rs/cors' `assertHeaders` checks all eight CORS response headers: the ones not listed
+/// must be absent.
+fn full(present: &[(&'static str, H)]) -> &'static [(&'static str, H)] {
+    const ALL: [&str; 8] = [
+        "vary",
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "access-control-max-age",
+        "access-control-expose-headers",
+        "access-control-allow-private-network",
+    ];
+    let mut all = present.to_vec();
+    for name in ALL {
+        if !present.iter().any(|(n, _)| *n == name) {
+            all.push((name, No));
+        }
+    }
+    Box::leak(all.into_boxed_slice())
+}
+
+fn rs_src(test: &'static str) -> Source {
+    Source {
+        peer: Peer::RsCors,
+        file: "cors_test.go",
+        test,
+    }
+}
+
+/// rs/cors' defaults: every origin, GET/POST/HEAD, accept, content-type, x-requested-with.
+fn rs() -> Config {
+    Policy::builder().allow_origins(["*"]).allow_headers([
+        "accept",
+        "content-type",
+        "x-requested-with",
+    ])
+}
+
+/// rs/cors' defaults but the origins.
+fn rs_with(origins: &'static [&'static str]) -> Config {
+    Policy::builder()
+        .allow_origins(origins.iter().copied())
+        .allow_headers(["accept", "content-type", "x-requested-with"])
+}
+
+const FOOBAR: (&str, &str) = ("origin", "http://foobar.com");
+
+fn rs_cors() -> Vec<Case> {
+    use Status::{App, Ok, Refused as Forbidden};
+    let s = rs_src;
+    const VO: H = Is("Origin");
+    let foobar = || rs_with(&["http://foobar.com"]);
+    let foobar_headers = || {
+        Policy::builder()
+            .allow_origins(["http://foobar.com"])
+            .allow_headers(["X-Header-1", "x-header-2", "X-HEADER-3"])
+    };
+    vec![
+        case(
+            s("TestSpec/NoConfig"),
+            B(rs),
+            Some(get(&[])),
+            ans(true, App, full(&[("vary", VO)])),
+            ans(true, App, full(&[("access-control-allow-origin", Is("*"))])),
+            Justified(Why::StaticAnswerOnEveryResponse),
+        ),
+        case(
+            s("TestSpec/MatchAllOrigin"),
+            B(rs),
+            Some(get(&[FOOBAR])),
+            ans(
+                true,
+                App,
+                full(&[("vary", VO), ("access-control-allow-origin", Is("*"))]),
+            ),
+            ans(true, App, full(&[("access-control-allow-origin", Is("*"))])),
+            Justified(Why::StaticAnswerOnEveryResponse),
+        ),
+        case(
+            s("TestSpec/MatchAllOriginWithCredentials"),
+            B(|| rs().allow_credentials(true)),
+            Some(get(&[FOOBAR])),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", Is("true")),
+                ]),
+            ),
+            Refused(&[Code::WildcardOriginWithCredentials]),
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        case(
+            s("TestSpec/AllowedOrigin"),
+            B(foobar),
+            Some(get(&[FOOBAR])),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                ]),
+            ),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                ]),
+            ),
+            Agree,
+        ),
+        case(
+            s("TestSpec/WildcardOrigin"),
+            B(|| rs_with(&["http://*.bar.com"])),
+            Some(get(&[("origin", "http://foo.bar.com")])),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foo.bar.com")),
+                ]),
+            ),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foo.bar.com")),
+                ]),
+            ),
+            Agree,
+        ),
+        case(
+            s("TestSpec/DisallowedOrigin"),
+            B(foobar),
+            Some(get(&[("origin", "http://barbaz.com")])),
+            ans(false, App, full(&[("vary", VO)])),
+            ans(false, App, full(&[("vary", VO)])),
+            Agree,
+        ),
+        case(
+            s("TestSpec/DisallowedWildcardOrigin"),
+            B(|| rs_with(&["http://*.bar.com"])),
+            Some(get(&[("origin", "http://foo.baz.com")])),
+            ans(false, App, full(&[("vary", VO)])),
+            ans(false, App, full(&[("vary", VO)])),
+            Agree,
+        ),
+        case(
+            s("TestSpec/AllowedOriginFuncMatch"),
+            B(|| {
+                Policy::builder()
+                    .allow_headers(["accept", "content-type", "x-requested-with"])
+                    .allow_origin_predicate(|o| o.scheme() == "http" && o.host().starts_with("foo"))
+            }),
+            Some(get(&[FOOBAR])),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                ]),
+            ),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                ]),
+            ),
+            Agree,
+        ),
+        skip(
+            s("TestSpec/AllowOriginRequestFuncMatch"),
+            "an origin function that reads another request header (Authorization)",
+        ),
+        skip(
+            s("TestSpec/AllowOriginVaryRequestFuncMatch"),
+            "an origin function that reads another request header (Authorization)",
+        ),
+        skip(
+            s("TestSpec/AllowOriginRequestFuncNotMatch"),
+            "an origin function that reads another request header (Authorization)",
+        ),
+        case(
+            s("TestSpec/MaxAge"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://example.com"])
+                    .allow_methods(["GET"])
+                    .max_age(10)
+            }),
+            Some(options(&[("origin", "http://example.com"), ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://example.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-max-age", Is("10")),
+                ]),
+            ),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://example.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-max-age", Is("10")),
+                ]),
+            ),
+            Agree,
+        ),
+        // MaxAge: -1 means "send 0" in rs/cors.
+        case(
+            s("TestSpec/MaxAgeNegative"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://example.com"])
+                    .allow_methods(["GET"])
+                    .max_age(0)
+            }),
+            Some(options(&[("origin", "http://example.com"), ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://example.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-max-age", Is("0")),
+                ]),
+            ),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://example.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-max-age", Is("0")),
+                ]),
+            ),
+            Agree,
+        ),
+        case(
+            s("TestSpec/AllowedMethod"),
+            B(|| rs_with(&["http://foobar.com"]).allow_methods(["PUT", "DELETE"])),
+            Some(options(&[FOOBAR, ("access-control-request-method", "PUT")])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("PUT")),
+                ]),
+            ),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("PUT")),
+                ]),
+            ),
+            Agree,
+        ),
+        case(
+            s("TestSpec/DisallowedMethod"),
+            B(|| rs_with(&["http://foobar.com"]).allow_methods(["PUT", "DELETE"])),
+            Some(options(&[
+                FOOBAR,
+                ("access-control-request-method", "PATCH"),
+            ])),
+            ans(false, Ok, full(&[("vary", VARY_PREFLIGHT)])),
+            ans(false, Forbidden, full(&[("vary", VARY_PREFLIGHT)])),
+            Justified(Why::PreflightRefusalStatus),
+        ),
+        case(
+            s("TestSpec/AllowedHeaders"),
+            B(foobar_headers),
+            Some(options(&[
+                FOOBAR,
+                ACRM_GET,
+                ("access-control-request-headers", "x-header-1,x-header-2"),
+            ])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("x-header-1,x-header-2")),
+                ]),
+            ),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("x-header-1,x-header-2")),
+                ]),
+            ),
+            Agree,
+        ),
+        case(
+            s("TestSpec/DefaultAllowedHeaders"),
+            B(foobar),
+            Some(options(&[
+                FOOBAR,
+                ACRM_GET,
+                ("access-control-request-headers", "x-requested-with"),
+            ])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("x-requested-with")),
+                ]),
+            ),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("x-requested-with")),
+                ]),
+            ),
+            Agree,
+        ),
+        case(
+            s("TestSpec/AllowedWildcardHeader"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foobar.com"])
+                    .allow_headers(["*"])
+            }),
+            Some(options(&[
+                FOOBAR,
+                ACRM_GET,
+                ("access-control-request-headers", "x-header-1,x-header-2"),
+            ])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("x-header-1,x-header-2")),
+                ]),
+            ),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("*")),
+                ]),
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            s("TestSpec/DisallowedHeader"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foobar.com"])
+                    .allow_headers(["X-Header-1", "x-header-2"])
+            }),
+            Some(options(&[
+                FOOBAR,
+                ACRM_GET,
+                ("access-control-request-headers", "x-header-1,x-header-3"),
+            ])),
+            ans(false, Ok, full(&[("vary", VARY_PREFLIGHT)])),
+            ans(false, Forbidden, full(&[("vary", VARY_PREFLIGHT)])),
+            Justified(Why::PreflightRefusalStatus),
+        ),
+        case(
+            s("TestSpec/ExposedHeader"),
+            B(|| rs_with(&["http://foobar.com"]).expose_headers(["X-Header-1", "x-header-2"])),
+            Some(get(&[FOOBAR])),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    (
+                        "access-control-expose-headers",
+                        Is("X-Header-1, X-Header-2"),
+                    ),
+                ]),
+            ),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    (
+                        "access-control-expose-headers",
+                        Is("x-header-1, x-header-2"),
+                    ),
+                ]),
+            ),
+            Agree,
+        ),
+        case(
+            s("TestSpec/AllowedCredentials"),
+            B(|| rs_with(&["http://foobar.com"]).allow_credentials(true)),
+            Some(options(&[FOOBAR, ACRM_GET])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-credentials", Is("true")),
+                ]),
+            ),
+            Refused(&[Code::InsecureOrigin]),
+            Justified(Why::InsecureOriginWithCredentials),
+        ),
+        case(
+            s("TestSpec/AllowedPrivateNetwork"),
+            B(|| rs_with(&["http://foobar.com"]).allow_private_network(true)),
+            Some(options(&[
+                FOOBAR,
+                ACRM_GET,
+                ("access-control-request-private-network", "true"),
+            ])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    (
+                        "vary",
+                        Is(
+                            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network",
+                        ),
+                    ),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-private-network", Is("true")),
+                ]),
+            ),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    (
+                        "vary",
+                        Is(
+                            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network",
+                        ),
+                    ),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-private-network", Is("true")),
+                ]),
+            ),
+            Agree,
+        ),
+        case(
+            s("TestSpec/DisallowedPrivateNetwork"),
+            B(foobar),
+            Some(options(&[
+                FOOBAR,
+                ACRM_GET,
+                ("access-control-request-privatenetwork", "true"),
+            ])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                ]),
+            ),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                ]),
+            ),
+            Agree,
+        ),
+        skip(
+            s("TestSpec/OptionPassthrough"),
+            "rs/cors' OptionsPassthrough hands preflights to the application",
+        ),
+        case(
+            s("TestSpec/NonPreflightOptions"),
+            B(foobar),
+            Some(options(&[FOOBAR])),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                ]),
+            ),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                ]),
+            ),
+            Agree,
+        ),
+        case(
+            s("TestSpec/AllowedOriginsPlusAllowOriginFunc"),
+            B(|| rs().allow_origin_predicate(|_| true)),
+            Some(get(&[FOOBAR])),
+            ans(
+                true,
+                App,
+                full(&[
+                    ("vary", VO),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                ]),
+            ),
+            // `*` and a predicate: the predicate can add nothing.
+            Refused(&[Code::WildcardOriginMixed]),
+            Justified(Why::InvalidConfigRefused),
+        ),
+        case(
+            s("TestSpec/MultipleACRHHeaders"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foobar.com"])
+                    .allow_headers(["Content-Type", "Authorization"])
+            }),
+            Some(options(&[
+                FOOBAR,
+                ACRM_GET,
+                ("access-control-request-headers", "authorization"),
+                ("access-control-request-headers", "content-type"),
+            ])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    (
+                        "access-control-allow-headers",
+                        Is("authorization, content-type"),
+                    ),
+                ]),
+            ),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    (
+                        "access-control-allow-headers",
+                        Is("authorization,content-type"),
+                    ),
+                ]),
+            ),
+            Agree,
+        ),
+        case(
+            s("TestSpec/MultipleACRHHeadersWithOWSAndEmptyElements"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foobar.com"])
+                    .allow_headers(["Content-Type", "Authorization"])
+            }),
+            Some(options(&[
+                FOOBAR,
+                ACRM_GET,
+                ("access-control-request-headers", "authorization\t"),
+                ("access-control-request-headers", " "),
+                ("access-control-request-headers", " content-type"),
+            ])),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    (
+                        "access-control-allow-headers",
+                        Is("authorization\t,  , content-type"),
+                    ),
+                ]),
+            ),
+            ans(
+                true,
+                Ok,
+                full(&[
+                    ("vary", VARY_PREFLIGHT),
+                    ("access-control-allow-origin", Is("http://foobar.com")),
+                    ("access-control-allow-methods", Is("GET")),
+                    (
+                        "access-control-allow-headers",
+                        Is("authorization,content-type"),
+                    ),
+                ]),
+            ),
+            Agree,
+        ),
+        skip(s("TestDebug"), "rs/cors' logger"),
+        skip(s("TestLogger"), "rs/cors' logger"),
+        skip(s("TestDefault"), "private fields of Default()"),
+        skip(
+            s("TestHandlePreflightInvalidOriginAbortion"),
+            "calls the internal handlePreflight on a request that is not a preflight",
+        ),
+        case(
+            s("TestHandleActualRequestInvalidOriginAbortion"),
+            B(|| rs_with(&["http://foo.com"])),
+            Some(get(&[("origin", "http://example.com")])),
+            ans(false, App, full(&[("vary", VO)])),
+            ans(false, App, full(&[("vary", VO)])),
+            Agree,
+        ),
+        case(
+            s("TestHandleActualRequestInvalidMethodAbortion"),
+            B(|| rs().allow_methods(["POST"]).allow_credentials(true)),
+            Some(get(&[("origin", "http://example.com")])),
+            ans(false, App, full(&[("vary", VO)])),
+            Refused(&[Code::WildcardOriginWithCredentials]),
+            Justified(Why::WildcardNeverWithCredentials),
+        ),
+        skip(
+            s("TestIsMethodAllowedReturnsFalseWithNoMethods"),
+            "the internal isMethodAllowed",
+        ),
+        skip(
+            s("TestIsMethodAllowedReturnsTrueWithOptions"),
+            "the internal isMethodAllowed",
+        ),
+        case(
+            s("TestOptionsSuccessStatusCodeDefault"),
+            B(rs),
+            Some(options(&[ACRM_GET])),
+            ans(true, Ok, &[]),
+            ans(true, App, &[]),
+            Justified(Why::FetchPreflightIsOptionsWithAcrm),
+        ),
+        case(
+            s("TestOptionsSuccessStatusCodeOverride"),
+            B(|| rs().preflight_status(200)),
+            Some(options(&[ACRM_GET])),
+            ans(true, Ok, &[]),
+            ans(true, App, &[]),
+            Justified(Why::FetchPreflightIsOptionsWithAcrm),
+        ),
+        case(
+            s("TestAccessControlExposeHeadersPresence/omit"),
+            B(rs),
+            Some(get(&[FOOBAR])),
+            ans(true, App, &[("access-control-expose-headers", No)]),
+            ans(true, App, &[("access-control-expose-headers", No)]),
+            Agree,
+        ),
+        case(
+            s("TestAccessControlExposeHeadersPresence/include"),
+            B(|| rs().expose_headers(["X-Something"])),
+            Some(get(&[FOOBAR])),
+            ans(
+                true,
+                App,
+                &[("access-control-expose-headers", Has("x-something"))],
+            ),
+            ans(
+                true,
+                App,
+                &[("access-control-expose-headers", Is("x-something"))],
+            ),
+            Agree,
         ),
     ]
 }
