@@ -593,6 +593,7 @@ fn cases() -> Vec<Case> {
     all.extend(tower_http());
     all.extend(actix());
     all.extend(rs_cors());
+    all.extend(jub0bs_config());
     all
 }
 
@@ -3576,6 +3577,392 @@ fn rs_cors() -> Vec<Case> {
                 &[("access-control-expose-headers", Is("x-something"))],
             ),
             Agree,
+        ),
+    ]
+}
+
+// jub0bs/cors, config_test.go ------------------------------------------------------------
+
+fn jc(test: &'static str) -> Source {
+    Source {
+        peer: Peer::Jub0bsCors,
+        file: "config_test.go",
+        test,
+    }
+}
+
+fn jub0bs_config() -> Vec<Case> {
+    const OK: Expect = Accepted;
+    const NO: Expect = Refused(&[]);
+    let accepted = |test, config| case(jc(test), B(config), None, OK, OK, Agree);
+    let refused = |test, config, codes| case(jc(test), B(config), None, NO, Refused(codes), Agree);
+    vec![
+        skip(jc("Test_incomparability_of_Config"), "Go type property"),
+        skip(
+            jc("Test_that_unkeyed_Config_struct_literals_are_illegal"),
+            "Go type property",
+        ),
+        skip(
+            jc("Test_that_Config_can_be_JSON_marshaled"),
+            "Go JSON marshaling",
+        ),
+        skip(
+            jc("TestConfig/passthrough"),
+            "a zero Middleware without a configuration",
+        ),
+        accepted("TestConfig/anonymous allow all", || {
+            Policy::builder()
+                .allow_origins(["*"])
+                .allow_methods(["*"])
+                .allow_headers(["authoriZation", "*", "Authorization"])
+                .expose_headers(["*"])
+        }),
+        accepted(
+            "TestConfig/anonymous allow all but not Authorization request header",
+            || {
+                Policy::builder()
+                    .allow_origins(["*"])
+                    .allow_methods(["*"])
+                    .allow_headers(["*"])
+                    .expose_headers(["*"])
+            },
+        ),
+        // MaxAgeInSeconds: -1 means "send 0" in jub0bs/cors.
+        accepted(
+            "TestConfig/discrete methods discrete headers zero max age",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com", "https://example.com"])
+                    .allow_headers(["x-foO", "x-Bar", "authoRizaTion", "Authorization"])
+                    .max_age(0)
+                    .expose_headers(["x-FOO", "X-baR", "x-foo"])
+            },
+        ),
+        accepted("TestConfig/credentialed all req headers", || {
+            Policy::builder()
+                .allow_origins([
+                    "http://example.com",
+                    "https://*.example.com:8080",
+                    "https://*.foo.example.com:8080",
+                ])
+                .allow_credentials(true)
+                .allow_methods(["POST", "PUT", "DELETE", "GET"])
+                .allow_headers(["*"])
+                .max_age(86_400)
+                .expose_headers(["x-FOO", "X-baR", "x-foo"])
+                .dangerously_allow_insecure_origins(true)
+        }),
+        case(
+            jc("TestConfig/discrete origin patterns in addition to wildcard"),
+            B(|| {
+                Policy::builder().allow_origins([
+                    "http://example.com",
+                    "http://example.com",
+                    "https://*.example.com",
+                    "https://*.example.com",
+                    "*",
+                    "*",
+                ])
+            }),
+            None,
+            OK,
+            Refused(&[Code::WildcardOriginMixed]),
+            Justified(Why::InvalidConfigRefused),
+        ),
+        accepted("TestConfig/safelisted response-header names", || {
+            Policy::builder()
+                .allow_origins(["http://example.com"])
+                .expose_headers([
+                    "Cache-Control",
+                    "content-Language",
+                    "content-lEngth",
+                    "content-typE",
+                    "expireS",
+                    "lasT-modified",
+                    "prAgmA",
+                    "X-Foo",
+                ])
+        }),
+        accepted(
+            "TestConfig/discrete methods in addition to wildcard",
+            || {
+                Policy::builder()
+                    .allow_origins(["http://example.com"])
+                    .allow_methods([
+                        "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "*", "*",
+                    ])
+            },
+        ),
+        accepted("TestConfig/browser-normalized methods", || {
+            Policy::builder()
+                .allow_origins(["http://example.com"])
+                .allow_methods([
+                    "Get",
+                    "get",
+                    "gET",
+                    "Head",
+                    "head",
+                    "hEAD",
+                    "Post",
+                    "post",
+                    "pOST",
+                    "getaway",
+                    "headstrong",
+                    "postal",
+                ])
+        }),
+        accepted(
+            "TestConfig/discrete request-header names in addition to wildcard (anonymous)",
+            || {
+                Policy::builder()
+                    .allow_origins(["http://example.com"])
+                    .allow_headers(["Authorization", "X-Api-Key", "*", "*", "AuthorizatioN"])
+            },
+        ),
+        accepted(
+            "TestConfig/discrete request-header names in addition to wildcard (credentialed)",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_credentials(true)
+                    .allow_headers(["Authorization", "X-Api-Key", "*", "*", "AuthorizatioN"])
+            },
+        ),
+        accepted(
+            "TestConfig/discrete response-header names in addition to wildcard",
+            || {
+                Policy::builder()
+                    .allow_origins(["http://example.com"])
+                    .expose_headers(["X-Foo", "X-Bar", "*", "*"])
+            },
+        ),
+        accepted("TestConfig/max age with no possible preflight", || {
+            Policy::builder()
+                .allow_origins(["http://example.com"])
+                .max_age(10)
+        }),
+        accepted(
+            "TestConfig/wildcard pattern encompassing subdomains of a public suffix",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://*.com"])
+                    .dangerously_allow_public_suffix_wildcards(true)
+            },
+        ),
+        refused(
+            "TestConfig_invalid/no origin pattern specified",
+            Policy::builder,
+            &[Code::NoOrigins],
+        ),
+        case(
+            jc("TestConfig_invalid/null origin"),
+            B(|| Policy::builder().allow_origins(["null"])),
+            None,
+            NO,
+            Refused(&[Code::NullOrigin]),
+            Agree,
+        ),
+        refused(
+            "TestConfig_invalid/invalid origin pattern",
+            || Policy::builder().allow_origins(["http://example.com:6060/path"]),
+            &[Code::OriginWithPath],
+        ),
+        refused(
+            "TestConfig_invalid/empty method name",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods([""])
+            },
+            &[Code::InvalidMethod],
+        ),
+        refused(
+            "TestConfig_invalid/invalid method name",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["résumé"])
+            },
+            &[Code::InvalidMethod],
+        ),
+        refused(
+            "TestConfig_invalid/forbidden method name",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["GET", "CONNECT"])
+            },
+            &[Code::ForbiddenMethod],
+        ),
+        refused(
+            "TestConfig_invalid/empty request-header name",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([""])
+            },
+            &[Code::InvalidHeaderName],
+        ),
+        refused(
+            "TestConfig_invalid/invalid request-header name",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["résumé"])
+            },
+            &[Code::InvalidHeaderName],
+        ),
+        refused(
+            "TestConfig_invalid/forbidden request-header name",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["Connection"])
+            },
+            &[Code::ForbiddenHeaderName],
+        ),
+        refused(
+            "TestConfig_invalid/forbidden request-header name with Sec- prefix",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["Sec-Foo"])
+            },
+            &[Code::ForbiddenHeaderName],
+        ),
+        refused(
+            "TestConfig_invalid/forbidden request-header name with Proxy- prefix",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["Proxy-Foo"])
+            },
+            &[Code::ForbiddenHeaderName],
+        ),
+        refused(
+            "TestConfig_invalid/prohibited request-header name",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["Access-Control-Allow-Origin"])
+            },
+            &[Code::ForbiddenHeaderName],
+        ),
+        case(
+            jc("TestConfig_invalid/max age less than -1"),
+            Toml(
+                "[cors]\nallow_origins = [\"https://example.com\"]\nallow_headers = [\"Content-Type\", \"Authorization\"]\nmax_age = -2",
+            ),
+            None,
+            NO,
+            Refused(&[Code::InvalidFile]),
+            Agree,
+        ),
+        refused(
+            "TestConfig_invalid/max age exceeds upper bound",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["Content-Type", "Authorization"])
+                    .max_age(86_401)
+            },
+            &[Code::MaxAgeTooLarge],
+        ),
+        refused(
+            "TestConfig_invalid/empty response-header name",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .expose_headers([""])
+            },
+            &[Code::InvalidHeaderName],
+        ),
+        refused(
+            "TestConfig_invalid/invalid response-header name",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .expose_headers(["résumé"])
+            },
+            &[Code::InvalidHeaderName],
+        ),
+        refused(
+            "TestConfig_invalid/forbidden response-header name",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .expose_headers(["Set-Cookie"])
+            },
+            &[Code::ForbiddenExposeHeader],
+        ),
+        case(
+            jc("TestConfig_invalid/prohibited response-header name"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .expose_headers(["Access-Control-Request-Method"])
+            }),
+            None,
+            NO,
+            Accepted,
+            Bug(
+                "expose_headers accepts access-control-request-method, a request header no response carries",
+            ),
+        ),
+        refused(
+            "TestConfig_invalid/wildcard origin with Credentialed",
+            || {
+                Policy::builder()
+                    .allow_origins(["*"])
+                    .allow_credentials(true)
+            },
+            &[Code::WildcardOriginWithCredentials],
+        ),
+        refused(
+            "TestConfig_invalid/insecure origin with Credentialed without DangerouslyTolerateInsecureOrigins",
+            || {
+                Policy::builder()
+                    .allow_origins(["http://example.com:6060", "http://*.example.com:6060"])
+                    .allow_credentials(true)
+            },
+            &[Code::InsecureOrigin],
+        ),
+        refused(
+            "TestConfig_invalid/wildcard pattern encompassing subdomains of a public suffix with Credentialed without DangerouslyTolerateSubdomainsOfPublicSuffixes",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://*.com"])
+                    .allow_credentials(true)
+            },
+            &[Code::PublicSuffixWildcard],
+        ),
+        refused(
+            "TestConfig_invalid/wildcard response-header name with Credentialed",
+            || {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_credentials(true)
+                    .expose_headers(["*"])
+            },
+            &[Code::WildcardExposeWithCredentials],
+        ),
+        refused(
+            "TestConfig_invalid/multiple configuration issues",
+            || {
+                Policy::builder()
+                    .allow_origins(["http://example.com", "https://example.com/"])
+                    .allow_methods(["CONNECT", "résumé"])
+                    .allow_headers(["résumé", "Access-Control-Allow-Origin"])
+                    .max_age(86_401)
+            },
+            &[
+                Code::OriginWithPath,
+                Code::ForbiddenMethod,
+                Code::InvalidMethod,
+                Code::InvalidHeaderName,
+                Code::ForbiddenHeaderName,
+                Code::MaxAgeTooLarge,
+            ],
         ),
     ]
 }
