@@ -24,7 +24,6 @@ use http::Method;
 // The table's vocabulary.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[allow(dead_code)] // until every peer is ported
 enum Peer {
     Starlette,
     DjangoCorsHeaders,
@@ -129,7 +128,6 @@ use H::{Has, Is, No};
 
 /// Why corsair's answer differs from the peer's: the rule that requires it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[allow(dead_code)] // until every peer is ported
 enum Why {
     /// Any origin together with credentials is reflecting every origin with cookies:
     /// Fetch forbids `*` with credentials, and echoing the origin instead defeats the
@@ -157,9 +155,6 @@ enum Why {
     /// cookies with `*` fails in the browser, as it should when the policy has no
     /// credentials).
     WildcardMeansAnyWithoutCredentials,
-    /// RFC 9110 §9.1 and Fetch §4.8: methods are case-sensitive; browsers upper-case only
-    /// `DELETE`, `GET`, `HEAD`, `OPTIONS`, `POST` and `PUT`.
-    MethodsCaseSensitive,
     /// RFC 6454 / Fetch: the `Origin` header is a serialized origin, byte for byte
     /// (lowercase scheme and host, no default port, no path); anything else is not an
     /// origin a browser sends and matches nothing.
@@ -171,9 +166,6 @@ enum Why {
     /// W3C Secure Contexts: a plain-http, non-loopback origin can be impersonated by any
     /// network attacker; trusting it with credentials is refused (`insecure-origin`).
     InsecureOriginWithCredentials,
-    /// Fetch §4.8: `Access-Control-Max-Age` is sent only when the policy declares it
-    /// (browsers default to 5 s); corsair does not invent a default.
-    MaxAgeOnlyWhenDeclared,
     /// Fetch §3.2.3 (HTTP responses): `Access-Control-Allow-Credentials` is `true` or
     /// absent; a preflight's `Access-Control-Allow-Methods` and headers are not part of
     /// an actual response. corsair sends only the headers the response kind uses.
@@ -181,12 +173,6 @@ enum Why {
     /// `null` is the origin of sandboxed iframes and `data:` documents, which any attacker
     /// can create (CVE-2019-9580 class): listing it needs `dangerously_allow_null_origin`.
     NullOriginIsAnyone,
-    /// Fetch §4.8 "CORS-safelisted method": GET, HEAD and POST never need a preflight, so
-    /// they are always allowed; the peer refuses a preflight for one it does not list.
-    SafelistedMethodsAlwaysAllowed,
-    /// Fetch "forbidden method"/"forbidden request-header": `CONNECT`, `TRACE`, `TRACK`,
-    /// `cookie`, `host`, `sec-*`... are never sent by scripts; listing one is a mistake.
-    ForbiddenNamesRefused,
     /// A configuration that does nothing or contradicts itself is refused up front (every
     /// mistake at once) rather than silently ignored (corsair's validation promise).
     InvalidConfigRefused,
@@ -203,8 +189,14 @@ enum Why {
     /// was requested. Which methods and headers are allowed is not a trust decision (the
     /// origin list is), so corsair accepts the policy where the peer refuses it.
     AnyMethodOrHeaderWithCredentialsIsEchoed,
-    /// A public suffix (`*.github.io`) or a user-content site covers anyone's pages.
-    PublicSuffixWildcard,
+    /// RFC 9110 §5.6.1: a recipient parses and ignores empty list elements (and §5.3:
+    /// several field lines are one list). corsair bounds the cost of
+    /// `Access-Control-Request-Headers` by its length, not by a count of empty elements.
+    EmptyListElementsIgnored,
+    /// Debug mode (both libraries): a preflight refused for its method or headers gets an
+    /// ok status so that the browser's console names the problem; corsair lists what is
+    /// allowed, the peer does not. The browser fails the preflight either way (Fetch §4.8).
+    DebugModeWording,
 }
 
 impl Why {
@@ -228,9 +220,6 @@ impl Why {
             Why::WildcardMeansAnyWithoutCredentials => {
                 "Fetch §3.2.5: without credentials `*` answers every origin, cookies or not"
             }
-            Why::MethodsCaseSensitive => {
-                "RFC 9110 §9.1, Fetch §4.8: methods compare case-sensitively (browsers normalize only DELETE GET HEAD OPTIONS POST PUT)"
-            }
             Why::StrictOriginSerialization => {
                 "RFC 6454 §6.2, Fetch: Origin is a serialized origin byte for byte; other spellings match nothing"
             }
@@ -240,20 +229,11 @@ impl Why {
             Why::InsecureOriginWithCredentials => {
                 "W3C Secure Contexts: plain-http non-loopback origins are refused with credentials"
             }
-            Why::MaxAgeOnlyWhenDeclared => {
-                "Fetch §4.8: Access-Control-Max-Age only when declared (browser default 5 s)"
-            }
             Why::OnlyHeadersTheKindUses => {
                 "Fetch §3.2.3: each response kind carries only the CORS headers it uses"
             }
             Why::NullOriginIsAnyone => {
                 "HTML sandboxing / CVE-2019-9580: the `null` origin is anyone's; listing it needs an explicit danger flag"
-            }
-            Why::SafelistedMethodsAlwaysAllowed => {
-                "Fetch CORS-safelisted method: GET, HEAD and POST need no permission, so they are always allowed"
-            }
-            Why::ForbiddenNamesRefused => {
-                "Fetch forbidden method / forbidden request-header: scripts never send them; listing one is refused"
             }
             Why::InvalidConfigRefused => {
                 "corsair's validation: a contradictory or ineffective setting is refused up front, not ignored"
@@ -267,15 +247,17 @@ impl Why {
             Why::AnyMethodOrHeaderWithCredentialsIsEchoed => {
                 "Fetch §3.2.3: with credentials `*` is literal in Allow-Methods/-Headers, so any method/header is answered by echoing the request"
             }
-            Why::PublicSuffixWildcard => {
-                "Public Suffix List: a wildcard over a public suffix trusts everyone's sites"
+            Why::EmptyListElementsIgnored => {
+                "RFC 9110 §5.6.1: empty list elements are parsed and ignored; corsair bounds Access-Control-Request-Headers by length"
+            }
+            Why::DebugModeWording => {
+                "debug mode: a refused preflight gets an ok status and corsair's lists for the console; the browser fails it either way (Fetch §4.8)"
             }
         }
     }
 }
 
 #[derive(Clone, Copy, Debug)]
-#[allow(dead_code)] // until every peer is ported
 enum Verdict {
     /// corsair answers as the peer does.
     Agree,
@@ -594,6 +576,7 @@ fn cases() -> Vec<Case> {
     all.extend(actix());
     all.extend(rs_cors());
     all.extend(jub0bs_config());
+    all.extend(jub0bs_middleware());
     all
 }
 
@@ -3963,6 +3946,4547 @@ fn jub0bs_config() -> Vec<Case> {
                 Code::ForbiddenHeaderName,
                 Code::MaxAgeTooLarge,
             ],
+        ),
+    ]
+}
+
+// jub0bs/cors, middleware_test.go ----------------------------------------------------------
+//
+// Each group of TestMiddleware with its configuration translated; the cases are the
+// group's requests. jub0bs/cors checks the whole set of response headers: the CORS
+// headers not listed are absent; an actual request's `Vary` starts with the
+// application's `foo`.
+
+fn jm(test: &'static str) -> Source {
+    Source {
+        peer: Peer::Jub0bsCors,
+        file: "middleware_test.go",
+        test,
+    }
+}
+
+/// A zero `cors.Middleware`: no CORS at all. corsair: CORS disabled everywhere.
+fn jm_passthrough() -> Config {
+    Policy::builder()
+        .allow_origins(["http://localhost:9090"])
+        .enabled(false)
+}
+
+fn jm_credentialed() -> Config {
+    Policy::builder()
+        .allow_origins(["http://localhost:9090"])
+        .allow_credentials(true)
+        .allow_methods(["GET", "POST", "PURGE", "HELP"])
+        .allow_headers(["Authorization"])
+        .max_age(30)
+        .expose_headers(["X-Foo", "X-Bar"])
+}
+
+fn jm_credentialed_all_headers() -> Config {
+    Policy::builder()
+        .allow_origins(["http://localhost:9090"])
+        .allow_credentials(true)
+        .allow_headers(["*"])
+        .max_age(30)
+        .expose_headers(["X-Foo", "X-Bar"])
+}
+
+fn jm_credentialed_no_headers() -> Config {
+    Policy::builder()
+        .allow_origins(["http://localhost:9090"])
+        .allow_credentials(true)
+        .max_age(30)
+        .expose_headers(["X-Foo", "X-Bar"])
+}
+
+fn jm_debug_credentialed_no_headers() -> Config {
+    jm_credentialed_no_headers().debug(true)
+}
+
+fn jm_debug_credentialed_some_headers() -> Config {
+    jm_credentialed_no_headers()
+        .allow_headers(["Authorization"])
+        .debug(true)
+}
+
+fn jm_all_but_authorization() -> Config {
+    Policy::builder()
+        .allow_origins(["*"])
+        .allow_methods(["*"])
+        .allow_headers(["*"])
+        .max_age(30)
+        .expose_headers(["*"])
+        .debug(true)
+}
+
+fn jm_debug_allow_all() -> Config {
+    Policy::builder()
+        .allow_origins(["*"])
+        .allow_methods(["*"])
+        .allow_headers(["Authorization", "*"])
+        .max_age(30)
+        .expose_headers(["*"])
+        .debug(true)
+}
+
+fn jm_credentialed_allow_some() -> Config {
+    Policy::builder()
+        .allow_origins(["https://example.com:8080", "https://*.example.com"])
+        .allow_credentials(true)
+        .allow_methods(["GET", "POST", "PUT", "DELETE"])
+        .allow_headers(["Foo", "Bar", "Baz", "Qux", "Quux"])
+        .max_age(30)
+        .expose_headers(["X-Foo", "X-Bar"])
+}
+
+fn jm_ghsa() -> Config {
+    Policy::builder().allow_origins(["https://foo.com", "https://bar.com"])
+}
+
+fn jm_non_http_scheme() -> Config {
+    Policy::builder()
+        .allow_origins(["connector://example.com"])
+        .allow_credentials(true)
+        .dangerously_allow_insecure_origins(true)
+}
+
+fn jm_any_subdomain_any_port() -> Config {
+    Policy::builder().allow_origins(["http://*.example.com:*"])
+}
+
+fn jm_many_origins() -> Config {
+    Policy::builder().allow_origins([
+        "https://bat",
+        "https://cat",
+        "https://fat",
+        "https://hat",
+        "https://meerkat",
+        "https://mat",
+        "https://oat",
+        "https://pat",
+        "https://rat",
+        "https://sat",
+    ])
+}
+
+fn jub0bs_middleware() -> Vec<Case> {
+    use Status::{App, Ok, Refused as Forbidden};
+    vec![
+        case(
+            jm("TestMiddleware/passthrough/non-CORS GET"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/non-CORS OPTIONS"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/actual GET from allowed"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "http://localhost:9090")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/actual GET from disallowed"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://example.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/actual GET from invalid"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "invalid_origin")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/actual OPTIONS from allowed"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "http://localhost:9090")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/actual OPTIONS from disallowed"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "https://example.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm(
+                "TestMiddleware/passthrough/fake preflight with CORS-safelisted method from allowed",
+            ),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                ],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/preflight with PURGE from allowed"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                ],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/preflight with PURGE and Content-Type from allowed"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                    ("access-control-request-headers", "content-type"),
+                ],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm(
+                "TestMiddleware/passthrough/fake preflight with CORS-safelisted method from disallowed",
+            ),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://example.com"),
+                    ("access-control-request-method", "GET"),
+                ],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm(
+                "TestMiddleware/passthrough/fake preflight with CORS-safelisted method from invalid",
+            ),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "invalid_origin"),
+                    ("access-control-request-method", "GET"),
+                ],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/preflight with PUT from allowed"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PUT"),
+                ],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/preflight with PUT from disallowed"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://example.com"),
+                    ("access-control-request-method", "PUT"),
+                ],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/preflight with GET and headers from allowed"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/passthrough/preflight with GET and headers from disallowed"),
+            B(jm_passthrough),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://example.org"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/credentialed/non-CORS GET"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/credentialed/non-CORS OPTIONS"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/credentialed/actual GET from allowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "http://localhost:9090")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("x-bar,x-foo")),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("x-bar,x-foo")),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/credentialed/actual GET from disallowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://example.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/credentialed/actual GET from invalid"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "invalid_origin")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/credentialed/actual OPTIONS from allowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "http://localhost:9090")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("x-bar,x-foo")),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("x-bar,x-foo")),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/credentialed/actual OPTIONS from disallowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "https://example.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed/fake preflight with CORS-safelisted method from allowed",
+            ),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm("TestMiddleware/credentialed/preflight with PURGE from allowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/credentialed/preflight with PURGE and Content-Type from allowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                    ("access-control-request-headers", "content-type"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/credentialed/preflight with PURGE and Authorization from allowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                    ("access-control-request-headers", "authorization"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", Is("authorization")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", Is("authorization")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed/preflight with PURGE and Authorization with some empty elements from allowed",
+            ),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                    ("access-control-request-headers", ",,authorization,,"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", Is(",,authorization,,")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", Is(",,authorization,,")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed/preflight with PURGE and Authorization with too many empty elements from allowed",
+            ),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                    (
+                        "access-control-request-headers",
+                        "authorization,,,,,,,,,,,,,,,,,",
+                    ),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", Is("authorization")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::EmptyListElementsIgnored),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed/preflight with PURGE and Authorization with some empty ACRH header lines from allowed",
+            ),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", "authorization"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    (
+                        "access-control-allow-headers",
+                        Is(", , , , , , , , , , , , , , , , authorization"),
+                    ),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    (
+                        "access-control-allow-headers",
+                        Is(", , , , , , , , , , , , , , , , authorization"),
+                    ),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed/preflight with PURGE and Authorization with too many empty ACRH header lines from allowed",
+            ),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", "authorization"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", Is("authorization")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::EmptyListElementsIgnored),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed/fake preflight with CORS-safelisted method from disallowed",
+            ),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://example.com"),
+                    ("access-control-request-method", "GET"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed/fake preflight with CORS-safelisted method from invalid",
+            ),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "invalid_origin"),
+                    ("access-control-request-method", "GET"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/credentialed/preflight with PUT from allowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PUT"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/credentialed/preflight with PUT from disallowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://example.com"),
+                    ("access-control-request-method", "PUT"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/credentialed/preflight with GET and headers from allowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/credentialed/preflight with GET and headers from disallowed"),
+            B(jm_credentialed),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://example.org"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed all req headers/preflight with GET and headers from allowed",
+            ),
+            B(jm_credentialed_all_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", Is("bar,baz,foo")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("bar,baz,foo")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed all req headers/preflight with GET and headers with some OWS from allowed",
+            ),
+            B(jm_credentialed_all_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar , baz\t, foo\t"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", Is("bar , baz\t, foo\t")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("bar , baz\t, foo\t")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed all req headers/preflight with GET and headers with too much OWS from allowed",
+            ),
+            B(jm_credentialed_all_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar \t, baz\t, foo\t"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", Is("bar \t, baz\t, foo\t")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("bar \t, baz\t, foo\t")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed all req headers/preflight with GET and headers with some empty elements from allowed",
+            ),
+            B(jm_credentialed_all_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    (
+                        "access-control-request-headers",
+                        "bar,baz,foo,,,,,,,,,,,,,,,,",
+                    ),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    (
+                        "access-control-allow-headers",
+                        Is("bar,baz,foo,,,,,,,,,,,,,,,,"),
+                    ),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    (
+                        "access-control-allow-headers",
+                        Is("bar,baz,foo,,,,,,,,,,,,,,,,"),
+                    ),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed all req headers/preflight with GET and headers with too many empty elements from allowed",
+            ),
+            B(jm_credentialed_all_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    (
+                        "access-control-request-headers",
+                        "bar,baz,foo,,,,,,,,,,,,,,,,,",
+                    ),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    (
+                        "access-control-allow-headers",
+                        Is("bar,baz,foo,,,,,,,,,,,,,,,,,"),
+                    ),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    (
+                        "access-control-allow-headers",
+                        Is("bar,baz,foo,,,,,,,,,,,,,,,,,"),
+                    ),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed all req headers/preflight with GET and headers with some empty ACHR header lines from allowed",
+            ),
+            B(jm_credentialed_all_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    (
+                        "access-control-allow-headers",
+                        Is(", , , , , , , , , , , , , , , , bar,baz,foo"),
+                    ),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    (
+                        "access-control-allow-headers",
+                        Is(", , , , , , , , , , , , , , , , bar,baz,foo"),
+                    ),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed all req headers/preflight with GET and headers with too many empty ACHR header lines from allowed",
+            ),
+            B(jm_credentialed_all_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", ""),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    (
+                        "access-control-allow-headers",
+                        Is(", , , , , , , , , , , , , , , , , bar,baz,foo"),
+                    ),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    (
+                        "access-control-allow-headers",
+                        Is(", , , , , , , , , , , , , , , , , bar,baz,foo"),
+                    ),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed no req headers/preflight with GET and headers from allowed",
+            ),
+            B(jm_credentialed_no_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/debug credentialed no req headers/preflight with GET and headers from allowed",
+            ),
+            B(jm_debug_credentialed_no_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::DebugModeWording),
+        ),
+        case(
+            jm("TestMiddleware/debug credentialed no req headers/preflight with disallowed method"),
+            B(jm_debug_credentialed_no_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PUT"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET,HEAD,POST")),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::DebugModeWording),
+        ),
+        case(
+            jm(
+                "TestMiddleware/debug credentialed some req headers/preflight with GET and headers from allowed",
+            ),
+            B(jm_debug_credentialed_some_headers),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", Is("authorization")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("http://localhost:9090")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("authorization")),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::DebugModeWording),
+        ),
+        case(
+            jm(
+                "TestMiddleware/all req headers other than Authorization/preflight with PURGE and Content-Type",
+            ),
+            B(jm_all_but_authorization),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                    ("access-control-request-headers", "content-type"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", Is("*")),
+                    ("access-control-allow-headers", Is("*")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", Is("*")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm("TestMiddleware/debug allow all/non-CORS GET request"),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("*")),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("*")),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/debug allow all/non-CORS OPTIONS request"),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("*")),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("*")),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/debug allow all/actual GET request"),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "http://localhost:9090")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("*")),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("*")),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/debug allow all/actual GET from invalid"),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "invalid_origin")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("*")),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::StrictOriginSerialization),
+        ),
+        case(
+            jm("TestMiddleware/debug allow all/actual OPTIONS request"),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "http://localhost:9090")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("*")),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("*")),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/debug allow all/fake preflight with CORS-safelisted method"),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm("TestMiddleware/debug allow all/preflight with PURGE"),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", Is("*")),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm("TestMiddleware/debug allow all/preflight with PURGE and Content-Type"),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PURGE"),
+                    ("access-control-request-headers", "content-type"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", Is("*")),
+                    ("access-control-allow-headers", Is("*,authorization")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", Is("PURGE")),
+                    ("access-control-allow-headers", Is("*,authorization")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm(
+                "TestMiddleware/debug allow all/fake preflight with CORS-safelisted method from invalid",
+            ),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "invalid_origin"),
+                    ("access-control-request-method", "GET"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::StrictOriginSerialization),
+        ),
+        case(
+            jm("TestMiddleware/debug allow all/preflight with PUT"),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "PUT"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", Is("*")),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", Is("PUT")),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm("TestMiddleware/debug allow all/preflight with GET and headers"),
+            B(jm_debug_allow_all),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://localhost:9090"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", Is("*,authorization")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", Is("*")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("*,authorization")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        case(
+            jm("TestMiddleware/credentialed allow some/non-CORS GET request"),
+            B(jm_credentialed_allow_some),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/credentialed allow some/non-CORS OPTIONS request"),
+            B(jm_credentialed_allow_some),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/credentialed allow some/actual GET from allowed"),
+            B(jm_credentialed_allow_some),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://example.com:8080")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    (
+                        "access-control-allow-origin",
+                        Is("https://example.com:8080"),
+                    ),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("x-bar,x-foo")),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    (
+                        "access-control-allow-origin",
+                        Is("https://example.com:8080"),
+                    ),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("x-bar,x-foo")),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/credentialed allow some/actual GET from disallowed"),
+            B(jm_credentialed_allow_some),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://example.com:6060")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/credentialed allow some/actual GET from invalid"),
+            B(jm_credentialed_allow_some),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "invalid_origin")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/credentialed allow some/actual OPTIONS from allowed"),
+            B(jm_credentialed_allow_some),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "https://example.com:8080")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    (
+                        "access-control-allow-origin",
+                        Is("https://example.com:8080"),
+                    ),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("x-bar,x-foo")),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    (
+                        "access-control-allow-origin",
+                        Is("https://example.com:8080"),
+                    ),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", Is("x-bar,x-foo")),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/credentialed allow some/actual OPTIONS from disallowed"),
+            B(jm_credentialed_allow_some),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "https://foo.example.com:8080")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/credentialed allow some/preflight with GET and headers from allowed",
+            ),
+            B(jm_credentialed_allow_some),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://example.com:8080"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                true,
+                Ok,
+                &[
+                    ("vary", No),
+                    (
+                        "access-control-allow-origin",
+                        Is("https://example.com:8080"),
+                    ),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", Is("bar,baz,foo")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                Ok,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    (
+                        "access-control-allow-origin",
+                        Is("https://example.com:8080"),
+                    ),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", Is("GET")),
+                    ("access-control-allow-headers", Is("bar,baz,foo")),
+                    ("access-control-max-age", Is("30")),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::SameListsWordedDifferently),
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/non-CORS GET"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/non-CORS OPTIONS"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/actual GET from allowed"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/actual GET from disallowed"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/actual GET from invalid"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/actual OPTIONS from allowed"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/actual OPTIONS from disallowed"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm(
+                "TestMiddleware/outer Vary middleware/fake preflight with CORS-safelisted method from allowed",
+            ),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/preflight with PURGE from allowed"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm(
+                "TestMiddleware/outer Vary middleware/preflight with PURGE and Content-Type from allowed",
+            ),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm(
+                "TestMiddleware/outer Vary middleware/fake preflight with CORS-safelisted method from disallowed",
+            ),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm(
+                "TestMiddleware/outer Vary middleware/fake preflight with CORS-safelisted method from invalid",
+            ),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/preflight with PUT from allowed"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/preflight with PUT from disallowed"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm("TestMiddleware/outer Vary middleware/preflight with GET and headers from allowed"),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        skip(
+            jm(
+                "TestMiddleware/outer Vary middleware/preflight with GET and headers from disallowed",
+            ),
+            "an outer middleware's Vary (jub0bs/cors test harness)",
+        ),
+        case(
+            jm(
+                "TestMiddleware/regression tests for GHSA-vhxv-fg4m-p2w8/actual GET from disallowed",
+            ),
+            B(jm_ghsa),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://barfoo.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm(
+                "TestMiddleware/regression tests for GHSA-vhxv-fg4m-p2w8/actual GET from disallowed 2",
+            ),
+            B(jm_ghsa),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://foobar.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm(
+                "TestMiddleware/regression tests for GHSA-vhxv-fg4m-p2w8/actual OPTIONS from disallowed",
+            ),
+            B(jm_ghsa),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "https://barfoo.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/regression tests for GHSA-vhxv-fg4m-p2w8/actual OPTIONS from disallowed 2",
+            ),
+            B(jm_ghsa),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "https://foobar.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/regression tests for GHSA-vhxv-fg4m-p2w8/fake preflight with CORS-safelisted method from disallowed",
+            ),
+            B(jm_ghsa),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://barfoo.com"),
+                    ("access-control-request-method", "GET"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/regression tests for GHSA-vhxv-fg4m-p2w8/fake preflight with CORS-safelisted method from disallowed 2",
+            ),
+            B(jm_ghsa),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://foobar.com"),
+                    ("access-control-request-method", "GET"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/regression tests for GHSA-vhxv-fg4m-p2w8/preflight with PUT from disallowed",
+            ),
+            B(jm_ghsa),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://barfoo.com"),
+                    ("access-control-request-method", "PUT"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/regression tests for GHSA-vhxv-fg4m-p2w8/preflight with PUT from disallowed 2",
+            ),
+            B(jm_ghsa),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://foobar.com"),
+                    ("access-control-request-method", "PUT"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/regression tests for GHSA-vhxv-fg4m-p2w8/preflight with GET and headers from disallowed",
+            ),
+            B(jm_ghsa),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://barfoo.com"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/regression tests for GHSA-vhxv-fg4m-p2w8/preflight with GET and headers from disallowed 2",
+            ),
+            B(jm_ghsa),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "https://foobar.com"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/insecure origin with non-HTTP scheme/non-CORS GET request"),
+            B(jm_non_http_scheme),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/insecure origin with non-HTTP scheme/non-CORS OPTIONS request"),
+            B(jm_non_http_scheme),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/insecure origin with non-HTTP scheme/actual GET from allowed"),
+            B(jm_non_http_scheme),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "connector://example.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("connector://example.com")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("connector://example.com")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/insecure origin with non-HTTP scheme/actual GET from disallowed"),
+            B(jm_non_http_scheme),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "connector://example.com:6060")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/insecure origin with non-HTTP scheme/actual GET from invalid"),
+            B(jm_non_http_scheme),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "invalid_origin")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/insecure origin with non-HTTP scheme/actual OPTIONS from allowed"),
+            B(jm_non_http_scheme),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "connector://example.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", Is("connector://example.com")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("connector://example.com")),
+                    ("access-control-allow-credentials", Is("true")),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/insecure origin with non-HTTP scheme/actual OPTIONS from disallowed",
+            ),
+            B(jm_non_http_scheme),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[("origin", "connector://example.com:8080")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm(
+                "TestMiddleware/insecure origin with non-HTTP scheme/preflight with GET and headers from allowed",
+            ),
+            B(jm_non_http_scheme),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "connector://example.com"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/arbitrary subdomains and arbitrary ports/actual GET from subdomain"),
+            B(jm_any_subdomain_any_port),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "http://foo.example.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("http://foo.example.com")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("http://foo.example.com")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm(
+                "TestMiddleware/arbitrary subdomains and arbitrary ports/actual GET from subdomain and port",
+            ),
+            B(jm_any_subdomain_any_port),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "http://foo.example.com:6060")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    (
+                        "access-control-allow-origin",
+                        Is("http://foo.example.com:6060"),
+                    ),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    (
+                        "access-control-allow-origin",
+                        Is("http://foo.example.com:6060"),
+                    ),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm(
+                "TestMiddleware/arbitrary subdomains and arbitrary ports/actual GET from deeper subdomain",
+            ),
+            B(jm_any_subdomain_any_port),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "http://bar.foo.example.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    (
+                        "access-control-allow-origin",
+                        Is("http://bar.foo.example.com"),
+                    ),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    (
+                        "access-control-allow-origin",
+                        Is("http://bar.foo.example.com"),
+                    ),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm(
+                "TestMiddleware/arbitrary subdomains and arbitrary ports/actual GET from deeper subdomain and port",
+            ),
+            B(jm_any_subdomain_any_port),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "http://bar.foo.example.com:8080")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    (
+                        "access-control-allow-origin",
+                        Is("http://bar.foo.example.com:8080"),
+                    ),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    (
+                        "access-control-allow-origin",
+                        Is("http://bar.foo.example.com:8080"),
+                    ),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm(
+                "TestMiddleware/arbitrary subdomains and arbitrary ports/actual GET from disallowed",
+            ),
+            B(jm_any_subdomain_any_port),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "http://example.com")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm(
+                "TestMiddleware/arbitrary subdomains and arbitrary ports/preflight with GET and headers from allowed",
+            ),
+            B(jm_any_subdomain_any_port),
+            Some(Request {
+                method: "OPTIONS",
+                path: "/whatever",
+                headers: &[
+                    ("origin", "http://foo.example.com"),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "bar,baz,foo"),
+                ],
+                app: &[],
+            }),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    ("vary", No),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                Forbidden,
+                &[
+                    (
+                        "vary",
+                        Is("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                    ),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Justified(Why::VaryOnEveryOriginDependentResponse),
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://bat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://bat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://bat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://bat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://cat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://cat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://cat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://cat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://fat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://fat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://fat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://fat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://hat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://hat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://hat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://hat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://meerkat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://meerkat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://meerkat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://meerkat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://mat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://mat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://mat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://mat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://oat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://oat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://oat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://oat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://pat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://pat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://pat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://pat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://rat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://rat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://rat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://rat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://sat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://sat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://sat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                true,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", Is("https://sat")),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        case(
+            jm("TestMiddleware/many origins/actual GET from https://hazmat"),
+            B(jm_many_origins),
+            Some(Request {
+                method: "GET",
+                path: "/whatever",
+                headers: &[("origin", "https://hazmat")],
+                app: &[("vary", "foo")],
+            }),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            ans(
+                false,
+                App,
+                &[
+                    ("vary", Is("foo, Origin")),
+                    ("access-control-allow-origin", No),
+                    ("access-control-allow-credentials", No),
+                    ("access-control-allow-methods", No),
+                    ("access-control-allow-headers", No),
+                    ("access-control-max-age", No),
+                    ("access-control-expose-headers", No),
+                ],
+            ),
+            Agree,
+        ),
+        skip(
+            jm("TestReconfigure"),
+            "reconfiguring a live middleware (corsair: PolicyHandle); its requests repeat TestMiddleware's",
+        ),
+        skip(
+            jm("Test_mutation_by_wrapping_middleware"),
+            "a wrapping middleware mutating the response headers",
         ),
     ]
 }
