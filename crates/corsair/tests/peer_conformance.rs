@@ -193,6 +193,10 @@ enum Why {
     /// several field lines are one list). corsair bounds the cost of
     /// `Access-Control-Request-Headers` by its length, not by a count of empty elements.
     EmptyListElementsIgnored,
+    /// WHATWG URL §3.5 (domain to ASCII): a browser sends an internationalized host in
+    /// Punycode; corsair converts a listed Unicode host the same way, so the entry matches
+    /// the origin browsers send.
+    IdnaHostAsBrowsersSendIt,
     /// Debug mode (both libraries): a preflight refused for its method or headers gets an
     /// ok status so that the browser's console names the problem; corsair lists what is
     /// allowed, the peer does not. The browser fails the preflight either way (Fetch §4.8).
@@ -249,6 +253,9 @@ impl Why {
             }
             Why::EmptyListElementsIgnored => {
                 "RFC 9110 §5.6.1: empty list elements are parsed and ignored; corsair bounds Access-Control-Request-Headers by length"
+            }
+            Why::IdnaHostAsBrowsersSendIt => {
+                "WHATWG URL §3.5 domain to ASCII: a Unicode host is listed as the Punycode host browsers send"
             }
             Why::DebugModeWording => {
                 "debug mode: a refused preflight gets an ok status and corsair's lists for the console; the browser fails it either way (Fetch §4.8)"
@@ -585,6 +592,7 @@ fn cases() -> Vec<Case> {
     all.extend(rs_cors());
     all.extend(jub0bs_config());
     all.extend(jub0bs_middleware());
+    all.extend(jub0bs_patterns());
     all
 }
 
@@ -8495,6 +8503,1183 @@ fn jub0bs_middleware() -> Vec<Case> {
         skip(
             jm("Test_mutation_by_wrapping_middleware"),
             "a wrapping middleware mutating the response headers",
+        ),
+    ]
+}
+
+// jub0bs/cors, internal/origins/pattern_test.go --------------------------------------------
+//
+// The origin patterns jub0bs/cors accepts or refuses in its configuration (its internal
+// parser's table), and which it deems insecure or a public suffix (refused with
+// credentials): each as a corsair policy.
+
+fn jp(test: &'static str) -> Source {
+    Source {
+        peer: Peer::Jub0bsCors,
+        file: "internal/origins/pattern_test.go",
+        test,
+    }
+}
+
+fn jub0bs_patterns() -> Vec<Case> {
+    const OK: Expect = Accepted;
+    const NO: Expect = Refused(&[]);
+    vec![
+        case(
+            jp("TestParsePattern/wildcard character sequence followed by 252 chars"),
+            B(|| {
+                Policy::builder().allow_origins(["https://*.aa23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a234567"])
+            }),
+            None,
+            NO,
+            Accepted,
+            Bug(
+                "accepts an origin pattern whose host exceeds the 253-character DNS limit (RFC 1035 §2.3.4): it can match no origin",
+            ),
+        ),
+        case(
+            jp("TestParsePattern/wildcard character sequence followed by 251 chars"),
+            B(|| {
+                Policy::builder().allow_origins(["https://*.a23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a234567"])
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/too long by 1"),
+            B(|| {
+                Policy::builder().allow_origins(["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa://*.aa23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a234567:65535"])
+            }),
+            None,
+            NO,
+            Accepted,
+            Bug(
+                "accepts an origin pattern whose host exceeds the 253-character DNS limit (RFC 1035 §2.3.4): it can match no origin",
+            ),
+        ),
+        case(
+            jp("TestParsePattern/maximum length and maximum port"),
+            B(|| {
+                Policy::builder().allow_origins(["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa://*.a23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a23456789012345678901234567890123456789012345678901234567890.a234567:65535"])
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/null origin"),
+            B(|| Policy::builder().allow_origins(["null"])),
+            None,
+            NO,
+            Refused(&[Code::NullOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/userinfo"),
+            B(|| Policy::builder().allow_origins(["https://user:password@example.com:6060"])),
+            None,
+            NO,
+            Refused(&[Code::OriginWithUserinfo]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/path"),
+            B(|| Policy::builder().allow_origins(["https://example.com:6060/foo"])),
+            None,
+            NO,
+            Refused(&[Code::OriginWithPath]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/querystring delimiter with empty querystring"),
+            B(|| Policy::builder().allow_origins(["https://example.com:6060?"])),
+            None,
+            NO,
+            Refused(&[Code::OriginWithPath]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/querystring"),
+            B(|| Policy::builder().allow_origins(["https://example.com:6060?foo=bar"])),
+            None,
+            NO,
+            Refused(&[Code::OriginWithPath]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/fragment"),
+            B(|| Policy::builder().allow_origins(["https://example.com:6060#nav"])),
+            None,
+            NO,
+            Refused(&[Code::OriginWithPath]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/short input without scheme-host delimiter"),
+            B(|| Policy::builder().allow_origins(["ab"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/short input with colon but without double slash"),
+            B(|| Policy::builder().allow_origins(["ab:"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/whitespace"),
+            B(|| Policy::builder().allow_origins([" http://example.com:6060 "])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/non-HTTP scheme"),
+            B(|| Policy::builder().allow_origins(["connector://foo"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/\"a\" scheme"),
+            B(|| Policy::builder().allow_origins(["a://example.com"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/\"b\" scheme"),
+            B(|| Policy::builder().allow_origins(["b://example.com"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/\"y\" scheme"),
+            B(|| Policy::builder().allow_origins(["y://example.com"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/\"z\" scheme"),
+            B(|| Policy::builder().allow_origins(["z://example.com"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/file scheme"),
+            B(|| Policy::builder().allow_origins(["file:///foo"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/file scheme with domain"),
+            B(|| Policy::builder().allow_origins(["file://example.com"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/invalid first char in scheme"),
+            B(|| Policy::builder().allow_origins(["42-chrome-extension://foo"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/invalid later char in scheme"),
+            B(|| Policy::builder().allow_origins(["chrome-extension*://foo"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/http with explicit port 80"),
+            B(|| Policy::builder().allow_origins(["http://foo:80"])),
+            None,
+            NO,
+            Refused(&[Code::NonCanonicalOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/https with explicit port 443"),
+            B(|| Policy::builder().allow_origins(["https://foo:443"])),
+            None,
+            NO,
+            Refused(&[Code::NonCanonicalOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/invalid host char"),
+            B(|| Policy::builder().allow_origins(["https://^foo"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/single-digit host"),
+            B(|| Policy::builder().allow_origins(["http://1:6060"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/host containing non-ASCII chars"),
+            B(|| Policy::builder().allow_origins(["https://résumé.com"])),
+            None,
+            NO,
+            Accepted,
+            Justified(Why::IdnaHostAsBrowsersSendIt),
+        ),
+        case(
+            jp("TestParsePattern/invalid host char after label sep"),
+            B(|| Policy::builder().allow_origins(["https://foo.^bar"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/domain with colon but no port"),
+            B(|| Policy::builder().allow_origins(["https://foo:"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/domain with negative port"),
+            B(|| Policy::builder().allow_origins(["https://foo:-1"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/domain with 0 port"),
+            B(|| Policy::builder().allow_origins(["https://foo:0"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/non-numeric port"),
+            B(|| Policy::builder().allow_origins(["https://foo:abc"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/leading nonzero digit in port"),
+            B(|| Policy::builder().allow_origins(["https://foo:06060"])),
+            None,
+            NO,
+            Refused(&[Code::NonCanonicalOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/5-digit port followed by junk"),
+            B(|| Policy::builder().allow_origins(["https://foo:12345foo"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/port longer than five digits"),
+            B(|| Policy::builder().allow_origins(["https://foo:123456"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/overflow port"),
+            B(|| Policy::builder().allow_origins(["https://foo:65536"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/valid port followed by junk"),
+            B(|| Policy::builder().allow_origins(["https://foo:12390abc"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/invalid TLD"),
+            B(|| Policy::builder().allow_origins(["http://foo.bar.255:6060"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/longer invalid TLD"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.bar.baz.012345678901234567890123456789:6060"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/invalid IP address"),
+            B(|| Policy::builder().allow_origins(["http://[::1]1:6060"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/IP host with colon but no port"),
+            B(|| Policy::builder().allow_origins(["http://127.0.0.1:"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/IP with negative port"),
+            B(|| Policy::builder().allow_origins(["http://127.0.0.1:-1"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/IP with 0 port"),
+            B(|| Policy::builder().allow_origins(["http://127.0.0.1:0"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/https scheme with IPv4 host"),
+            B(|| Policy::builder().allow_origins(["https://127.0.0.1:90"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/IPv4 host with trailing full stop"),
+            B(|| Policy::builder().allow_origins(["https://127.0.0.1.:90"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/malformed ipv4 with one too many octets"),
+            B(|| Policy::builder().allow_origins(["http://127.0.0.1.1"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/non-loopback IPv4"),
+            B(|| Policy::builder().allow_origins(["http://69.254.169.254"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/loopback IPv4"),
+            B(|| Policy::builder().allow_origins(["http://127.0.0.1:90"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/https scheme with IPv6 host"),
+            B(|| Policy::builder().allow_origins(["https://[::1]:90"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/junk in brackets"),
+            B(|| Policy::builder().allow_origins(["http://[example]:90"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/too brackets around IPv6"),
+            B(|| Policy::builder().allow_origins(["https://::1:90"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/missing closing bracket in IPv6"),
+            B(|| Policy::builder().allow_origins(["http://[::1:90"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/missing opening bracket in IPv6"),
+            B(|| Policy::builder().allow_origins(["https://::1]:90"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/IPv6 preceded by junk"),
+            B(|| Policy::builder().allow_origins(["https://abc[::1]:90"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/IPv6 followed by junk"),
+            B(|| Policy::builder().allow_origins(["https://[::1]abc:90"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/non-loopback IPv6 with hexadecimal chars"),
+            B(|| Policy::builder().allow_origins(["http://[2001:db8:aaaa:1111::100]:9090"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/loopback IPv6 address with port"),
+            B(|| Policy::builder().allow_origins(["http://[::1]:90"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/loopback IPv4 in non-standard form"),
+            B(|| Policy::builder().allow_origins(["http://127.1:3999"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/too many colons in IPv6"),
+            B(|| Policy::builder().allow_origins(["http://[::::::::::::::::1]:90"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/uncompressed IPv6"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://[2001:4860:4860:0000:0000:0000:0000:8888]:90"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::NonCanonicalOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/IPv6 with a zone"),
+            B(|| Policy::builder().allow_origins(["http://[fe80::1ff:fe23:4567:890a%eth2]:90"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/IPv4-mapped IPv6"),
+            B(|| Policy::builder().allow_origins(["http://[::ffff:7f7f:7f7f]:90"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/host contains uppercase letters"),
+            B(|| Policy::builder().allow_origins(["http://exAmplE.coM:3999"])),
+            None,
+            NO,
+            Refused(&[Code::NonCanonicalOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/host contains underscores and hyphens"),
+            B(|| Policy::builder().allow_origins(["http://ex_am-ple.com:3999"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/trailing full stop in host"),
+            B(|| Policy::builder().allow_origins(["http://example.com.:3999"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/multiple trailing full stops in host"),
+            B(|| Policy::builder().allow_origins(["http://example.com..:3999"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/empty label"),
+            B(|| Policy::builder().allow_origins(["http://example..com:3999"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/host contains invalid Punycode label"),
+            B(|| Policy::builder().allow_origins(["http://xn--f"])),
+            None,
+            NO,
+            Accepted,
+            Bug(
+                "accepts the invalid Punycode label xn--f (UTS #46 ToASCII fails): no browser origin has it",
+            ),
+        ),
+        case(
+            jp("TestParsePattern/arbitrary subdomains"),
+            B(|| Policy::builder().allow_origins(["http://*.example.com:3999"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/arbitrary subdomains and arbitrary ports"),
+            B(|| Policy::builder().allow_origins(["http://*.example.com:*"])),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/leading double asterisk"),
+            B(|| Policy::builder().allow_origins(["http://**.example.com:3999"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidWildcard]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/out-of-place wildcard"),
+            B(|| Policy::builder().allow_origins(["http://fooo.*.example.com:3999"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidWildcard]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/wildcard not followed by a full stop"),
+            B(|| Policy::builder().allow_origins(["http://*example.com:3999"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidWildcard]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/wildcard character sequence with IPv6"),
+            B(|| Policy::builder().allow_origins(["http://*.[::1]:3999"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestParsePattern/wildcard character sequence with IPv4"),
+            B(|| Policy::builder().allow_origins(["http://*.127.0.0.1:3999"])),
+            None,
+            NO,
+            Refused(&[Code::InvalidWildcard]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/https://example.com (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/https://*.example.com (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://*.example.com"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://example.com (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://example.com"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://*.example.com (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://*.example.com"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/https://localhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://localhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://localhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://localhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/https://*.localhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://*.localhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://*.localhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://*.localhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/https://foo.localhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://foo.localhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.localhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.localhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/https://foo.bar.baz.localhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://foo.bar.baz.localhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.bar.baz.localhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.bar.baz.localhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://alocalhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://alocalhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://*.alocalhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://*.alocalhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.alocalhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.alocalhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.bar.baz.alocalhost (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.bar.baz.alocalhost"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://localhosta (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://localhosta"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://*.localhosta (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://*.localhosta"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.localhosta (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.localhosta"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.bar.baz.localhosta (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.bar.baz.localhosta"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/https://localhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://localhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://localhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://localhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Refused(&[Code::InsecureOrigin]),
+            Bug(
+                "refuses http://localhost. with credentials as insecure; W3C Secure Contexts §3.1 deems localhost. potentially trustworthy",
+            ),
+        ),
+        case(
+            jp("TestIsDeemedInsecure/https://*.localhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://*.localhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://*.localhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://*.localhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Refused(&[Code::InsecureOrigin]),
+            Bug(
+                "refuses http://*.localhost. with credentials as insecure; W3C Secure Contexts §3.1 deems localhost. potentially trustworthy",
+            ),
+        ),
+        case(
+            jp("TestIsDeemedInsecure/https://foo.localhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://foo.localhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.localhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.localhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Refused(&[Code::InsecureOrigin]),
+            Bug(
+                "refuses http://foo.localhost. with credentials as insecure; W3C Secure Contexts §3.1 deems localhost. potentially trustworthy",
+            ),
+        ),
+        case(
+            jp("TestIsDeemedInsecure/https://foo.bar.baz.localhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://foo.bar.baz.localhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.bar.baz.localhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.bar.baz.localhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Refused(&[Code::InsecureOrigin]),
+            Bug(
+                "refuses http://foo.bar.baz.localhost. with credentials as insecure; W3C Secure Contexts §3.1 deems localhost. potentially trustworthy",
+            ),
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://alocalhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://alocalhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://*.alocalhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://*.alocalhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.alocalhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.alocalhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.bar.baz.alocalhost. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.bar.baz.alocalhost."])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://localhosta. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://localhosta."])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://*.localhosta. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://*.localhosta."])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.localhosta. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.localhosta."])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://foo.bar.baz.localhosta. (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://foo.bar.baz.localhosta."])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://127.0.0.1 (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://127.0.0.1"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://127.127.127.127 (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://127.127.127.127"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://169.254.169.254:90 (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://169.254.169.254:90"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://[::1]:90 (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://[::1]:90"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
+        ),
+        case(
+            jp("TestIsDeemedInsecure/http://[2001:db8:aaaa:1111::100]:9090 (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["http://[2001:db8:aaaa:1111::100]:9090"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::InsecureOrigin]),
+            Agree,
+        ),
+        case(
+            jp("TestHostIsEffectiveTLD/https://*.com (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://*.com"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::PublicSuffixWildcard]),
+            Agree,
+        ),
+        case(
+            jp("TestHostIsEffectiveTLD/https://*.github.io (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://*.github.io"])
+                    .allow_credentials(true)
+            }),
+            None,
+            NO,
+            Refused(&[Code::PublicSuffixWildcard]),
+            Agree,
+        ),
+        case(
+            jp("TestHostIsEffectiveTLD/https://*.example.com (with credentials)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://*.example.com"])
+                    .allow_credentials(true)
+            }),
+            None,
+            OK,
+            Accepted,
+            Agree,
         ),
     ]
 }
