@@ -189,10 +189,16 @@ enum Why {
     /// was requested. Which methods and headers are allowed is not a trust decision (the
     /// origin list is), so corsair accepts the policy where the peer refuses it.
     AnyMethodOrHeaderWithCredentialsIsEchoed,
-    /// RFC 9110 §5.6.1: a recipient parses and ignores empty list elements (and §5.3:
-    /// several field lines are one list). corsair bounds the cost of
-    /// `Access-Control-Request-Headers` by its length, not by a count of empty elements.
-    EmptyListElementsIgnored,
+    /// RFC 9110 §5.6.1, §5.3, §5.6.3: empty list elements, optional whitespace around
+    /// elements and several field lines are all valid list syntax, parsed and ignored.
+    /// corsair bounds the cost of `Access-Control-Request-Headers` by its length, not by
+    /// counting empty elements or whitespace as jub0bs/cors does.
+    ListSyntaxBoundedByLength,
+    /// RFC 9110 §5.6.1: `Access-Control-Request-Headers` is a list of names whose order
+    /// and repetitions do not change which headers are asked for; browsers send it sorted
+    /// and without duplicates (Fetch "CORS-unsafe request-header names"), jub0bs/cors
+    /// refuses any other form, corsair reads the names.
+    ListOrderAndDuplicatesIrrelevant,
     /// WHATWG URL §3.5 (domain to ASCII): a browser sends an internationalized host in
     /// Punycode; corsair converts a listed Unicode host the same way, so the entry matches
     /// the origin browsers send.
@@ -251,8 +257,11 @@ impl Why {
             Why::AnyMethodOrHeaderWithCredentialsIsEchoed => {
                 "Fetch §3.2.3: with credentials `*` is literal in Allow-Methods/-Headers, so any method/header is answered by echoing the request"
             }
-            Why::EmptyListElementsIgnored => {
-                "RFC 9110 §5.6.1: empty list elements are parsed and ignored; corsair bounds Access-Control-Request-Headers by length"
+            Why::ListSyntaxBoundedByLength => {
+                "RFC 9110 §5.6.1, §5.6.3: empty elements and OWS are valid list syntax; corsair bounds Access-Control-Request-Headers by length"
+            }
+            Why::ListOrderAndDuplicatesIrrelevant => {
+                "RFC 9110 §5.6.1: the requested header names are a set; order and repetition ask for nothing more"
             }
             Why::IdnaHostAsBrowsersSendIt => {
                 "WHATWG URL §3.5 domain to ASCII: a Unicode host is listed as the Punycode host browsers send"
@@ -593,6 +602,7 @@ fn cases() -> Vec<Case> {
     all.extend(jub0bs_config());
     all.extend(jub0bs_middleware());
     all.extend(jub0bs_patterns());
+    all.extend(jub0bs_acrh());
     all
 }
 
@@ -5244,7 +5254,7 @@ fn jub0bs_middleware() -> Vec<Case> {
                     ("access-control-expose-headers", No),
                 ],
             ),
-            Justified(Why::EmptyListElementsIgnored),
+            Justified(Why::ListSyntaxBoundedByLength),
         ),
         case(
             jm(
@@ -5375,7 +5385,7 @@ fn jub0bs_middleware() -> Vec<Case> {
                     ("access-control-expose-headers", No),
                 ],
             ),
-            Justified(Why::EmptyListElementsIgnored),
+            Justified(Why::ListSyntaxBoundedByLength),
         ),
         case(
             jm(
@@ -9680,6 +9690,3455 @@ fn jub0bs_patterns() -> Vec<Case> {
             OK,
             Accepted,
             Agree,
+        ),
+    ]
+}
+
+// jub0bs/cors, internal/headers/acrh_test.go ------------------------------------------------
+//
+// Which Access-Control-Request-Headers values jub0bs/cors accepts for a set of allowed
+// headers: each as a preflight (GET, from an allowed origin) against that set.
+
+fn ja(test: &'static str) -> Source {
+    Source {
+        peer: Peer::Jub0bsCors,
+        file: "internal/headers/acrh_test.go",
+        test,
+    }
+}
+
+fn jub0bs_acrh() -> Vec<Case> {
+    use Status::{Ok, Refused as Forbidden};
+    vec![
+        case(
+            ja("TestCheck/empty set accepts 1 empty lines"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/empty set accepts [\",\"]"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ","),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/empty set accepts [\"\\t, , \"]"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\t, , "),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/empty set accepts 16 empty lines"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/empty set rejects [\"x-bar\"]"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/empty set rejects [\"x-bar,x-foo\"]"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar,x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/empty set rejects [\",,,,,,,,,,,,,,,,,\"]"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ",,,,,,,,,,,,,,,,,"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/empty set rejects 17 empty lines"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/singleton set accepts [\"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts [\" x-foo \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-foo "),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts [\"  x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "  x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts [\"x-foo  \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-foo  "),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts 1 empty lines"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts [\",\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ","),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts [\"\\t, , \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\t, , "),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts [\"\\tx-foo ,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\tx-foo ,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts [\" x-foo\\t,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-foo\t,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts [\",,,,,,,,,,,,,,,,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ",,,,,,,,,,,,,,,,x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts 17 lines: [\"\", \"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set accepts 16 empty lines"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set rejects [\"x-bar\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set rejects [\"x-bar,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar,x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/singleton set rejects [\"x-foo   \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-foo   "),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/singleton set rejects [\" x-foo  \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-foo  "),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/singleton set rejects [\"  x-foo \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "  x-foo "),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/singleton set rejects [\" x-foo\\t\\t\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-foo\t\t"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/singleton set rejects [\"\\tx-foo\\t\\t\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\tx-foo\t\t"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/singleton set rejects [\"\\t\\tx-foo\\t\\t\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\t\tx-foo\t\t"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/singleton set rejects [\",,,,,,,,,,,,,,,,,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ",,,,,,,,,,,,,,,,,x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/singleton set rejects 18 lines: [\"\", \"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/singleton set rejects 17 empty lines"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-bar\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-baz\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-baz"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-bar,x-baz\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar,x-baz"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-bar,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar,x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-baz,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-baz,x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-bar,x-baz,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar,x-baz,x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts 1 empty lines"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\",\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ","),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"\\t, , \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\t, , "),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"\\tx-bar ,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\tx-bar ,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\" x-baz\\t,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-baz\t,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-foo,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-foo,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"\\tx-bar ,\\tx-baz ,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\tx-bar ,\tx-baz ,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\" x-bar\\t, x-foo\\t,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-bar\t, x-foo\t,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-baz,x-foo,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-baz,x-foo,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\" x-bar , x-baz , x-foo ,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-bar , x-baz , x-foo ,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-bar,,,,,,,,,,,,,,,,,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                (
+                    "access-control-request-headers",
+                    "x-bar,,,,,,,,,,,,,,,,,x-foo",
+                ),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-bar\", \"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar"),
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts [\"x-bar\", \"x-baz,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar"),
+                ("access-control-request-headers", "x-baz,x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts 18 lines: [\"x-bar\", \"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", "x-bar"),
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes accepts 16 empty lines"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"x-qux\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"x-bar,x-baz,x-baz\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar,x-baz,x-baz"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListOrderAndDuplicatesIrrelevant),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"x-qux,x-baz\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux,x-baz"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"x-qux,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux,x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"x-quxbaz,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-quxbaz,x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\" x-bar  \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-bar  "),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"  x-baz \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "  x-baz "),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"   x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "   x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\" x-bar\\t\\t,x-baz\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-bar\t\t,x-baz"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"x-bar,\\tx-foo\\t\\t\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar,\tx-foo\t\t"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"\\t\\tx-baz, x-foo\\t\\t\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\t\tx-baz, x-foo\t\t"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\" x-bar\\t,\\tx-baz\\t ,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                (
+                    "access-control-request-headers",
+                    " x-bar\t,\tx-baz\t ,x-foo",
+                ),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"x-bar,,,,,,,,,,,,,,,,,,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                (
+                    "access-control-request-headers",
+                    "x-bar,,,,,,,,,,,,,,,,,,x-foo",
+                ),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects [\"x-foo\", \"x-bar\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-foo"),
+                ("access-control-request-headers", "x-bar"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListOrderAndDuplicatesIrrelevant),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects 19 lines: [\"x-bar\", \"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", "x-bar"),
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/no dupes rejects 17 empty lines"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-baz"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\"x-bar\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\"x-bar,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar,x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts 1 empty lines"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\",\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ","),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\"\\t, , \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\t, , "),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\"\\tx-bar ,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\tx-bar ,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\" x-foo\\t,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-foo\t,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\"x-foo,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-foo,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\"\\tx-bar ,\\tx-foo ,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\tx-bar ,\tx-foo ,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\" x-bar\\t, x-foo\\t,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-bar\t, x-foo\t,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\"x-bar,x-foo,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar,x-foo,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\" x-bar , x-foo ,\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-bar , x-foo ,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\"x-bar,,,,,,,,,,,,,,,,,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                (
+                    "access-control-request-headers",
+                    "x-bar,,,,,,,,,,,,,,,,,x-foo",
+                ),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts [\"x-bar\", \"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar"),
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts 18 lines: [\"x-bar\", \"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", "x-bar"),
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes accepts 16 empty lines"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-qux\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-qux,x-bar\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux,x-bar"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-qux,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux,x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-qux,x-baz,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux,x-baz,x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-qux  \"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux  "),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-qux,\\t\\tx-bar\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux,\t\tx-bar"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-qux,x-foo\\t\\t\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux,x-foo\t\t"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"\\tx-qux , x-baz\\t\\t,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                (
+                    "access-control-request-headers",
+                    "\tx-qux , x-baz\t\t,x-foo",
+                ),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-bar,,,,,,,,,,,,,,,,,,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                (
+                    "access-control-request-headers",
+                    "x-bar,,,,,,,,,,,,,,,,,,x-foo",
+                ),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-foo\", \"x-bar\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-foo"),
+                ("access-control-request-headers", "x-bar"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListOrderAndDuplicatesIrrelevant),
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-qux\", \"\\t\\tx-bar\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux"),
+                ("access-control-request-headers", "\t\tx-bar"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"x-qux\", \"x-foo\\t\\t\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-qux"),
+                ("access-control-request-headers", "x-foo\t\t"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects [\"\\tx-qux \", \" x-baz\\t\\t,x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\tx-qux "),
+                ("access-control-request-headers", " x-baz\t\t,x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja("TestCheck/some dupes rejects 19 lines: [\"x-bar\", \"x-foo\"]"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", "x-bar"),
+                ("access-control-request-headers", "x-foo"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja("TestCheck/some dupes rejects 17 empty lines"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers(["x-foo", "x-bar", "x-foo"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"accept\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "accept"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"authorization\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "authorization"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"content-type\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "content-type"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"user-agent\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "user-agent"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"x-csrf-token\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-csrf-token"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"x-request-id\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-request-id"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"x-custom-header\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-custom-header"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"accept,authorization,user-agent\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                (
+                    "access-control-request-headers",
+                    "accept,authorization,user-agent",
+                ),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\" accept,x-custom-header \"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " accept,x-custom-header "),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"  accept,x-custom-header\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "  accept,x-custom-header"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"accept,x-custom-header  \"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "accept,x-custom-header  "),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts 1 empty lines",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\",\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ","),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"\\t, , \"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\t, , "),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\"\\tx-custom-header ,\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\tx-custom-header ,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\" x-custom-header\\t,\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " x-custom-header\t,"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts [\",,,,,,,,,,,,,,,,x-custom-header\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                (
+                    "access-control-request-headers",
+                    ",,,,,,,,,,,,,,,,x-custom-header",
+                ),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts 17 lines: [\"\", \"x-custom-header\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", "x-custom-header"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 accepts 16 empty lines",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects [\"x-bar\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "x-bar"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects [\"user-agent,accept\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "user-agent,accept"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListOrderAndDuplicatesIrrelevant),
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects [\"user-agent   \"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "user-agent   "),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects [\" user-agent  \"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " user-agent  "),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects [\"  user-agent \"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "  user-agent "),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects [\" user-agent\\t\\t\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", " user-agent\t\t"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects [\"\\tuser-agent\\t\\t\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\tuser-agent\t\t"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects [\"\\t\\tuser-agent\\t\\t\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", "\t\tuser-agent\t\t"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects [\",,,,,,,,,,,,,,,,,user-agent\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                (
+                    "access-control-request-headers",
+                    ",,,,,,,,,,,,,,,,,user-agent",
+                ),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects 18 lines: [\"\", \"user-agent\"]",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", "user-agent"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
+        ),
+        case(
+            ja(
+                "TestCheck/regression test for https://github.com/jub0bs/cors/issues/15 rejects 17 empty lines",
+            ),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_headers([
+                        "accept",
+                        "authorization",
+                        "content-type",
+                        "user-agent",
+                        "x-csrf-token",
+                        "x-request-id",
+                        "x-custom-header",
+                    ])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ACRM_GET,
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+                ("access-control-request-headers", ""),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Justified(Why::ListSyntaxBoundedByLength),
         ),
     ]
 }
