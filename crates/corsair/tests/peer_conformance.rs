@@ -603,6 +603,7 @@ fn cases() -> Vec<Case> {
     all.extend(jub0bs_middleware());
     all.extend(jub0bs_patterns());
     all.extend(jub0bs_acrh());
+    all.extend(jub0bs_methods());
     all
 }
 
@@ -13139,6 +13140,733 @@ fn jub0bs_acrh() -> Vec<Case> {
                 &[("access-control-allow-origin", Is("https://example.com"))],
             ),
             Justified(Why::ListSyntaxBoundedByLength),
+        ),
+    ]
+}
+
+// jub0bs/cors, internal/methods/methods_test.go ---------------------------------------------
+//
+// Valid, forbidden, safelisted and normalized methods: as configured methods, and as the
+// method of a preflight.
+
+fn jmeth(test: &'static str) -> Source {
+    Source {
+        peer: Peer::Jub0bsCors,
+        file: "internal/methods/methods_test.go",
+        test,
+    }
+}
+
+fn jub0bs_methods() -> Vec<Case> {
+    use Status::{Ok, Refused as Forbidden};
+    const OK: Expect = Accepted;
+    const NO: Expect = Refused(&[]);
+    vec![
+        case(
+            jmeth("TestIsValid/"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods([""])
+            }),
+            None,
+            NO,
+            Refused(&[Code::InvalidMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsValid/GET"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["GET"])
+            }),
+            None,
+            OK,
+            OK,
+            Agree,
+        ),
+        case(
+            jmeth("TestIsValid/()"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["()"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::InvalidMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/GET"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["GET"])
+            }),
+            None,
+            OK,
+            OK,
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/POST"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["POST"])
+            }),
+            None,
+            OK,
+            OK,
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/PUT"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["PUT"])
+            }),
+            None,
+            OK,
+            OK,
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/CHICKEN"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["CHICKEN"])
+            }),
+            None,
+            OK,
+            OK,
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/CONNECT"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["CONNECT"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::ForbiddenMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/connect"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["connect"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::ForbiddenMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/ConnEcT"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["ConnEcT"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::ForbiddenMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/TRACE"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["TRACE"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::ForbiddenMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/trace"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["trace"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::ForbiddenMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/trACe"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["trACe"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::ForbiddenMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/TRACK"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["TRACK"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::ForbiddenMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/track"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["track"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::ForbiddenMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsForbidden/trACk"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["trACk"])
+            }),
+            None,
+            NO,
+            Refused(&[Code::ForbiddenMethod]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsSafelisted/GET (preflight, no allow_methods)"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "GET"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsSafelisted/HEAD (preflight, no allow_methods)"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "HEAD"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsSafelisted/POST (preflight, no allow_methods)"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "POST"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsSafelisted/Get (preflight, no allow_methods)"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "Get"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsSafelisted/Head (preflight, no allow_methods)"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "Head"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsSafelisted/Post (preflight, no allow_methods)"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "Post"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsSafelisted/PUT (preflight, no allow_methods)"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "PUT"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsSafelisted/DELETE (preflight, no allow_methods)"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "DELETE"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            jmeth("TestIsSafelisted/OPTIONS (preflight, no allow_methods)"),
+            B(|| Policy::builder().allow_origins(["https://example.com"])),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "OPTIONS"),
+            ])),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            ans(false, Forbidden, &[("access-control-allow-origin", No)]),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/DELETE (listed; the browser sends DELETE)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["DELETE"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "DELETE"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/GET (listed; the browser sends GET)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["GET"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "GET"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/HEAD (listed; the browser sends HEAD)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["HEAD"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "HEAD"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/OPTIONS (listed; the browser sends OPTIONS)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["OPTIONS"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "OPTIONS"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/POST (listed; the browser sends POST)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["POST"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "POST"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/PUT (listed; the browser sends PUT)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["PUT"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "PUT"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/Delete (listed; the browser sends DELETE)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["Delete"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "DELETE"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/geT (listed; the browser sends GET)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["geT"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "GET"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/heAd (listed; the browser sends HEAD)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["heAd"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "HEAD"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/OPTIONs (listed; the browser sends OPTIONS)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["OPTIONs"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "OPTIONS"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/PosT (listed; the browser sends POST)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["PosT"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "POST"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/put (listed; the browser sends PUT)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["put"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "PUT"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/PATCH (listed; the browser sends PATCH)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["PATCH"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "PATCH"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/patch (listed; the browser sends patch)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["patch"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "patch"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/QUERY (listed; the browser sends QUERY)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["QUERY"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "QUERY"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/query (listed; the browser sends query)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["query"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "query"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
+        ),
+        case(
+            jmeth("TestNormalize/chicken (listed; the browser sends chicken)"),
+            B(|| {
+                Policy::builder()
+                    .allow_origins(["https://example.com"])
+                    .allow_methods(["chicken"])
+            }),
+            Some(options(&[
+                EXAMPLE_COM,
+                ("access-control-request-method", "chicken"),
+            ])),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            ans(
+                true,
+                Ok,
+                &[("access-control-allow-origin", Is("https://example.com"))],
+            ),
+            Agree,
         ),
     ]
 }
