@@ -1218,10 +1218,8 @@ fn has_unescaped_dot(regex: &str) -> bool {
             (false, '\\') => escaped = true,
             (false, '[') => in_class = true,
             (false, ']') => in_class = false,
-            (false, '.') if !in_class => {
-                if !matches!(chars.peek(), Some('*' | '+' | '?' | '{')) {
-                    return true;
-                }
+            (false, '.') if !in_class && !matches!(chars.peek(), Some('*' | '+' | '?' | '{')) => {
+                return true;
             }
             _ => {}
         }

@@ -9,14 +9,14 @@ use http::header::AUTHORIZATION;
 
 use super::preflight::{MaxAge, PreflightGrant};
 use super::request::ScriptRequest;
-use super::safelist::{cors_unsafe_request_header_names, is_cors_safelisted_method};
+use super::safelist::is_cors_safelisted_method;
 
 /// How long a browser keeps a preflight answer, given its `Access-Control-Max-Age`.
 ///
 /// | profile | absent | invalid | negative | cap |
 /// |---|---|---|---|---|
 /// | `Spec` | 5 s | 5 s | 5 s | none |
-/// | `Chromium` | 5 s | 5 s | 0 (not cached) | 7200 s |
+/// | `Chromium` | 5 s | 0 (not cached) | 0 (not cached) | 7200 s |
 /// | `Firefox` | 5 s | 0 (not cached) | 0 (not cached) | 86400 s |
 /// | `WebKit` | 5 s | 5 s | 5 s | 600 s |
 ///
@@ -37,7 +37,7 @@ pub enum CacheProfile {
     #[default]
     Spec,
     /// Chromium (`services/network/cors/preflight_result.cc`): 5 s by default, at most
-    /// two hours; a negative max-age means "do not cache". Chromium also keeps one
+    /// two hours; a negative or unparsable max-age means "do not cache". Chromium also keeps one
     /// answer per origin and URL (`preflight_cache.cc`): a new preflight's answer
     /// replaces everything cached for them, rather than adding entries.
     Chromium,
@@ -83,7 +83,7 @@ impl CacheProfile {
         let seconds = match (self, max_age) {
             (_, MaxAge::Absent) => DEFAULT,
             (_, MaxAge::Seconds(s)) => s,
-            (CacheProfile::Chromium, MaxAge::Negative) => 0,
+            (CacheProfile::Chromium, MaxAge::Negative | MaxAge::Invalid) => 0,
             (CacheProfile::Firefox, MaxAge::Negative | MaxAge::Invalid) => 0,
             (_, MaxAge::Negative | MaxAge::Invalid) => DEFAULT,
         };
@@ -263,7 +263,9 @@ impl PreflightCache {
                 Item::Header(_) => false,
             });
         method_ok
-            && cors_unsafe_request_header_names(request.headers())
+            && request
+                .profile()
+                .unsafe_request_header_names(request.headers())
                 .iter()
                 .all(|name| {
                     let name = name.as_str();
@@ -272,7 +274,8 @@ impl PreflightCache {
                             h == name
                                 || (h == "*"
                                     && !credentials
-                                    && !name.eq_ignore_ascii_case(AUTHORIZATION.as_str()))
+                                    && (request.profile().wildcard_covers_authorization()
+                                        || !name.eq_ignore_ascii_case(AUTHORIZATION.as_str())))
                         }
                         Item::Method(_) => false,
                     })
@@ -462,6 +465,9 @@ mod tests {
             .unwrap();
         assert!(cache.covers(&other, T0));
         let with_authorization = other.clone().header("authorization", "x").unwrap();
+        // Chromium lets `*` cover `Authorization`; the spec does not.
+        assert!(cache.covers(&with_authorization, T0));
+        let with_authorization = with_authorization.with_profile(crate::browser::Profile::Spec);
         assert!(!cache.covers(&with_authorization, T0));
 
         // Credentialed: `PUT, *` passes the method check for PUT, but the `*` entry is
@@ -572,7 +578,7 @@ mod tests {
             (Spec, MaxAge::Negative, s(5)),
             (Spec, MaxAge::Seconds(u64::MAX), s(u64::MAX)),
             (Chromium, MaxAge::Absent, s(5)),
-            (Chromium, MaxAge::Invalid, s(5)),
+            (Chromium, MaxAge::Invalid, s(0)),
             (Chromium, MaxAge::Negative, s(0)),
             (Chromium, MaxAge::Seconds(7_201), s(7_200)),
             (Chromium, MaxAge::Seconds(600), s(600)),
