@@ -10,6 +10,19 @@
 //! | `status/<code>` | that status |
 //! | `redirect/<code>/same/<route>` | `<code>` to `/<route>/<case>/target` on the same host |
 //! | `redirect/<code>/cross/<route>` | `<code>` to the same path on the other loopback name (`127.0.0.1` ⇄ `localhost`) |
+//!
+//! Under the route `raw` corsair is disabled (`policy.toml`) and the application writes
+//! the CORS headers itself, answers corsair would never give; every answer there has
+//! `Access-Control-Allow-Origin: *`, to any method, preflights included:
+//!
+//! | `<what>` | answer |
+//! |---|---|
+//! | `star` | 200, `Access-Control-Allow-Headers: *` and `Access-Control-Allow-Methods: *` |
+//! | `max-age/<value>` | 200, `Access-Control-Allow-Methods: PUT` and `Access-Control-Max-Age: <value>` |
+//! | `location/empty` | 302 with an empty `Location` |
+//! | `location/twice` | 302 with `Location: /raw/<case>/target` twice |
+//! | `location/differ` | 302 with `Location` to `/raw/<case>/target` and to `/raw/<case>/item` |
+//! | anything else | 200 |
 
 use http::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
@@ -63,13 +76,42 @@ pub fn respond(method: &Method, path: &str, authority: &str) -> AppResponse {
         ("x-total", "42".to_owned()),
         ("x-secret", "not for scripts".to_owned()),
     ];
-    let status = match what {
-        ["status", code] => code
+    if route == "raw" {
+        headers.push(("access-control-allow-origin", "*".to_owned()));
+    }
+    let status = match (route, what) {
+        ("raw", ["star"]) => {
+            headers.push(("access-control-allow-headers", "*".to_owned()));
+            headers.push(("access-control-allow-methods", "*".to_owned()));
+            StatusCode::OK
+        }
+        ("raw", ["max-age", value]) => {
+            headers.push(("access-control-allow-methods", "PUT".to_owned()));
+            headers.push(("access-control-max-age", (*value).to_owned()));
+            StatusCode::OK
+        }
+        ("raw", ["location", kind]) => {
+            let target = format!("/raw/{case}/target");
+            match *kind {
+                "empty" => headers.push(("location", String::new())),
+                "twice" => {
+                    headers.push(("location", target.clone()));
+                    headers.push(("location", target));
+                }
+                _ => {
+                    headers.push(("location", target));
+                    headers.push(("location", format!("/raw/{case}/item")));
+                }
+            }
+            StatusCode::FOUND
+        }
+        ("raw", _) => StatusCode::OK,
+        (_, ["status", code]) => code
             .parse::<u16>()
             .ok()
             .and_then(|c| StatusCode::from_u16(c).ok())
             .unwrap_or(StatusCode::BAD_REQUEST),
-        ["redirect", code, kind, to_route] => {
+        (_, ["redirect", code, kind, to_route]) => {
             let location = match *kind {
                 "cross" => format!("http://{}/{to_route}/{case}/target", other_host(authority)),
                 _ => format!("/{to_route}/{case}/target"),
@@ -133,5 +175,24 @@ mod tests {
             "localhost:9",
         );
         assert_eq!(r.wire_headers()["location"], "/strict/c1/target");
+        let r = respond(&Method::GET, "/raw/c1/location/twice", "localhost:9");
+        assert_eq!(r.status, StatusCode::FOUND);
+        let wire = r.wire_headers();
+        let locations: Vec<_> = wire.get_all("location").iter().collect();
+        assert_eq!(locations, ["/raw/c1/target", "/raw/c1/target"]);
+        assert_eq!(wire["access-control-allow-origin"], "*");
+        let r = respond(&Method::GET, "/raw/c1/location/empty", "localhost:9");
+        assert_eq!(r.wire_headers()["location"], "");
+        let r = respond(&Method::OPTIONS, "/raw/c1/max-age/-1", "localhost:9");
+        assert_eq!(r.wire_headers()["access-control-max-age"], "-1");
+        let r = respond(&Method::OPTIONS, "/raw/c1/star", "localhost:9");
+        assert_eq!(r.wire_headers()["access-control-allow-headers"], "*");
+        // Elsewhere the application sends no CORS header.
+        let r = respond(&Method::GET, "/star/c1/item", "localhost:9");
+        assert!(
+            r.wire_headers()
+                .get("access-control-allow-origin")
+                .is_none()
+        );
     }
 }

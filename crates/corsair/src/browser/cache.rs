@@ -16,7 +16,7 @@ use super::safelist::is_cors_safelisted_method;
 /// | profile | absent | invalid | negative | cap |
 /// |---|---|---|---|---|
 /// | `Spec` | 5 s | 5 s | 5 s | none |
-/// | `Chromium` | 5 s | 0 (not cached) | 0 (not cached) | 7200 s |
+/// | `Chromium` | 5 s | 5 s | 0 (not cached) | 7200 s |
 /// | `Firefox` | 5 s | 0 (not cached) | 0 (not cached) | 86400 s |
 /// | `WebKit` | 5 s | 5 s | 5 s | 600 s |
 ///
@@ -37,7 +37,8 @@ pub enum CacheProfile {
     #[default]
     Spec,
     /// Chromium (`services/network/cors/preflight_result.cc`): 5 s by default, at most
-    /// two hours; a negative or unparsable max-age means "do not cache". Chromium also keeps one
+    /// two hours; a negative max-age means "do not cache", an unparsable one (`abc`,
+    /// `+10`) gets the default (both measured by the real-browser suite). Chromium also keeps one
     /// answer per origin and URL (`preflight_cache.cc`): a new preflight's answer
     /// replaces everything cached for them, rather than adding entries.
     Chromium,
@@ -83,7 +84,7 @@ impl CacheProfile {
         let seconds = match (self, max_age) {
             (_, MaxAge::Absent) => DEFAULT,
             (_, MaxAge::Seconds(s)) => s,
-            (CacheProfile::Chromium, MaxAge::Negative | MaxAge::Invalid) => 0,
+            (CacheProfile::Chromium, MaxAge::Negative) => 0,
             (CacheProfile::Firefox, MaxAge::Negative | MaxAge::Invalid) => 0,
             (_, MaxAge::Negative | MaxAge::Invalid) => DEFAULT,
         };
@@ -578,7 +579,7 @@ mod tests {
             (Spec, MaxAge::Negative, s(5)),
             (Spec, MaxAge::Seconds(u64::MAX), s(u64::MAX)),
             (Chromium, MaxAge::Absent, s(5)),
-            (Chromium, MaxAge::Invalid, s(0)),
+            (Chromium, MaxAge::Invalid, s(5)),
             (Chromium, MaxAge::Negative, s(0)),
             (Chromium, MaxAge::Seconds(7_201), s(7_200)),
             (Chromium, MaxAge::Seconds(600), s(600)),

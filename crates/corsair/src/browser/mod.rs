@@ -82,7 +82,7 @@
 //! |---|---|---|
 //! | preflight cache lifetime | 5 s default, no cap ([`CacheProfile::Spec`]) | Chromium caps at 7200 s, Firefox at 86400 s, WebKit at 600 s ([`CacheProfile`]) |
 //! | negative `Access-Control-Max-Age` | not `delta-seconds`: 5 s | Chromium: not cached ([`CacheProfile::Chromium`]) |
-//! | invalid `Access-Control-Max-Age` | 5 s | Chromium and Firefox: not cached ([`CacheProfile::Chromium`], [`CacheProfile::Firefox`]) |
+//! | invalid `Access-Control-Max-Age` | 5 s | Firefox: not cached ([`CacheProfile::Firefox`]); Chromium: 5 s (measured) |
 //! | `*` cache entries under credentials | the text would let them match any method or header | Chromium honours `*` only for anonymous entries; the model does too |
 //! | cache keys | origin, URL, credentials, network partition | Chromium keeps one answer per URL (a new preflight replaces it: [`CacheProfile::Chromium`] does too); Firefox keeps credentialed and anonymous answers apart (100 entries); otherwise the model keeps per-item entries as the spec, without partitions |
 //! | `*` in `Access-Control-Allow-Headers` and `Authorization` | never covered | Chromium, Firefox and Safari cover it; [`Profile::Chromium`] does too |

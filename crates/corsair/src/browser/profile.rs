@@ -13,12 +13,12 @@ use super::cache::CacheProfile;
 /// | topic | `Chromium` | `Spec` |
 /// |---|---|---|
 /// | `Authorization` under `Access-Control-Allow-Headers: *` | covered (Firefox and Safari agree) | never covered: it must be listed |
-/// | client hints (`DPR`, `Device-Memory`, `Save-Data`, `Width`, `Viewport-Width`, `Downlink`, `ECT`, `RTT`, `Intervention`) | safelisted, each with its value rule | not safelisted: a preflight |
+/// | client hints (`DPR`, `Device-Memory`, `Save-Data`, `Width`, `Viewport-Width`, `Downlink`, `ECT`, `RTT`, `Intervention`) | safelisted, each with its value rule ([`Profile::is_safelisted_request_header`]) | not safelisted: a preflight |
 /// | a header set twice (`Headers.append`) | values joined with `", "` before the safelist check | each value checked alone |
-/// | `Range` numbers past 64 bits | a preflight | safelisted |
+/// | `Range` numbers of `i64::MAX` (9223372036854775807) or more | a preflight | safelisted |
 /// | an empty `Location` on a redirect status | not followed: the 3xx is the response | resolved against the URL and followed |
 /// | two identical `Location` values | followed | a network error |
-/// | negative or unparsable `Access-Control-Max-Age` | not cached | cached 5 s |
+/// | negative `Access-Control-Max-Age` | not cached | cached 5 s |
 /// | preflight cache | [`CacheProfile::Chromium`] | [`CacheProfile::Spec`] |
 ///
 /// The enum is `non_exhaustive`: other browsers may join.
@@ -225,8 +225,11 @@ mod tests {
             ("Save-Data", "on"),
             ("save-data", "On"),
             ("Downlink", "10"),
+            ("downlink", "1.5"),
             ("ECT", "4g"),
-            ("RTT", "whatever"),
+            ("ect", "slow-2g"),
+            ("RTT", "50"),
+            ("intervention", "x"),
             ("Intervention", "<https://example>; level=warning"),
         ] {
             assert!(safe(name, value), "{name}: {value}");
@@ -247,6 +250,11 @@ mod tests {
             ("viewport-width", " 5"),
             ("save-data", "off"),
             ("save-data", "on "),
+            ("rtt", "anything"),
+            ("rtt", "1.5"),
+            ("downlink", "abc"),
+            ("ect", "4G"),
+            ("ect", "5g"),
         ] {
             assert!(!safe(name, value), "{name}: {value:?}");
         }
@@ -297,10 +305,14 @@ mod tests {
             assert!(!safe("BYTES=0-"), "{profile}");
             assert!(!safe("Bytes=0-"), "{profile}");
             assert!(!safe("bytes=-5"), "{profile}");
-            assert!(safe("bytes=18446744073709551615-"), "{profile}");
-            assert!(safe("bytes=0-18446744073709551615"), "{profile}");
+            assert!(safe("bytes=9223372036854775806-"), "{profile}");
+            assert!(safe("bytes=0-09223372036854775806"), "{profile}");
         }
         for value in [
+            "bytes=9223372036854775807-",
+            "bytes=0-9223372036854775807",
+            "bytes=9223372036854775808-",
+            "bytes=18446744073709551615-",
             "bytes=18446744073709551616-",
             "bytes=0-99999999999999999999",
         ] {
@@ -362,7 +374,9 @@ mod tests {
             .unwrap()
             .with_profile(p)
         };
-        for (max_age, chromium_caches) in [("-1", false), ("abc", false), ("10", true)] {
+        for (max_age, chromium_caches) in
+            [("-1", false), ("abc", true), ("+10", true), ("10", true)]
+        {
             let headers = answer(&[
                 ("access-control-allow-origin", "*"),
                 ("access-control-allow-methods", "PUT"),

@@ -182,11 +182,12 @@ impl Profile {
     /// Whether a request header (name, value) is CORS-safelisted in this profile.
     ///
     /// [`Profile::Spec`] is [`is_cors_safelisted_request_header`]. [`Profile::Chromium`]
-    /// also safelists client hints, each with its value rule: `DPR` and
-    /// `Device-Memory` are `1*DIGIT [ "." 1*DIGIT ]`, `Width` and `Viewport-Width`
-    /// `1*DIGIT`, `Save-Data` is `on` (any case), and `Downlink`, `ECT`, `RTT` and
-    /// `Intervention` take any value; the 128-byte limit applies to all. Chromium's
-    /// `Range` numbers must fit in 64 bits.
+    /// also safelists client hints, each with its value rule: `DPR`, `Device-Memory`
+    /// and `Downlink` are `1*DIGIT [ "." 1*DIGIT ]`; `Width`, `Viewport-Width` and `RTT`
+    /// are `1*DIGIT`; `ECT` is `slow-2g`, `2g`, `3g` or `4g` (lowercase); `Save-Data`
+    /// is `on` (any case); `Intervention` takes any value. The 128-byte limit applies
+    /// to all. Chromium's `Range` numbers must be below `i64::MAX`. All of this is
+    /// measured by the real-browser suite.
     ///
     /// ```
     /// use corsair::browser::Profile;
@@ -195,9 +196,9 @@ impl Profile {
     /// assert!(!Profile::Spec.is_safelisted_request_header(b"dpr", b"2.5"));
     /// assert!(Profile::Chromium.is_safelisted_request_header(b"save-data", b"ON"));
     /// assert!(!Profile::Chromium.is_safelisted_request_header(b"range",
-    ///     b"bytes=18446744073709551616-"));
+    ///     b"bytes=9223372036854775807-"));
     /// assert!(Profile::Spec.is_safelisted_request_header(b"range",
-    ///     b"bytes=18446744073709551616-"));
+    ///     b"bytes=9223372036854775807-"));
     /// ```
     pub fn is_safelisted_request_header(self, name: &[u8], value: &[u8]) -> bool {
         match self {
@@ -249,7 +250,7 @@ fn is_chromium_safelisted(name: &[u8], value: &[u8]) -> bool {
     }
     let is = |expected: &str| name.eq_ignore_ascii_case(expected.as_bytes());
     let digits = |bytes: &[u8]| !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit);
-    if is("dpr") || is("device-memory") {
+    if is("dpr") || is("device-memory") || is("downlink") {
         match value.iter().position(|&b| b == b'.') {
             Some(dot) => {
                 digits(value.get(..dot).unwrap_or_default())
@@ -257,15 +258,18 @@ fn is_chromium_safelisted(name: &[u8], value: &[u8]) -> bool {
             }
             None => digits(value),
         }
-    } else if is("width") || is("viewport-width") {
+    } else if is("width") || is("viewport-width") || is("rtt") {
         digits(value)
+    } else if is("ect") {
+        matches!(value, b"slow-2g" | b"2g" | b"3g" | b"4g")
     } else if is("save-data") {
         value.eq_ignore_ascii_case(b"on")
-    } else if is("downlink") || is("ect") || is("rtt") || is("intervention") {
+    } else if is("intervention") {
         true
     } else if is("range") {
         parse_single_range(value, false).is_some_and(|range| {
-            range.start.is_some_and(|d| d.fits_u64()) && range.end.is_none_or(|d| d.fits_u64())
+            range.start.is_some_and(|d| d.below_i64_max())
+                && range.end.is_none_or(|d| d.below_i64_max())
         })
     } else {
         is_cors_safelisted_request_header(name, value)
@@ -495,10 +499,11 @@ impl Digits<'_> {
         self.0.get(zeros..).unwrap_or_default()
     }
 
-    /// Whether the number is at most `u64::MAX`.
-    fn fits_u64(&self) -> bool {
+    /// Whether the number is below `i64::MAX` (Chromium's bound for a `Range` number,
+    /// measured: `i64::MAX` itself needs a preflight).
+    fn below_i64_max(&self) -> bool {
         let digits = self.significant();
-        digits.len() < 20 || (digits.len() == 20 && digits <= b"18446744073709551615".as_slice())
+        digits.len() < 19 || (digits.len() == 19 && digits < b"9223372036854775807".as_slice())
     }
 
     fn cmp_value(&self, other: &Digits<'_>) -> Ordering {
