@@ -653,7 +653,8 @@ fn same_origin_requests_need_no_cors() {
 
 /// A hand-written CORS answer that Chromium and the Fetch Standard judge differently:
 /// `/star` allows any origin and `Access-Control-Allow-Headers: *`; `/empty-location`
-/// answers 302 with an empty `Location` (and `Access-Control-Allow-Origin: *`).
+/// answers 302 with an empty `Location`, `/twice` 302 with `Location: /star` twice (both
+/// with `Access-Control-Allow-Origin: *`).
 fn split_server() -> TestServer {
     async fn star() -> Response {
         (
@@ -674,10 +675,20 @@ fn split_server() -> TestServer {
         )
             .into_response()
     }
+    async fn twice() -> Response {
+        // A tuple array would insert, keeping one Location: append both.
+        let mut response = (axum::http::StatusCode::FOUND, "").into_response();
+        let headers = response.headers_mut();
+        headers.append("access-control-allow-origin", HeaderValue::from_static("*"));
+        headers.append(header::LOCATION, HeaderValue::from_static("/star"));
+        headers.append(header::LOCATION, HeaderValue::from_static("/star"));
+        response
+    }
     servers::serve(
         Router::new()
             .route("/star", any(star))
-            .route("/empty-location", any(empty_location)),
+            .route("/empty-location", any(empty_location))
+            .route("/twice", any(twice)),
     )
 }
 
@@ -775,4 +786,50 @@ fn client_hints_and_empty_locations_split_the_profiles() {
 
     let run = corsair(["check", &url, "--origin", APP, "--browser", "firefox"]);
     assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[test]
+fn ranges_and_repeated_locations_split_the_profiles() {
+    let server = corsair_server(false);
+    let url = server.url("/api/items");
+    // Past Chromium's bound the Range needs a preflight, which this policy refuses
+    // (`range` is not an allowed header); the spec safelists it.
+    let big = ["-H", "Range: bytes=9223372036854775807-"];
+    let (run, json) = check_json(&url, APP, &big);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(steps(&json), [step("preflight", "OPTIONS", &url)]);
+    assert_eq!(json["disagreements"][0]["browser"], "spec");
+    assert_eq!(json["disagreements"][0]["allowed"], true);
+    let (run, json) = check_json(&url, APP, &[&big[..], &["--browser", "spec"]].concat());
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(steps(&json), [step("actual", "GET", &url)]);
+    assert_eq!(json["disagreements"][0]["browser"], "chromium");
+    assert_eq!(json["disagreements"][0]["allowed"], false);
+    // `BYTES` is not `bytes` in either profile: both preflight, both are refused.
+    let (run, json) = check_json(&url, APP, &["-H", "Range: BYTES=0-"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        json["disagreements"].as_array().unwrap().is_empty(),
+        "{json}"
+    );
+
+    // Two identical Locations: Chromium follows, the spec fails.
+    let split = split_server();
+    let twice = split.url("/twice");
+    let (run, json) = check_json(&twice, APP, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        steps(&json),
+        [
+            step("redirect", "GET", &twice),
+            step("actual", "GET", &split.url("/star"))
+        ]
+    );
+    assert_eq!(
+        json["disagreements"][0]["code"], "invalid-redirect-location",
+        "{json}"
+    );
+    let (run, json) = check_json(&twice, APP, &["--browser", "spec"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(json["blocked"]["code"], "invalid-redirect-location");
 }
