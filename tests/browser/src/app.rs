@@ -18,10 +18,12 @@
 //! | `<what>` | answer |
 //! |---|---|
 //! | `star` | 200, `Access-Control-Allow-Headers: *` and `Access-Control-Allow-Methods: *` |
+//! | `star-credentials` | 200, the request's origin, `Access-Control-Allow-Credentials: true` and `*` headers and methods (literal names under credentials) |
 //! | `max-age/<value>` | 200, `Access-Control-Allow-Methods: PUT` and `Access-Control-Max-Age: <value>` |
 //! | `location/empty` | 302 with an empty `Location` |
 //! | `location/twice` | 302 with `Location: /raw/<case>/target` twice |
 //! | `location/differ` | 302 with `Location` to `/raw/<case>/target` and to `/raw/<case>/item` |
+//! | `seeded/<seed>` | what [`crate::seeded::answer`] draws (its own `Access-Control-Allow-Origin` or none) |
 //! | anything else | 200 |
 
 use http::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
@@ -64,6 +66,16 @@ impl AppResponse {
 /// The application's answer to `method path` received at `authority`
 /// (`host:port`, what the request's `Host` says).
 pub fn respond(method: &Method, path: &str, authority: &str) -> AppResponse {
+    respond_to(method, path, authority, None)
+}
+
+/// [`respond`], given the request's `Origin` too (the seeded answers may echo it).
+pub fn respond_to(
+    method: &Method,
+    path: &str,
+    authority: &str,
+    origin: Option<&str>,
+) -> AppResponse {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let route = segments.first().copied().unwrap_or_default();
     let case = segments.get(1).copied().unwrap_or_default();
@@ -81,6 +93,17 @@ pub fn respond(method: &Method, path: &str, authority: &str) -> AppResponse {
     }
     let status = match (route, what) {
         ("raw", ["star"]) => {
+            headers.push(("access-control-allow-headers", "*".to_owned()));
+            headers.push(("access-control-allow-methods", "*".to_owned()));
+            StatusCode::OK
+        }
+        ("raw", ["star-credentials"]) => {
+            headers.retain(|(name, _)| *name != "access-control-allow-origin");
+            headers.push((
+                "access-control-allow-origin",
+                origin.unwrap_or("null").to_owned(),
+            ));
+            headers.push(("access-control-allow-credentials", "true".to_owned()));
             headers.push(("access-control-allow-headers", "*".to_owned()));
             headers.push(("access-control-allow-methods", "*".to_owned()));
             StatusCode::OK
@@ -104,6 +127,14 @@ pub fn respond(method: &Method, path: &str, authority: &str) -> AppResponse {
                 }
             }
             StatusCode::FOUND
+        }
+        ("raw", ["seeded", seed]) => {
+            let seed = seed.parse::<u64>().unwrap_or_default();
+            let (status, cors) = crate::seeded::answer(seed, method, origin);
+            // No `*` origin of the application's own beside a drawn one.
+            headers.retain(|(name, _)| *name != "access-control-allow-origin");
+            headers.extend(cors);
+            status
         }
         ("raw", _) => StatusCode::OK,
         (_, ["status", code]) => code

@@ -3,6 +3,8 @@
 //! neither the servers' request counts nor Chromium's preflight cache leak between
 //! cases. The same matrix runs against both adapters.
 
+use std::borrow::Cow;
+
 use corsair::browser::Credentials;
 
 /// The page a case's script runs on.
@@ -56,7 +58,7 @@ pub struct Step {
     /// The policy route: the first path segment.
     pub route: &'static str,
     /// What the application does: the path after the case id (see [`crate::app`]).
-    pub what: &'static str,
+    pub what: Cow<'static, str>,
     /// Request headers the script sets, in order.
     pub headers: Vec<(&'static str, String)>,
     /// The credentials mode: for XHR, `Include` is `withCredentials = true` and anything
@@ -75,7 +77,7 @@ impl Step {
             api: Api::Fetch,
             method,
             route,
-            what: "item",
+            what: Cow::Borrowed("item"),
             headers: Vec::new(),
             credentials: Credentials::SameOrigin,
             body: None,
@@ -92,8 +94,8 @@ impl Step {
     }
 
     /// What the application does (`status/404`, `redirect/307/same/strict`, ...).
-    pub fn what(mut self, what: &'static str) -> Step {
-        self.what = what;
+    pub fn what(mut self, what: impl Into<Cow<'static, str>>) -> Step {
+        self.what = what.into();
         self
     }
 
@@ -362,6 +364,42 @@ pub fn all() -> Vec<Case> {
                 .header("x-any", "1"),
         ],
     ));
+    cases.push(fetch_only(
+        "order-auth-first",
+        Main,
+        "the refused header named: Authorization after the others",
+        vec![
+            f("GET", "raw")
+                .what("star-credentials")
+                .credentials(Include)
+                .header("authorization", "Bearer t")
+                .header("x-custom", "1"),
+        ],
+    ));
+    cases.push(fetch_only(
+        "order-custom-first",
+        Main,
+        "the refused header named: Authorization after the others, whatever the order set",
+        vec![
+            f("GET", "raw")
+                .what("star-credentials")
+                .credentials(Include)
+                .header("x-custom", "1")
+                .header("authorization", "Bearer t"),
+        ],
+    ));
+    cases.push(fetch_only(
+        "order-z-first",
+        Main,
+        "the refused header named: the first sorted, not the first set",
+        vec![
+            f("GET", "raw")
+                .what("star-credentials")
+                .credentials(Include)
+                .header("x-zed", "1")
+                .header("x-custom", "1"),
+        ],
+    ));
     for (id, name, value) in [
         ("hint-save-data", "save-data", "on"),
         ("hint-dpr", "dpr", "2.5"),
@@ -479,6 +517,17 @@ pub fn all() -> Vec<Case> {
             "max-age: a second PUT preflights again unless cached",
             vec![f("PUT", "raw").what(what), f("PUT", "raw").what(what)],
         ));
+    }
+
+    // The seeded differential: requests and answers drawn from a seed.
+    for seed in 0..crate::seeded::COUNT {
+        let step = crate::seeded::step(seed);
+        let id = format!("seeded-{seed}");
+        let title = "seeded: a drawn request against drawn answers";
+        cases.push(match step.api {
+            Api::Fetch => fetch_only(&id, Main, title, vec![step]),
+            Api::Xhr => xhr_only(&id, Main, title, vec![step]),
+        });
     }
 
     // Methods.

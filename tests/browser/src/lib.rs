@@ -7,9 +7,10 @@
 //! `corsair::actix::Cors`. `run.mjs` drives Debian's Chromium, headless, through
 //! playwright-core: every case of [`cases::all`] runs with `fetch()` and/or
 //! `XMLHttpRequest` against both servers. For each case the suite compares what
-//! Chromium did with what corsair's browser model ([`corsair::browser`], Chromium's
-//! cache lifetimes) predicts on the same policy, through the same engine and the same
-//! application ([`model`]); [`compare`] says how.
+//! Chromium did with what corsair's browser model ([`corsair::browser`], in its
+//! `Profile::Chromium`) predicts on the same policy, through the same engine and the
+//! same application ([`model`]); [`compare`] says how. [`seeded`] draws 300 of the
+//! cases, request and answers, from seeds.
 //!
 //! The test is `tests/real_browser.rs`; it runs as part of
 //! `cargo test --workspace --all-features`.
@@ -19,6 +20,7 @@ pub mod cases;
 pub mod compare;
 pub mod model;
 pub mod runner;
+pub mod seeded;
 pub mod servers;
 
 use std::collections::HashMap;

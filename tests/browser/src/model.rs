@@ -12,7 +12,7 @@ use corsair::{Action, Policy};
 use http::header::{CONTENT_TYPE, HeaderMap};
 use http::{Method, StatusCode, Uri};
 
-use crate::app::respond;
+use crate::app::respond_to;
 use crate::cases::{Api, Case, Page, Step};
 use crate::servers::Seen;
 
@@ -138,7 +138,11 @@ pub fn server_answer(policy: &Policy, request: &http::Request<()>) -> (StatusCod
         }
         Action::Forward => {
             let authority = request.uri().authority().map_or("", |a| a.as_str());
-            let answer = respond(request.method(), request.uri().path(), authority);
+            let origin = request
+                .headers()
+                .get(http::header::ORIGIN)
+                .and_then(|o| o.to_str().ok());
+            let answer = respond_to(request.method(), request.uri().path(), authority, origin);
             let mut headers = answer.wire_headers();
             decision.into_headers().apply_to(&mut headers);
             (answer.status, headers)

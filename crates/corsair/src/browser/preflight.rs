@@ -9,6 +9,7 @@ use http::header::{
 use http::{Method, StatusCode, Uri};
 
 use super::check::{cors_check, get_combined};
+use super::profile::Profile;
 use super::request::ScriptRequest;
 use super::safelist::is_cors_safelisted_method;
 use super::verdict::Blocked;
@@ -339,10 +340,10 @@ pub(crate) fn is_redirect_status(status: StatusCode) -> bool {
 /// 5. the method must be listed (byte for byte), or be `GET`, `HEAD` or `POST`, or
 ///    `*` be listed without credentials;
 /// 6. `Authorization`, when the request has it, must be listed by name: in
-///    [`Profile::Spec`](super::Profile::Spec) `*` never covers it; in
-///    [`Profile::Chromium`](super::Profile::Chromium) `*` without credentials does;
+///    [`Profile::Spec`] `*` never covers it; in [`Profile::Chromium`] `*` without
+///    credentials does, and Authorization is checked after the other names (step 7);
 /// 7. every CORS-unsafe header name must be listed (case-insensitively), or `*` without
-///    credentials.
+///    credentials. The refusal names the first name not listed, in sorted order.
 ///
 /// ```
 /// use corsair::browser::{judge_preflight, Blocked, Profile, ScriptRequest};
@@ -398,6 +399,26 @@ pub fn judge_preflight(
 
     let listed = |name: &str| header_names.iter().any(|h| h.eq_ignore_ascii_case(name));
     let any_header = !include && header_names.iter().any(|h| h == "*");
+    if request.profile() == Profile::Chromium {
+        // Chromium checks the other names first, in sorted order, and Authorization
+        // last (measured: with `x-custom` and `Authorization` both refused, the console
+        // names `x-custom`).
+        let refused = request
+            .profile()
+            .unsafe_request_header_names(request.headers())
+            .into_iter()
+            .find(|name| *name != AUTHORIZATION && !listed(name.as_str()) && !any_header);
+        if let Some(name) = refused {
+            return Err(Blocked::HeaderNotAllowed(name.as_str().to_owned()));
+        }
+        if request.headers().contains_key(AUTHORIZATION)
+            && !listed(AUTHORIZATION.as_str())
+            && !any_header
+        {
+            return Err(Blocked::HeaderNotAllowed(AUTHORIZATION.as_str().to_owned()));
+        }
+        return Ok(grant(methods, header_names, headers, include));
+    }
     let wildcard_covers_authorization =
         any_header && request.profile().wildcard_covers_authorization();
     if request.headers().contains_key(AUTHORIZATION)
@@ -415,7 +436,16 @@ pub fn judge_preflight(
         }
     }
 
-    Ok(PreflightGrant {
+    Ok(grant(methods, header_names, headers, include))
+}
+
+fn grant(
+    methods: Vec<String>,
+    header_names: Vec<String>,
+    headers: &HeaderMap,
+    include: bool,
+) -> PreflightGrant {
+    PreflightGrant {
         methods,
         header_names: header_names
             .into_iter()
@@ -423,7 +453,7 @@ pub fn judge_preflight(
             .collect(),
         max_age: MaxAge::from_headers(headers),
         credentials: include,
-    })
+    }
 }
 
 /// Fetch's "extract header list values" for a `#token` list (`#method`,

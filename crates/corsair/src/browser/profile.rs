@@ -13,6 +13,7 @@ use super::cache::CacheProfile;
 /// | topic | `Chromium` | `Spec` |
 /// |---|---|---|
 /// | `Authorization` under `Access-Control-Allow-Headers: *` | covered (Firefox and Safari agree) | never covered: it must be listed |
+/// | the header a refused preflight names, `Authorization` and others refused | the others' first (sorted), `Authorization` last | `Authorization` first |
 /// | client hints (`DPR`, `Device-Memory`, `Save-Data`, `Width`, `Viewport-Width`, `Downlink`, `ECT`, `RTT`, `Intervention`) | safelisted, each with its value rule ([`Profile::is_safelisted_request_header`]) | not safelisted: a preflight |
 /// | a header set twice (`Headers.append`) | values joined with `", "` before the safelist check | each value checked alone |
 /// | `Range` numbers of `i64::MAX` (9223372036854775807) or more | a preflight | safelisted |
@@ -188,6 +189,42 @@ mod tests {
             ("access-control-allow-headers", "*"),
         ]);
         assert!(judge_preflight(&credentialed, StatusCode::OK, &headers).is_err());
+    }
+
+    #[test]
+    fn chromium_names_authorization_last() {
+        // With credentials `*` is a literal name: nothing is covered.
+        let headers = answer(&[
+            ("access-control-allow-origin", "https://app.example"),
+            ("access-control-allow-credentials", "true"),
+            ("access-control-allow-headers", "*"),
+        ]);
+        let request = |p| {
+            get(p)
+                .with_credentials(crate::browser::Credentials::Include)
+                .header("authorization", "Bearer t")
+                .unwrap()
+                .header("x-zed", "1")
+                .unwrap()
+                .header("x-custom", "1")
+                .unwrap()
+        };
+        assert_eq!(
+            judge_preflight(&request(Chromium), StatusCode::OK, &headers),
+            Err(Blocked::HeaderNotAllowed("x-custom".into()))
+        );
+        assert_eq!(
+            judge_preflight(&request(Spec), StatusCode::OK, &headers),
+            Err(Blocked::HeaderNotAllowed("authorization".into()))
+        );
+        let only_authorization = get(Chromium)
+            .with_credentials(crate::browser::Credentials::Include)
+            .header("authorization", "Bearer t")
+            .unwrap();
+        assert_eq!(
+            judge_preflight(&only_authorization, StatusCode::OK, &headers),
+            Err(Blocked::HeaderNotAllowed("authorization".into()))
+        );
     }
 
     #[test]
