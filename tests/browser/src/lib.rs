@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use corsair::browser::Profile;
 use corsair::{Config, Policy};
 
 use crate::compare::Row;
@@ -110,6 +111,8 @@ pub fn run(tools: &Tools, work_dir: &Path) -> Result<SuiteRun, String> {
     // The model gets the same policy, built from the same file.
     let policy = policy_for(&servers.main_origin)?;
     let mut rows = Vec::new();
+    // The Fetch Standard's profile, for reference: where it differs from Chromium.
+    let mut spec_rows = Vec::new();
     for (adapter, origins, cases) in &per_adapter {
         let log = if *adapter == ADAPTERS[0] {
             servers.tower_log.snapshot()
@@ -117,11 +120,31 @@ pub fn run(tools: &Tools, work_dir: &Path) -> Result<SuiteRun, String> {
             servers.actix_log.snapshot()
         };
         rows.extend(compare::compare(
-            adapter, cases, &results, &log, &policy, origins,
+            adapter,
+            cases,
+            &results,
+            &log,
+            &policy,
+            origins,
+            Profile::Chromium,
+        ));
+        spec_rows.extend(compare::compare(
+            adapter,
+            cases,
+            &results,
+            &log,
+            &policy,
+            origins,
+            Profile::Spec,
         ));
     }
     drop(servers);
-    let report = compare::report(&rows, &ADAPTERS);
+    let mut report = compare::report(&rows, &ADAPTERS);
+    report.push_str(&compare::reference_report(
+        Profile::Spec,
+        &spec_rows,
+        &ADAPTERS,
+    ));
     Ok(SuiteRun {
         rows,
         report,

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use corsair::browser::{self, Blocked, CacheProfile, Credentials, PreflightCache, ScriptRequest};
+use corsair::browser::{self, Blocked, Credentials, PreflightCache, Profile, ScriptRequest};
 use corsair::{Action, Policy};
 use http::header::{CONTENT_TYPE, HeaderMap};
 use http::{Method, StatusCode, Uri};
@@ -161,19 +161,21 @@ fn cookie_goes_with(request: &http::Request<()>, page: Page, credentials: Creden
         && request.uri().host() == Some("127.0.0.1")
 }
 
-/// Predicts a case. `times` are when the script made each request, from the first one
-/// (the preflight cache depends on it); a missing time counts as zero.
+/// Predicts a case in a browser profile of the model. `times` are when the script made
+/// each request, from the first one (the preflight cache depends on it); a missing time
+/// counts as zero.
 pub fn predict(
     policy: &Policy,
     case: &Case,
     origins: &Origins,
     times: &[Duration],
+    profile: Profile,
 ) -> Result<Prediction, String> {
-    let mut cache = PreflightCache::new(CacheProfile::Chromium);
+    let mut cache = PreflightCache::new(profile.cache_profile());
     let mut sent = Vec::new();
     let mut steps = Vec::new();
     for (i, step) in case.steps.iter().enumerate() {
-        let request = script_request(step, case, origins)?;
+        let request = script_request(step, case, origins)?.with_profile(profile);
         let credentials = request.credentials();
         let now = times.get(i).copied().unwrap_or_default();
         let result = browser::fetch(request, &mut cache, now, |r| {
