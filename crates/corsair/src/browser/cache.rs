@@ -37,8 +37,9 @@ pub enum CacheProfile {
     #[default]
     Spec,
     /// Chromium (`services/network/cors/preflight_result.cc`): 5 s by default, at most
-    /// two hours; a negative max-age means "do not cache", an unparsable one (`abc`,
-    /// `+10`) gets the default (both measured by the real-browser suite). Chromium also keeps one
+    /// two hours; a negative max-age means "do not cache" and an unparsable one (`abc`,
+    /// `+10`) is cached (both measured by the real-browser suite; the model gives the
+    /// latter the default 5 s). Chromium also keeps one
     /// answer per origin and URL (`preflight_cache.cc`): a new preflight's answer
     /// replaces everything cached for them, rather than adding entries.
     Chromium,

@@ -22,7 +22,11 @@ use super::cache::CacheProfile;
 /// | negative `Access-Control-Max-Age` | not cached | cached 5 s |
 /// | preflight cache | [`CacheProfile::Chromium`] | [`CacheProfile::Spec`] |
 ///
-/// The enum is `non_exhaustive`: other browsers may join.
+/// A [`ScriptRequest`](super::ScriptRequest) carries its profile
+/// ([`ScriptRequest::with_profile`](super::ScriptRequest::with_profile)); a
+/// [`PreflightCache`](super::PreflightCache) has its own lifetimes: give it
+/// [`Profile::cache_profile`] to match. The enum is `non_exhaustive`: other browsers may
+/// join.
 ///
 /// ```
 /// use corsair::browser::{Profile, ScriptRequest, needs_preflight};
