@@ -3,8 +3,8 @@
 //! request against a live server. Every decision is the library's browser model's
 //! ([`corsair::browser`]), in the chosen profile: this file sends what the model says to
 //! send, hands back what came, and prints it. The other profiles then replay the same
-//! answers (sending only what the first run did not), and a verdict that differs is
-//! reported in one line.
+//! answers (sending only preflights, GETs and HEADs the first run did not), and a
+//! verdict that differs is reported in one line.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -136,6 +136,9 @@ enum Outcome {
     },
     /// No answer.
     Error(String),
+    /// Comparing profiles: this profile would send this request (`METHOD URL`), which
+    /// the first run did not and which may have side effects, so it was not sent.
+    Unsent(String),
 }
 
 /// A step as printed: the exchange plus a line saying what the browser made of it.
@@ -217,7 +220,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
     Ok(match outcome {
         Outcome::Allowed(_) => Some(true),
         Outcome::Blocked { .. } => Some(false),
-        Outcome::Error(message) => {
+        Outcome::Error(message) | Outcome::Unsent(message) => {
             // On a terminal the JSON already shows the error: say it once.
             if args.json && !std::io::stdout().is_terminal() {
                 output::print_stderr(&format!("corsair: could not test: {message}\n"));
@@ -279,6 +282,19 @@ async fn drive(
                     *u = true;
                 }
                 answer
+            }
+            // Comparing: never send a request with side effects that the user's run
+            // did not send.
+            None if !replay.is_empty()
+                && !preflight
+                && sent.method != "GET"
+                && sent.method != "HEAD" =>
+            {
+                return (
+                    shown,
+                    Outcome::Unsent(format!("{} {}", sent.method, sent.url)),
+                    recorded,
+                );
             }
             None => match client.send(http).await {
                 Ok(answer) => answer,
@@ -389,6 +405,18 @@ fn disagreement(
         _ => None,
     };
     let allowed = |o: &Outcome| matches!(o, Outcome::Allowed(_));
+    if let Outcome::Unsent(what) = other_outcome {
+        return Some(Disagreement {
+            browser: other.as_str(),
+            allowed: false,
+            code: None,
+            message: format!(
+                "{} would send {what}, which {} does not: not sent, so not compared",
+                capitalized(other),
+                chosen.display_name()
+            ),
+        });
+    }
     if matches!(other_outcome, Outcome::Error(_))
         || (allowed(outcome) == allowed(other_outcome) && code(outcome) == code(other_outcome))
     {
@@ -399,7 +427,9 @@ fn disagreement(
         Outcome::Blocked { blocked, .. } => {
             format!("{} blocks it ({})", capitalized(profile), blocked.code())
         }
-        Outcome::Error(_) => format!("{} could not test it", capitalized(profile)),
+        Outcome::Error(_) | Outcome::Unsent(_) => {
+            format!("{} could not test it", capitalized(profile))
+        }
     };
     // The fix comes from a profile that blocks: what to change so that both allow.
     let safe = [outcome, other_outcome].into_iter().find_map(|o| match o {
@@ -469,7 +499,9 @@ fn report(
             None,
             Vec::new(),
         ),
-        Outcome::Error(message) => (false, None, Some(message.clone()), Vec::new()),
+        Outcome::Error(message) | Outcome::Unsent(message) => {
+            (false, None, Some(message.clone()), Vec::new())
+        }
     };
     Report {
         url: args.url.clone(),
@@ -575,7 +607,7 @@ fn human(
             line(&mut out, "console", &blocked.console_message(request));
             line(&mut out, "fix", &fix(blocked, request, answer.as_ref()));
         }
-        Outcome::Error(message) => {
+        Outcome::Error(message) | Outcome::Unsent(message) => {
             line(
                 &mut out,
                 "verdict",

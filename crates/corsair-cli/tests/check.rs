@@ -805,6 +805,18 @@ fn ranges_and_repeated_locations_split_the_profiles() {
     assert_eq!(steps(&json), [step("actual", "GET", &url)]);
     assert_eq!(json["disagreements"][0]["browser"], "chromium");
     assert_eq!(json["disagreements"][0]["allowed"], false);
+    // A POST the spec would send without a preflight, where Chromium's preflight was
+    // refused: not sent just to compare, and the line says so.
+    let (run, json) = check_json(&url, APP, &[&big[..], &["-X", "POST"]].concat());
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(steps(&json), [step("preflight", "OPTIONS", &url)]);
+    assert_eq!(
+        json["disagreements"][0]["message"],
+        format!(
+            "The Fetch Standard would send POST {url}, which Chromium does not: not sent, so \
+             not compared"
+        )
+    );
     // `BYTES` is not `bytes` in either profile: both preflight, both are refused.
     let (run, json) = check_json(&url, APP, &["-H", "Range: BYTES=0-"]);
     assert_eq!(run.code, 1, "{run:?}");
