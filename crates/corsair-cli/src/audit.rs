@@ -14,7 +14,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use corsair::browser::{Blocked, PreflightRequest, ScriptRequest, judge_preflight};
+use corsair::browser::{Blocked, PreflightRequest, Profile, ScriptRequest, judge_preflight};
 use http::header::{
     ACCEPT, ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS,
     ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, COOKIE, ORIGIN, VARY,
@@ -191,7 +191,8 @@ impl Check {
                 "Preflights allow any method: Access-Control-Request-Method is echoed"
             }
             Check::AuthorizationNotCoveredByWildcard => {
-                "`Access-Control-Allow-Headers: *` does not cover Authorization"
+                "`Access-Control-Allow-Headers: *` covers Authorization in browsers, not in the \
+                 Fetch Standard"
             }
             Check::ErrorResponseMissingCors => "Error responses carry no CORS headers",
             Check::MultipleAllowOrigin => "Several Access-Control-Allow-Origin values are sent",
@@ -284,7 +285,8 @@ impl Check {
             }
             Check::AuthorizationNotCoveredByWildcard => {
                 "If scripts send Authorization, list `authorization` explicitly in \
-                 Access-Control-Allow-Headers: browsers never let `*` cover it."
+                 Access-Control-Allow-Headers: that is allowed in every browser and by the \
+                 Fetch Standard alike."
             }
             Check::ErrorResponseMissingCors => {
                 "Add the CORS headers to every response to an allowed origin, errors and \
@@ -786,6 +788,9 @@ async fn probe(
         &[("authorization", "Bearer corsair-audit")],
     ) {
         let exchange = prober.preflight(&request).await?;
+        // Judged by the Fetch Standard's text: Chromium, Firefox and Safari let `*`
+        // cover Authorization, so the finding is where the two disagree.
+        let request = request.with_profile(Profile::Spec);
         let verdict = judge_preflight(
             &request,
             exchange.received.status,
@@ -1062,10 +1067,11 @@ fn findings(trusted: &Trusted, seen: &Observations) -> Vec<Finding> {
             push(
                 Check::AuthorizationNotCoveredByWildcard,
                 Severity::Info,
-                "The preflight answer allows `*` headers but does not name Authorization: a \
-                 script that sends Authorization is blocked (\"Request header field \
-                 authorization is not allowed by Access-Control-Allow-Headers in preflight \
-                 response.\")."
+                "The preflight answer allows `*` headers but does not name Authorization. \
+                 Chromium, Firefox and Safari let `*` cover Authorization today; the Fetch \
+                 Standard does not, and a browser that follows it blocks a script that sends \
+                 Authorization (\"Request header field authorization is not allowed by \
+                 Access-Control-Allow-Headers in preflight response.\")."
                     .to_owned(),
                 e,
             );

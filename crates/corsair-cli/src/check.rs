@@ -1,14 +1,17 @@
 //! `corsair check URL --origin ORIGIN [-X METHOD] [-H 'Name: value']... [--credentials]
-//! [--cookie C] [--json]`: what a browser does with a script's request against a live
-//! server. Every decision is the library's browser model's ([`corsair::browser`]): this
-//! file sends what the model says to send, hands back what came, and prints it.
+//! [--cookie C] [--browser chromium|spec] [--json]`: what a browser does with a script's
+//! request against a live server. Every decision is the library's browser model's
+//! ([`corsair::browser`]), in the chosen profile: this file sends what the model says to
+//! send, hands back what came, and prints it. The other profiles then replay the same
+//! answers (sending only preflights, GETs and HEADs the first run did not), and a
+//! verdict that differs is reported in one line.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use corsair::browser::{
-    Blocked, CorsFailure, Credentials, Fetching, Outgoing, PreflightCache, PreflightGrant,
+    Blocked, CorsFailure, Credentials, Fetching, Outgoing, PreflightCache, PreflightGrant, Profile,
     Progress, Readable, ScriptRequest, is_forbidden_request_header,
 };
 use http::header::{COOKIE, LOCATION};
@@ -39,6 +42,8 @@ pub(crate) struct CheckArgs {
     pub(crate) timeout: Duration,
     /// Extra trusted certificates (PEM).
     pub(crate) cacert: Option<PathBuf>,
+    /// Whose behaviour the browser model follows.
+    pub(crate) browser: Profile,
 }
 
 /// The `--json` document. Field order and names are part of the documented interface.
@@ -62,6 +67,23 @@ struct Report {
     steps: Vec<Step>,
     /// The headers the script can read from the final response (`response.headers`).
     readable_headers: Vec<(String, String)>,
+    /// The browser profile of the verdict: `chromium` or `spec`.
+    browser: &'static str,
+    /// Where another profile's verdict differs on the same answers; empty otherwise.
+    disagreements: Vec<Disagreement>,
+}
+
+/// Another profile's verdict, where it differs.
+#[derive(Debug, Serialize)]
+struct Disagreement {
+    /// The other profile.
+    browser: &'static str,
+    /// Whether that profile lets the script read the response.
+    allowed: bool,
+    /// Its blocking code, when it blocks.
+    code: Option<&'static str>,
+    /// The one line `check` prints: who allows, who blocks, and what is safe in both.
+    message: String,
 }
 
 /// Why the browser blocks the request.
@@ -114,6 +136,9 @@ enum Outcome {
     },
     /// No answer.
     Error(String),
+    /// Comparing profiles: this profile would send this request (`METHOD URL`), which
+    /// the first run did not and which may have side effects, so it was not sent.
+    Unsent(String),
 }
 
 /// A step as printed: the exchange plus a line saying what the browser made of it.
@@ -127,7 +152,8 @@ struct Shown {
 pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
     let uri = net::parse_url(&args.url).map_err(|e| format!("corsair: {e}\n"))?;
     let request = ScriptRequest::new(&args.origin, args.method.clone(), uri)
-        .map_err(|e| format!("corsair: {e}\n"))?;
+        .map_err(|e| format!("corsair: {e}\n"))?
+        .with_profile(args.browser);
     let mut request = request.with_credentials(if args.credentials {
         Credentials::Include
     } else {
@@ -168,18 +194,33 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
     let client =
         Client::new(args.timeout, args.cacert.as_deref()).map_err(|e| format!("corsair: {e}\n"))?;
     let runtime = net::runtime().map_err(|e| format!("corsair: {e}\n"))?;
-    let (shown, outcome) = runtime.block_on(drive(&client, request.clone(), cookie.as_ref()));
+    let (shown, outcome, recorded) =
+        runtime.block_on(drive(&client, request.clone(), cookie.as_ref(), &[]));
+    let mut disagreements = Vec::new();
+    if !matches!(outcome, Outcome::Error(_)) {
+        for other in Profile::ALL.into_iter().filter(|p| *p != args.browser) {
+            let (_, other_outcome, _) = runtime.block_on(drive(
+                &client,
+                request.clone().with_profile(other),
+                cookie.as_ref(),
+                &recorded,
+            ));
+            if let Some(d) = disagreement(args.browser, &outcome, other, &other_outcome) {
+                disagreements.push(d);
+            }
+        }
+    }
 
     let text = if args.json {
-        output::json_line(&report(args, &request, shown, &outcome))?
+        output::json_line(&report(args, &request, shown, &outcome, disagreements))?
     } else {
-        human(&request, &shown, &outcome, Style::stdout())
+        human(&request, &shown, &outcome, &disagreements, Style::stdout())
     };
     output::print_stdout(&text);
     Ok(match outcome {
         Outcome::Allowed(_) => Some(true),
         Outcome::Blocked { .. } => Some(false),
-        Outcome::Error(message) => {
+        Outcome::Error(message) | Outcome::Unsent(message) => {
             // On a terminal the JSON already shows the error: say it once.
             if args.json && !std::io::stdout().is_terminal() {
                 output::print_stderr(&format!("corsair: could not test: {message}\n"));
@@ -189,14 +230,22 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
     })
 }
 
-/// The fetch, one exchange at a time, as the model says.
+/// An exchange of an earlier run: preflight or not, method, URL, and the answer.
+type Recorded = (bool, String, String, Received);
+
+/// The fetch, one exchange at a time, as the model says. An exchange found in `replay`
+/// (same kind, method and URL, first unused one) is answered from there instead of the
+/// network. Returns what was shown, the outcome and every exchange made.
 async fn drive(
     client: &Client,
     request: ScriptRequest,
     cookie: Option<&HeaderValue>,
-) -> (Vec<Shown>, Outcome) {
+    replay: &[Recorded],
+) -> (Vec<Shown>, Outcome, Vec<Recorded>) {
     let started = Instant::now();
-    let mut cache = PreflightCache::default();
+    let mut cache = PreflightCache::new(request.profile().cache_profile());
+    let mut used = vec![false; replay.len()];
+    let mut recorded = Vec::new();
     let mut fetching = Fetching::new(request, &cache, Duration::ZERO);
     let mut shown = Vec::new();
     loop {
@@ -217,20 +266,57 @@ async fn drive(
             headers: net::pairs(http.headers()),
         };
         let kind = if preflight { "preflight" } else { "actual" };
-        let answer = match client.send(http).await {
-            Ok(answer) => answer,
-            Err(message) => {
-                shown.push(Shown {
-                    step: Step {
-                        kind,
-                        request: sent,
-                        response: None,
-                    },
-                    note: None,
-                });
-                return (shown, Outcome::Error(message));
+        let replayed = replay
+            .iter()
+            .enumerate()
+            .find(|(i, (p, method, url, _))| {
+                !used.get(*i).copied().unwrap_or(true)
+                    && *p == preflight
+                    && *method == sent.method
+                    && *url == sent.url
+            })
+            .map(|(i, (_, _, _, answer))| (i, answer.clone()));
+        let answer = match replayed {
+            Some((i, answer)) => {
+                if let Some(u) = used.get_mut(i) {
+                    *u = true;
+                }
+                answer
             }
+            // Comparing: never send a request with side effects that the user's run
+            // did not send.
+            None if !replay.is_empty()
+                && !preflight
+                && sent.method != "GET"
+                && sent.method != "HEAD" =>
+            {
+                return (
+                    shown,
+                    Outcome::Unsent(format!("{} {}", sent.method, sent.url)),
+                    recorded,
+                );
+            }
+            None => match client.send(http).await {
+                Ok(answer) => answer,
+                Err(message) => {
+                    shown.push(Shown {
+                        step: Step {
+                            kind,
+                            request: sent,
+                            response: None,
+                        },
+                        note: None,
+                    });
+                    return (shown, Outcome::Error(message), recorded);
+                }
+            },
         };
+        recorded.push((
+            preflight,
+            sent.method.clone(),
+            sent.url.clone(),
+            answer.clone(),
+        ));
         let response = ReceivedResponse {
             status: answer.status.as_u16(),
             headers: net::pairs(&answer.headers),
@@ -264,7 +350,7 @@ async fn drive(
         });
         fetching = match progress {
             Ok(Progress::Preflighted { next, .. } | Progress::Redirected(next)) => next,
-            Ok(Progress::Done(readable)) => return (shown, Outcome::Allowed(readable)),
+            Ok(Progress::Done(readable)) => return (shown, Outcome::Allowed(readable), recorded),
             Err(blocked) => {
                 return (
                     shown,
@@ -273,6 +359,7 @@ async fn drive(
                         request: Box::new(current),
                         answer: Some(answer),
                     },
+                    recorded,
                 );
             }
         };
@@ -305,11 +392,95 @@ fn credentials_mode(request: &ScriptRequest) -> &'static str {
     request.credentials().as_str()
 }
 
+/// The line saying that two profiles reach different verdicts on the same answers, and
+/// what is safe in both; `None` when they agree (both allow, or both block alike).
+fn disagreement(
+    chosen: Profile,
+    outcome: &Outcome,
+    other: Profile,
+    other_outcome: &Outcome,
+) -> Option<Disagreement> {
+    let code = |o: &Outcome| match o {
+        Outcome::Blocked { blocked, .. } => Some(blocked.code()),
+        _ => None,
+    };
+    let allowed = |o: &Outcome| matches!(o, Outcome::Allowed(_));
+    if let Outcome::Unsent(what) = other_outcome {
+        return Some(Disagreement {
+            browser: other.as_str(),
+            allowed: false,
+            code: None,
+            message: format!(
+                "{} would send {what}, which {} does not: not sent, so not compared",
+                capitalized(other),
+                chosen.display_name()
+            ),
+        });
+    }
+    if matches!(other_outcome, Outcome::Error(_))
+        || (allowed(outcome) == allowed(other_outcome) && code(outcome) == code(other_outcome))
+    {
+        return None;
+    }
+    let verdict = |profile: Profile, o: &Outcome| match o {
+        Outcome::Allowed(_) => format!("{} allows it", capitalized(profile)),
+        Outcome::Blocked { blocked, .. } => {
+            format!("{} blocks it ({})", capitalized(profile), blocked.code())
+        }
+        Outcome::Error(_) | Outcome::Unsent(_) => {
+            format!("{} could not test it", capitalized(profile))
+        }
+    };
+    // The fix comes from a profile that blocks: what to change so that both allow.
+    let safe = [outcome, other_outcome].into_iter().find_map(|o| match o {
+        Outcome::Blocked {
+            blocked,
+            request,
+            answer,
+        } => Some(fix(blocked, request, answer.as_ref())),
+        _ => None,
+    });
+    let mut message = format!(
+        "{}; {}",
+        verdict(chosen, outcome),
+        verdict(other, other_outcome).replacen(
+            capitalized(other).as_str(),
+            other.display_name(),
+            1
+        )
+    );
+    let spec_blocks = [(chosen, outcome), (other, other_outcome)]
+        .iter()
+        .any(|(p, o)| *p == Profile::Spec && !allowed(o));
+    if spec_blocks {
+        message.push_str(", and browsers may follow it");
+    }
+    if let Some(safe) = safe {
+        message.push_str(&format!(": to be safe in both, {safe}"));
+    }
+    Some(Disagreement {
+        browser: other.as_str(),
+        allowed: allowed(other_outcome),
+        code: code(other_outcome),
+        message,
+    })
+}
+
+/// The profile's name at the start of a sentence.
+fn capitalized(profile: Profile) -> String {
+    let name = profile.display_name();
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 fn report(
     args: &CheckArgs,
     request: &ScriptRequest,
     shown: Vec<Shown>,
     outcome: &Outcome,
+    disagreements: Vec<Disagreement>,
 ) -> Report {
     let (allowed, blocked, error, readable_headers) = match outcome {
         Outcome::Allowed(readable) => (true, None, None, net::pairs(readable.headers())),
@@ -328,7 +499,9 @@ fn report(
             None,
             Vec::new(),
         ),
-        Outcome::Error(message) => (false, None, Some(message.clone()), Vec::new()),
+        Outcome::Error(message) | Outcome::Unsent(message) => {
+            (false, None, Some(message.clone()), Vec::new())
+        }
     };
     Report {
         url: args.url.clone(),
@@ -340,6 +513,8 @@ fn report(
         error,
         steps: shown.into_iter().map(|s| s.step).collect(),
         readable_headers,
+        browser: args.browser.as_str(),
+        disagreements,
     }
 }
 
@@ -348,7 +523,13 @@ fn line(out: &mut String, label: &str, text: &str) {
     out.push_str(&format!("{:<10}{text}\n", format!("{label}:")));
 }
 
-fn human(request: &ScriptRequest, shown: &[Shown], outcome: &Outcome, style: Style) -> String {
+fn human(
+    request: &ScriptRequest,
+    shown: &[Shown],
+    outcome: &Outcome,
+    disagreements: &[Disagreement],
+    style: Style,
+) -> String {
     let mut out = format!(
         "{} {} from origin {} (credentials: {})\n",
         request.method(),
@@ -426,7 +607,7 @@ fn human(request: &ScriptRequest, shown: &[Shown], outcome: &Outcome, style: Sty
             line(&mut out, "console", &blocked.console_message(request));
             line(&mut out, "fix", &fix(blocked, request, answer.as_ref()));
         }
-        Outcome::Error(message) => {
+        Outcome::Error(message) | Outcome::Unsent(message) => {
             line(
                 &mut out,
                 "verdict",
@@ -436,6 +617,9 @@ fn human(request: &ScriptRequest, shown: &[Shown], outcome: &Outcome, style: Sty
                 ),
             );
         }
+    }
+    for d in disagreements {
+        line(&mut out, "profiles", &d.message);
     }
     out
 }
@@ -565,8 +749,8 @@ fn fix(blocked: &Blocked, request: &ScriptRequest, answer: Option<&Received>) ->
         Blocked::HeaderNotAllowed(name) => {
             let wildcard = lists_wildcard(answer, "access-control-allow-headers");
             if wildcard && name == "authorization" {
-                "`*` in Access-Control-Allow-Headers never covers Authorization: list \
-                 `authorization` explicitly"
+                "list `authorization` in Access-Control-Allow-Headers explicitly: Chromium, \
+                 Firefox and Safari let `*` cover it, the Fetch Standard does not"
                     .to_owned()
             } else if wildcard && request.credentials().is_include() {
                 format!(

@@ -390,6 +390,10 @@ struct CheckArgs {
     /// or self-signed certificate)
     #[arg(long, value_name = "FILE")]
     cacert: Option<PathBuf>,
+    /// Whose behaviour to reproduce: `chromium` (as measured) or `spec` (the Fetch
+    /// Standard's text); a verdict the other profile does not share is reported
+    #[arg(long, value_name = "PROFILE", default_value = "chromium")]
+    browser: corsair::browser::Profile,
 }
 
 /// `corsair audit`.
@@ -446,6 +450,7 @@ fn main() -> ExitCode {
             json: args.json,
             timeout: args.timeout,
             cacert: args.cacert,
+            browser: args.browser,
         }),
         Command::Audit(args) => audit::run(&audit::AuditArgs {
             url: args.url,

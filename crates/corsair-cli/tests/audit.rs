@@ -359,10 +359,14 @@ fn hand_written_cors_without_vary() {
         "{json}"
     );
     assert_eq!(finding(&json, "missing-vary-origin")["severity"], "medium");
-    assert_eq!(
-        finding(&json, "authorization-not-covered-by-wildcard")["severity"],
-        "info"
+    let authorization = finding(&json, "authorization-not-covered-by-wildcard");
+    assert_eq!(authorization["severity"], "info");
+    let detail = authorization["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Chromium, Firefox and Safari let `*` cover Authorization"),
+        "{detail}"
     );
+    assert!(detail.contains("the Fetch Standard does not"), "{detail}");
     assert_eq!(run.code, 0, "no high finding: {run:?}");
 }
 

@@ -9,7 +9,7 @@ mod servers;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get};
 use common::{Run, TempDir, corsair};
 use corsair::{CorsLayer, Policy};
@@ -81,7 +81,9 @@ fn check_json(url: &str, origin: &str, args: &[&str]) -> (Run, Value) {
         [
             "allowed",
             "blocked",
+            "browser",
             "credentials",
+            "disagreements",
             "error",
             "method",
             "origin",
@@ -91,6 +93,9 @@ fn check_json(url: &str, origin: &str, args: &[&str]) -> (Run, Value) {
         ],
         "{run:?}"
     );
+    for d in json["disagreements"].as_array().unwrap() {
+        assert_eq!(keys(d), ["allowed", "browser", "code", "message"]);
+    }
     for step in json["steps"].as_array().unwrap() {
         assert_eq!(keys(step), ["kind", "request", "response"]);
         assert_eq!(keys(&step["request"]), ["headers", "method", "url"]);
@@ -644,4 +649,199 @@ fn same_origin_requests_need_no_cors() {
     let (run, json) = check_json(&url, &own, &["-X", "PUT", "-H", "X-Anything: 1"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(steps(&json), [step("actual", "PUT", &url)]);
+}
+
+/// A hand-written CORS answer that Chromium and the Fetch Standard judge differently:
+/// `/star` allows any origin and `Access-Control-Allow-Headers: *`; `/empty-location`
+/// answers 302 with an empty `Location`, `/twice` 302 with `Location: /star` twice (both
+/// with `Access-Control-Allow-Origin: *`).
+fn split_server() -> TestServer {
+    async fn star() -> Response {
+        (
+            [
+                ("access-control-allow-origin", "*"),
+                ("access-control-allow-headers", "*"),
+                ("access-control-allow-methods", "GET, PUT"),
+            ],
+            "ok",
+        )
+            .into_response()
+    }
+    async fn empty_location() -> Response {
+        (
+            axum::http::StatusCode::FOUND,
+            [("access-control-allow-origin", "*"), ("location", "")],
+            "",
+        )
+            .into_response()
+    }
+    async fn twice() -> Response {
+        // A tuple array would insert, keeping one Location: append both.
+        let mut response = (axum::http::StatusCode::FOUND, "").into_response();
+        let headers = response.headers_mut();
+        headers.append("access-control-allow-origin", HeaderValue::from_static("*"));
+        headers.append(header::LOCATION, HeaderValue::from_static("/star"));
+        headers.append(header::LOCATION, HeaderValue::from_static("/star"));
+        response
+    }
+    servers::serve(
+        Router::new()
+            .route("/star", any(star))
+            .route("/empty-location", any(empty_location))
+            .route("/twice", any(twice)),
+    )
+}
+
+#[test]
+fn authorization_under_a_wildcard_splits_the_profiles() {
+    let server = split_server();
+    let url = server.url("/star");
+    let auth = ["-H", "Authorization: Bearer t"];
+
+    // Chromium, the default: allowed, and the line says the spec disagrees.
+    let (run, json) = check_json(&url, APP, &auth);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(json["browser"], "chromium");
+    let disagreements = json["disagreements"].as_array().unwrap();
+    assert_eq!(disagreements.len(), 1, "{json}");
+    assert_eq!(disagreements[0]["browser"], "spec");
+    assert_eq!(disagreements[0]["allowed"], false);
+    assert_eq!(disagreements[0]["code"], "header-not-allowed");
+    assert_eq!(
+        disagreements[0]["message"],
+        "Chromium allows it; the Fetch Standard blocks it (header-not-allowed), and browsers \
+         may follow it: to be safe in both, list `authorization` in Access-Control-Allow-Headers \
+         explicitly: Chromium, Firefox and Safari let `*` cover it, the Fetch Standard does not"
+    );
+
+    // The spec: blocked, and the line says Chromium allows it.
+    let (run, json) = check_json(&url, APP, &[&auth[..], &["--browser", "spec"]].concat());
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(json["browser"], "spec");
+    assert_eq!(json["blocked"]["code"], "header-not-allowed");
+    let disagreements = json["disagreements"].as_array().unwrap();
+    assert_eq!(disagreements[0]["browser"], "chromium");
+    assert_eq!(disagreements[0]["allowed"], true);
+    // The spec's verdict stops at the preflight.
+    assert_eq!(steps(&json).len(), 1, "{json}");
+
+    // The text output has the line.
+    let run = corsair([
+        "check",
+        &url,
+        "--origin",
+        APP,
+        "-H",
+        "Authorization: Bearer t",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("profiles: "))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(line.starts_with("profiles: Chromium allows it; the Fetch Standard blocks it"));
+
+    // Without Authorization the profiles agree: no line.
+    let (run, json) = check_json(&url, APP, &["-X", "PUT", "-H", "X-Custom: 1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(json["disagreements"].as_array().unwrap().is_empty());
+    let run = corsair(["check", &url, "--origin", APP]);
+    assert!(!run.stdout.contains("profiles:"), "{}", run.stdout);
+}
+
+#[test]
+fn client_hints_and_empty_locations_split_the_profiles() {
+    let server = split_server();
+    // `Save-Data: on` is safelisted in Chromium: no preflight, and `*` allows the GET.
+    // The spec preflights it, and `/star` allows that too: both allow, no line.
+    let url = server.url("/star");
+    let (run, json) = check_json(&url, APP, &["-H", "Save-Data: on"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(steps(&json), [step("actual", "GET", &url)]);
+    let (_, json) = check_json(&url, APP, &["-H", "Save-Data: on", "--browser", "spec"]);
+    assert_eq!(
+        steps(&json),
+        [
+            step("preflight", "OPTIONS", &url),
+            step("actual", "GET", &url)
+        ]
+    );
+    assert!(
+        json["disagreements"].as_array().unwrap().is_empty(),
+        "{json}"
+    );
+
+    // An empty Location: Chromium does not follow it and the script reads the 302; the
+    // spec follows it to the same URL until the redirect limit.
+    let url = server.url("/empty-location");
+    let (run, json) = check_json(&url, APP, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(steps(&json), [step("actual", "GET", &url)]);
+    assert_eq!(json["disagreements"][0]["code"], "too-many-redirects");
+    let (run, json) = check_json(&url, APP, &["--browser", "spec"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(json["blocked"]["code"], "too-many-redirects");
+    assert_eq!(json["disagreements"][0]["allowed"], true);
+
+    let run = corsair(["check", &url, "--origin", APP, "--browser", "firefox"]);
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[test]
+fn ranges_and_repeated_locations_split_the_profiles() {
+    let server = corsair_server(false);
+    let url = server.url("/api/items");
+    // Past Chromium's bound the Range needs a preflight, which this policy refuses
+    // (`range` is not an allowed header); the spec safelists it.
+    let big = ["-H", "Range: bytes=9223372036854775807-"];
+    let (run, json) = check_json(&url, APP, &big);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(steps(&json), [step("preflight", "OPTIONS", &url)]);
+    assert_eq!(json["disagreements"][0]["browser"], "spec");
+    assert_eq!(json["disagreements"][0]["allowed"], true);
+    let (run, json) = check_json(&url, APP, &[&big[..], &["--browser", "spec"]].concat());
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(steps(&json), [step("actual", "GET", &url)]);
+    assert_eq!(json["disagreements"][0]["browser"], "chromium");
+    assert_eq!(json["disagreements"][0]["allowed"], false);
+    // A POST the spec would send without a preflight, where Chromium's preflight was
+    // refused: not sent just to compare, and the line says so.
+    let (run, json) = check_json(&url, APP, &[&big[..], &["-X", "POST"]].concat());
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(steps(&json), [step("preflight", "OPTIONS", &url)]);
+    assert_eq!(
+        json["disagreements"][0]["message"],
+        format!(
+            "The Fetch Standard would send POST {url}, which Chromium does not: not sent, so \
+             not compared"
+        )
+    );
+    // `BYTES` is not `bytes` in either profile: both preflight, both are refused.
+    let (run, json) = check_json(&url, APP, &["-H", "Range: BYTES=0-"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        json["disagreements"].as_array().unwrap().is_empty(),
+        "{json}"
+    );
+
+    // Two identical Locations: Chromium follows, the spec fails.
+    let split = split_server();
+    let twice = split.url("/twice");
+    let (run, json) = check_json(&twice, APP, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        steps(&json),
+        [
+            step("redirect", "GET", &twice),
+            step("actual", "GET", &split.url("/star"))
+        ]
+    );
+    assert_eq!(
+        json["disagreements"][0]["code"], "invalid-redirect-location",
+        "{json}"
+    );
+    let (run, json) = check_json(&twice, APP, &["--browser", "spec"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(json["blocked"]["code"], "invalid-redirect-location");
 }

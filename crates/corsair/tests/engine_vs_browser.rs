@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use corsair::browser::{self, Blocked, Credentials, PreflightCache, ScriptRequest};
+use corsair::browser::{self, Blocked, Credentials, PreflightCache, Profile, ScriptRequest};
 use corsair::{Action, Config, Decision, Policy};
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode, Uri};
@@ -173,6 +173,9 @@ impl RequestSpec {
             Uri::from_static("https://server.example/api/items?page=2"),
         )
         .unwrap()
+        // The engine answers as the Fetch Standard reads; Chromium also lets `*` cover
+        // `Authorization`, which the engine does not count as allowed.
+        .with_profile(Profile::Spec)
         .with_credentials(self.credentials)
         .with_cors_preflight_flag(self.preflight_flag);
         for (name, value) in &self.headers {

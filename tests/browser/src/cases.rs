@@ -3,6 +3,8 @@
 //! neither the servers' request counts nor Chromium's preflight cache leak between
 //! cases. The same matrix runs against both adapters.
 
+use std::borrow::Cow;
+
 use corsair::browser::Credentials;
 
 /// The page a case's script runs on.
@@ -56,7 +58,7 @@ pub struct Step {
     /// The policy route: the first path segment.
     pub route: &'static str,
     /// What the application does: the path after the case id (see [`crate::app`]).
-    pub what: &'static str,
+    pub what: Cow<'static, str>,
     /// Request headers the script sets, in order.
     pub headers: Vec<(&'static str, String)>,
     /// The credentials mode: for XHR, `Include` is `withCredentials = true` and anything
@@ -75,7 +77,7 @@ impl Step {
             api: Api::Fetch,
             method,
             route,
-            what: "item",
+            what: Cow::Borrowed("item"),
             headers: Vec::new(),
             credentials: Credentials::SameOrigin,
             body: None,
@@ -92,8 +94,8 @@ impl Step {
     }
 
     /// What the application does (`status/404`, `redirect/307/same/strict`, ...).
-    pub fn what(mut self, what: &'static str) -> Step {
-        self.what = what;
+    pub fn what(mut self, what: impl Into<Cow<'static, str>>) -> Step {
+        self.what = what.into();
         self
     }
 
@@ -338,6 +340,195 @@ pub fn all() -> Vec<Case> {
         "a suffix Range is not safelisted",
         vec![f("GET", "strict").header("range", "bytes=-5")],
     ));
+
+    // Where Chromium and the Fetch Standard's text differ (`corsair::browser::Profile`):
+    // the model's `Chromium` profile must match.
+    cases.extend(both(
+        "raw-star-auth",
+        Main,
+        "`Access-Control-Allow-Headers: *` covers Authorization in Chromium",
+        vec![
+            f("GET", "raw")
+                .what("star")
+                .header("authorization", "Bearer t"),
+        ],
+    ));
+    cases.push(fetch_only(
+        "raw-star-auth-custom",
+        Main,
+        "`*` covers Authorization beside a custom header",
+        vec![
+            f("PUT", "raw")
+                .what("star")
+                .header("authorization", "Bearer t")
+                .header("x-any", "1"),
+        ],
+    ));
+    cases.push(fetch_only(
+        "order-auth-first",
+        Main,
+        "the refused header named: Authorization after the others",
+        vec![
+            f("GET", "raw")
+                .what("star-credentials")
+                .credentials(Include)
+                .header("authorization", "Bearer t")
+                .header("x-custom", "1"),
+        ],
+    ));
+    cases.push(fetch_only(
+        "order-custom-first",
+        Main,
+        "the refused header named: Authorization after the others, whatever the order set",
+        vec![
+            f("GET", "raw")
+                .what("star-credentials")
+                .credentials(Include)
+                .header("x-custom", "1")
+                .header("authorization", "Bearer t"),
+        ],
+    ));
+    cases.push(fetch_only(
+        "order-z-first",
+        Main,
+        "the refused header named: the first sorted, not the first set",
+        vec![
+            f("GET", "raw")
+                .what("star-credentials")
+                .credentials(Include)
+                .header("x-zed", "1")
+                .header("x-custom", "1"),
+        ],
+    ));
+    for (id, name, value) in [
+        ("hint-save-data", "save-data", "on"),
+        ("hint-dpr", "dpr", "2.5"),
+        ("hint-device-memory", "device-memory", "0.5"),
+        ("hint-width", "width", "1200"),
+        ("hint-viewport-width", "viewport-width", "800"),
+        ("hint-downlink", "downlink", "1.5"),
+        ("hint-ect", "ect", "4g"),
+        ("hint-rtt", "rtt", "50"),
+        ("hint-rtt-bad", "rtt", "anything"),
+        ("hint-rtt-fraction", "rtt", "1.5"),
+        ("hint-downlink-bad", "downlink", "abc"),
+        ("hint-downlink-int", "downlink", "10"),
+        ("hint-ect-bad", "ect", "anything"),
+        ("hint-ect-slow-2g", "ect", "slow-2g"),
+        ("hint-ect-2g", "ect", "2g"),
+        ("hint-ect-3g", "ect", "3g"),
+        ("hint-ect-upper", "ect", "4G"),
+        ("hint-intervention-odd", "intervention", "x"),
+        ("hint-device-memory-bad", "device-memory", "1e3"),
+        (
+            "hint-intervention",
+            "intervention",
+            "<https://example>; level=warning",
+        ),
+        ("hint-dpr-bad", "dpr", "2."),
+        ("hint-width-bad", "width", "1.5"),
+        ("hint-save-data-bad", "save-data", "off"),
+    ] {
+        cases.push(fetch_only(
+            id,
+            Main,
+            "a client hint: safelisted in Chromium when its value fits",
+            vec![f("GET", "strict").header(name, value)],
+        ));
+    }
+    cases.push(fetch_only(
+        "dup-accept",
+        Main,
+        "two 100-byte Accept values are joined: over 128 bytes",
+        vec![
+            f("GET", "strict")
+                .header("accept", "a".repeat(100))
+                .header("accept", "b".repeat(100)),
+        ],
+    ));
+    cases.push(fetch_only(
+        "dup-accept-short",
+        Main,
+        "two short Accept values joined stay safelisted",
+        vec![
+            f("GET", "strict")
+                .header("accept", "text/plain")
+                .header("accept", "text/html"),
+        ],
+    ));
+    cases.push(fetch_only(
+        "dup-range",
+        Main,
+        "two Range values joined are not a simple range",
+        vec![
+            f("GET", "strict")
+                .header("range", "bytes=0-")
+                .header("range", "bytes=0-"),
+        ],
+    ));
+    for (id, value) in [
+        ("range-upper", "BYTES=0-"),
+        ("range-capital", "Bytes=0-"),
+        ("range-18-digits", "bytes=999999999999999999-"),
+        ("range-1e18", "bytes=1000000000000000000-"),
+        ("range-i64-max-less-1", "bytes=9223372036854775806-"),
+        ("range-i64-max", "bytes=9223372036854775807-"),
+        ("range-end-i64-max", "bytes=0-9223372036854775807"),
+        ("range-end-i64-max-less-1", "bytes=0-9223372036854775806"),
+        ("range-u64-max", "bytes=18446744073709551615-"),
+        ("range-i64-overflow", "bytes=9223372036854775808-"),
+        ("range-u64-overflow", "bytes=18446744073709551616-"),
+        ("range-end-overflow", "bytes=0-99999999999999999999"),
+    ] {
+        cases.push(fetch_only(
+            id,
+            Main,
+            "Range: the unit's case, and numbers around i64::MAX",
+            vec![f("GET", "strict").header("range", value)],
+        ));
+    }
+    cases.extend(both(
+        "location-empty",
+        Main,
+        "an empty Location is not followed",
+        vec![f("GET", "raw").what("location/empty")],
+    ));
+    cases.extend(both(
+        "location-twice",
+        Main,
+        "two identical Location values are followed",
+        vec![f("GET", "raw").what("location/twice")],
+    ));
+    cases.push(fetch_only(
+        "location-differ",
+        Main,
+        "two different Location values are a network error",
+        vec![f("GET", "raw").what("location/differ")],
+    ));
+    for (id, what) in [
+        ("max-age-negative", "max-age/-1"),
+        ("max-age-invalid", "max-age/abc"),
+        ("max-age-plus", "max-age/+10"),
+        ("max-age-valid", "max-age/10"),
+    ] {
+        cases.push(fetch_only(
+            id,
+            Main,
+            "max-age: a second PUT preflights again unless cached",
+            vec![f("PUT", "raw").what(what), f("PUT", "raw").what(what)],
+        ));
+    }
+
+    // The seeded differential: requests and answers drawn from a seed.
+    for seed in 0..crate::seeded::COUNT {
+        let step = crate::seeded::step(seed);
+        let id = format!("seeded-{seed}");
+        let title = "seeded: a drawn request against drawn answers";
+        cases.push(match step.api {
+            Api::Fetch => fetch_only(&id, Main, title, vec![step]),
+            Api::Xhr => xhr_only(&id, Main, title, vec![step]),
+        });
+    }
 
     // Methods.
     cases.extend(both(

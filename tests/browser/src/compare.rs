@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use corsair::Policy;
+use corsair::browser::Profile;
 
 use crate::cases::Case;
 use crate::model::{Origins, Outcome, predict};
@@ -74,10 +75,21 @@ pub fn compare(
     log: &[Seen],
     policy: &Policy,
     origins: &Origins,
+    profile: Profile,
 ) -> Vec<Row> {
     cases
         .iter()
-        .map(|case| compare_case(adapter, case, results.get(&case.id), log, policy, origins))
+        .map(|case| {
+            compare_case(
+                adapter,
+                case,
+                results.get(&case.id),
+                log,
+                policy,
+                origins,
+                profile,
+            )
+        })
         .collect()
 }
 
@@ -88,6 +100,7 @@ fn compare_case(
     log: &[Seen],
     policy: &Policy,
     origins: &Origins,
+    profile: Profile,
 ) -> Row {
     let mut row = Row {
         case: case.id.clone(),
@@ -108,7 +121,7 @@ fn compare_case(
         .iter()
         .map(|s| Duration::from_secs_f64((s.t_ms / 1000.0).max(0.0)))
         .collect();
-    let prediction = match predict(policy, case, origins, &times) {
+    let prediction = match predict(policy, case, origins, &times, profile) {
         Ok(p) => p,
         Err(e) => {
             row.problems
@@ -260,5 +273,40 @@ pub fn report(rows: &[Row], adapters: &[&str]) -> String {
             mine.len()
         );
     }
+    out
+}
+
+/// The reference lines for another profile of the model, which the suite does not
+/// assert: per adapter, how many cases that profile predicts as Chromium behaved, then
+/// the cases (without the adapter prefix) where it does not.
+pub fn reference_report(profile: Profile, rows: &[Row], adapters: &[&str]) -> String {
+    let mut out = String::new();
+    for adapter in adapters {
+        let mine: Vec<&Row> = rows.iter().filter(|r| r.adapter == *adapter).collect();
+        let agreements = mine.iter().filter(|r| r.agrees()).count();
+        let _ = writeln!(
+            out,
+            "browser conformance ({adapter}, {profile} profile, not asserted): {} cases, \
+             {agreements} agreements",
+            mine.len()
+        );
+    }
+    let mut differing: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.agrees())
+        .map(|r| {
+            r.case
+                .strip_prefix(&format!("{}-", r.adapter))
+                .unwrap_or(&r.case)
+                .to_owned()
+        })
+        .collect();
+    differing.sort_unstable();
+    differing.dedup();
+    let _ = writeln!(
+        out,
+        "  {profile} profile differs from Chromium on: {}",
+        differing.join(", ")
+    );
     out
 }

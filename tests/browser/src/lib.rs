@@ -7,9 +7,10 @@
 //! `corsair::actix::Cors`. `run.mjs` drives Debian's Chromium, headless, through
 //! playwright-core: every case of [`cases::all`] runs with `fetch()` and/or
 //! `XMLHttpRequest` against both servers. For each case the suite compares what
-//! Chromium did with what corsair's browser model ([`corsair::browser`], Chromium's
-//! cache lifetimes) predicts on the same policy, through the same engine and the same
-//! application ([`model`]); [`compare`] says how.
+//! Chromium did with what corsair's browser model ([`corsair::browser`], in its
+//! `Profile::Chromium`) predicts on the same policy, through the same engine and the
+//! same application ([`model`]); [`compare`] says how. [`seeded`] draws 300 of the
+//! cases, request and answers, from seeds.
 //!
 //! The test is `tests/real_browser.rs`; it runs as part of
 //! `cargo test --workspace --all-features`.
@@ -19,12 +20,14 @@ pub mod cases;
 pub mod compare;
 pub mod model;
 pub mod runner;
+pub mod seeded;
 pub mod servers;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use corsair::browser::Profile;
 use corsair::{Config, Policy};
 
 use crate::compare::Row;
@@ -108,6 +111,8 @@ pub fn run(tools: &Tools, work_dir: &Path) -> Result<SuiteRun, String> {
     // The model gets the same policy, built from the same file.
     let policy = policy_for(&servers.main_origin)?;
     let mut rows = Vec::new();
+    // The Fetch Standard's profile, for reference: where it differs from Chromium.
+    let mut spec_rows = Vec::new();
     for (adapter, origins, cases) in &per_adapter {
         let log = if *adapter == ADAPTERS[0] {
             servers.tower_log.snapshot()
@@ -115,11 +120,31 @@ pub fn run(tools: &Tools, work_dir: &Path) -> Result<SuiteRun, String> {
             servers.actix_log.snapshot()
         };
         rows.extend(compare::compare(
-            adapter, cases, &results, &log, &policy, origins,
+            adapter,
+            cases,
+            &results,
+            &log,
+            &policy,
+            origins,
+            Profile::Chromium,
+        ));
+        spec_rows.extend(compare::compare(
+            adapter,
+            cases,
+            &results,
+            &log,
+            &policy,
+            origins,
+            Profile::Spec,
         ));
     }
     drop(servers);
-    let report = compare::report(&rows, &ADAPTERS);
+    let mut report = compare::report(&rows, &ADAPTERS);
+    report.push_str(&compare::reference_report(
+        Profile::Spec,
+        &spec_rows,
+        &ADAPTERS,
+    ));
     Ok(SuiteRun {
         rows,
         report,

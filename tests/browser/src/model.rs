@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use corsair::browser::{self, Blocked, CacheProfile, Credentials, PreflightCache, ScriptRequest};
+use corsair::browser::{self, Blocked, Credentials, PreflightCache, Profile, ScriptRequest};
 use corsair::{Action, Policy};
 use http::header::{CONTENT_TYPE, HeaderMap};
 use http::{Method, StatusCode, Uri};
 
-use crate::app::respond;
+use crate::app::respond_to;
 use crate::cases::{Api, Case, Page, Step};
 use crate::servers::Seen;
 
@@ -138,7 +138,11 @@ pub fn server_answer(policy: &Policy, request: &http::Request<()>) -> (StatusCod
         }
         Action::Forward => {
             let authority = request.uri().authority().map_or("", |a| a.as_str());
-            let answer = respond(request.method(), request.uri().path(), authority);
+            let origin = request
+                .headers()
+                .get(http::header::ORIGIN)
+                .and_then(|o| o.to_str().ok());
+            let answer = respond_to(request.method(), request.uri().path(), authority, origin);
             let mut headers = answer.wire_headers();
             decision.into_headers().apply_to(&mut headers);
             (answer.status, headers)
@@ -157,19 +161,21 @@ fn cookie_goes_with(request: &http::Request<()>, page: Page, credentials: Creden
         && request.uri().host() == Some("127.0.0.1")
 }
 
-/// Predicts a case. `times` are when the script made each request, from the first one
-/// (the preflight cache depends on it); a missing time counts as zero.
+/// Predicts a case in a browser profile of the model. `times` are when the script made
+/// each request, from the first one (the preflight cache depends on it); a missing time
+/// counts as zero.
 pub fn predict(
     policy: &Policy,
     case: &Case,
     origins: &Origins,
     times: &[Duration],
+    profile: Profile,
 ) -> Result<Prediction, String> {
-    let mut cache = PreflightCache::new(CacheProfile::Chromium);
+    let mut cache = PreflightCache::new(profile.cache_profile());
     let mut sent = Vec::new();
     let mut steps = Vec::new();
     for (i, step) in case.steps.iter().enumerate() {
-        let request = script_request(step, case, origins)?;
+        let request = script_request(step, case, origins)?.with_profile(profile);
         let credentials = request.credentials();
         let now = times.get(i).copied().unwrap_or_default();
         let result = browser::fetch(request, &mut cache, now, |r| {

@@ -20,7 +20,7 @@ use http::header::{
 use http::{HeaderMap, Method, StatusCode};
 use tokio::runtime::Runtime;
 
-use crate::app::{AppResponse, respond};
+use crate::app::{AppResponse, respond_to};
 
 /// The cookie the suite puts in Chromium's jar for `127.0.0.1` (`SameSite=Lax`), and
 /// looks for in the API servers' logs.
@@ -286,7 +286,11 @@ async fn axum_app(request: Request) -> Response {
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
-    let answer = respond(request.method(), request.uri().path(), authority);
+    let origin = request
+        .headers()
+        .get(http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok());
+    let answer = respond_to(request.method(), request.uri().path(), authority, origin);
     let mut response = Response::new(Body::from(answer.body));
     *response.status_mut() = answer.status;
     for (name, value) in answer.headers {
@@ -411,7 +415,11 @@ async fn actix_app(request: actix_web::HttpRequest) -> Result<actix_web::HttpRes
         .get("host")
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
-    let answer = respond(&method, request.path(), authority);
+    let origin = request
+        .headers()
+        .get("origin")
+        .and_then(|o| o.to_str().ok());
+    let answer = respond_to(&method, request.path(), authority, origin);
     if answer.status.is_server_error() {
         return Err(AppError(answer));
     }

@@ -9,8 +9,9 @@ use http::header::{
 use http::{Method, StatusCode, Uri};
 
 use super::check::{cors_check, get_combined};
+use super::profile::Profile;
 use super::request::ScriptRequest;
-use super::safelist::{cors_unsafe_request_header_names, is_cors_safelisted_method};
+use super::safelist::is_cors_safelisted_method;
 use super::verdict::Blocked;
 use crate::method::is_token;
 
@@ -35,7 +36,10 @@ pub fn needs_preflight(request: &ScriptRequest) -> bool {
     request.is_cors()
         && (request.use_cors_preflight()
             || !is_cors_safelisted_method(request.method())
-            || !cors_unsafe_request_header_names(request.headers()).is_empty())
+            || !request
+                .profile()
+                .unsafe_request_header_names(request.headers())
+                .is_empty())
 }
 
 /// The preflight request a browser sends: `OPTIONS` to the request's URL with
@@ -88,7 +92,9 @@ impl PreflightRequest {
         if let Ok(method) = HeaderValue::from_str(request.method().as_str()) {
             headers.insert(ACCESS_CONTROL_REQUEST_METHOD, method);
         }
-        let names = cors_unsafe_request_header_names(request.headers());
+        let names = request
+            .profile()
+            .unsafe_request_header_names(request.headers());
         if !names.is_empty() {
             let joined = names
                 .iter()
@@ -333,24 +339,30 @@ pub(crate) fn is_redirect_status(status: StatusCode) -> bool {
 ///    lists of tokens (`#method`, `#field-name`);
 /// 5. the method must be listed (byte for byte), or be `GET`, `HEAD` or `POST`, or
 ///    `*` be listed without credentials;
-/// 6. `Authorization`, when the request has it, must be listed by name: `*` never
-///    covers it;
+/// 6. `Authorization`, when the request has it, must be listed by name: in
+///    [`Profile::Spec`] `*` never covers it; in [`Profile::Chromium`] `*` without
+///    credentials does, and Authorization is checked after the other names (step 7);
 /// 7. every CORS-unsafe header name must be listed (case-insensitively), or `*` without
-///    credentials.
+///    credentials. The refusal names the first name not listed, in sorted order.
 ///
 /// ```
-/// use corsair::browser::{judge_preflight, Blocked, ScriptRequest};
+/// use corsair::browser::{judge_preflight, Blocked, Profile, ScriptRequest};
 /// use http::{HeaderMap, StatusCode};
 ///
 /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
 ///         http::Uri::from_static("https://api.example/"))?
-///     .header("Authorization", "Bearer secret")?;
+///     .header("Authorization", "Bearer secret")?
+///     .with_profile(Profile::Spec);
 /// let mut response = HeaderMap::new();
 /// response.insert("access-control-allow-origin", "*".parse()?);
 /// response.insert("access-control-allow-headers", "*".parse()?);
 /// assert_eq!(judge_preflight(&request, StatusCode::NO_CONTENT, &response),
 ///     Err(Blocked::HeaderNotAllowed("authorization".into())));
 /// response.insert("access-control-allow-headers", "*, Authorization".parse()?);
+/// assert!(judge_preflight(&request, StatusCode::NO_CONTENT, &response).is_ok());
+/// // Chromium lets `*` cover it.
+/// response.insert("access-control-allow-headers", "*".parse()?);
+/// let request = request.with_profile(Profile::Chromium);
 /// assert!(judge_preflight(&request, StatusCode::NO_CONTENT, &response).is_ok());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -386,17 +398,54 @@ pub fn judge_preflight(
     }
 
     let listed = |name: &str| header_names.iter().any(|h| h.eq_ignore_ascii_case(name));
-    if request.headers().contains_key(AUTHORIZATION) && !listed(AUTHORIZATION.as_str()) {
+    let any_header = !include && header_names.iter().any(|h| h == "*");
+    if request.profile() == Profile::Chromium {
+        // Chromium checks the other names first, in sorted order, and Authorization
+        // last (measured: with `x-custom` and `Authorization` both refused, the console
+        // names `x-custom`).
+        let refused = request
+            .profile()
+            .unsafe_request_header_names(request.headers())
+            .into_iter()
+            .find(|name| *name != AUTHORIZATION && !listed(name.as_str()) && !any_header);
+        if let Some(name) = refused {
+            return Err(Blocked::HeaderNotAllowed(name.as_str().to_owned()));
+        }
+        if request.headers().contains_key(AUTHORIZATION)
+            && !listed(AUTHORIZATION.as_str())
+            && !any_header
+        {
+            return Err(Blocked::HeaderNotAllowed(AUTHORIZATION.as_str().to_owned()));
+        }
+        return Ok(grant(methods, header_names, headers, include));
+    }
+    let wildcard_covers_authorization =
+        any_header && request.profile().wildcard_covers_authorization();
+    if request.headers().contains_key(AUTHORIZATION)
+        && !listed(AUTHORIZATION.as_str())
+        && !wildcard_covers_authorization
+    {
         return Err(Blocked::HeaderNotAllowed(AUTHORIZATION.as_str().to_owned()));
     }
-    let any_header = !include && header_names.iter().any(|h| h == "*");
-    for name in cors_unsafe_request_header_names(request.headers()) {
+    for name in request
+        .profile()
+        .unsafe_request_header_names(request.headers())
+    {
         if !listed(name.as_str()) && !any_header {
             return Err(Blocked::HeaderNotAllowed(name.as_str().to_owned()));
         }
     }
 
-    Ok(PreflightGrant {
+    Ok(grant(methods, header_names, headers, include))
+}
+
+fn grant(
+    methods: Vec<String>,
+    header_names: Vec<String>,
+    headers: &HeaderMap,
+    include: bool,
+) -> PreflightGrant {
+    PreflightGrant {
         methods,
         header_names: header_names
             .into_iter()
@@ -404,7 +453,7 @@ pub fn judge_preflight(
             .collect(),
         max_age: MaxAge::from_headers(headers),
         credentials: include,
-    })
+    }
 }
 
 /// Fetch's "extract header list values" for a `#token` list (`#method`,

@@ -7,6 +7,7 @@ use http::{Method, StatusCode, Uri};
 
 use super::check::cors_check;
 use super::preflight::is_redirect_status;
+use super::profile::Profile;
 use super::request::{MAX_REDIRECTS, ScriptRequest, canonical_http_url, has_userinfo, url_origin};
 use super::verdict::Blocked;
 
@@ -20,7 +21,9 @@ use super::verdict::Blocked;
 /// 1. for a CORS request, the redirect response itself must pass the
 ///    [CORS check](super::cors_check);
 /// 2. `Location` must be one URL (resolved against the current one), `http:` or
-///    `https:`;
+///    `https:`. With [`Profile::Spec`] two `Location` headers are a network error and
+///    an empty one resolves to the current URL; with [`Profile::Chromium`] empty values
+///    are ignored (none left: not a redirect), and several identical values are one;
 /// 3. at most 20 redirects;
 /// 4. no user name or password in the new URL for a CORS request (or for a cross-origin
 ///    one);
@@ -62,9 +65,37 @@ pub fn follow_redirect(
         return Ok(None);
     };
     let text = String::from_utf8_lossy(location.as_bytes()).into_owned();
-    if locations.next().is_some() {
-        return Err(Blocked::InvalidRedirectLocation(text));
+    match request.profile() {
+        Profile::Spec => {
+            if locations.next().is_some() {
+                return Err(Blocked::InvalidRedirectLocation(text));
+            }
+        }
+        Profile::Chromium => {
+            // Chromium ignores empty values, follows the first non-empty one, and
+            // fails on two different ones.
+            let mut non_empty = headers
+                .get_all(LOCATION)
+                .iter()
+                .filter(|v| !v.as_bytes().is_empty());
+            let Some(first) = non_empty.next() else {
+                return Ok(None);
+            };
+            if non_empty.any(|v| v != first) {
+                return Err(Blocked::InvalidRedirectLocation(text));
+            }
+            return follow(request, status, first);
+        }
     }
+    follow(request, status, location)
+}
+
+fn follow(
+    request: &ScriptRequest,
+    status: StatusCode,
+    location: &http::HeaderValue,
+) -> Result<Option<ScriptRequest>, Blocked> {
+    let text = String::from_utf8_lossy(location.as_bytes()).into_owned();
     let url = match resolve(request.url(), location.as_bytes()) {
         Ok(url) => url,
         Err(LocationError::Scheme) => return Err(Blocked::RedirectScheme(text)),

@@ -8,6 +8,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Method, Uri};
 
+use super::profile::Profile;
 use super::verdict::Blocked;
 use crate::origin::{OriginRef, default_port};
 
@@ -113,6 +114,8 @@ pub struct ScriptRequest {
     tainted: bool,
     /// Whether an earlier hop already set the response tainting to `cors`.
     cors_tainted: bool,
+    /// Whose behaviour the model follows for this request.
+    profile: Profile,
 }
 
 impl ScriptRequest {
@@ -158,6 +161,7 @@ impl ScriptRequest {
             redirect_count: 0,
             tainted: false,
             cors_tainted: false,
+            profile: Profile::default(),
         })
     }
 
@@ -257,6 +261,36 @@ impl ScriptRequest {
         headers.iter().fold(self, |request, (name, value)| {
             request.with_header(name.clone(), value.clone())
         })
+    }
+
+    /// Sets whose behaviour the model follows for this request (see [`Profile`]).
+    ///
+    /// ```
+    /// use corsair::browser::{Profile, ScriptRequest};
+    /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
+    ///         http::Uri::from_static("https://api.example/"))?
+    ///     .with_profile(Profile::Spec);
+    /// assert_eq!(request.profile(), Profile::Spec);
+    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// ```
+    #[must_use]
+    pub fn with_profile(mut self, profile: Profile) -> ScriptRequest {
+        self.profile = profile;
+        self
+    }
+
+    /// Whose behaviour the model follows for this request: [`Profile::Chromium`]
+    /// unless [`ScriptRequest::with_profile`] said otherwise.
+    ///
+    /// ```
+    /// use corsair::browser::{Profile, ScriptRequest};
+    /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
+    ///     http::Uri::from_static("https://api.example/"))?;
+    /// assert_eq!(request.profile(), Profile::Chromium);
+    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// ```
+    pub fn profile(&self) -> Profile {
+        self.profile
     }
 
     /// Sets the credentials mode.

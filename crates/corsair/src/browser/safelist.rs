@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 use http::Method;
 use http::header::{HeaderMap, HeaderName};
 
+use super::profile::Profile;
 use crate::method::is_tchar;
 
 /// The longest value a safelisted request header may have.
@@ -86,8 +87,12 @@ pub fn is_cors_unsafe_request_header_byte(byte: u8) -> bool {
 /// - `Accept-Language`, `Content-Language`: only `0-9 A-Z a-z`, space and `*,-.;=`.
 /// - `Content-Type`: no CORS-unsafe byte, and [`MimeType::parse`] must give the essence
 ///   `application/x-www-form-urlencoded`, `multipart/form-data` or `text/plain`.
-/// - `Range`: `bytes=N-` or `bytes=N-M` (N ≤ M), without whitespace.
+/// - `Range`: `bytes=N-` or `bytes=N-M` (N ≤ M), without whitespace; `bytes` in
+///   lowercase.
 /// - Any other name is not safelisted.
+///
+/// This is the Fetch Standard's list; [`Profile::is_safelisted_request_header`] gives
+/// a browser's.
 ///
 /// ```
 /// use corsair::browser::is_cors_safelisted_request_header as safelisted;
@@ -142,13 +147,24 @@ pub fn is_cors_safelisted_request_header(name: &[u8], value: &[u8]) -> bool {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn cors_unsafe_request_header_names(headers: &HeaderMap) -> Vec<HeaderName> {
+    unsafe_names(headers.iter().map(|(name, value)| {
+        let safe = is_cors_safelisted_request_header(name.as_str().as_bytes(), value.as_bytes());
+        (name, value.len(), safe)
+    }))
+}
+
+/// The unsafe names of (name, value length, safelisted) triples: every name that is not
+/// safelisted, plus the safelisted ones when their lengths add up to more than 1024.
+fn unsafe_names<'a>(
+    headers: impl Iterator<Item = (&'a HeaderName, usize, bool)>,
+) -> Vec<HeaderName> {
     let mut unsafe_names = Vec::new();
     let mut potentially_unsafe = Vec::new();
     let mut total = 0usize;
-    for (name, value) in headers {
-        if is_cors_safelisted_request_header(name.as_str().as_bytes(), value.as_bytes()) {
+    for (name, len, safe) in headers {
+        if safe {
             potentially_unsafe.push(name.clone());
-            total = total.saturating_add(value.len());
+            total = total.saturating_add(len);
         } else {
             unsafe_names.push(name.clone());
         }
@@ -160,6 +176,104 @@ pub fn cors_unsafe_request_header_names(headers: &HeaderMap) -> Vec<HeaderName> 
     unsafe_names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
     unsafe_names.dedup();
     unsafe_names
+}
+
+impl Profile {
+    /// Whether a request header (name, value) is CORS-safelisted in this profile.
+    ///
+    /// [`Profile::Spec`] is [`is_cors_safelisted_request_header`]. [`Profile::Chromium`]
+    /// also safelists client hints, each with its value rule: `DPR`, `Device-Memory`
+    /// and `Downlink` are `1*DIGIT [ "." 1*DIGIT ]`; `Width`, `Viewport-Width` and `RTT`
+    /// are `1*DIGIT`; `ECT` is `slow-2g`, `2g`, `3g` or `4g` (lowercase); `Save-Data`
+    /// is `on` (any case); `Intervention` takes any value. The 128-byte limit applies
+    /// to all. Chromium's `Range` numbers must be below `i64::MAX`. All of this is
+    /// measured by the real-browser suite.
+    ///
+    /// ```
+    /// use corsair::browser::Profile;
+    /// assert!(Profile::Chromium.is_safelisted_request_header(b"DPR", b"2.5"));
+    /// assert!(!Profile::Chromium.is_safelisted_request_header(b"dpr", b"2."));
+    /// assert!(!Profile::Spec.is_safelisted_request_header(b"dpr", b"2.5"));
+    /// assert!(Profile::Chromium.is_safelisted_request_header(b"save-data", b"ON"));
+    /// assert!(!Profile::Chromium.is_safelisted_request_header(b"range",
+    ///     b"bytes=9223372036854775807-"));
+    /// assert!(Profile::Spec.is_safelisted_request_header(b"range",
+    ///     b"bytes=9223372036854775807-"));
+    /// ```
+    pub fn is_safelisted_request_header(self, name: &[u8], value: &[u8]) -> bool {
+        match self {
+            Profile::Spec => is_cors_safelisted_request_header(name, value),
+            Profile::Chromium => is_chromium_safelisted(name, value),
+        }
+    }
+
+    /// The CORS-unsafe request-header names of a header list in this profile, as
+    /// [`cors_unsafe_request_header_names`] gives them for [`Profile::Spec`].
+    /// [`Profile::Chromium`] joins the values of a name set more than once with `", "`
+    /// (as its `Headers` does) and checks the joined value.
+    ///
+    /// ```
+    /// use corsair::browser::Profile;
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.append("accept", "a".repeat(100).parse()?);
+    /// headers.append("accept", "b".repeat(100).parse()?);
+    /// assert_eq!(Profile::Chromium.unsafe_request_header_names(&headers), ["accept"]);
+    /// assert!(Profile::Spec.unsafe_request_header_names(&headers).is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn unsafe_request_header_names(self, headers: &HeaderMap) -> Vec<HeaderName> {
+        match self {
+            Profile::Spec => cors_unsafe_request_header_names(headers),
+            Profile::Chromium => {
+                let combined = headers.keys().map(|name| {
+                    let value = headers
+                        .get_all(name)
+                        .iter()
+                        .map(|v| v.as_bytes())
+                        .collect::<Vec<_>>()
+                        .join(&b", "[..]);
+                    (name, value)
+                });
+                unsafe_names(combined.map(|(name, value)| {
+                    let safe = is_chromium_safelisted(name.as_str().as_bytes(), &value);
+                    (name, value.len(), safe)
+                }))
+            }
+        }
+    }
+}
+
+/// Chromium's `IsCorsSafelistedHeader` (`services/network/public/cpp/cors/cors.cc`).
+fn is_chromium_safelisted(name: &[u8], value: &[u8]) -> bool {
+    if value.len() > MAX_SAFELISTED_VALUE_LEN {
+        return false;
+    }
+    let is = |expected: &str| name.eq_ignore_ascii_case(expected.as_bytes());
+    let digits = |bytes: &[u8]| !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit);
+    if is("dpr") || is("device-memory") || is("downlink") {
+        match value.iter().position(|&b| b == b'.') {
+            Some(dot) => {
+                digits(value.get(..dot).unwrap_or_default())
+                    && digits(value.get(dot + 1..).unwrap_or_default())
+            }
+            None => digits(value),
+        }
+    } else if is("width") || is("viewport-width") || is("rtt") {
+        digits(value)
+    } else if is("ect") {
+        matches!(value, b"slow-2g" | b"2g" | b"3g" | b"4g")
+    } else if is("save-data") {
+        value.eq_ignore_ascii_case(b"on")
+    } else if is("intervention") {
+        true
+    } else if is("range") {
+        parse_single_range(value, false).is_some_and(|range| {
+            range.start.is_some_and(|d| d.below_i64_max())
+                && range.end.is_none_or(|d| d.below_i64_max())
+        })
+    } else {
+        is_cors_safelisted_request_header(name, value)
+    }
 }
 
 /// A MIME type, as the WHATWG MIME Sniffing Standard's "parse a MIME type" returns it:
@@ -385,6 +499,13 @@ impl Digits<'_> {
         self.0.get(zeros..).unwrap_or_default()
     }
 
+    /// Whether the number is below `i64::MAX` (Chromium's bound for a `Range` number,
+    /// measured: `i64::MAX` itself needs a preflight).
+    fn below_i64_max(&self) -> bool {
+        let digits = self.significant();
+        digits.len() < 19 || (digits.len() == 19 && digits < b"9223372036854775807".as_slice())
+    }
+
     fn cmp_value(&self, other: &Digits<'_>) -> Ordering {
         let (a, b) = (self.significant(), other.significant());
         a.len().cmp(&b.len()).then_with(|| a.cmp(b))
@@ -415,7 +536,8 @@ pub(crate) fn parse_single_range(value: &[u8], allow_whitespace: bool) -> Option
         }
     };
     let unit = take(&mut position, &|b| b.is_ascii_alphabetic());
-    if !unit.eq_ignore_ascii_case(b"bytes") {
+    // The unit is matched byte for byte: `BYTES=0-` is not a simple range.
+    if unit != b"bytes" {
         return None;
     }
     skip_whitespace(&mut position);
@@ -490,8 +612,10 @@ mod tests {
         let r = parse_single_range(b"bytes=0-", false).unwrap();
         assert_eq!(r.start, Some(Digits(b"0")));
         assert_eq!(r.end, None);
-        let r = parse_single_range(b"Bytes=-5", false).unwrap();
+        let r = parse_single_range(b"bytes=-5", false).unwrap();
         assert_eq!(r.start, None);
+        assert!(parse_single_range(b"Bytes=-5", false).is_none());
+        assert!(parse_single_range(b"BYTES=0-", false).is_none());
         assert!(parse_single_range(b"bytes=-", false).is_none());
         assert!(parse_single_range(b"bytes = 1 - 2", false).is_none());
         assert!(parse_single_range(b"bytes = 1 - 2", true).is_some());
