@@ -6,6 +6,7 @@
 //! `corsair lint` reports the policy's own mistakes.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use corsair::{Code, Diagnostic};
@@ -20,6 +21,16 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
         "listen",
         "\"127.0.0.1:8080\"",
         "address the gateway listens on (ip:port)",
+    ),
+    (
+        "tls_cert",
+        "none: plain HTTP",
+        "PEM file of the certificate chain to serve HTTPS with (HTTP/1.1 and h2 by ALPN); with tls_key; reloaded with the policy (SIGHUP, file change)",
+    ),
+    (
+        "tls_key",
+        "none",
+        "PEM file of the private key of tls_cert (PKCS#8, PKCS#1 or SEC1)",
     ),
     (
         "upstream",
@@ -111,7 +122,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "watch",
         "true",
-        "reload the policy when the file changes (checked every second); SIGHUP always reloads",
+        "reload the policy (and the TLS certificate) when its files change (checked every second); SIGHUP always reloads",
     ),
 ];
 
@@ -219,6 +230,10 @@ pub(crate) enum Runtime {
 pub(crate) struct ServerConfig {
     /// `listen`.
     pub(crate) listen: SocketAddr,
+    /// `tls_cert`; with `tls_key` (both or neither): serve HTTPS.
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// `tls_key`.
+    pub(crate) tls_key: Option<PathBuf>,
     /// `upstream`; `None`: the built-in demo API.
     pub(crate) upstream: Option<Upstream>,
     /// `preserve_host`.
@@ -272,6 +287,8 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tls_cert: None,
+            tls_key: None,
             upstream: None,
             preserve_host: false,
             forward_underscore_headers: false,
@@ -310,6 +327,25 @@ impl ServerConfig {
             if let Some(addr) = reader.socket_addr("listen", &listen) {
                 config.listen = addr;
             }
+        }
+        let cert = reader.take::<String>(&mut table, "tls_cert");
+        let key = reader.take::<String>(&mut table, "tls_key");
+        match (cert, key) {
+            (Some(cert), Some(key)) => {
+                config.tls_cert = Some(PathBuf::from(cert));
+                config.tls_key = Some(PathBuf::from(key));
+            }
+            (Some(_), None) => reader.error(
+                "server.tls_cert",
+                "tls_cert needs tls_key: the certificate's private key",
+                Some("set both tls_cert and tls_key, or neither for plain HTTP"),
+            ),
+            (None, Some(_)) => reader.error(
+                "server.tls_key",
+                "tls_key needs tls_cert: the certificate chain",
+                Some("set both tls_cert and tls_key, or neither for plain HTTP"),
+            ),
+            (None, None) => {}
         }
         if let Some(upstream) = reader.take::<String>(&mut table, "upstream") {
             match Upstream::parse(&upstream) {
@@ -406,6 +442,8 @@ impl ServerConfig {
             }
         };
         check("listen", self.listen == other.listen);
+        check("tls_cert", self.tls_cert == other.tls_cert);
+        check("tls_key", self.tls_key == other.tls_key);
         check("upstream", self.upstream == other.upstream);
         check("preserve_host", self.preserve_host == other.preserve_host);
         check(
@@ -568,6 +606,7 @@ fn expected(key: &str) -> &'static str {
     match key {
         "listen" | "admin" => "an address such as \"127.0.0.1:8080\"",
         "upstream" => "a URL such as \"http://127.0.0.1:3000\"",
+        "tls_cert" | "tls_key" => "a file path such as \"/etc/corsair/cert.pem\"",
         "runtime" => "\"per-core\" or \"multi-thread\"",
         "preserve_host" | "forward_underscore_headers" | "watch" => "true or false",
         k if k.ends_with("_timeout") => "a number of seconds",
@@ -663,6 +702,25 @@ mod tests {
             ]
         );
         assert_eq!(diagnostics[5].help(), Some("did you mean `listen`?"));
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        let (config, diagnostics) = read("[server]\ntls_cert = 'c.pem'\ntls_key = 'k.pem'");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(config.tls_cert, Some(PathBuf::from("c.pem")));
+        assert_eq!(config.tls_key, Some(PathBuf::from("k.pem")));
+        let (config, diagnostics) = read("[server]\ntls_cert = 'c.pem'");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].field(), "server.tls_cert");
+        assert_eq!(config.tls_cert, None);
+        let (_, diagnostics) = read("[server]\ntls_key = 'k.pem'");
+        assert_eq!(diagnostics[0].field(), "server.tls_key");
+        let (_, diagnostics) = read("[server]\ntls_key = 1\ntls_cert = 'c.pem'");
+        assert_eq!(
+            diagnostics[0].message(),
+            "`tls_key` must be a file path such as \"/etc/corsair/cert.pem\", not the number 1"
+        );
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub(crate) struct Gateway {
     /// `max_upstream_per_connection`.
     pub(crate) max_upstream_per_connection: usize,
     preserve_host: bool,
+    /// Whether clients connect with TLS (`tls_cert`): `X-Forwarded-Proto: https`.
+    client_tls: bool,
     forward_underscore_headers: bool,
     max_body_bytes: Option<u64>,
     upstream_timeout: Duration,
@@ -90,6 +92,7 @@ impl Gateway {
             client,
             fresh,
             preserve_host: settings.preserve_host,
+            client_tls: settings.tls_cert.is_some(),
             forward_underscore_headers: settings.forward_underscore_headers,
             max_body_bytes: settings.max_body_bytes,
             upstream_timeout: settings.upstream_timeout,
@@ -354,6 +357,7 @@ async fn send(
         client_host,
         upstream_host: &gateway.upstream_host,
         preserve_host: gateway.preserve_host,
+        https: gateway.client_tls,
     };
     // Without a body, on the dedicated connection, corsair's own client writes the
     // forwarding headers as it writes the head (`forward::write_forwarded`); hyper's
