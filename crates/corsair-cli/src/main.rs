@@ -240,7 +240,8 @@ Run a CORS gateway: a reverse proxy that applies the policy before forwarding. P
 are answered by the gateway and never reach the upstream; other requests are forwarded \
 (bodies streamed both ways, HTTP/1.1 and HTTP/2 prior knowledge from clients, WebSocket \
 upgrades passed through) and the CORS headers are applied to the upstream's answers, \
-and to the gateway's own 502 (upstream unreachable) and 504 (upstream too slow).
+and to the gateway's own 502 (upstream unreachable) and 504 (upstream too slow). An \
+https:// upstream is verified (the Mozilla roots and upstream_ca) and kept alive.
 
 With no --config and no --upstream, it serves a built-in demo API behind a sample policy \
 and prints curl commands to try. With a policy file but no upstream, the policy is put in \
@@ -296,7 +297,7 @@ struct ServeArgs {
     /// first address used; overrides [server] listen; default 127.0.0.1:8080)
     #[arg(long, value_name = "ADDR", value_parser = net::parse_listen)]
     listen: Option<SocketAddr>,
-    /// The API to forward to, http://host:port[/prefix] (overrides [server] upstream)
+    /// The API to forward to, http://host:port[/prefix] or https://... (overrides [server] upstream)
     #[arg(long, value_name = "URL")]
     upstream: Option<String>,
     /// The admin listener's address, for /healthz and /metrics, ip:port or host:port

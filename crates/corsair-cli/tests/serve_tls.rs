@@ -1,6 +1,7 @@
 //! `corsair serve` with TLS (`tls_cert`, `tls_key`): CORS answers over HTTPS with
 //! HTTP/1.1 and h2 (ALPN), certificate reloads (a good one is taken, a bad one refused),
-//! and a client that never starts its handshake. Certificates are made here by rcgen.
+//! a client that never starts its handshake; and https upstreams (`upstream_ca`).
+//! Certificates are made here by rcgen.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -17,9 +18,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
-use serve_support::{Gateway, TempDir, TestUpstream, bounded, policy};
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
+use serve_support::{Gateway, TempDir, TestUpstream, bounded, get, policy, read_response};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -297,7 +298,7 @@ async fn a_stalled_handshake_is_closed_within_header_timeout() {
     // Half a ClientHello is bounded the same way.
     let started = Instant::now();
     let mut tcp = TcpStream::connect(setup.gateway.addr).await.unwrap();
-    tokio::io::AsyncWriteExt::write_all(&mut tcp, &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+    tcp.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
         .await
         .unwrap();
     let read = bounded("the close", tcp.read(&mut buf)).await;
@@ -363,4 +364,118 @@ fn a_bad_certificate_stops_the_start() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(stderr.contains("tls_cert"), "{stderr}");
+}
+
+/// An https upstream on 127.0.0.1 with a certificate of `ca`: answers `secure` with
+/// `x-upstream: tls`. Returns its address and how many TLS connections it accepted.
+async fn https_upstream(ca: &Ca) -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    use rustls::pki_types::PrivateKeyDer;
+
+    let (cert, key) = ca.leaf();
+    let chain: Vec<_> = CertificateDer::pem_slice_iter(cert.as_bytes())
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let acceptor = acceptor.clone();
+            let count = Arc::clone(&count);
+            tokio::spawn(async move {
+                // A gateway that refuses the certificate ends the handshake.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let service = hyper::service::service_fn(|_request| async {
+                    Ok::<_, std::convert::Infallible>(
+                        hyper::Response::builder()
+                            .header("x-upstream", "tls")
+                            .body(http_body_util::Full::new(Bytes::from_static(b"secure")))
+                            .unwrap(),
+                    )
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    (addr, accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_upstream_with_a_private_ca() {
+    let ca = Ca::new("upstream CA");
+    let (addr, accepted) = https_upstream(&ca).await;
+    let dir = TempDir::new("tls-upstream");
+    let ca_file = dir.write("ca.pem", &ca.pem());
+    let file = dir.write(
+        "corsair.toml",
+        &policy(&format!(
+            "upstream = \"https://{addr}\"\nupstream_ca = \"{}\"\n",
+            ca_file.display()
+        )),
+    );
+    let gateway = Gateway::with_config(&file);
+    let response = get(gateway.addr, "/x", &[("origin", ORIGIN)]).await;
+    assert_eq!(response.status, 200, "{}", response.body_text());
+    assert_eq!(response.body_text(), "secure");
+    assert_eq!(response.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(response.header("x-upstream"), Some("tls"));
+    // A keep-alive client connection: its requests go through the pooled client, whose
+    // TLS connection is reused.
+    let mut tcp = TcpStream::connect(gateway.addr).await.unwrap();
+    for _ in 0..3 {
+        tcp.write_all(b"GET /y HTTP/1.1\r\nhost: x\r\norigin: https://app.example\r\n\r\n")
+            .await
+            .unwrap();
+        let response = read_response(&mut tcp).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body_text(), "secure");
+    }
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_upstream_with_an_unknown_ca_is_a_502() {
+    let ca = Ca::new("upstream CA");
+    let (addr, accepted) = https_upstream(&ca).await;
+    let dir = TempDir::new("tls-upstream-unknown");
+    // Trusts another CA (and the Mozilla roots), not the upstream's.
+    let other = dir.write("ca.pem", &Ca::new("another CA").pem());
+    let file = dir.write(
+        "corsair.toml",
+        &policy(&format!(
+            "upstream = \"https://{addr}\"\nupstream_ca = \"{}\"\n",
+            other.display()
+        )),
+    );
+    let gateway = Gateway::with_config(&file);
+    let response = get(gateway.addr, "/x", &[("origin", ORIGIN)]).await;
+    assert_eq!(response.status, 502, "{}", response.body_text());
+    assert!(
+        response
+            .body_text()
+            .contains("invalid peer certificate: UnknownIssuer"),
+        "{}",
+        response.body_text()
+    );
+    assert_eq!(response.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
