@@ -283,6 +283,24 @@ async fn certificate_reloads_take_good_ones_and_refuse_bad_ones() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_certificate_file_is_reloaded_without_a_signal() {
+    let ca = Ca::new("corsair test CA");
+    let setup = start("tls-watch", &ca, "").await;
+    let addr = setup.gateway.addr;
+    let next = Ca::new("the next CA");
+    let (cert, key) = next.leaf();
+    // Written one after the other: a check between the two sees a key that does not
+    // match (refused), the next one the pair.
+    setup.dir.write("key.pem", &key);
+    setup.dir.write("cert.pem", &cert);
+    setup
+        .gateway
+        .wait_for_log(&["TLS certificate reloaded", "the file changed"]);
+    let (status, allow) = cors_get(addr, &next.pem(), true, ORIGIN).await.unwrap();
+    assert_eq!((status, allow.as_deref()), (200, Some(ORIGIN)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_handshake_is_closed_within_header_timeout() {
     let ca = Ca::new("corsair test CA");
     let setup = start("tls-stall", &ca, "header_timeout = 1").await;

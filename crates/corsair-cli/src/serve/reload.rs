@@ -49,7 +49,7 @@ impl Reloader {
     /// Runs until shutdown.
     pub(crate) async fn run(self, mut hangup: Option<Signal>, mut shutdown: watch::Receiver<bool>) {
         let mut last = stamp(&self.path);
-        let mut last_certs = self.certs.as_ref().map(|c| c.stamp());
+        let mut last_certs = self.certs.as_ref().map(|c| c.loaded_stamp());
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

@@ -25,16 +25,21 @@ pub(crate) struct Certs {
     cert: PathBuf,
     key: PathBuf,
     current: RwLock<Arc<CertifiedKey>>,
+    /// [`Certs::stamp`] as it was just before the files were read at start: a change
+    /// made after that, even before the reloader starts, is seen.
+    loaded: [Option<(SystemTime, u64)>; 2],
 }
 
 impl Certs {
     /// Loads the certificate chain and its key.
     pub(crate) fn load(cert: &Path, key: &Path) -> Result<Arc<Certs>, String> {
+        let loaded = [stamp(cert), stamp(key)];
         let certified = certified_key(cert, key)?;
         Ok(Arc::new(Certs {
             cert: cert.to_owned(),
             key: key.to_owned(),
             current: RwLock::new(Arc::new(certified)),
+            loaded,
         }))
     }
 
@@ -53,6 +58,11 @@ impl Certs {
     /// The modification times and sizes of both files, to tell when they change.
     pub(crate) fn stamp(&self) -> [Option<(SystemTime, u64)>; 2] {
         [stamp(&self.cert), stamp(&self.key)]
+    }
+
+    /// [`Certs::stamp`] just before the files were read at start.
+    pub(crate) fn loaded_stamp(&self) -> [Option<(SystemTime, u64)>; 2] {
+        self.loaded
     }
 
     /// Reads both files again; a certificate that does not load is refused (logged) and
