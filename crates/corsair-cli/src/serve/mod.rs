@@ -14,9 +14,9 @@
 //! | `forward.rs` | hop-by-hop headers, `X-Forwarded-*`, `Host` |
 //! | `path.rs` | dot segments resolved; paths that climb above the root refused |
 //! | `refuse.rs` | request heads RFC 9112 calls invalid (`Host`, `Transfer-Encoding`): 400 or 501 |
-//! | `upstream.rs` | upstream connections: pooled, and dedicated per client connection |
+//! | `upstream.rs` | upstream connections: pooled (with TLS for an https upstream), and dedicated per client connection (plain HTTP) |
 //! | `h1.rs` | corsair's own HTTP/1.1 client, on dedicated connections, for requests without a body |
-//! | `tls.rs` | TLS termination: the certificate, reloaded with the policy |
+//! | `tls.rs` | TLS termination: the handshake's certificate, reloaded with the policy; the client stream, TCP or TLS |
 //! | `limits.rs` | the connection's clock (head, upstream and idle timeouts), body limit, 408 |
 //! | `reload.rs` | SIGHUP and file changes |
 //! | `shutdown.rs` | SIGTERM and SIGINT, draining |
