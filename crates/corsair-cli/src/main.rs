@@ -240,21 +240,26 @@ Run a CORS gateway: a reverse proxy that applies the policy before forwarding. P
 are answered by the gateway and never reach the upstream; other requests are forwarded \
 (bodies streamed both ways, HTTP/1.1 and HTTP/2 prior knowledge from clients, WebSocket \
 upgrades passed through) and the CORS headers are applied to the upstream's answers, \
-and to the gateway's own 502 (upstream unreachable) and 504 (upstream too slow).
+and to the gateway's own 502 (upstream unreachable) and 504 (upstream too slow). An \
+https:// upstream is verified (the Mozilla roots and upstream_ca) and kept alive.
 
 With no --config and no --upstream, it serves a built-in demo API behind a sample policy \
 and prints curl commands to try. With a policy file but no upstream, the policy is put in \
 front of the demo API.
 
+TLS: with tls_cert and tls_key (PEM files) it serves HTTPS, HTTP/1.1 and h2 by ALPN; the \
+handshake must finish within header_timeout.
+
 The policy file is the one `corsair lint` reads ([cors], [[routes]]) plus a [server] \
 table; `corsair lint` checks all three. It prints `listening on http://ADDR` on standard \
-output once it accepts connections; logs go to standard error (RUST_LOG filters them, \
+output (https:// with TLS) once it accepts connections; logs go to standard error (RUST_LOG filters them, \
 default `info`; a rejected CORS request is logged at info with its reason).
 
 Reload: SIGHUP, or a change of the file (checked every second unless watch = false), \
 reloads the policy: a valid one is swapped in atomically; an invalid one is refused, \
-every problem logged, and the old policy stays. [server] settings take effect at the next \
-start only.
+every problem logged, and the old policy stays. The TLS certificate is read again too \
+(SIGHUP, or a change of its files); one that does not load is refused, logged, and the old \
+one stays. Other [server] settings take effect at the next start only.
 
 Shutdown: SIGTERM or SIGINT stops accepting, lets in-flight requests finish for up to \
 shutdown_timeout seconds, then exits (status 0 when everything finished, 1 otherwise).
@@ -292,7 +297,7 @@ struct ServeArgs {
     /// first address used; overrides [server] listen; default 127.0.0.1:8080)
     #[arg(long, value_name = "ADDR", value_parser = net::parse_listen)]
     listen: Option<SocketAddr>,
-    /// The API to forward to, http://host:port[/prefix] (overrides [server] upstream)
+    /// The API to forward to, http://host:port[/prefix] or https://... (overrides [server] upstream)
     #[arg(long, value_name = "URL")]
     upstream: Option<String>,
     /// The admin listener's address, for /healthz and /metrics, ip:port or host:port

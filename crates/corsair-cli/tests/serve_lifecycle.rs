@@ -380,7 +380,7 @@ fn lint_checks_the_server_table() {
 
     let invalid = dir.write(
         "invalid.toml",
-        "[cors]\nallow_origins = ['https://a.example']\n[server]\nupstream = 'https://api.example'\nmax_header_bytes = 100\nworkers = 'two'\nadmn = '127.0.0.1:9090'\n[sever]\n",
+        "[cors]\nallow_origins = ['https://a.example']\n[server]\nupstream = 'ftp://api.example'\nmax_header_bytes = 100\nworkers = 'two'\nadmn = '127.0.0.1:9090'\n[sever]\n",
     );
     let output = run(&invalid);
     assert_eq!(output.status.code(), Some(1));
@@ -389,7 +389,7 @@ fn lint_checks_the_server_table() {
         "error[unknown-field] sever: unknown field `sever`",
         "did you mean `server`?",
         "error[invalid-file] server.upstream",
-        "https upstreams are not supported",
+        "must start with http:// or https://",
         "error[invalid-file] server.max_header_bytes",
         "error[invalid-file] server.workers: `workers` must be a whole number, not a string (\"two\")",
         "error[unknown-field] server.admn",

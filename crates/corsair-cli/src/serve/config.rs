@@ -6,6 +6,7 @@
 //! `corsair lint` reports the policy's own mistakes.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use corsair::{Code, Diagnostic};
@@ -22,9 +23,24 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
         "address the gateway listens on (ip:port)",
     ),
     (
+        "tls_cert",
+        "none: plain HTTP",
+        "PEM file of the certificate chain to serve HTTPS with (HTTP/1.1 and h2 by ALPN); with tls_key; reloaded with the policy (SIGHUP, file change)",
+    ),
+    (
+        "tls_key",
+        "none",
+        "PEM file of the private key of tls_cert (PKCS#8, PKCS#1 or SEC1)",
+    ),
+    (
         "upstream",
         "none: the built-in demo API",
-        "the API to forward to: http://host:port[/prefix] (plain HTTP)",
+        "the API to forward to: http://host:port[/prefix], or https:// (the server's certificate verified against the Mozilla roots and upstream_ca, SNI sent)",
+    ),
+    (
+        "upstream_ca",
+        "none: the Mozilla roots only",
+        "PEM file of CA certificates also trusted for an https upstream (a private CA)",
     ),
     (
         "preserve_host",
@@ -111,43 +127,39 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "watch",
         "true",
-        "reload the policy when the file changes (checked every second); SIGHUP always reloads",
+        "reload the policy (and the TLS certificate) when its files change (checked every second); SIGHUP always reloads",
     ),
 ];
 
 /// The upstream API: scheme, authority, and an optional path prefix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Upstream {
-    /// Always `http` (the gateway speaks plain HTTP/1.1 to its upstream).
+    /// `http`, or `https` (HTTP/1.1 over TLS).
     pub(crate) scheme: Scheme,
     /// `host:port`.
     pub(crate) authority: Authority,
     /// A prefix put before every request path, without a trailing `/`; empty for none.
     pub(crate) prefix: String,
-    /// `host:port` to connect to (port 80 when the URL names none).
+    /// `host:port` to connect to (port 80, or 443 for https, when the URL names none).
     pub(crate) connect_to: String,
 }
 
 impl Upstream {
-    /// Parses `http://host[:port][/prefix]`.
+    /// Parses `http://host[:port][/prefix]` or `https://host[:port][/prefix]`.
     pub(crate) fn parse(text: &str) -> Result<Upstream, String> {
         let uri: Uri = text
             .parse()
             .map_err(|e| format!("`{text}` is not a URL: {e}"))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
-                return Err(format!(
-                    "`{text}`: https upstreams are not supported (corsair serve speaks plain HTTP to its upstream); put a TLS-terminating proxy in between or use http://"
-                ));
-            }
-            _ => return Err(format!("`{text}` must start with http://")),
-        }
+        let (scheme, default_port) = match uri.scheme_str() {
+            Some("http") => (Scheme::HTTP, 80),
+            Some("https") => (Scheme::HTTPS, 443),
+            _ => return Err(format!("`{text}` must start with http:// or https://")),
+        };
         let Some(authority) = uri.authority().cloned() else {
             return Err(format!("`{text}` has no host"));
         };
         if authority.host().is_empty() || authority.as_str().contains('@') {
-            return Err(format!("`{text}` must be http://host[:port][/prefix]"));
+            return Err(format!("`{text}` must be {scheme}://host[:port][/prefix]"));
         }
         if uri.query().is_some() {
             return Err(format!("`{text}` must not have a query"));
@@ -155,10 +167,10 @@ impl Upstream {
         let connect_to = format!(
             "{}:{}",
             authority.host(),
-            authority.port_u16().unwrap_or(80)
+            authority.port_u16().unwrap_or(default_port)
         );
         Ok(Upstream {
-            scheme: Scheme::HTTP,
+            scheme,
             connect_to,
             authority,
             prefix: uri.path().trim_end_matches('/').to_owned(),
@@ -219,8 +231,14 @@ pub(crate) enum Runtime {
 pub(crate) struct ServerConfig {
     /// `listen`.
     pub(crate) listen: SocketAddr,
+    /// `tls_cert`; with `tls_key` (both or neither): serve HTTPS.
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// `tls_key`.
+    pub(crate) tls_key: Option<PathBuf>,
     /// `upstream`; `None`: the built-in demo API.
     pub(crate) upstream: Option<Upstream>,
+    /// `upstream_ca`.
+    pub(crate) upstream_ca: Option<PathBuf>,
     /// `preserve_host`.
     pub(crate) preserve_host: bool,
     /// `forward_underscore_headers`.
@@ -272,7 +290,10 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tls_cert: None,
+            tls_key: None,
             upstream: None,
+            upstream_ca: None,
             preserve_host: false,
             forward_underscore_headers: false,
             admin: None,
@@ -311,15 +332,37 @@ impl ServerConfig {
                 config.listen = addr;
             }
         }
+        let cert = reader.take::<String>(&mut table, "tls_cert");
+        let key = reader.take::<String>(&mut table, "tls_key");
+        match (cert, key) {
+            (Some(cert), Some(key)) => {
+                config.tls_cert = Some(PathBuf::from(cert));
+                config.tls_key = Some(PathBuf::from(key));
+            }
+            (Some(_), None) => reader.error(
+                "server.tls_cert",
+                "tls_cert needs tls_key: the certificate's private key",
+                Some("set both tls_cert and tls_key, or neither for plain HTTP"),
+            ),
+            (None, Some(_)) => reader.error(
+                "server.tls_key",
+                "tls_key needs tls_cert: the certificate chain",
+                Some("set both tls_cert and tls_key, or neither for plain HTTP"),
+            ),
+            (None, None) => {}
+        }
         if let Some(upstream) = reader.take::<String>(&mut table, "upstream") {
             match Upstream::parse(&upstream) {
                 Ok(u) => config.upstream = Some(u),
                 Err(e) => reader.error(
                     "server.upstream",
                     &e,
-                    Some("write it as http://127.0.0.1:3000"),
+                    Some("write it as http://127.0.0.1:3000 or https://api.example.com"),
                 ),
             }
+        }
+        if let Some(ca) = reader.take::<String>(&mut table, "upstream_ca") {
+            config.upstream_ca = Some(PathBuf::from(ca));
         }
         if let Some(v) = reader.take::<bool>(&mut table, "preserve_host") {
             config.preserve_host = v;
@@ -406,7 +449,10 @@ impl ServerConfig {
             }
         };
         check("listen", self.listen == other.listen);
+        check("tls_cert", self.tls_cert == other.tls_cert);
+        check("tls_key", self.tls_key == other.tls_key);
         check("upstream", self.upstream == other.upstream);
+        check("upstream_ca", self.upstream_ca == other.upstream_ca);
         check("preserve_host", self.preserve_host == other.preserve_host);
         check(
             "forward_underscore_headers",
@@ -568,6 +614,7 @@ fn expected(key: &str) -> &'static str {
     match key {
         "listen" | "admin" => "an address such as \"127.0.0.1:8080\"",
         "upstream" => "a URL such as \"http://127.0.0.1:3000\"",
+        "tls_cert" | "tls_key" | "upstream_ca" => "a file path such as \"/etc/corsair/cert.pem\"",
         "runtime" => "\"per-core\" or \"multi-thread\"",
         "preserve_host" | "forward_underscore_headers" | "watch" => "true or false",
         k if k.ends_with("_timeout") => "a number of seconds",
@@ -648,7 +695,7 @@ mod tests {
     #[test]
     fn every_problem_at_once() {
         let (_, diagnostics) = read(
-            "[server]\nlisten = 'nope'\nupstream = 'https://x'\nmax_header_bytes = 10\nidle_timeout = -1\nwatch = 'yes'\nlisen = 1",
+            "[server]\nlisten = 'nope'\nupstream = 'ftp://x'\nmax_header_bytes = 10\nidle_timeout = -1\nwatch = 'yes'\nlisen = 1",
         );
         let fields: Vec<_> = diagnostics.iter().map(Diagnostic::field).collect();
         assert_eq!(
@@ -663,6 +710,25 @@ mod tests {
             ]
         );
         assert_eq!(diagnostics[5].help(), Some("did you mean `listen`?"));
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        let (config, diagnostics) = read("[server]\ntls_cert = 'c.pem'\ntls_key = 'k.pem'");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(config.tls_cert, Some(PathBuf::from("c.pem")));
+        assert_eq!(config.tls_key, Some(PathBuf::from("k.pem")));
+        let (config, diagnostics) = read("[server]\ntls_cert = 'c.pem'");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].field(), "server.tls_cert");
+        assert_eq!(config.tls_cert, None);
+        let (_, diagnostics) = read("[server]\ntls_key = 'k.pem'");
+        assert_eq!(diagnostics[0].field(), "server.tls_key");
+        let (_, diagnostics) = read("[server]\ntls_key = 1\ntls_cert = 'c.pem'");
+        assert_eq!(
+            diagnostics[0].message(),
+            "`tls_key` must be a file path such as \"/etc/corsair/cert.pem\", not the number 1"
+        );
     }
 
     #[test]
@@ -719,6 +785,12 @@ mod tests {
             "[::1]:8080"
         );
         assert!(Upstream::parse("ftp://x").is_err());
+        let https = Upstream::parse("https://api.example/v1").unwrap();
+        assert_eq!(https.connect_to, "api.example:443");
+        assert_eq!(
+            https.absolute(https.path_for("/x", None).unwrap()).unwrap(),
+            "https://api.example/v1/x"
+        );
         assert!(Upstream::parse("http://u@x").is_err());
     }
 }

@@ -1,5 +1,6 @@
-//! One client connection: HTTP/1.1 or HTTP/2 (prior knowledge) through hyper-util's
-//! auto server, watched by one clock (request head, upstream exchange and idle
+//! One client connection: HTTP/1.1 or HTTP/2 (prior knowledge, or `h2` by ALPN over
+//! TLS) through hyper-util's auto server, after the TLS handshake when the gateway
+//! serves HTTPS, watched by one clock (request head, upstream exchange and idle
 //! timeouts), and drained gracefully at shutdown. An upgraded connection (WebSocket)
 //! becomes a tunnel run by the same task, under the same idle clock and slot of
 //! `max_connections`, closed at shutdown.
@@ -19,17 +20,21 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
+use tokio_rustls::TlsAcceptor;
 
 use super::config::ServerConfig;
 use super::gate::Gate;
 use super::limits::{self, Activity, ClientIo};
 use super::metrics::{ClientError, METRICS};
 use super::proxy::{self, Gateway, Peer, Tunnel, TunnelSlot};
+use super::tls::ClientStream;
 use super::upstream;
 
 /// The connection settings shared by every connection.
 pub(crate) struct Server {
     builder: auto::Builder<TokioExecutor>,
+    /// `tls_cert`, `tls_key`: the TLS handshake comes first.
+    tls: Option<TlsAcceptor>,
     header_timeout: Duration,
     idle_timeout: Duration,
     upstream_timeout: Duration,
@@ -41,7 +46,7 @@ pub(crate) struct Server {
 
 impl Server {
     /// hyper's server, configured from `[server]`.
-    pub(crate) fn new(settings: &ServerConfig) -> Server {
+    pub(crate) fn new(settings: &ServerConfig, tls: Option<TlsAcceptor>) -> Server {
         let mut builder = auto::Builder::new(TokioExecutor::new());
         // No header timer of hyper's: it would arm a timer per request head. The
         // connection's clock enforces `header_timeout` instead (see `limits::Activity`).
@@ -57,6 +62,7 @@ impl Server {
             .max_header_list_size(u32::try_from(settings.max_header_bytes).unwrap_or(u32::MAX));
         Server {
             builder,
+            tls,
             header_timeout: settings.header_timeout,
             idle_timeout: settings.idle_timeout,
             upstream_timeout: settings.upstream_timeout,
@@ -94,6 +100,10 @@ pub(crate) async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     METRICS.connection_opened();
+    let Some(stream) = handshake(&server, stream).await else {
+        METRICS.connection_closed();
+        return;
+    };
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(ClientIo::new(stream, Arc::clone(&activity)));
     let (dedicated, mut driver) = upstream::dedicated(Arc::clone(&gateway.upstream_permits));
@@ -206,6 +216,29 @@ pub(crate) async fn serve(
         Outcome::Failed(error) => failed(&*error, &activity).await,
     }
     METRICS.connection_closed();
+}
+
+/// The TLS handshake, when the gateway serves HTTPS, bounded by `header_timeout` (a
+/// client that stalls in it holds a slot of `max_connections` no longer than one that
+/// stalls in a request head). `None`: the handshake failed or timed out; the connection
+/// is closed.
+async fn handshake(server: &Server, stream: TcpStream) -> Option<ClientStream> {
+    let Some(acceptor) = &server.tls else {
+        return Some(ClientStream::Plain(stream));
+    };
+    match tokio::time::timeout(server.header_timeout, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => Some(ClientStream::Tls(Box::new(tls))),
+        Ok(Err(e)) => {
+            METRICS.client_error(ClientError::Malformed);
+            tracing::debug!("TLS handshake failed: {e}");
+            None
+        }
+        Err(_) => {
+            METRICS.client_error(ClientError::HeaderTimeout);
+            tracing::debug!("closing a connection whose TLS handshake did not finish in time");
+            None
+        }
+    }
 }
 
 /// Runs an upgraded connection's tunnel until either side closes it, no byte moved

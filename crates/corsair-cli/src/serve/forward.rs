@@ -22,6 +22,8 @@ const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
 const UPGRADE_TOKEN: HeaderValue = HeaderValue::from_static("upgrade");
 const HTTP: HeaderValue = HeaderValue::from_static("http");
+/// `X-Forwarded-Proto` for a client that connected with TLS.
+const HTTPS: HeaderValue = HeaderValue::from_static("https");
 
 /// The hop-by-hop headers that are always removed (besides those `Connection` names);
 /// `Upgrade` last, kept for an upgrade.
@@ -190,7 +192,7 @@ pub(crate) fn write_forwarded(headers: &HeaderMap, forwarded: &Forwarded<'_>, ds
     }
     dst.extend_from_slice(forwarded.client_ip.as_bytes());
     dst.extend_from_slice(b"\r\n");
-    line(dst, b"x-forwarded-proto", HTTP.as_bytes());
+    line(dst, b"x-forwarded-proto", forwarded.proto().as_bytes());
     if let Some(host) = &forwarded.client_host {
         line(dst, b"x-forwarded-host", host.as_bytes());
     }
@@ -214,14 +216,21 @@ pub(crate) struct Forwarded<'a> {
     pub(crate) upstream_host: &'a HeaderValue,
     /// Whether to send the client's `Host` upstream.
     pub(crate) preserve_host: bool,
+    /// Whether the client connected with TLS.
+    pub(crate) https: bool,
 }
 
 impl Forwarded<'_> {
+    /// `X-Forwarded-Proto`: the client's scheme.
+    fn proto(&self) -> HeaderValue {
+        if self.https { HTTPS } else { HTTP }
+    }
+
     /// Appends the client to `X-Forwarded-For`, sets `X-Forwarded-Proto` and
     /// `X-Forwarded-Host`, and sets `Host`.
     pub(crate) fn apply(self, headers: &mut HeaderMap) {
         append_forwarded_for(headers, self.client_ip);
-        headers.insert(X_FORWARDED_PROTO, HTTP);
+        headers.insert(X_FORWARDED_PROTO, self.proto());
         match &self.client_host {
             Some(host) => {
                 headers.insert(X_FORWARDED_HOST, host.clone());
@@ -354,7 +363,7 @@ mod tests {
             &[("transfer-encoding", "chunked"), ("trailer", "x-sum")],
         ];
         for pairs in cases {
-            for preserve_host in [false, true] {
+            for (preserve_host, https) in [(false, false), (true, false), (false, true)] {
                 let headers = map(pairs);
                 let client_host = headers.get(HOST).cloned();
                 let forwarded = || Forwarded {
@@ -362,6 +371,7 @@ mod tests {
                     client_host: client_host.clone(),
                     upstream_host: &upstream,
                     preserve_host,
+                    https,
                 };
                 let mut applied = headers.clone();
                 remove_hop_by_hop(&mut applied, false);
@@ -405,11 +415,21 @@ mod tests {
             client_host: h.get("host").cloned(),
             upstream_host: &upstream,
             preserve_host: false,
+            https: false,
         }
         .apply(&mut h);
         assert_eq!(h["x-forwarded-for"], "10.0.0.1, 10.0.0.2, 127.0.0.1");
         assert_eq!(h["x-forwarded-proto"], "http");
         assert_eq!(h["x-forwarded-host"], "api.example");
         assert_eq!(h["host"], "127.0.0.1:3000");
+        Forwarded {
+            client_ip: &ip,
+            client_host: None,
+            upstream_host: &upstream,
+            preserve_host: false,
+            https: true,
+        }
+        .apply(&mut h);
+        assert_eq!(h["x-forwarded-proto"], "https");
     }
 }

@@ -33,7 +33,8 @@ use atomic_waker::AtomicWaker;
 use bytes::Bytes;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
+
+use super::tls::ClientStream;
 
 /// `Activity`'s mark for "no such moment": no request head awaited, no exchange running.
 const NONE: u64 = u64::MAX;
@@ -67,7 +68,7 @@ pub(crate) struct Activity {
     last_was_read: AtomicBool,
     /// The stream, handed back by [`ClientIo`] when hyper drops it with part of a
     /// request unanswered, so that a 408 can still be written.
-    returned: Mutex<Option<TcpStream>>,
+    returned: Mutex<Option<ClientStream>>,
     /// HTTP/2 requests waiting for the upstream's response head (bounded by
     /// `upstream_timeout`, not by `idle_timeout`).
     waiting: AtomicUsize,
@@ -150,7 +151,7 @@ impl Activity {
     }
 
     /// The stream [`ClientIo`] handed back when it was dropped, if it did.
-    pub(crate) fn take_returned(&self) -> Option<TcpStream> {
+    pub(crate) fn take_returned(&self) -> Option<ClientStream> {
         self.returned.lock().ok().and_then(|mut slot| slot.take())
     }
 
@@ -310,11 +311,11 @@ impl Drop for Waiting {
     }
 }
 
-/// A client's TCP stream that records its [`Activity`]. When dropped with part of a
+/// A client's stream (TCP, or TLS over it) that records its [`Activity`]. When dropped with part of a
 /// request unanswered, it hands the stream back to the activity (see
 /// [`Activity::take_returned`]).
 pub(crate) struct ClientIo {
-    stream: Option<TcpStream>,
+    stream: Option<ClientStream>,
     activity: std::sync::Arc<Activity>,
     /// How many bytes of [`H2_PREFACE`] the client sent so far; [`SNIFFED`] once it is
     /// known whether the connection is HTTP/2.
@@ -326,7 +327,7 @@ const SNIFFED: usize = usize::MAX;
 
 impl ClientIo {
     /// Wraps a stream.
-    pub(crate) fn new(stream: TcpStream, activity: std::sync::Arc<Activity>) -> ClientIo {
+    pub(crate) fn new(stream: ClientStream, activity: std::sync::Arc<Activity>) -> ClientIo {
         ClientIo {
             stream: Some(stream),
             activity,
@@ -350,7 +351,7 @@ impl ClientIo {
         }
     }
 
-    fn stream(&mut self) -> io::Result<Pin<&mut TcpStream>> {
+    fn stream(&mut self) -> io::Result<Pin<&mut ClientStream>> {
         match self.stream.as_mut() {
             Some(s) => Ok(Pin::new(s)),
             None => Err(io::ErrorKind::NotConnected.into()),
@@ -614,7 +615,7 @@ pub(crate) const REQUEST_TIMEOUT: &[u8] =
 /// Writes [`REQUEST_TIMEOUT`] on the client's stream, then closes it gently: what the
 /// client still sends is read and dropped for a moment, so that the close does not
 /// turn into a reset that would destroy the answer before the client reads it.
-pub(crate) async fn send_request_timeout(mut stream: TcpStream) {
+pub(crate) async fn send_request_timeout(mut stream: ClientStream) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let linger = async {
         stream.write_all(REQUEST_TIMEOUT).await?;

@@ -14,8 +14,9 @@
 //! | `forward.rs` | hop-by-hop headers, `X-Forwarded-*`, `Host` |
 //! | `path.rs` | dot segments resolved; paths that climb above the root refused |
 //! | `refuse.rs` | request heads RFC 9112 calls invalid (`Host`, `Transfer-Encoding`): 400 or 501 |
-//! | `upstream.rs` | upstream connections: pooled, and dedicated per client connection |
+//! | `upstream.rs` | upstream connections: pooled (with TLS for an https upstream), and dedicated per client connection (plain HTTP) |
 //! | `h1.rs` | corsair's own HTTP/1.1 client, on dedicated connections, for requests without a body |
+//! | `tls.rs` | TLS termination: the handshake's certificate, reloaded with the policy; the client stream, TCP or TLS |
 //! | `limits.rs` | the connection's clock (head, upstream and idle timeouts), body limit, 408 |
 //! | `reload.rs` | SIGHUP and file changes |
 //! | `shutdown.rs` | SIGTERM and SIGINT, draining |
@@ -52,6 +53,8 @@ mod reload;
 mod runtime;
 #[cfg(unix)]
 mod shutdown;
+#[cfg(unix)]
+mod tls;
 #[cfg(unix)]
 mod upstream;
 
@@ -127,6 +130,7 @@ mod run {
     use super::reload::{self, Reloader};
     use super::runtime::Cores;
     use super::shutdown::{self, Signals};
+    use super::tls::Certs;
     use super::{LogFormat, Options, admin, demo};
     use crate::output::{self, Finding, Loaded};
 
@@ -250,6 +254,17 @@ mod run {
                 (upstream, true)
             }
         };
+        let certs = match (&settings.tls_cert, &settings.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(Certs::load(cert, key).map_err(|e| format!("corsair: {e}\n"))?)
+            }
+            _ => None,
+        };
+        let acceptor = match &certs {
+            Some(certs) => Some(certs.acceptor().map_err(|e| format!("corsair: {e}\n"))?),
+            None => None,
+        };
+        let scheme = if certs.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|e| format!("corsair: cannot listen on {}: {e}\n", settings.listen))?;
@@ -267,7 +282,7 @@ mod run {
 
         let handle = PolicyHandle::new(policy);
         let gateway = Arc::new(Gateway::new(handle.clone(), upstream.clone(), &settings)?);
-        let server = Arc::new(Server::new(&settings));
+        let server = Arc::new(Server::new(&settings, acceptor));
         let (stop, stopped) = watch::channel(false);
 
         // The `listening on` line comes after the admin line: once it is printed,
@@ -278,7 +293,7 @@ mod run {
                 banner.push_str(&format!("admin on http://{addr} (/healthz, /metrics)\n"));
             }
         }
-        banner.push_str(&format!("listening on http://{local}\n"));
+        banner.push_str(&format!("listening on {scheme}://{local}\n"));
         if demo_mode {
             banner.push_str(&demo::try_these(local));
         }
@@ -301,6 +316,7 @@ mod run {
                     handle,
                     server: file_server,
                     watch: settings.watch,
+                    certs,
                 };
                 tokio::spawn(reloader.run(hangup, stopped.clone()));
             }
@@ -310,6 +326,8 @@ mod run {
                     let Some(mut hangup) = hangup else { return };
                     loop {
                         tokio::select! {
+                            // Without a policy file there is no [server] table, so no
+                            // certificate either.
                             _ = hangup.recv() => tracing::warn!("SIGHUP: no policy file to reload (the sample policy is built in)"),
                             _ = stopped.changed() => return,
                         }

@@ -18,6 +18,7 @@ use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, TRANS
 use http::uri::PathAndQuery;
 use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper_rustls::HttpsConnectorBuilder;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -32,7 +33,7 @@ use super::limits::{
 use super::metrics::{ClientError, METRICS, UpstreamError};
 use super::path;
 use super::refuse::{self, Refusal};
-use super::upstream::{Answer, Connector, Dedicated, DedicatedError, is_idempotent};
+use super::upstream::{self, Answer, Connector, Dedicated, DedicatedError, is_idempotent};
 
 /// Everything a request needs, shared by every connection.
 pub(crate) struct Gateway {
@@ -50,6 +51,10 @@ pub(crate) struct Gateway {
     /// `max_upstream_per_connection`.
     pub(crate) max_upstream_per_connection: usize,
     preserve_host: bool,
+    /// Whether clients connect with TLS (`tls_cert`): `X-Forwarded-Proto: https`.
+    client_tls: bool,
+    /// Whether the upstream is https: no dedicated connections.
+    upstream_tls: bool,
     forward_underscore_headers: bool,
     max_body_bytes: Option<u64>,
     upstream_timeout: Duration,
@@ -65,12 +70,21 @@ impl Gateway {
         upstream: Upstream,
         settings: &ServerConfig,
     ) -> Result<Gateway, String> {
+        let upstream_tls = upstream.scheme == http::uri::Scheme::HTTPS;
         let upstream_host = HeaderValue::from_str(upstream.authority.as_str())
             .map_err(|e| format!("the upstream's host is not a header value: {e}"))?;
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(settings.connect_timeout));
-        connector.enforce_http(true);
+        // An https upstream goes through the TLS connector; an http one too (it only
+        // wraps the TCP connection when the URL is https).
+        connector.enforce_http(false);
+        let tls = upstream::tls_client(settings.upstream_ca.as_deref())?;
+        let connector = HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let upstream_permits = Arc::new(Semaphore::new(settings.max_upstream_connections));
         let connector = Connector::new(connector, Arc::clone(&upstream_permits));
         let client = Client::builder(TokioExecutor::new())
@@ -90,6 +104,8 @@ impl Gateway {
             client,
             fresh,
             preserve_host: settings.preserve_host,
+            client_tls: settings.tls_cert.is_some(),
+            upstream_tls,
             forward_underscore_headers: settings.forward_underscore_headers,
             max_body_bytes: settings.max_body_bytes,
             upstream_timeout: settings.upstream_timeout,
@@ -335,7 +351,11 @@ async fn send(
             request.uri().path_and_query(),
         )
         .map_err(Failure::BadRequest)?;
-    let dedicated = !upgrade && request.version() <= Version::HTTP_11 && peer.dedicated.wants();
+    // An https upstream: every request through the pooled client (see `upstream.rs`).
+    let dedicated = !upgrade
+        && !gateway.upstream_tls
+        && request.version() <= Version::HTTP_11
+        && peer.dedicated.wants();
     let client_host = request.headers().get(HOST).cloned().or_else(|| {
         request
             .uri()
@@ -354,6 +374,7 @@ async fn send(
         client_host,
         upstream_host: &gateway.upstream_host,
         preserve_host: gateway.preserve_host,
+        https: gateway.client_tls,
     };
     // Without a body, on the dedicated connection, corsair's own client writes the
     // forwarding headers as it writes the head (`forward::write_forwarded`); hyper's

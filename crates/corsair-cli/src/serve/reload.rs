@@ -4,10 +4,16 @@
 //! problem logged, and the old policy stays. Requests in flight keep the policy they
 //! started with.
 //!
-//! Only the policy (`[cors]`, `[[routes]]`) is reloaded: a changed `[server]` setting is
-//! logged and takes effect at the next start.
+//! The TLS certificate (`tls_cert`, `tls_key`) is read again too, on SIGHUP and when
+//! either of its files changes; one that does not load is refused (logged) and the old
+//! one stays (see `tls.rs`).
+//!
+//! Otherwise only the policy (`[cors]`, `[[routes]]`) is reloaded: a changed `[server]`
+//! setting (the certificate's paths included) is logged and takes effect at the next
+//! start.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use corsair::PolicyHandle;
@@ -16,6 +22,7 @@ use tokio::sync::watch;
 
 use super::config::ServerConfig;
 use super::metrics::METRICS;
+use super::tls::Certs;
 use crate::output::{self, Finding, Loaded};
 
 /// What the reloader watches.
@@ -26,8 +33,10 @@ pub(crate) struct Reloader {
     pub(crate) handle: PolicyHandle,
     /// The `[server]` table as it was read at start, to tell which settings changed.
     pub(crate) server: ServerConfig,
-    /// Whether to poll the file for changes.
+    /// Whether to poll the files for changes.
     pub(crate) watch: bool,
+    /// The TLS certificate, when the gateway serves HTTPS.
+    pub(crate) certs: Option<Arc<Certs>>,
 }
 
 /// The file's modification time and size.
@@ -40,6 +49,7 @@ impl Reloader {
     /// Runs until shutdown.
     pub(crate) async fn run(self, mut hangup: Option<Signal>, mut shutdown: watch::Receiver<bool>) {
         let mut last = stamp(&self.path);
+        let mut last_certs = self.certs.as_ref().map(|c| c.loaded_stamp());
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -51,13 +61,24 @@ impl Reloader {
                     }
                 } => {
                     last = stamp(&self.path);
+                    last_certs = self.certs.as_ref().map(|c| c.stamp());
                     self.reload("SIGHUP");
+                    if let Some(certs) = &self.certs {
+                        certs.reload("SIGHUP");
+                    }
                 }
                 _ = tick.tick(), if self.watch => {
                     let now = stamp(&self.path);
                     if now != last {
                         last = now;
                         self.reload("the file changed");
+                    }
+                    if let Some(certs) = &self.certs {
+                        let now = Some(certs.stamp());
+                        if now != last_certs {
+                            last_certs = now;
+                            certs.reload("the file changed");
+                        }
                     }
                 }
                 _ = shutdown.changed() => return,

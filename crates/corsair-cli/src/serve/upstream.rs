@@ -4,7 +4,9 @@
 //!
 //! - **pooled**: hyper-util's pooled client, shared by every client connection. Used for
 //!   a client connection's first request, HTTP/2 clients (concurrent streams), upgrades,
-//!   and whenever a dedicated connection cannot be had.
+//!   whenever a dedicated connection cannot be had, and for every request to an https
+//!   upstream (TLS through hyper-rustls; the dedicated path and corsair's own client
+//!   speak plain TCP only).
 //! - **dedicated**: from its second request on, an HTTP/1.1 keep-alive client connection
 //!   gets an upstream connection of its own, used in the client connection's own task:
 //!   no pool lookup and no hand-off between tasks (or threads) per request. Requests
@@ -47,6 +49,7 @@ use std::time::Duration;
 use http::{Method, Request, Response, Uri};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::{self, Connected, HttpConnector};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -362,18 +365,59 @@ impl Drop for Counted {
     }
 }
 
-/// The pooled client's connector: an [`HttpConnector`] that opens a connection only
-/// with one of the `max_upstream_connections` places, waiting for one if it must.
+/// The pooled client's connector: an [`HttpConnector`] (with TLS for an https upstream,
+/// through hyper-rustls) that opens a connection only with one of the
+/// `max_upstream_connections` places, waiting for one if it must.
 #[derive(Clone)]
 pub(crate) struct Connector {
-    inner: HttpConnector,
+    inner: HttpsConnector<HttpConnector>,
     permits: Arc<Semaphore>,
 }
 
 impl Connector {
-    pub(crate) fn new(inner: HttpConnector, permits: Arc<Semaphore>) -> Connector {
+    pub(crate) fn new(inner: HttpsConnector<HttpConnector>, permits: Arc<Semaphore>) -> Connector {
         Connector { inner, permits }
     }
+}
+
+/// The TLS client for an https upstream: the Mozilla roots (built in) and the PEM
+/// certificates of `upstream_ca`; HTTP/1.1 by ALPN.
+pub(crate) fn tls_client(
+    upstream_ca: Option<&std::path::Path>,
+) -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = upstream_ca {
+        let mut added = 0;
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|e| format!("cannot read upstream_ca {}: {e}", path.display()))?;
+        for cert in certs {
+            let cert =
+                cert.map_err(|e| format!("cannot read upstream_ca {}: {e}", path.display()))?;
+            roots.add(cert).map_err(|e| {
+                format!(
+                    "upstream_ca {}: not a usable certificate: {e}",
+                    path.display()
+                )
+            })?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(format!(
+                "upstream_ca {}: no PEM certificate in the file",
+                path.display()
+            ));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 type ConnectFuture =
@@ -409,9 +453,9 @@ impl tower_service::Service<Uri> for Connector {
     }
 }
 
-/// A pooled upstream connection, counted while it is open.
+/// A pooled upstream connection (TLS or not), counted while it is open.
 pub(crate) struct CountedIo {
-    io: TokioIo<TcpStream>,
+    io: MaybeHttpsStream<TokioIo<TcpStream>>,
     _counted: Counted,
 }
 

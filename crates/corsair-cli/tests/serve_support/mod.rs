@@ -383,7 +383,10 @@ impl Gateway {
                 gateway.admin = Some(addr.parse().unwrap());
             }
             // The admin line, if any, comes first.
-            if let Some(addr) = line.strip_prefix("listening on http://") {
+            if let Some(addr) = line
+                .strip_prefix("listening on http://")
+                .or_else(|| line.strip_prefix("listening on https://"))
+            {
                 gateway.addr = addr.trim().parse().unwrap();
                 break;
             }
