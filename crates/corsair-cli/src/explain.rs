@@ -265,6 +265,9 @@ fn human(
     for (name, value) in &sent {
         out.push_str(&format!("< {name}: {value}\n"));
     }
+    if let Some(view) = browser_view(method, headers, decision) {
+        line(&mut out, "browser", &view);
+    }
 
     if reason == Reason::Disabled {
         line(
@@ -290,6 +293,107 @@ fn human(
     }
     private_network_notes(&mut out, config, route, headers, decision, &sent);
     out
+}
+
+/// What browsers do with corsair's answer, judged by the browser model (`check`'s) in
+/// each profile: one sentence, which says so when Chromium and the Fetch Standard
+/// differ. `None` for a request that is not cross-origin or that corsair leaves alone.
+///
+/// A preflight does not say whether the script sends credentials: the answer is judged
+/// as for a credentialed request when it allows credentials, and as for one without
+/// otherwise. The preflight's requested headers are judged with the value `0`.
+fn browser_view(method: &Method, request: &HeaderMap, decision: &Decision<'_>) -> Option<String> {
+    use corsair::browser::{Credentials, Profile, ScriptRequest, cors_check, judge_preflight};
+    use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD};
+
+    if decision.reason() == Reason::Disabled {
+        return None;
+    }
+    let origin = request.get(ORIGIN)?.to_str().ok()?;
+    let mut answer = HeaderMap::new();
+    for (name, value) in decision.headers().iter() {
+        answer.append(name, value);
+    }
+    let credentials = if answer.contains_key(http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS) {
+        Credentials::Include
+    } else {
+        Credentials::SameOrigin
+    };
+    // The request's own URL does not matter to the verdict, only that it is another
+    // origin than the page's.
+    let url = Uri::from_static("http://corsair-explain.invalid/");
+    let judge = |profile: Profile| -> Option<Result<(), String>> {
+        match decision.kind() {
+            RequestKind::Preflight => {
+                let requested = request.get(ACCESS_CONTROL_REQUEST_METHOD)?.as_bytes();
+                let method = Method::from_bytes(requested).ok()?;
+                let mut script = ScriptRequest::new(origin, method, url.clone())
+                    .ok()?
+                    .with_credentials(credentials)
+                    .with_profile(profile);
+                let names = request
+                    .get_all(ACCESS_CONTROL_REQUEST_HEADERS)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok());
+                for name in names {
+                    script = script.with_header(name, HeaderValue::from_static("0"));
+                }
+                let status = decision.action().status()?;
+                Some(
+                    judge_preflight(&script, status, &answer)
+                        .map(|_| ())
+                        .map_err(|b| b.code().to_owned()),
+                )
+            }
+            RequestKind::Actual => {
+                let script = ScriptRequest::new(origin, method.clone(), url.clone())
+                    .ok()?
+                    .with_credentials(credentials)
+                    .with_profile(profile);
+                Some(cors_check(&script, &answer).map_err(|f| f.code().to_owned()))
+            }
+            _ => None,
+        }
+    };
+    let chromium = judge(Profile::Chromium)?;
+    let spec = judge(Profile::Spec)?;
+    let what = match decision.kind() {
+        RequestKind::Preflight => "the preflight",
+        _ => "the response",
+    };
+    let verdict = |v: &Result<(), String>| match v {
+        Ok(()) => match decision.kind() {
+            RequestKind::Preflight => "passes".to_owned(),
+            _ => "lets the script read it".to_owned(),
+        },
+        Err(code) => format!("blocks it ({code})"),
+    };
+    let mode = if credentials == Credentials::Include {
+        " (credentials: include)"
+    } else {
+        ""
+    };
+    Some(if chromium == spec {
+        match (&chromium, decision.kind()) {
+            (Ok(()), RequestKind::Preflight) => {
+                format!("Chromium and the Fetch Standard pass the preflight{mode}")
+            }
+            (Ok(()), _) => {
+                format!("Chromium and the Fetch Standard let the script read the response{mode}")
+            }
+            (Err(code), _) => {
+                format!("Chromium and the Fetch Standard block {what} ({code}){mode}")
+            }
+        }
+    } else {
+        format!(
+            "for {what}{mode}, Chromium {}; the Fetch Standard {}",
+            verdict(&chromium),
+            verdict(&spec)
+        )
+    })
 }
 
 /// `Access-Control-Request-Private-Network`, which browsers sent on Private Network

@@ -720,3 +720,70 @@ fn private_network_notes_only_where_they_apply() {
         run.stdout
     );
 }
+
+/// The `browser:` line: corsair's answer judged by the browser model in both profiles.
+#[test]
+fn the_browser_model_judges_the_answer() {
+    let (_dir, file) = setup("explain-browser-line");
+    let browser_line = |run: &Run| {
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with("browser:"))
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    // An allowed credentialed actual request: both read it.
+    let run = explain(&file, &["-H", &origin(APP), "/api/users"]);
+    assert_eq!(
+        browser_line(&run),
+        "browser: Chromium and the Fetch Standard let the script read the response (credentials: include)"
+    );
+    // An allowed preflight passes in both.
+    let run = explain(
+        &file,
+        &[
+            "-X",
+            "OPTIONS",
+            "-H",
+            &origin(APP),
+            "-H",
+            "Access-Control-Request-Method: PUT",
+            "-H",
+            "Access-Control-Request-Headers: content-type",
+            "/api/users",
+        ],
+    );
+    assert_eq!(
+        browser_line(&run),
+        "browser: Chromium and the Fetch Standard pass the preflight (credentials: include)"
+    );
+    // A refused one: both block it, for the reason the model gives.
+    let run = explain(
+        &file,
+        &[
+            "-X",
+            "OPTIONS",
+            "-H",
+            &origin(EVIL),
+            "-H",
+            "Access-Control-Request-Method: PUT",
+            "/api/users",
+        ],
+    );
+    assert!(
+        browser_line(&run)
+            .starts_with("browser: Chromium and the Fetch Standard block the preflight ("),
+        "{run:?}"
+    );
+    // Under `*` without credentials, the wildcard answer passes too.
+    let run = explain(&file, &["-H", &origin(EVIL), "/public/x"]);
+    assert_eq!(
+        browser_line(&run),
+        "browser: Chromium and the Fetch Standard let the script read the response"
+    );
+    // A path corsair leaves alone, and a request without Origin, get no such line.
+    let run = explain(&file, &["-H", &origin(APP), "/internal/x"]);
+    assert_eq!(browser_line(&run), "");
+    let run = explain(&file, &["/api/users"]);
+    assert_eq!(browser_line(&run), "");
+}
