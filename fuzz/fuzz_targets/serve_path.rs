@@ -44,8 +44,15 @@ fuzz_target!(|data: &[u8]| {
     if control || input.contains(['?', '#', '\\']) || input.split('/').any(drive_letter) {
         return;
     }
-    let resolve = |p: &str| url::Url::parse(&format!("http://h{p}")).ok().map(|u| u.path().to_owned());
+    let resolve = |p: &str| {
+        url::Url::parse(&format!("http://h{p}"))
+            .ok()
+            .map(|u| u.path().to_owned())
+    };
     if let (Some(a), Some(b)) = (resolve(input), resolve(&out)) {
-        assert_eq!(a, b, "{input:?} -> {out:?}: the URL parser resolves them differently");
+        assert_eq!(
+            a, b,
+            "{input:?} -> {out:?}: the URL parser resolves them differently"
+        );
     }
 });

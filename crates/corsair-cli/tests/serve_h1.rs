@@ -177,11 +177,187 @@ fn script(method: &str, path: &str, head: &str) -> (Vec<u8>, Then) {
             ),
             Then::KeepOpen,
         ),
-        _ => (
-            text("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"),
-            Then::KeepOpen,
-        ),
+        _ => {
+            if let Some(case) = path
+                .strip_prefix("/gen/")
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| generated().get(i))
+            {
+                return (case.bytes.clone(), case.end.then());
+            }
+            (
+                text("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"),
+                Then::KeepOpen,
+            )
+        }
     }
+}
+
+/// How a generated response ends.
+#[derive(Debug, Clone, Copy)]
+enum End {
+    KeepOpen,
+    Close,
+    Reset,
+}
+
+impl End {
+    fn then(self) -> Then {
+        match self {
+            End::KeepOpen => Then::KeepOpen,
+            End::Close => Then::Close,
+            End::Reset => Then::Reset,
+        }
+    }
+}
+
+/// A generated upstream response (for the differential test).
+struct Generated {
+    name: String,
+    bytes: Vec<u8>,
+    end: End,
+    /// Whether the request is a `HEAD`.
+    head: bool,
+}
+
+/// Every combination of version, status (interim responses first, or none), framing
+/// (lengths valid, short, long, listed, repeated, invalid; chunked with extensions and
+/// trailers, beside a length, after another coding, before another, malformed, cut;
+/// until the close), end (kept open, closed, reset) and method (`GET`, `HEAD`): 720
+/// responses an upstream can send, well-formed or not.
+fn generated() -> &'static [Generated] {
+    static CASES: std::sync::LazyLock<Vec<Generated>> = std::sync::LazyLock::new(|| {
+        // (name, head lines, body, whether the body is whole as framed)
+        let framings: [(&str, &str, &[u8], bool); 18] = [
+            ("length", "content-length: 5\r\n", b"hello", true),
+            ("length-short", "content-length: 10\r\n", b"hell", false),
+            ("length-long", "content-length: 2\r\n", b"okEXTRA", true),
+            ("length-invalid", "content-length: abc\r\n", b"hello", false),
+            ("length-list", "content-length: 5, 5\r\n", b"hello", true),
+            (
+                "length-list-disagree",
+                "content-length: 5, 6\r\n",
+                b"hello",
+                false,
+            ),
+            (
+                "length-twice",
+                "content-length: 5\r\ncontent-length: 5\r\n",
+                b"hello",
+                true,
+            ),
+            (
+                "length-twice-disagree",
+                "content-length: 5\r\ncontent-length: 6\r\n",
+                b"hello",
+                false,
+            ),
+            (
+                "chunked",
+                "transfer-encoding: chunked\r\n",
+                b"5\r\nhello\r\n0\r\n\r\n",
+                true,
+            ),
+            (
+                "chunked-extensions-trailers",
+                "transfer-encoding: chunked\r\n",
+                b"5;a=b\r\nhello\r\n6 ; c=\"d\"\r\n world\r\n0\r\nx-t: 1\r\n\r\n",
+                true,
+            ),
+            (
+                "chunked-and-length",
+                "content-length: 3\r\ntransfer-encoding: chunked\r\n",
+                b"5\r\nhello\r\n0\r\n\r\n",
+                true,
+            ),
+            (
+                "gzip-chunked",
+                "transfer-encoding: gzip, chunked\r\n",
+                b"5\r\nhello\r\n0\r\n\r\n",
+                true,
+            ),
+            (
+                "chunked-gzip",
+                "transfer-encoding: chunked, gzip\r\n",
+                b"hello",
+                false,
+            ),
+            (
+                "chunked-malformed",
+                "transfer-encoding: chunked\r\n",
+                b"zz\r\nhello\r\n0\r\n\r\n",
+                false,
+            ),
+            (
+                "chunked-cut",
+                "transfer-encoding: chunked\r\n",
+                b"5\r\nhello\r\n",
+                false,
+            ),
+            (
+                "chunked-upper",
+                "Transfer-Encoding: CHUNKED\r\n",
+                b"A\r\n0123456789\r\n0\r\n\r\n",
+                true,
+            ),
+            ("close-delimited", "", b"until the close", false),
+            (
+                "connection-close",
+                "connection: close\r\ncontent-length: 5\r\n",
+                b"hello",
+                true,
+            ),
+        ];
+        let statuses = [
+            ("200", "", "200 OK"),
+            ("204", "", "204 No Content"),
+            ("304", "", "304 Not Modified"),
+            ("404", "", "404 Not Found"),
+            (
+                "interim-200",
+                "100 Continue\r\n\r\nVERSION 103 Early Hints\r\nlink: </a>\r\n\r\n",
+                "200 OK",
+            ),
+        ];
+        let mut cases = Vec::new();
+        for version in ["HTTP/1.1", "HTTP/1.0"] {
+            for (status_name, interim, status) in statuses {
+                for (framing, lines, body, whole) in framings {
+                    let ends: &[End] = if whole {
+                        &[End::KeepOpen, End::Close]
+                    } else {
+                        &[End::Close, End::Reset]
+                    };
+                    for end in ends {
+                        for head in [false, true] {
+                            let interim = interim.replace("VERSION", version);
+                            let mut bytes = if interim.is_empty() {
+                                Vec::new()
+                            } else {
+                                format!("{version} {interim}").into_bytes()
+                            };
+                            bytes.extend_from_slice(
+                                format!("{version} {status}\r\nx-case: 1\r\n{lines}\r\n")
+                                    .as_bytes(),
+                            );
+                            bytes.extend_from_slice(body);
+                            cases.push(Generated {
+                                name: format!(
+                                    "{} {version} {status_name} {framing} {end:?}",
+                                    if head { "HEAD" } else { "GET" }
+                                ),
+                                bytes,
+                                end: *end,
+                                head,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        cases
+    });
+    &CASES
 }
 
 /// What the scripted upstream saw.
@@ -1255,4 +1431,201 @@ async fn a_pooled_connection_closed_without_an_answer_is_retried_once_for_idempo
             .await,
         1.0
     );
+}
+
+/// What a client saw of one response, comparable: the status line, the headers (sorted;
+/// `date` left out), the body, and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Observed {
+    /// The connection closed (or stalled) before a whole response head.
+    NoResponse,
+    Response {
+        status_line: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        /// Whether the body arrived whole as framed (a close-delimited one: whether the
+        /// connection closed after it, which cannot be told apart: always true).
+        complete: bool,
+    },
+}
+
+impl Observed {
+    fn status(&self) -> Option<u16> {
+        match self {
+            Observed::NoResponse => None,
+            Observed::Response { status_line, .. } => {
+                status_line.split(' ').nth(1).and_then(|s| s.parse().ok())
+            }
+        }
+    }
+
+    fn complete(&self) -> bool {
+        matches!(self, Observed::Response { complete: true, .. })
+    }
+}
+
+impl Client {
+    /// Sends `METHOD path` with an allowed `Origin` and reads what comes back, whatever
+    /// it is, within 10 seconds.
+    async fn observe(&mut self, method: &str, path: &str) -> Observed {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nhost: gw.example\r\norigin: https://app.example\r\n\r\n"
+        );
+        if self.stream.write_all(request.as_bytes()).await.is_err() {
+            return Observed::NoResponse;
+        }
+        tokio::time::timeout(Duration::from_secs(10), self.read_any(method == "HEAD"))
+            .await
+            .unwrap_or(Observed::NoResponse)
+    }
+
+    async fn read_any(&mut self, head_request: bool) -> Observed {
+        let Some(status_line) = self.line().await else {
+            return Observed::NoResponse;
+        };
+        let mut headers = Vec::new();
+        loop {
+            let Some(line) = self.line().await else {
+                return Observed::NoResponse;
+            };
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap_or((&line, ""));
+            let name = name.trim().to_ascii_lowercase();
+            if name != "date" {
+                headers.push((name, value.trim().to_owned()));
+            }
+        }
+        headers.sort();
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let status: u16 = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut body = Vec::new();
+        let mut complete = true;
+        if !(head_request || status == 204 || status == 304) {
+            if let Some(length) = header("content-length") {
+                let length: usize = length.parse().unwrap_or(0);
+                match self.take(length).await {
+                    Some(data) => body = data,
+                    None => {
+                        body = std::mem::take(&mut self.buf);
+                        complete = false;
+                    }
+                }
+            } else if header("transfer-encoding").as_deref() == Some("chunked") {
+                loop {
+                    let size = self
+                        .line()
+                        .await
+                        .and_then(|l| usize::from_str_radix(l.split(';').next()?.trim(), 16).ok());
+                    let Some(size) = size else {
+                        complete = false;
+                        break;
+                    };
+                    if size == 0 {
+                        while !self.line().await.unwrap_or_default().is_empty() {}
+                        break;
+                    }
+                    let Some(data) = self.take(size + 2).await else {
+                        complete = false;
+                        break;
+                    };
+                    body.extend_from_slice(&data[..size]);
+                }
+            } else {
+                while self.fill().await {}
+                body = std::mem::take(&mut self.buf);
+            }
+        }
+        Observed::Response {
+            status_line,
+            headers,
+            body,
+            complete,
+        }
+    }
+}
+
+/// Whether the two messages are the same answer: equal, or both a `502` from the gateway
+/// (whose `detail` words each client's error its own way).
+fn same(pooled: &Observed, own: &Observed) -> bool {
+    pooled == own || (pooled.status() == Some(502) && own.status() == Some(502))
+}
+
+/// Whether `own`, where it differs from `pooled`, is a clearly safer message: hyper's
+/// client delivered a message cut short (the head, part of the body, then the end of the
+/// connection), and corsair's refused it whole (a `502`, or the connection ended before
+/// the head: a fast upstream close can reach the client connection before hyper's server
+/// flushed the head). Neither ever presents a cut message as whole.
+fn safer(pooled: &Observed, own: &Observed) -> bool {
+    matches!(pooled, Observed::Response { .. })
+        && !pooled.complete()
+        && (own.status() == Some(502) || *own == Observed::NoResponse)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_own_client_delivers_what_hypers_client_delivers() {
+    // Differential: each generated upstream response goes through hyper's client (a
+    // client connection's first request goes through the pooled client) and through
+    // corsair's own client (a body-less request after the first); the client must get
+    // the same message from both, or a clearly safer one from corsair's (`safer`).
+    let (_dir, _upstream, gateway) = setup("h1-differential", "").await;
+    let cases = generated();
+    let mut tasks = tokio::task::JoinSet::new();
+    let addr = gateway.addr;
+    let mut outcomes = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let method = if case.head { "HEAD" } else { "GET" };
+        let path = format!("/gen/{i}");
+        tasks.spawn(async move {
+            let mut fresh = Client::connect(addr).await;
+            let pooled = fresh.observe(method, &path).await;
+            let mut warm = Client::connect(addr).await;
+            let plain = warm.observe("GET", "/plain").await;
+            assert_eq!(plain.status(), Some(200), "warm-up: {plain:?}");
+            let own = warm.observe(method, &path).await;
+            (i, pooled, own)
+        });
+        // At most 16 cases at once.
+        while tasks.len() >= 16 {
+            outcomes.push(tasks.join_next().await.unwrap().unwrap());
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        outcomes.push(done.unwrap());
+    }
+    outcomes.sort_by_key(|(i, ..)| *i);
+    let mut equal = 0;
+    let mut safer_own = Vec::new();
+    let mut differ = Vec::new();
+    for (i, pooled, own) in &outcomes {
+        let name = &cases[*i].name;
+        if same(pooled, own) {
+            equal += 1;
+        } else if safer(pooled, own) {
+            safer_own.push(format!("{name}\n  hyper: {pooled:?}\n  own:   {own:?}"));
+        } else {
+            differ.push(format!("{name}\n  hyper: {pooled:?}\n  own:   {own:?}"));
+        }
+    }
+    eprintln!(
+        "{} cases: {equal} the same, {} safer through corsair's client, {} different",
+        outcomes.len(),
+        safer_own.len(),
+        differ.len()
+    );
+    for line in &safer_own {
+        eprintln!("safer: {line}");
+    }
+    assert_eq!(outcomes.len(), 720);
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
 }

@@ -8,9 +8,9 @@ use http::header::CONTENT_LENGTH;
 use http::response::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode, Version};
 
-use super::super::forward;
-use super::body::Chunked;
-use super::{Error, Framing};
+use crate::serve::forward;
+use crate::serve::h1::Error;
+use crate::serve::h1::chunked::Chunked;
 
 /// The largest response head read (hyper's client default buffer limit, 8 KiB + 400 KiB).
 pub(crate) const MAX_HEAD: usize = 8192 + 4096 * 100;
@@ -24,7 +24,7 @@ pub(crate) const MAX_HEADERS: usize = 100;
 /// The hop-by-hop headers (see `forward.rs`) are left out as the head is read, rather
 /// than inserted and removed: the head comes out as `forward.rs` would leave it. The
 /// framing is read off the same pass.
-pub(super) fn parse_head(
+pub(crate) fn parse_head(
     read: &mut BytesMut,
     scratch: &mut Scratch,
     head_request: bool,
@@ -161,7 +161,7 @@ pub(super) fn parse_head(
 
 /// What the head parser reuses from response to response.
 #[derive(Default)]
-pub(super) struct Scratch {
+pub(crate) struct Scratch {
     /// The headers of the head being built: names and where their values are.
     values: Vec<(HeaderName, usize, usize)>,
     /// The header names of the last response.
@@ -283,15 +283,28 @@ fn has_token(value: &[u8], token: &str) -> bool {
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
+/// How the response body is delimited (RFC 9112 section 6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// No body, or no more of it.
+    Done,
+    /// `Content-Length`: this many bytes left.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked(Chunked),
+    /// Until the upstream closes the connection.
+    Close,
+}
+
 /// A parsed response head.
 pub(crate) struct Head {
     /// Status, version and headers (hop-by-hop ones left out).
-    pub(super) parts: Parts,
+    pub(crate) parts: Parts,
     /// Whether the connection stays open after this response (per its version and
     /// `Connection`).
-    pub(super) keep_alive: bool,
+    pub(crate) keep_alive: bool,
     /// How its body is delimited.
-    pub(super) framing: Framing,
+    pub(crate) framing: Framing,
 }
 
 /// A decimal number without sign, or `None`.
