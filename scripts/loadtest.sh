@@ -8,6 +8,12 @@
 #
 #   scripts/loadtest.sh              # build, measure, write BENCHMARKS.md
 #   DURATION=5 ROUNDS=1 scripts/loadtest.sh   # quicker
+#   TLS=1 scripts/loadtest.sh        # the proxies terminate TLS (the same certificate)
+#
+# With TLS=1, both proxies serve HTTPS with the same certificate (ECDSA P-256, made
+# here with openssl), wrk connects over TLS (keep-alive: one handshake a connection),
+# and the block written is the one between `<!-- loadtest-tls:begin -->` and
+# `<!-- loadtest-tls:end -->`.
 #
 # Installs nginx and wrk with apt-get if they are missing (Debian packages `nginx`,
 # `wrk`). Each figure is the median of ROUNDS runs, the proxies alternating, so
@@ -24,6 +30,13 @@ ROUNDS="${ROUNDS:-3}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 OUT="${OUT:-BENCHMARKS.md}"
+TLS="${TLS:-0}"
+SCHEME=http
+MARKER=loadtest
+if [ "$TLS" = 1 ]; then
+    SCHEME=https
+    MARKER=loadtest-tls
+fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 
 UPSTREAM_PORT=18081
@@ -61,6 +74,20 @@ trap cleanup EXIT
 NPROC="$(nproc)"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+
+# ---- with TLS=1: one certificate for both proxies
+LISTEN_TLS=""
+NGINX_TLS=""
+CORSAIR_TLS=""
+if [ "$TLS" = 1 ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj /CN=localhost -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+        -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+    LISTEN_TLS=" ssl"
+    NGINX_TLS="ssl_certificate $WORK/cert.pem; ssl_certificate_key $WORK/key.pem;"
+    CORSAIR_TLS="tls_cert = \"$WORK/cert.pem\"
+tls_key = \"$WORK/key.pem\""
+fi
 
 # ---- the upstream: nginx answering a static JSON document, keep-alive
 mkdir -p "$WORK/upstream" "$WORK/proxy"
@@ -120,7 +147,8 @@ http {
         "~." "x-request-id";
     }
     server {
-        listen 127.0.0.1:$NGINX_PORT;
+        listen 127.0.0.1:$NGINX_PORT$LISTEN_TLS;
+        $NGINX_TLS
         location / {
             set \$preflight "";
             if (\$http_access_control_request_method) {
@@ -165,6 +193,7 @@ listen = "127.0.0.1:$CORSAIR_PORT"
 upstream = "http://127.0.0.1:$UPSTREAM_PORT"
 max_connections = 4096
 watch = false
+$CORSAIR_TLS
 EOF
 
 start_nginx() {
@@ -211,7 +240,7 @@ HZ="$(getconf CLK_TCK)"
 
 # Sanity: both answer with the CORS headers.
 for port in "$NGINX_PORT" "$CORSAIR_PORT" "$MULTI_PORT"; do
-    if ! curl -sf -o /dev/null -D - "http://127.0.0.1:$port/api/items" -H 'Origin: https://app.example.com' \
+    if ! curl -skf -o /dev/null -D - "$SCHEME://127.0.0.1:$port/api/items" -H 'Origin: https://app.example.com' \
         | grep -qi '^access-control-allow-origin: https://app.example.com'; then
         echo "port $port does not answer with CORS headers" >&2
         exit 1
@@ -236,11 +265,11 @@ run() {
     else
         args=(-H 'Origin: https://app.example.com')
     fi
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${args[@]}" "http://127.0.0.1:$port/api/items" >/dev/null
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${args[@]}" "$SCHEME://127.0.0.1:$port/api/items" >/dev/null
     local file="$WORK/$name-$scenario-$round.txt" t0 t1
     t0="$(ticks "$pids")"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${args[@]}" \
-        "http://127.0.0.1:$port/api/items" >"$file"
+        "$SCHEME://127.0.0.1:$port/api/items" >"$file"
     t1="$(ticks "$pids")"
     local rps p50 p99 errors total cpu user u0 s0 u1 s1
     rps="$(awk '/^Requests\/sec:/ {print $2}' "$file")"
@@ -275,8 +304,8 @@ median() {
         }'
 }
 
-WRK_ACTUAL="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -H 'Origin: https://app.example.com' http://127.0.0.1:PORT/api/items"
-WRK_PREFLIGHT="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s preflight.lua http://127.0.0.1:PORT/api/items"
+WRK_ACTUAL="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -H 'Origin: https://app.example.com' $SCHEME://127.0.0.1:PORT/api/items"
+WRK_PREFLIGHT="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s preflight.lua $SCHEME://127.0.0.1:PORT/api/items"
 
 declare -A RESULT
 for round in $(seq 1 "$ROUNDS"); do
@@ -312,9 +341,18 @@ NGINX_VERSION="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
 WRK_VERSION="$( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')"
 DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 
+TLS_TEXT=""
+if [ "$TLS" = 1 ]; then
+    TLS_TEXT="
+**Over TLS**: both proxies terminate TLS with the same certificate (ECDSA P-256,
+self-signed; nginx \`ssl_certificate\`, corsair \`tls_cert\`/\`tls_key\`, rustls); wrk
+connects over TLS 1.3 and keeps its connections alive (one handshake a connection); the
+upstream is plain HTTP, as behind a TLS-terminating edge.
+"
+fi
 BLOCK="$WORK/block.md"
 cat >"$BLOCK" <<EOF
-<!-- loadtest:begin (written by scripts/loadtest.sh; edit the script, not this block) -->
+<!-- $MARKER:begin (written by scripts/loadtest.sh; edit the script, not this block) -->
 \`corsair serve\` (release build) and nginx, each as a CORS reverse proxy in front of the
 same upstream (a second nginx answering a 53-byte JSON document), measured with wrk on
 loopback. Both proxies apply the same policy (allowed origin \`https://app.example.com\`
@@ -327,13 +365,13 @@ single-thread tokio runtime, connections handed out in turn: the shape of nginx'
 processes), and with \`runtime = "multi-thread"\` (one work-stealing tokio runtime, $NPROC
 worker threads). wrk, the proxies and the upstream share the same $NPROC cores, so the
 figures compare the proxies' costs, not the machine's limits.
-
+$TLS_TEXT
 - machine: $NPROC cores, $MODEL, $(free -g | awk '/^Mem:/ {print $2}') GiB
 - date: $DATE
 - load average of the machine (1, 5, 15 min) before the runs: $LOAD_BEFORE; after: $LOAD_AFTER
   (the runs themselves add about 2)
 - versions: $CORSAIR_VERSION; nginx $NGINX_VERSION; $WRK_VERSION
-- generated by \`scripts/loadtest.sh\` (\`DURATION=$DURATION\`, \`CONNECTIONS=$CONNECTIONS\`, \`THREADS=$THREADS\`, \`ROUNDS=$ROUNDS\`, ${WARMUP} s warm-up before each run)
+- generated by \`TLS=$TLS scripts/loadtest.sh\` (\`DURATION=$DURATION\`, \`CONNECTIONS=$CONNECTIONS\`, \`THREADS=$THREADS\`, \`ROUNDS=$ROUNDS\`, ${WARMUP} s warm-up before each run)
 - each figure is the median of $ROUNDS runs, the proxies alternating; "CPU/req" is
   the proxy's own CPU time (user + system, all its processes or threads) divided by the
   requests it served, "user/req" the user-space part of it
@@ -368,17 +406,20 @@ Requests/s of each round: nginx $(rounds nginx preflight); corsair per-core $(ro
 
 The configurations (nginx's proxy and upstream, corsair's policy) are written by the
 script into a temporary directory; read them in \`scripts/loadtest.sh\`.
-<!-- loadtest:end -->
+<!-- $MARKER:end -->
 EOF
 
-if [ "$(basename "$OUT")" = BENCHMARKS.md ] && [ -f "$OUT" ] && grep -q '^<!-- loadtest:begin' "$OUT"; then
+if [ "$(basename "$OUT")" = BENCHMARKS.md ] && [ -f "$OUT" ] && grep -q "^<!-- $MARKER:begin" "$OUT"; then
     # Replace the block between the markers; keep everything else.
-    awk -v block="$BLOCK" '
-        /^<!-- loadtest:begin/ { while ((getline line < block) > 0) print line; skip = 1; next }
-        /^<!-- loadtest:end/ { skip = 0; next }
+    awk -v block="$BLOCK" -v begin="^<!-- $MARKER:begin" -v end="^<!-- $MARKER:end" '
+        $0 ~ begin { while ((getline line < block) > 0) print line; skip = 1; next }
+        $0 ~ end { skip = 0; next }
         !skip { print }
     ' "$OUT" >"$WORK/out.md"
     cp "$WORK/out.md" "$OUT"
+elif [ "$(basename "$OUT")" = BENCHMARKS.md ] && [ -f "$OUT" ]; then
+    # A block not there yet: appended.
+    { echo; cat "$BLOCK"; } >>"$OUT"
 else
     cp "$BLOCK" "$OUT"
 fi
