@@ -384,9 +384,13 @@ fn a_bad_certificate_stops_the_start() {
     assert!(stderr.contains("tls_cert"), "{stderr}");
 }
 
+/// The server names (SNI) that an https upstream's clients sent, one a connection.
+type ServerNames = Arc<std::sync::Mutex<Vec<Option<String>>>>;
+
 /// An https upstream on 127.0.0.1 with a certificate of `ca`: answers `secure` with
-/// `x-upstream: tls`. Returns its address and how many TLS connections it accepted.
-async fn https_upstream(ca: &Ca) -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+/// `x-upstream: tls`. Returns its address, how many TLS connections it accepted, and
+/// the server name each sent.
+async fn https_upstream(ca: &Ca) -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>, ServerNames) {
     use rustls::pki_types::PrivateKeyDer;
 
     let (cert, key) = ca.leaf();
@@ -407,6 +411,8 @@ async fn https_upstream(ca: &Ca) -> (SocketAddr, Arc<std::sync::atomic::AtomicUs
     let addr = listener.local_addr().unwrap();
     let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = Arc::clone(&accepted);
+    let names = ServerNames::default();
+    let seen = Arc::clone(&names);
     tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
@@ -414,12 +420,16 @@ async fn https_upstream(ca: &Ca) -> (SocketAddr, Arc<std::sync::atomic::AtomicUs
             };
             let acceptor = acceptor.clone();
             let count = Arc::clone(&count);
+            let seen = Arc::clone(&seen);
             tokio::spawn(async move {
                 // A gateway that refuses the certificate ends the handshake.
                 let Ok(tls) = acceptor.accept(tcp).await else {
                     return;
                 };
                 count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                seen.lock()
+                    .unwrap()
+                    .push(tls.get_ref().1.server_name().map(str::to_owned));
                 let service = hyper::service::service_fn(|_request| async {
                     Ok::<_, std::convert::Infallible>(
                         hyper::Response::builder()
@@ -434,13 +444,13 @@ async fn https_upstream(ca: &Ca) -> (SocketAddr, Arc<std::sync::atomic::AtomicUs
             });
         }
     });
-    (addr, accepted)
+    (addr, accepted, names)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_https_upstream_with_a_private_ca() {
     let ca = Ca::new("upstream CA");
-    let (addr, accepted) = https_upstream(&ca).await;
+    let (addr, accepted, names) = https_upstream(&ca).await;
     let dir = TempDir::new("tls-upstream");
     let ca_file = dir.write("ca.pem", &ca.pem());
     let file = dir.write(
@@ -468,12 +478,35 @@ async fn an_https_upstream_with_a_private_ca() {
         assert_eq!(response.body_text(), "secure");
     }
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // An IP address is no server name: none is sent (RFC 6066 section 3).
+    assert_eq!(*names.lock().unwrap(), [None]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_upstream_by_name_gets_its_name_in_sni_and_is_verified_against_it() {
+    let ca = Ca::new("upstream CA");
+    let (addr, _, names) = https_upstream(&ca).await;
+    let dir = TempDir::new("tls-upstream-sni");
+    let ca_file = dir.write("ca.pem", &ca.pem());
+    let file = dir.write(
+        "corsair.toml",
+        &policy(&format!(
+            "upstream = \"https://localhost:{}\"\nupstream_ca = \"{}\"\n",
+            addr.port(),
+            ca_file.display()
+        )),
+    );
+    let gateway = Gateway::with_config(&file);
+    let response = get(gateway.addr, "/x", &[("origin", ORIGIN)]).await;
+    assert_eq!(response.status, 200, "{}", response.body_text());
+    assert_eq!(response.body_text(), "secure");
+    assert_eq!(*names.lock().unwrap(), [Some("localhost".to_owned())]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_https_upstream_with_an_unknown_ca_is_a_502() {
     let ca = Ca::new("upstream CA");
-    let (addr, accepted) = https_upstream(&ca).await;
+    let (addr, accepted, _) = https_upstream(&ca).await;
     let dir = TempDir::new("tls-upstream-unknown");
     // Trusts another CA (and the Mozilla roots), not the upstream's.
     let other = dir.write("ca.pem", &Ca::new("another CA").pem());
