@@ -25,7 +25,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "tls_cert",
         "none: plain HTTP",
-        "PEM file of the certificate chain to serve HTTPS with (HTTP/1.1 and h2 by ALPN); with tls_key; reloaded with the policy (SIGHUP, file change)",
+        "PEM file of the certificate chain to serve HTTPS with (HTTP/1.1 and h2 by ALPN); with tls_key; reloaded with the policy (SIGHUP, file change); a relative path is read from the policy file's directory",
     ),
     (
         "tls_key",
@@ -40,7 +40,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "upstream_ca",
         "none: the Mozilla roots only",
-        "PEM file of CA certificates also trusted for an https upstream (a private CA)",
+        "PEM file of CA certificates also trusted for an https upstream (a private CA); a relative path is read from the policy file's directory",
     ),
     (
         "preserve_host",
@@ -440,6 +440,25 @@ impl ServerConfig {
         (config, reader.diagnostics)
     }
 
+    /// The settings with their relative file paths (`tls_cert`, `tls_key`, `upstream_ca`)
+    /// read from the directory of `file`, the policy file, as nginx reads its files from
+    /// its prefix: the gateway finds its certificate wherever it is started from.
+    pub(crate) fn relative_to(mut self, file: &std::path::Path) -> ServerConfig {
+        let dir = match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => std::path::Path::new("."),
+        };
+        for path in [&mut self.tls_cert, &mut self.tls_key, &mut self.upstream_ca]
+            .into_iter()
+            .flatten()
+        {
+            if path.is_relative() {
+                *path = dir.join(&*path);
+            }
+        }
+        self
+    }
+
     /// Which keys differ from `other`, by name: the settings a reload cannot change.
     pub(crate) fn changed_keys(&self, other: &ServerConfig) -> Vec<&'static str> {
         let mut changed = Vec::new();
@@ -718,6 +737,12 @@ mod tests {
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         assert_eq!(config.tls_cert, Some(PathBuf::from("c.pem")));
         assert_eq!(config.tls_key, Some(PathBuf::from("k.pem")));
+        let resolved = config.relative_to(std::path::Path::new("/etc/corsair/corsair.toml"));
+        assert_eq!(resolved.tls_cert, Some(PathBuf::from("/etc/corsair/c.pem")));
+        assert_eq!(resolved.tls_key, Some(PathBuf::from("/etc/corsair/k.pem")));
+        let (config, _) = read("[server]\nupstream_ca = '/abs/ca.pem'");
+        let resolved = config.relative_to(std::path::Path::new("/etc/corsair/corsair.toml"));
+        assert_eq!(resolved.upstream_ca, Some(PathBuf::from("/abs/ca.pem")));
         let (config, diagnostics) = read("[server]\ntls_cert = 'c.pem'");
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert_eq!(diagnostics[0].field(), "server.tls_cert");

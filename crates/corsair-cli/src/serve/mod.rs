@@ -201,7 +201,7 @@ mod run {
                     warnings,
                     server,
                     ..
-                } => (*policy, warnings, *server),
+                } => (*policy, warnings, server.relative_to(path)),
             },
             None => {
                 let policy = Config::from_toml_str(demo::POLICY)

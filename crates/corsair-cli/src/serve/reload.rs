@@ -100,7 +100,7 @@ impl Reloader {
                 METRICS.reload(true);
                 tracing::info!(file, "policy reloaded ({why})");
                 log_findings(&file, &warnings);
-                let changed = self.server.changed_keys(&server);
+                let changed = self.server.changed_keys(&server.relative_to(&self.path));
                 if !changed.is_empty() {
                     tracing::warn!(
                         file,
