@@ -7,43 +7,56 @@
 //! verdict that differs is reported in one line.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use clap::Args;
 use corsair::browser::{
     Blocked, CorsFailure, Credentials, Fetching, Outgoing, PreflightCache, PreflightGrant, Profile,
     Progress, Readable, ScriptRequest, is_forbidden_request_header,
 };
 use http::header::{COOKIE, LOCATION};
-use http::{HeaderName, HeaderValue, Method, StatusCode};
+use http::{HeaderName, HeaderValue, StatusCode};
 use serde::Serialize;
 
+use crate::explain;
 use crate::net::{self, Client, Received};
 use crate::output::{self, Colour, Style};
 
-/// What `check` was asked to do.
-#[derive(Debug)]
+/// What `corsair check` was asked to do: its arguments.
+#[derive(Debug, Args)]
+#[command(
+    mut_arg("method", |a| a.help(
+        "The method, as the script writes it (fetch() uppercases only DELETE, GET, HEAD, \
+         OPTIONS, POST and PUT)"
+    )),
+    mut_arg("headers", |a| a.help("A header the script sets, `Name: value`; repeat for several"))
+)]
 pub(crate) struct CheckArgs {
-    /// The URL the script fetches.
+    /// The URL the script fetches (http:// or https://)
+    #[arg(value_name = "URL")]
     pub(crate) url: String,
-    /// The script's origin.
+    /// The origin of the script's page, `scheme://host[:port]` (or `null`)
+    #[arg(long, value_name = "ORIGIN")]
     pub(crate) origin: String,
-    /// The method, as the script writes it (`fetch()` normalizes it).
-    pub(crate) method: Method,
-    /// The headers the script sets.
-    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
-    /// `credentials: "include"`.
+    // -X and -H, as `explain` reads them; their help is the script's (above).
+    #[command(flatten)]
+    pub(crate) request: explain::RequestArgs,
+    /// Credentials mode `include` (cookies and HTTP authentication go along)
+    #[arg(long)]
     pub(crate) credentials: bool,
-    /// The cookies the browser's cookie jar would attach to a credentialed request.
+    /// Cookies the browser would attach to a credentialed request, `name=value; ...`
+    #[arg(long, value_name = "COOKIES")]
     pub(crate) cookie: Option<String>,
-    /// One JSON document instead of text.
+    /// Print one JSON object instead of text
+    #[arg(long)]
     pub(crate) json: bool,
-    /// The timeout of each request.
-    pub(crate) timeout: Duration,
-    /// Extra trusted certificates (PEM).
-    pub(crate) cacert: Option<PathBuf>,
-    /// Whose behaviour the browser model follows.
-    pub(crate) browser: Profile,
+    // --timeout and --cacert.
+    #[command(flatten)]
+    pub(crate) client: net::ClientArgs,
+    /// Whose behaviour to reproduce: `chromium` (as measured) or `spec` (the Fetch
+    /// Standard's text); a verdict the other profile does not share is reported
+    #[arg(long, value_name = "PROFILE", default_value = "chromium")]
+    pub(crate) browser: corsair::browser::Profile,
 }
 
 /// The `--json` document. Field order and names are part of the documented interface.
@@ -151,7 +164,7 @@ struct Shown {
 /// not test (the report is printed). `Err` is an argument error, printed on stderr.
 pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
     let uri = net::parse_url(&args.url).map_err(|e| format!("corsair: {e}\n"))?;
-    let request = ScriptRequest::new(&args.origin, args.method.clone(), uri)
+    let request = ScriptRequest::new(&args.origin, args.request.method.clone(), uri)
         .map_err(|e| format!("corsair: {e}\n"))?
         .with_profile(args.browser);
     let mut request = request.with_credentials(if args.credentials {
@@ -160,7 +173,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
         Credentials::SameOrigin
     });
     let mut notes = String::new();
-    for (name, value) in &args.headers {
+    for (name, value) in &args.request.headers {
         if is_forbidden_request_header(name, value) {
             notes.push_str(&format!(
                 "corsair: note: `{name}` is a forbidden request header: browsers drop it from \
@@ -191,8 +204,10 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
         output::print_stderr(&notes);
     }
 
-    let client =
-        Client::new(args.timeout, args.cacert.as_deref()).map_err(|e| format!("corsair: {e}\n"))?;
+    let client = args
+        .client
+        .client()
+        .map_err(|e| format!("corsair: {e}\n"))?;
     let runtime = net::runtime().map_err(|e| format!("corsair: {e}\n"))?;
     let (shown, outcome, recorded) =
         runtime.block_on(drive(&client, request.clone(), cookie.as_ref(), &[]));
@@ -518,10 +533,8 @@ fn report(
     }
 }
 
-/// Appends `label:` padded to a column, then the text.
-fn line(out: &mut String, label: &str, text: &str) {
-    out.push_str(&format!("{:<10}{text}\n", format!("{label}:")));
-}
+/// The width of the labels of the human output (`verdict:`, `readable:`, ...).
+const LABEL_WIDTH: usize = 10;
 
 fn human(
     request: &ScriptRequest,
@@ -570,8 +583,9 @@ fn human(
     out.push('\n');
     match outcome {
         Outcome::Allowed(readable) => {
-            line(
+            output::labelled(
                 &mut out,
+                LABEL_WIDTH,
                 "verdict",
                 &format!(
                     "{}: the script can read the response ({})",
@@ -580,8 +594,9 @@ fn human(
                 ),
             );
             let names: Vec<&str> = readable.headers().keys().map(HeaderName::as_str).collect();
-            line(
+            output::labelled(
                 &mut out,
+                LABEL_WIDTH,
                 "readable",
                 &if names.is_empty() {
                     "no response header (only the body and the status)".to_owned()
@@ -595,8 +610,9 @@ fn human(
             request,
             answer,
         } => {
-            line(
+            output::labelled(
                 &mut out,
+                LABEL_WIDTH,
                 "verdict",
                 &format!(
                     "{} ({}): {blocked}",
@@ -604,12 +620,23 @@ fn human(
                     blocked.code()
                 ),
             );
-            line(&mut out, "console", &blocked.console_message(request));
-            line(&mut out, "fix", &fix(blocked, request, answer.as_ref()));
+            output::labelled(
+                &mut out,
+                LABEL_WIDTH,
+                "console",
+                &blocked.console_message(request),
+            );
+            output::labelled(
+                &mut out,
+                LABEL_WIDTH,
+                "fix",
+                &fix(blocked, request, answer.as_ref()),
+            );
         }
         Outcome::Error(message) | Outcome::Unsent(message) => {
-            line(
+            output::labelled(
                 &mut out,
+                LABEL_WIDTH,
                 "verdict",
                 &format!(
                     "{}: {message}",
@@ -619,7 +646,7 @@ fn human(
         }
     }
     for d in disagreements {
-        line(&mut out, "profiles", &d.message);
+        output::labelled(&mut out, LABEL_WIDTH, "profiles", &d.message);
     }
     out
 }
@@ -631,7 +658,7 @@ fn header_text(answer: Option<&Received>, name: &str) -> Option<String> {
         .headers
         .get_all(name)
         .iter()
-        .map(net::lossy)
+        .map(output::lossy)
         .collect();
     (!values.is_empty()).then(|| values.join(", "))
 }

@@ -60,6 +60,29 @@ pub(crate) fn parse_target(input: &str) -> Result<Target, String> {
     })
 }
 
+/// `-X METHOD` and `-H 'Name: value'`: the request `explain` reads and `check` sends (which
+/// words their help for a script's request).
+#[derive(Debug, clap::Args)]
+pub(crate) struct RequestArgs {
+    /// The request method (case-sensitive, as browsers compare it)
+    #[arg(
+        short = 'X',
+        long = "request",
+        value_name = "METHOD",
+        default_value = "GET",
+        value_parser = parse_method
+    )]
+    pub(crate) method: Method,
+    /// A request header, `Name: value`; repeat for several
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "NAME: VALUE",
+        value_parser = parse_header
+    )]
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+}
+
 /// Parses `-H 'Name: value'`: split at the first `:`, whitespace around the name and
 /// the value trimmed. The value may be empty, and may hold non-ASCII bytes (a browser
 /// never sends those in `Origin`, which is worth testing).
@@ -170,18 +193,12 @@ fn response_headers(decision: &Decision<'_>) -> Vec<(String, String)> {
     decision
         .headers()
         .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), lossy(&value)))
+        .map(|(name, value)| (name.as_str().to_owned(), output::lossy(&value)))
         .collect()
 }
 
-fn lossy(value: &HeaderValue) -> String {
-    String::from_utf8_lossy(value.as_bytes()).into_owned()
-}
-
-/// Appends `label:` padded to a column, then the text.
-fn line(out: &mut String, label: &str, text: &str) {
-    out.push_str(&format!("{:<9}{text}\n", format!("{label}:")));
-}
+/// The width of the labels of the human output (`kind:`, `policy:`, ...).
+const LABEL_WIDTH: usize = 9;
 
 fn human(
     method: &Method,
@@ -202,14 +219,15 @@ fn human(
     }
     out.push('\n');
     for (name, value) in request {
-        out.push_str(&format!("> {name}: {}\n", lossy(value)));
+        out.push_str(&format!("> {name}: {}\n", output::lossy(value)));
     }
     out.push('\n');
 
     let reason = decision.reason();
-    line(&mut out, "kind", decision.kind().as_str());
-    line(
+    output::labelled(&mut out, LABEL_WIDTH, "kind", decision.kind().as_str());
+    output::labelled(
         &mut out,
+        LABEL_WIDTH,
         "verdict",
         &format!(
             "{} ({}): {reason}",
@@ -225,34 +243,43 @@ fn human(
         Some((i, r)) => format!("routes[{i}] (path = \"{}\")", r.path),
         None => "[cors]".to_owned(),
     };
-    line(&mut out, "policy", &policy);
+    output::labelled(&mut out, LABEL_WIDTH, "policy", &policy);
 
     let sent = response_headers(decision);
     match decision.action() {
         Action::Forward => {
-            line(&mut out, "action", "forwarded to the application");
+            output::labelled(
+                &mut out,
+                LABEL_WIDTH,
+                "action",
+                "forwarded to the application",
+            );
             if sent.is_empty() {
-                line(
+                output::labelled(
                     &mut out,
+                    LABEL_WIDTH,
                     "headers",
                     "none (the application's response is left as it is)",
                 );
             } else {
-                line(
+                output::labelled(
                     &mut out,
+                    LABEL_WIDTH,
                     "headers",
                     "added to the application's response (Vary merged with the application's)",
                 );
             }
         }
         Action::Respond(status) => {
-            line(
+            output::labelled(
                 &mut out,
+                LABEL_WIDTH,
                 "action",
                 &format!("answered by corsair: {status}"),
             );
-            line(
+            output::labelled(
                 &mut out,
+                LABEL_WIDTH,
                 "headers",
                 if sent.is_empty() {
                     "none"
@@ -266,12 +293,13 @@ fn human(
         out.push_str(&format!("< {name}: {value}\n"));
     }
     if let Some(view) = browser_view(method, headers, decision) {
-        line(&mut out, "browser", &view);
+        output::labelled(&mut out, LABEL_WIDTH, "browser", &view);
     }
 
     if reason == Reason::Disabled {
-        line(
+        output::labelled(
             &mut out,
+            LABEL_WIDTH,
             "note",
             "corsair adds no CORS header here: the browser blocks the response unless the \
              application sends CORS headers itself",
@@ -286,9 +314,9 @@ fn human(
                  (the request still reached the application)"
             }
         };
-        line(&mut out, "note", note);
+        output::labelled(&mut out, LABEL_WIDTH, "note", note);
         if let Some(hint) = hint(reason, config, route, headers) {
-            line(&mut out, "hint", &hint);
+            output::labelled(&mut out, LABEL_WIDTH, "hint", &hint);
         }
     }
     private_network_notes(&mut out, config, route, headers, decision, &sent);
@@ -433,19 +461,22 @@ fn private_network_notes(
         && asked.is_some_and(|v| v.as_bytes() == b"true")
         && !answered
     {
-        line(
+        output::labelled(
             out,
+            LABEL_WIDTH,
             "note",
             "the preflight asks for private network access (Access-Control-Request-Private-Network: true) and the answer has no Access-Control-Allow-Private-Network: true, because allow_private_network is off: a browser that enforces Private Network Access fails this preflight and sends no request (Chromium, the only engine that sent these preflights, only warned)",
         );
-        line(
+        output::labelled(
             out,
+            LABEL_WIDTH,
             "hint",
             "set allow_private_network = true to answer it, for the browsers that still send these preflights",
         );
     }
-    line(
+    output::labelled(
         out,
+        LABEL_WIDTH,
         "note",
         "Chrome 142 and later send no Private Network Access preflight: Local Network Access replaces it with a permission the user grants before a public page may reach a private or loopback address. No response header grants that permission; the server can only answer CORS correctly, which the request still needs",
     );
@@ -549,7 +580,7 @@ fn hint(
     route: Option<(usize, &RouteConfig)>,
     headers: &HeaderMap,
 ) -> Option<String> {
-    let origins: Vec<String> = headers.get_all(ORIGIN).iter().map(lossy).collect();
+    let origins: Vec<String> = headers.get_all(ORIGIN).iter().map(output::lossy).collect();
     let first_origin = origins.first().map_or("", String::as_str);
     let hint = match reason {
         Reason::OriginNotAllowed if first_origin == "null" => {

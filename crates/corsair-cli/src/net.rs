@@ -3,13 +3,13 @@
 //! that print what was sent and received.
 
 use std::error::Error as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::HeaderName;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client as HyperClient;
@@ -18,6 +18,8 @@ use hyper_util::rt::TokioExecutor;
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
+
+use crate::output;
 
 /// The most of a response body read (and thrown away) so that the connection can be
 /// reused; a longer body is dropped.
@@ -111,6 +113,26 @@ pub(crate) fn parse_listen(input: &str) -> Result<std::net::SocketAddr, String> 
     addrs
         .next()
         .ok_or_else(|| format!("`{host}` resolves to no address"))
+}
+
+/// `--timeout` and `--cacert`: the options of the commands that send requests (`check`
+/// and `audit`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct ClientArgs {
+    /// The time each request may take, connecting included (10s, 1500ms, 2m)
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
+    pub(crate) timeout: Duration,
+    /// Also trust the CA certificates of this PEM file (for https servers with a private
+    /// or self-signed certificate)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cacert: Option<PathBuf>,
+}
+
+impl ClientArgs {
+    /// The client these options describe.
+    pub(crate) fn client(&self) -> Result<Client, String> {
+        Client::new(self.timeout, self.cacert.as_deref())
+    }
 }
 
 /// What came back: the status line and the headers (the body is read and dropped).
@@ -234,16 +256,11 @@ pub(crate) fn show_duration(duration: Duration) -> String {
     }
 }
 
-/// A header value as text (invalid UTF-8 replaced).
-pub(crate) fn lossy(value: &HeaderValue) -> String {
-    String::from_utf8_lossy(value.as_bytes()).into_owned()
-}
-
 /// Every header as `(name, value)` pairs, lowercase names, in order.
 pub(crate) fn pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), lossy(value)))
+        .map(|(name, value)| (name.as_str().to_owned(), output::lossy(value)))
         .collect()
 }
 

@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use corsair::{Code, Config, Diagnostic, Policy};
+use http::HeaderValue;
 use serde::Serialize;
 
 use crate::serve::config::{self as server_config, ServerConfig};
@@ -252,6 +253,17 @@ impl Style {
 /// the empty string (<https://no-color.org>), never on a `dumb` terminal.
 fn use_colour(terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
     terminal && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
+}
+
+/// A header value as text (invalid UTF-8 replaced).
+pub(crate) fn lossy(value: &HeaderValue) -> String {
+    String::from_utf8_lossy(value.as_bytes()).into_owned()
+}
+
+/// Appends `label:` padded to `width` columns, then the text: the aligned lines of
+/// `check`'s and `explain`'s human output.
+pub(crate) fn labelled(out: &mut String, width: usize, label: &str, text: &str) {
+    out.push_str(&format!("{:<width$}{text}\n", format!("{label}:")));
 }
 
 /// `1 error`, `2 warnings`, ...

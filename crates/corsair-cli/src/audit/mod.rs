@@ -15,15 +15,15 @@
 //! [`catalogue`] holds every check's id, title, severity and fix.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
-use std::time::Duration;
 
+use clap::Args;
 use corsair::browser::ScriptRequest;
 use http::header::ORIGIN;
 use http::{HeaderName, HeaderValue, Method, Uri};
 use serde::Serialize;
 
-use crate::net::{self, Client};
+use crate::explain;
+use crate::net;
 use crate::output::{self, Colour};
 
 mod catalogue;
@@ -35,21 +35,31 @@ use catalogue::AuditSeverity;
 use checks::AuditFinding;
 use probe::{Observations, Prober};
 
-/// What `audit` was asked to do.
-#[derive(Debug)]
+/// What `corsair audit` was asked to do: its arguments.
+#[derive(Debug, Args)]
 pub(crate) struct AuditArgs {
-    /// The URL to probe.
+    /// The URL to probe (http:// or https://)
+    #[arg(value_name = "URL")]
     pub(crate) url: String,
-    /// The origin the site trusts (its own pages); derived from the URL when absent.
+    /// The origin of the site's own pages, `scheme://host[:port]` (default: derived from
+    /// the URL)
+    #[arg(long, value_name = "ORIGIN")]
     pub(crate) origin: Option<String>,
-    /// Headers sent with every probe but the preflights (authentication, say).
+    /// A header sent with every probe but the preflights (authentication, say); repeat
+    /// for several
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "NAME: VALUE",
+        value_parser = explain::parse_header
+    )]
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
-    /// One JSON document instead of text.
+    /// Print one JSON object instead of text
+    #[arg(long)]
     pub(crate) json: bool,
-    /// The timeout of each request.
-    pub(crate) timeout: Duration,
-    /// Extra trusted certificates (PEM).
-    pub(crate) cacert: Option<PathBuf>,
+    // --timeout and --cacert.
+    #[command(flatten)]
+    pub(crate) client: net::ClientArgs,
 }
 
 /// The `--json` document. Field order and names are part of the documented interface.
@@ -83,8 +93,10 @@ pub(crate) fn run(args: &AuditArgs) -> Result<Option<bool>, String> {
             "corsair: note: -H Origin is ignored: every probe sets its own Origin\n",
         );
     }
-    let client =
-        Client::new(args.timeout, args.cacert.as_deref()).map_err(|e| format!("corsair: {e}\n"))?;
+    let client = args
+        .client
+        .client()
+        .map_err(|e| format!("corsair: {e}\n"))?;
     let runtime = net::runtime().map_err(|e| format!("corsair: {e}\n"))?;
     let mut prober = Prober::new(&client, &args.headers);
     let mut seen = Observations::default();

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::catalogue::Check;
 use super::origins::{EVIL, Trusted};
 use crate::net::{self, Client, Received};
+use crate::output;
 
 /// The method a preflight asks for to see whether methods are echoed.
 pub(super) const UNKNOWN_METHOD: &str = "CORSAIRAUDIT";
@@ -42,7 +43,7 @@ impl Probe {
         let mut response = vec![net::status_line(self.received.status)];
         for (name, value) in &self.received.headers {
             if net::is_cors_relevant(name) {
-                response.push(format!("{name}: {}", net::lossy(value)));
+                response.push(format!("{name}: {}", output::lossy(value)));
             }
         }
         Evidence {
@@ -57,7 +58,7 @@ impl Probe {
             .headers
             .get_all(name)
             .iter()
-            .map(|v| net::lossy(v).trim().to_owned())
+            .map(|v| output::lossy(v).trim().to_owned())
             .collect()
     }
 
@@ -154,11 +155,11 @@ impl<'a> Prober<'a> {
         let origin = request
             .headers()
             .get(ORIGIN)
-            .map(net::lossy)
+            .map(output::lossy)
             .unwrap_or_default();
         let mut lines = vec![format!("{} {}", request.method(), request.uri())];
         for (name, value) in request.headers() {
-            lines.push(format!("{name}: {}", net::lossy(value)));
+            lines.push(format!("{name}: {}", output::lossy(value)));
         }
         self.sent += 1;
         let received = self.client.send(request).await?;
