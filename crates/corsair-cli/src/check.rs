@@ -61,7 +61,7 @@ pub(crate) struct CheckArgs {
 
 /// The `--json` document. Field order and names are part of the documented interface.
 #[derive(Debug, Serialize)]
-struct Report {
+struct CheckReport {
     /// The URL as given.
     url: String,
     /// The script's origin.
@@ -138,7 +138,7 @@ struct ReceivedResponse {
 }
 
 /// How the fetch ended.
-enum Outcome {
+enum FetchOutcome {
     /// The script reads the response.
     Allowed(Readable),
     /// The browser blocks it: why, for which hop's request, and the last answer.
@@ -212,7 +212,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
     let (shown, outcome, recorded) =
         runtime.block_on(drive(&client, request.clone(), cookie.as_ref(), &[]));
     let mut disagreements = Vec::new();
-    if !matches!(outcome, Outcome::Error(_)) {
+    if !matches!(outcome, FetchOutcome::Error(_)) {
         for other in Profile::ALL.into_iter().filter(|p| *p != args.browser) {
             let (_, other_outcome, _) = runtime.block_on(drive(
                 &client,
@@ -233,9 +233,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
     };
     output::print_stdout(&text);
     Ok(match outcome {
-        Outcome::Allowed(_) => Some(true),
-        Outcome::Blocked { .. } => Some(false),
-        Outcome::Error(message) | Outcome::Unsent(message) => {
+        FetchOutcome::Allowed(_) => Some(true),
+        FetchOutcome::Blocked { .. } => Some(false),
+        FetchOutcome::Error(message) | FetchOutcome::Unsent(message) => {
             // On a terminal the JSON already shows the error: say it once.
             if args.json && !std::io::stdout().is_terminal() {
                 output::print_stderr(&format!("corsair: could not test: {message}\n"));
@@ -256,7 +256,7 @@ async fn drive(
     request: ScriptRequest,
     cookie: Option<&HeaderValue>,
     replay: &[Recorded],
-) -> (Vec<Shown>, Outcome, Vec<Recorded>) {
+) -> (Vec<Shown>, FetchOutcome, Vec<Recorded>) {
     let started = Instant::now();
     let mut cache = PreflightCache::new(request.profile().cache_profile());
     let mut used = vec![false; replay.len()];
@@ -307,7 +307,7 @@ async fn drive(
             {
                 return (
                     shown,
-                    Outcome::Unsent(format!("{} {}", sent.method, sent.url)),
+                    FetchOutcome::Unsent(format!("{} {}", sent.method, sent.url)),
                     recorded,
                 );
             }
@@ -322,7 +322,7 @@ async fn drive(
                         },
                         note: None,
                     });
-                    return (shown, Outcome::Error(message), recorded);
+                    return (shown, FetchOutcome::Error(message), recorded);
                 }
             },
         };
@@ -365,11 +365,13 @@ async fn drive(
         });
         fetching = match progress {
             Ok(Progress::Preflighted { next, .. } | Progress::Redirected(next)) => next,
-            Ok(Progress::Done(readable)) => return (shown, Outcome::Allowed(readable), recorded),
+            Ok(Progress::Done(readable)) => {
+                return (shown, FetchOutcome::Allowed(readable), recorded);
+            }
             Err(blocked) => {
                 return (
                     shown,
-                    Outcome::Blocked {
+                    FetchOutcome::Blocked {
                         blocked,
                         request: Box::new(current),
                         answer: Some(answer),
@@ -411,16 +413,16 @@ fn credentials_mode(request: &ScriptRequest) -> &'static str {
 /// what is safe in both; `None` when they agree (both allow, or both block alike).
 fn disagreement(
     chosen: Profile,
-    outcome: &Outcome,
+    outcome: &FetchOutcome,
     other: Profile,
-    other_outcome: &Outcome,
+    other_outcome: &FetchOutcome,
 ) -> Option<Disagreement> {
-    let code = |o: &Outcome| match o {
-        Outcome::Blocked { blocked, .. } => Some(blocked.code()),
+    let code = |o: &FetchOutcome| match o {
+        FetchOutcome::Blocked { blocked, .. } => Some(blocked.code()),
         _ => None,
     };
-    let allowed = |o: &Outcome| matches!(o, Outcome::Allowed(_));
-    if let Outcome::Unsent(what) = other_outcome {
+    let allowed = |o: &FetchOutcome| matches!(o, FetchOutcome::Allowed(_));
+    if let FetchOutcome::Unsent(what) = other_outcome {
         return Some(Disagreement {
             browser: other.as_str(),
             allowed: false,
@@ -432,23 +434,23 @@ fn disagreement(
             ),
         });
     }
-    if matches!(other_outcome, Outcome::Error(_))
+    if matches!(other_outcome, FetchOutcome::Error(_))
         || (allowed(outcome) == allowed(other_outcome) && code(outcome) == code(other_outcome))
     {
         return None;
     }
-    let verdict = |profile: Profile, o: &Outcome| match o {
-        Outcome::Allowed(_) => format!("{} allows it", capitalized(profile)),
-        Outcome::Blocked { blocked, .. } => {
+    let verdict = |profile: Profile, o: &FetchOutcome| match o {
+        FetchOutcome::Allowed(_) => format!("{} allows it", capitalized(profile)),
+        FetchOutcome::Blocked { blocked, .. } => {
             format!("{} blocks it ({})", capitalized(profile), blocked.code())
         }
-        Outcome::Error(_) | Outcome::Unsent(_) => {
+        FetchOutcome::Error(_) | FetchOutcome::Unsent(_) => {
             format!("{} could not test it", capitalized(profile))
         }
     };
     // The fix comes from a profile that blocks: what to change so that both allow.
     let safe = [outcome, other_outcome].into_iter().find_map(|o| match o {
-        Outcome::Blocked {
+        FetchOutcome::Blocked {
             blocked,
             request,
             answer,
@@ -494,12 +496,12 @@ fn report(
     args: &CheckArgs,
     request: &ScriptRequest,
     shown: Vec<Shown>,
-    outcome: &Outcome,
+    outcome: &FetchOutcome,
     disagreements: Vec<Disagreement>,
-) -> Report {
+) -> CheckReport {
     let (allowed, blocked, error, readable_headers) = match outcome {
-        Outcome::Allowed(readable) => (true, None, None, net::pairs(readable.headers())),
-        Outcome::Blocked {
+        FetchOutcome::Allowed(readable) => (true, None, None, net::pairs(readable.headers())),
+        FetchOutcome::Blocked {
             blocked,
             request,
             answer,
@@ -514,11 +516,11 @@ fn report(
             None,
             Vec::new(),
         ),
-        Outcome::Error(message) | Outcome::Unsent(message) => {
+        FetchOutcome::Error(message) | FetchOutcome::Unsent(message) => {
             (false, None, Some(message.clone()), Vec::new())
         }
     };
-    Report {
+    CheckReport {
         url: args.url.clone(),
         origin: args.origin.clone(),
         method: request.method().to_string(),
@@ -539,7 +541,7 @@ const LABEL_WIDTH: usize = 10;
 fn human(
     request: &ScriptRequest,
     shown: &[Shown],
-    outcome: &Outcome,
+    outcome: &FetchOutcome,
     disagreements: &[Disagreement],
     style: Style,
 ) -> String {
@@ -582,7 +584,7 @@ fn human(
     }
     out.push('\n');
     match outcome {
-        Outcome::Allowed(readable) => {
+        FetchOutcome::Allowed(readable) => {
             output::labelled(
                 &mut out,
                 LABEL_WIDTH,
@@ -605,7 +607,7 @@ fn human(
                 },
             );
         }
-        Outcome::Blocked {
+        FetchOutcome::Blocked {
             blocked,
             request,
             answer,
@@ -633,7 +635,7 @@ fn human(
                 &fix(blocked, request, answer.as_ref()),
             );
         }
-        Outcome::Error(message) | Outcome::Unsent(message) => {
+        FetchOutcome::Error(message) | FetchOutcome::Unsent(message) => {
             output::labelled(
                 &mut out,
                 LABEL_WIDTH,

@@ -8,7 +8,8 @@ use http::header::ORIGIN;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use serde::Serialize;
 
-use crate::output::{self, Colour, Loaded, Style};
+use crate::output::{self, Colour, Style};
+use crate::policy_file::{self, Loaded};
 
 /// The request target given on the command line: a path, or a URL whose path is used.
 #[derive(Clone, Debug)]
@@ -129,7 +130,7 @@ pub(crate) fn run(
     target: &Target,
     json: bool,
 ) -> Result<bool, String> {
-    let (config, policy, warnings) = match output::load(config_path) {
+    let (config, policy, warnings) = match policy_file::load(config_path) {
         Loaded::Unreadable(finding) => {
             if json {
                 crate::lint::print_json(config_path, false, std::slice::from_ref(&finding))?;

@@ -28,6 +28,7 @@ mod explain;
 mod lint;
 mod net;
 mod output;
+mod policy_file;
 mod serve;
 
 const ABOUT: &str = "Lint CORS policy files, explain what a policy does with a request, \
