@@ -18,7 +18,7 @@ use http::header::{COOKIE, LOCATION};
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde::Serialize;
 
-use crate::explain;
+use crate::args;
 use crate::net::{self, Client, Received};
 use crate::output::{self, Colour, Style};
 
@@ -40,7 +40,7 @@ pub(crate) struct CheckArgs {
     pub(crate) origin: String,
     // -X and -H, as `explain` reads them; their help is the script's (above).
     #[command(flatten)]
-    pub(crate) request: explain::RequestArgs,
+    pub(crate) request: args::RequestArgs,
     /// Credentials mode `include` (cookies and HTTP authentication go along)
     #[arg(long)]
     pub(crate) credentials: bool,
@@ -52,7 +52,7 @@ pub(crate) struct CheckArgs {
     pub(crate) json: bool,
     // --timeout and --cacert.
     #[command(flatten)]
-    pub(crate) client: net::ClientArgs,
+    pub(crate) client: args::ClientArgs,
     /// Whose behaviour to reproduce: `chromium` (as measured) or `spec` (the Fetch
     /// Standard's text); a verdict the other profile does not share is reported
     #[arg(long, value_name = "PROFILE", default_value = "chromium")]

@@ -61,51 +61,6 @@ pub(crate) fn parse_target(input: &str) -> Result<Target, String> {
     })
 }
 
-/// `-X METHOD` and `-H 'Name: value'`: the request `explain` reads and `check` sends (which
-/// words their help for a script's request).
-#[derive(Debug, clap::Args)]
-pub(crate) struct RequestArgs {
-    /// The request method (case-sensitive, as browsers compare it)
-    #[arg(
-        short = 'X',
-        long = "request",
-        value_name = "METHOD",
-        default_value = "GET",
-        value_parser = parse_method
-    )]
-    pub(crate) method: Method,
-    /// A request header, `Name: value`; repeat for several
-    #[arg(
-        short = 'H',
-        long = "header",
-        value_name = "NAME: VALUE",
-        value_parser = parse_header
-    )]
-    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
-}
-
-/// Parses `-H 'Name: value'`: split at the first `:`, whitespace around the name and
-/// the value trimmed. The value may be empty, and may hold non-ASCII bytes (a browser
-/// never sends those in `Origin`, which is worth testing).
-pub(crate) fn parse_header(input: &str) -> Result<(HeaderName, HeaderValue), String> {
-    let Some((name, value)) = input.split_once(':') else {
-        return Err("expected `Name: value`".to_owned());
-    };
-    let name = name.trim();
-    let name = HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| format!("`{name}` is not a valid header name (expected `Name: value`)"))?;
-    let value = value.trim_matches([' ', '\t']);
-    let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|_| {
-        format!("the value of `{name}` is not a valid header value (control characters?)")
-    })?;
-    Ok((name, value))
-}
-
-/// Parses `-X METHOD`. Methods are case-sensitive: `patch` is not `PATCH`.
-pub(crate) fn parse_method(input: &str) -> Result<Method, String> {
-    Method::from_bytes(input.as_bytes()).map_err(|_| format!("`{input}` is not a valid method"))
-}
-
 /// The `--json` document. Field order and names are part of the documented interface.
 #[derive(Serialize)]
 struct Explanation {
@@ -686,30 +641,5 @@ mod tests {
             let err = parse_target(input).unwrap_err();
             assert!(err.contains(&format!("did you mean `/{input}`?")), "{err}");
         }
-    }
-
-    #[test]
-    fn headers() {
-        let (name, value) = parse_header("Origin: https://a.example \t").unwrap();
-        assert_eq!(name, "origin");
-        assert_eq!(value, "https://a.example");
-        let (name, value) = parse_header("X-Empty:").unwrap();
-        assert_eq!((name.as_str(), value.as_bytes()), ("x-empty", &b""[..]));
-        // Split at the first colon: the value keeps its own.
-        assert_eq!(
-            parse_header("Origin: http://a:80").unwrap().1,
-            "http://a:80"
-        );
-        assert!(parse_header("Origin").is_err());
-        assert!(parse_header(": x").is_err());
-        assert!(parse_header("Bad Name: x").is_err());
-        assert!(parse_header("X: a\nb").is_err());
-    }
-
-    #[test]
-    fn methods_keep_their_case() {
-        assert_eq!(parse_method("patch").unwrap().as_str(), "patch");
-        assert!(parse_method("").is_err());
-        assert!(parse_method("G T").is_err());
     }
 }

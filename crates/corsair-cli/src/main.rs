@@ -22,6 +22,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod args;
 mod audit;
 mod check;
 mod explain;
@@ -327,7 +328,7 @@ struct ExplainArgs {
     config: PathBuf,
     // -X and -H.
     #[command(flatten)]
-    request: explain::RequestArgs,
+    request: args::RequestArgs,
     /// Print one JSON object instead of text
     #[arg(long)]
     json: bool,

@@ -3,7 +3,7 @@
 //! that print what was sent and received.
 
 use std::error::Error as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,34 +24,6 @@ use crate::output;
 /// The most of a response body read (and thrown away) so that the connection can be
 /// reused; a longer body is dropped.
 const MAX_DRAINED_BODY: usize = 256 * 1024;
-
-/// Parses `--timeout`: `10`, `10s`, `1500ms` or `2m`; more than zero, at most an hour.
-pub(crate) fn parse_timeout(input: &str) -> Result<Duration, String> {
-    let text = input.trim();
-    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{input}` is not a duration (expected 10s, 1500ms or 2m)"))?;
-    let duration = match unit {
-        "ms" => Duration::from_millis(n),
-        "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.saturating_mul(60)),
-        _ => {
-            return Err(format!(
-                "`{input}` is not a duration (expected 10s, 1500ms or 2m)"
-            ));
-        }
-    };
-    if duration.is_zero() || duration > Duration::from_secs(3600) {
-        return Err(format!(
-            "`{input}`: the timeout must be more than zero and at most an hour"
-        ));
-    }
-    Ok(duration)
-}
 
 /// Parses the URL to test: an absolute `http://` or `https://` URL with a host. A URL
 /// without a scheme gets `http://` suggested; another scheme is refused by name.
@@ -113,26 +85,6 @@ pub(crate) fn parse_listen(input: &str) -> Result<std::net::SocketAddr, String> 
     addrs
         .next()
         .ok_or_else(|| format!("`{host}` resolves to no address"))
-}
-
-/// `--timeout` and `--cacert`: the options of the commands that send requests (`check`
-/// and `audit`).
-#[derive(Debug, clap::Args)]
-pub(crate) struct ClientArgs {
-    /// The time each request may take, connecting included (10s, 1500ms, 2m)
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
-    pub(crate) timeout: Duration,
-    /// Also trust the CA certificates of this PEM file (for https servers with a private
-    /// or self-signed certificate)
-    #[arg(long, value_name = "FILE")]
-    pub(crate) cacert: Option<PathBuf>,
-}
-
-impl ClientArgs {
-    /// The client these options describe.
-    pub(crate) fn client(&self) -> Result<Client, String> {
-        Client::new(self.timeout, self.cacert.as_deref())
-    }
 }
 
 /// What came back: the status line and the headers (the body is read and dropped).
@@ -301,27 +253,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timeouts() {
-        assert_eq!(parse_timeout("10").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_timeout("10s").unwrap(), Duration::from_secs(10));
-        assert_eq!(
-            parse_timeout("1500ms").unwrap(),
-            Duration::from_millis(1500)
-        );
-        assert_eq!(parse_timeout("2m").unwrap(), Duration::from_secs(120));
-        for bad in [
-            "",
-            "0",
-            "0s",
-            "s",
-            "-1",
-            "1h",
-            "10 s",
-            "99999999999999999999",
-            "61m",
-        ] {
-            assert!(parse_timeout(bad).is_err(), "{bad}");
-        }
+    fn durations() {
         assert_eq!(show_duration(Duration::from_secs(10)), "10s");
         assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
     }

@@ -22,7 +22,7 @@ use http::header::ORIGIN;
 use http::{HeaderName, HeaderValue, Method, Uri};
 use serde::Serialize;
 
-use crate::explain;
+use crate::args;
 use crate::net;
 use crate::output::{self, Colour};
 
@@ -51,7 +51,7 @@ pub(crate) struct AuditArgs {
         short = 'H',
         long = "header",
         value_name = "NAME: VALUE",
-        value_parser = explain::parse_header
+        value_parser = args::parse_header
     )]
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     /// Print one JSON object instead of text
@@ -59,7 +59,7 @@ pub(crate) struct AuditArgs {
     pub(crate) json: bool,
     // --timeout and --cacert.
     #[command(flatten)]
-    pub(crate) client: net::ClientArgs,
+    pub(crate) client: args::ClientArgs,
 }
 
 /// The `--json` document. Field order and names are part of the documented interface.
