@@ -180,8 +180,54 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Option<bool>, String> {
     })
 }
 
-/// An exchange of an earlier run: preflight or not, method, URL, and the answer.
-type Recorded = (bool, String, String, Received);
+/// An exchange of an earlier run, to answer the same request of a replay.
+#[derive(Clone)]
+struct Recorded {
+    /// Whether the request was a preflight.
+    preflight: bool,
+    /// The method sent.
+    method: String,
+    /// The URL sent.
+    url: String,
+    /// What came back.
+    answer: Received,
+}
+
+/// The exchanges of an earlier run that answer a replay, each used once; empty when
+/// the run is not a replay.
+struct Replay<'a> {
+    recorded: &'a [Recorded],
+    used: Vec<bool>,
+}
+
+impl<'a> Replay<'a> {
+    fn new(recorded: &'a [Recorded]) -> Self {
+        Replay {
+            recorded,
+            used: vec![false; recorded.len()],
+        }
+    }
+
+    /// Whether this run replays another.
+    fn is_replay(&self) -> bool {
+        !self.recorded.is_empty()
+    }
+
+    /// The answer of the first unused exchange of the same kind, method and URL, now
+    /// used.
+    fn take(&mut self, preflight: bool, sent: &SentRequest) -> Option<Received> {
+        let (i, recorded) = self.recorded.iter().enumerate().find(|(i, r)| {
+            !self.used.get(*i).copied().unwrap_or(true)
+                && r.preflight == preflight
+                && r.method == sent.method
+                && r.url == sent.url
+        })?;
+        if let Some(u) = self.used.get_mut(i) {
+            *u = true;
+        }
+        Some(recorded.answer.clone())
+    }
+}
 
 /// The fetch, one exchange at a time, as the model says. An exchange found in `replay`
 /// (same kind, method and URL, first unused one) is answered from there instead of the
@@ -194,7 +240,7 @@ async fn drive(
 ) -> (Vec<Shown>, FetchOutcome, Vec<Recorded>) {
     let started = Instant::now();
     let mut cache = PreflightCache::new(request.profile().cache_profile());
-    let mut used = vec![false; replay.len()];
+    let mut replay = Replay::new(replay);
     let mut recorded = Vec::new();
     let mut fetching = Fetching::new(request, &cache, Duration::ZERO);
     let mut shown = Vec::new();
@@ -216,35 +262,17 @@ async fn drive(
             headers: net::pairs(http.headers()),
         };
         let kind = if preflight { "preflight" } else { "actual" };
-        let replayed = replay
-            .iter()
-            .enumerate()
-            .find(|(i, (p, method, url, _))| {
-                !used.get(*i).copied().unwrap_or(true)
-                    && *p == preflight
-                    && *method == sent.method
-                    && *url == sent.url
-            })
-            .map(|(i, (_, _, _, answer))| (i, answer.clone()));
-        let answer = match replayed {
-            Some((i, answer)) => {
-                if let Some(u) = used.get_mut(i) {
-                    *u = true;
-                }
-                answer
-            }
+        let answer = match replay.take(preflight, &sent) {
+            Some(answer) => answer,
             // Comparing: never send a request with side effects that the user's run
             // did not send.
-            None if !replay.is_empty()
+            None if replay.is_replay()
                 && !preflight
                 && sent.method != "GET"
                 && sent.method != "HEAD" =>
             {
-                return (
-                    shown,
-                    FetchOutcome::Unsent(format!("{} {}", sent.method, sent.url)),
-                    recorded,
-                );
+                let unsent = FetchOutcome::Unsent(format!("{} {}", sent.method, sent.url));
+                return (shown, unsent, recorded);
             }
             None => match client.send(http).await {
                 Ok(answer) => answer,
@@ -261,35 +289,19 @@ async fn drive(
                 }
             },
         };
-        recorded.push((
+        recorded.push(Recorded {
             preflight,
-            sent.method.clone(),
-            sent.url.clone(),
-            answer.clone(),
-        ));
+            method: sent.method.clone(),
+            url: sent.url.clone(),
+            answer: answer.clone(),
+        });
         let response = ReceivedResponse {
             status: answer.status.as_u16(),
             headers: net::pairs(&answer.headers),
         };
         let now = started.elapsed();
         let progress = fetching.receive(&mut cache, now, answer.status, &answer.headers);
-        let (kind, note) = match &progress {
-            Ok(Progress::Preflighted { grant, .. }) => (kind, Some(grant_note(grant))),
-            Ok(Progress::Redirected(next)) => (
-                "redirect",
-                Some(format!(
-                    "redirect followed to {}{}",
-                    next.request().url(),
-                    if next.request().serialized_origin() != current.serialized_origin() {
-                        "; the redirect crossed origins, so Origin is now `null`"
-                    } else {
-                        ""
-                    }
-                )),
-            ),
-            Ok(Progress::Done(_)) => (kind, Some("passed the CORS check".to_owned())),
-            Err(_) => (kind, None),
-        };
+        let (kind, note) = judged(kind, &progress, &current);
         shown.push(Shown {
             step: Step {
                 kind,
@@ -315,6 +327,32 @@ async fn drive(
                 );
             }
         };
+    }
+}
+
+/// The kind of a step (`redirect` for an answer the browser follows) and the line
+/// saying what the browser made of the answer to `current`.
+fn judged(
+    kind: &'static str,
+    progress: &Result<Progress, Blocked>,
+    current: &ScriptRequest,
+) -> (&'static str, Option<String>) {
+    match progress {
+        Ok(Progress::Preflighted { grant, .. }) => (kind, Some(grant_note(grant))),
+        Ok(Progress::Redirected(next)) => (
+            "redirect",
+            Some(format!(
+                "redirect followed to {}{}",
+                next.request().url(),
+                if next.request().serialized_origin() != current.serialized_origin() {
+                    "; the redirect crossed origins, so Origin is now `null`"
+                } else {
+                    ""
+                }
+            )),
+        ),
+        Ok(Progress::Done(_)) => (kind, Some("passed the CORS check".to_owned())),
+        Err(_) => (kind, None),
     }
 }
 
