@@ -8,7 +8,8 @@ use http::header::ORIGIN;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use serde::Serialize;
 
-use crate::output::{self, Colour, Loaded, Style};
+use crate::output::{self, Colour, Style};
+use crate::policy_file::{self, Loaded};
 
 /// The request target given on the command line: a path, or a URL whose path is used.
 #[derive(Clone, Debug)]
@@ -60,28 +61,6 @@ pub(crate) fn parse_target(input: &str) -> Result<Target, String> {
     })
 }
 
-/// Parses `-H 'Name: value'`: split at the first `:`, whitespace around the name and
-/// the value trimmed. The value may be empty, and may hold non-ASCII bytes (a browser
-/// never sends those in `Origin`, which is worth testing).
-pub(crate) fn parse_header(input: &str) -> Result<(HeaderName, HeaderValue), String> {
-    let Some((name, value)) = input.split_once(':') else {
-        return Err("expected `Name: value`".to_owned());
-    };
-    let name = name.trim();
-    let name = HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| format!("`{name}` is not a valid header name (expected `Name: value`)"))?;
-    let value = value.trim_matches([' ', '\t']);
-    let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|_| {
-        format!("the value of `{name}` is not a valid header value (control characters?)")
-    })?;
-    Ok((name, value))
-}
-
-/// Parses `-X METHOD`. Methods are case-sensitive: `patch` is not `PATCH`.
-pub(crate) fn parse_method(input: &str) -> Result<Method, String> {
-    Method::from_bytes(input.as_bytes()).map_err(|_| format!("`{input}` is not a valid method"))
-}
-
 /// The `--json` document. Field order and names are part of the documented interface.
 #[derive(Serialize)]
 struct Explanation {
@@ -106,7 +85,7 @@ pub(crate) fn run(
     target: &Target,
     json: bool,
 ) -> Result<bool, String> {
-    let (config, policy, warnings) = match output::load(config_path) {
+    let (config, policy, warnings) = match policy_file::load(config_path) {
         Loaded::Unreadable(finding) => {
             if json {
                 crate::lint::print_json(config_path, false, std::slice::from_ref(&finding))?;
@@ -170,18 +149,12 @@ fn response_headers(decision: &Decision<'_>) -> Vec<(String, String)> {
     decision
         .headers()
         .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), lossy(&value)))
+        .map(|(name, value)| (name.as_str().to_owned(), output::lossy(&value)))
         .collect()
 }
 
-fn lossy(value: &HeaderValue) -> String {
-    String::from_utf8_lossy(value.as_bytes()).into_owned()
-}
-
-/// Appends `label:` padded to a column, then the text.
-fn line(out: &mut String, label: &str, text: &str) {
-    out.push_str(&format!("{:<9}{text}\n", format!("{label}:")));
-}
+/// The width of the labels of the human output (`kind:`, `policy:`, ...).
+const LABEL_WIDTH: usize = 9;
 
 fn human(
     method: &Method,
@@ -202,14 +175,15 @@ fn human(
     }
     out.push('\n');
     for (name, value) in request {
-        out.push_str(&format!("> {name}: {}\n", lossy(value)));
+        out.push_str(&format!("> {name}: {}\n", output::lossy(value)));
     }
     out.push('\n');
 
     let reason = decision.reason();
-    line(&mut out, "kind", decision.kind().as_str());
-    line(
+    output::labelled(&mut out, LABEL_WIDTH, "kind", decision.kind().as_str());
+    output::labelled(
         &mut out,
+        LABEL_WIDTH,
         "verdict",
         &format!(
             "{} ({}): {reason}",
@@ -225,34 +199,43 @@ fn human(
         Some((i, r)) => format!("routes[{i}] (path = \"{}\")", r.path),
         None => "[cors]".to_owned(),
     };
-    line(&mut out, "policy", &policy);
+    output::labelled(&mut out, LABEL_WIDTH, "policy", &policy);
 
     let sent = response_headers(decision);
     match decision.action() {
         Action::Forward => {
-            line(&mut out, "action", "forwarded to the application");
+            output::labelled(
+                &mut out,
+                LABEL_WIDTH,
+                "action",
+                "forwarded to the application",
+            );
             if sent.is_empty() {
-                line(
+                output::labelled(
                     &mut out,
+                    LABEL_WIDTH,
                     "headers",
                     "none (the application's response is left as it is)",
                 );
             } else {
-                line(
+                output::labelled(
                     &mut out,
+                    LABEL_WIDTH,
                     "headers",
                     "added to the application's response (Vary merged with the application's)",
                 );
             }
         }
         Action::Respond(status) => {
-            line(
+            output::labelled(
                 &mut out,
+                LABEL_WIDTH,
                 "action",
                 &format!("answered by corsair: {status}"),
             );
-            line(
+            output::labelled(
                 &mut out,
+                LABEL_WIDTH,
                 "headers",
                 if sent.is_empty() {
                     "none"
@@ -266,12 +249,13 @@ fn human(
         out.push_str(&format!("< {name}: {value}\n"));
     }
     if let Some(view) = browser_view(method, headers, decision) {
-        line(&mut out, "browser", &view);
+        output::labelled(&mut out, LABEL_WIDTH, "browser", &view);
     }
 
     if reason == Reason::Disabled {
-        line(
+        output::labelled(
             &mut out,
+            LABEL_WIDTH,
             "note",
             "corsair adds no CORS header here: the browser blocks the response unless the \
              application sends CORS headers itself",
@@ -286,9 +270,9 @@ fn human(
                  (the request still reached the application)"
             }
         };
-        line(&mut out, "note", note);
+        output::labelled(&mut out, LABEL_WIDTH, "note", note);
         if let Some(hint) = hint(reason, config, route, headers) {
-            line(&mut out, "hint", &hint);
+            output::labelled(&mut out, LABEL_WIDTH, "hint", &hint);
         }
     }
     private_network_notes(&mut out, config, route, headers, decision, &sent);
@@ -433,19 +417,22 @@ fn private_network_notes(
         && asked.is_some_and(|v| v.as_bytes() == b"true")
         && !answered
     {
-        line(
+        output::labelled(
             out,
+            LABEL_WIDTH,
             "note",
             "the preflight asks for private network access (Access-Control-Request-Private-Network: true) and the answer has no Access-Control-Allow-Private-Network: true, because allow_private_network is off: a browser that enforces Private Network Access fails this preflight and sends no request (Chromium, the only engine that sent these preflights, only warned)",
         );
-        line(
+        output::labelled(
             out,
+            LABEL_WIDTH,
             "hint",
             "set allow_private_network = true to answer it, for the browsers that still send these preflights",
         );
     }
-    line(
+    output::labelled(
         out,
+        LABEL_WIDTH,
         "note",
         "Chrome 142 and later send no Private Network Access preflight: Local Network Access replaces it with a permission the user grants before a public page may reach a private or loopback address. No response header grants that permission; the server can only answer CORS correctly, which the request still needs",
     );
@@ -549,7 +536,7 @@ fn hint(
     route: Option<(usize, &RouteConfig)>,
     headers: &HeaderMap,
 ) -> Option<String> {
-    let origins: Vec<String> = headers.get_all(ORIGIN).iter().map(lossy).collect();
+    let origins: Vec<String> = headers.get_all(ORIGIN).iter().map(output::lossy).collect();
     let first_origin = origins.first().map_or("", String::as_str);
     let hint = match reason {
         Reason::OriginNotAllowed if first_origin == "null" => {
@@ -654,30 +641,5 @@ mod tests {
             let err = parse_target(input).unwrap_err();
             assert!(err.contains(&format!("did you mean `/{input}`?")), "{err}");
         }
-    }
-
-    #[test]
-    fn headers() {
-        let (name, value) = parse_header("Origin: https://a.example \t").unwrap();
-        assert_eq!(name, "origin");
-        assert_eq!(value, "https://a.example");
-        let (name, value) = parse_header("X-Empty:").unwrap();
-        assert_eq!((name.as_str(), value.as_bytes()), ("x-empty", &b""[..]));
-        // Split at the first colon: the value keeps its own.
-        assert_eq!(
-            parse_header("Origin: http://a:80").unwrap().1,
-            "http://a:80"
-        );
-        assert!(parse_header("Origin").is_err());
-        assert!(parse_header(": x").is_err());
-        assert!(parse_header("Bad Name: x").is_err());
-        assert!(parse_header("X: a\nb").is_err());
-    }
-
-    #[test]
-    fn methods_keep_their_case() {
-        assert_eq!(parse_method("patch").unwrap().as_str(), "patch");
-        assert!(parse_method("").is_err());
-        assert!(parse_method("G T").is_err());
     }
 }

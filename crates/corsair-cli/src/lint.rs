@@ -4,11 +4,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::output::{self, Colour, Finding, Loaded, Style};
+use crate::output::{self, Colour, Style};
+use crate::policy_file::{self, Finding, Loaded};
 
 /// The `--json` document. Field order and names are part of the documented interface.
 #[derive(Serialize)]
-struct Report<'a> {
+struct LintReport<'a> {
     /// The file, as given on the command line.
     file: String,
     /// Whether the policy builds (warnings allowed).
@@ -23,7 +24,7 @@ struct Report<'a> {
 
 /// Runs `lint`; returns whether the policy is valid.
 pub(crate) fn run(file: &Path, json: bool) -> Result<bool, String> {
-    let findings = match output::load(file) {
+    let findings = match policy_file::load(file) {
         Loaded::Unreadable(finding) => {
             output::print_stderr(&format!("corsair: {}\n", finding.message));
             if json {
@@ -48,7 +49,7 @@ pub(crate) fn run(file: &Path, json: bool) -> Result<bool, String> {
 /// use).
 pub(crate) fn print_json(file: &Path, valid: bool, findings: &[Finding]) -> Result<(), String> {
     let errors = findings.iter().filter(|f| f.is_error()).count();
-    let report = Report {
+    let report = LintReport {
         file: file.display().to_string(),
         valid,
         errors,

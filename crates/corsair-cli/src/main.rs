@@ -19,17 +19,17 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use http::{HeaderName, HeaderValue, Method};
 
+mod args;
 mod audit;
 mod check;
 mod explain;
 mod lint;
 mod net;
 mod output;
+mod policy_file;
 mod serve;
 
 const ABOUT: &str = "Lint CORS policy files, explain what a policy does with a request, \
@@ -226,10 +226,10 @@ enum Command {
     Explain(ExplainArgs),
     /// Do what a browser does with one script's request against a live server
     #[command(long_about = CHECK_LONG_ABOUT, after_help = CHECK_AFTER_HELP)]
-    Check(CheckArgs),
+    Check(check::CheckArgs),
     /// Probe a live server for CORS misconfigurations
     #[command(long_about = AUDIT_LONG_ABOUT, after_help = AUDIT_AFTER_HELP)]
-    Audit(AuditArgs),
+    Audit(audit::AuditArgs),
     /// Run a CORS gateway (reverse proxy) in front of an HTTP API
     #[command(long_about = SERVE_LONG_ABOUT, after_help = serve_after_help())]
     Serve(ServeArgs),
@@ -326,23 +326,9 @@ struct ExplainArgs {
     /// The TOML policy file
     #[arg(short, long, value_name = "FILE")]
     config: PathBuf,
-    /// The request method (case-sensitive, as browsers compare it)
-    #[arg(
-        short = 'X',
-        long = "request",
-        value_name = "METHOD",
-        default_value = "GET",
-        value_parser = explain::parse_method
-    )]
-    method: Method,
-    /// A request header, `Name: value`; repeat for several
-    #[arg(
-        short = 'H',
-        long = "header",
-        value_name = "NAME: VALUE",
-        value_parser = explain::parse_header
-    )]
-    headers: Vec<(HeaderName, HeaderValue)>,
+    // -X and -H.
+    #[command(flatten)]
+    request: args::RequestArgs,
     /// Print one JSON object instead of text
     #[arg(long)]
     json: bool,
@@ -352,86 +338,6 @@ struct ExplainArgs {
     target: explain::Target,
 }
 
-/// `corsair check`.
-#[derive(Debug, Args)]
-struct CheckArgs {
-    /// The URL the script fetches (http:// or https://)
-    #[arg(value_name = "URL")]
-    url: String,
-    /// The origin of the script's page, `scheme://host[:port]` (or `null`)
-    #[arg(long, value_name = "ORIGIN")]
-    origin: String,
-    /// The method, as the script writes it (fetch() uppercases only DELETE, GET, HEAD,
-    /// OPTIONS, POST and PUT)
-    #[arg(
-        short = 'X',
-        long = "request",
-        value_name = "METHOD",
-        default_value = "GET",
-        value_parser = explain::parse_method
-    )]
-    method: Method,
-    /// A header the script sets, `Name: value`; repeat for several
-    #[arg(
-        short = 'H',
-        long = "header",
-        value_name = "NAME: VALUE",
-        value_parser = explain::parse_header
-    )]
-    headers: Vec<(HeaderName, HeaderValue)>,
-    /// Credentials mode `include` (cookies and HTTP authentication go along)
-    #[arg(long)]
-    credentials: bool,
-    /// Cookies the browser would attach to a credentialed request, `name=value; ...`
-    #[arg(long, value_name = "COOKIES")]
-    cookie: Option<String>,
-    /// Print one JSON object instead of text
-    #[arg(long)]
-    json: bool,
-    /// The time each request may take, connecting included (10s, 1500ms, 2m)
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = net::parse_timeout)]
-    timeout: Duration,
-    /// Also trust the CA certificates of this PEM file (for https servers with a private
-    /// or self-signed certificate)
-    #[arg(long, value_name = "FILE")]
-    cacert: Option<PathBuf>,
-    /// Whose behaviour to reproduce: `chromium` (as measured) or `spec` (the Fetch
-    /// Standard's text); a verdict the other profile does not share is reported
-    #[arg(long, value_name = "PROFILE", default_value = "chromium")]
-    browser: corsair::browser::Profile,
-}
-
-/// `corsair audit`.
-#[derive(Debug, Args)]
-struct AuditArgs {
-    /// The URL to probe (http:// or https://)
-    #[arg(value_name = "URL")]
-    url: String,
-    /// The origin of the site's own pages, `scheme://host[:port]` (default: derived from
-    /// the URL)
-    #[arg(long, value_name = "ORIGIN")]
-    origin: Option<String>,
-    /// A header sent with every probe but the preflights (authentication, say); repeat
-    /// for several
-    #[arg(
-        short = 'H',
-        long = "header",
-        value_name = "NAME: VALUE",
-        value_parser = explain::parse_header
-    )]
-    headers: Vec<(HeaderName, HeaderValue)>,
-    /// Print one JSON object instead of text
-    #[arg(long)]
-    json: bool,
-    /// The time each request may take, connecting included (10s, 1500ms, 2m)
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = net::parse_timeout)]
-    timeout: Duration,
-    /// Also trust the CA certificates of this PEM file (for https servers with a private
-    /// or self-signed certificate)
-    #[arg(long, value_name = "FILE")]
-    cacert: Option<PathBuf>,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // `Some(true)`: 0; `Some(false)`: 1; `None`: 2 (the report is already printed).
@@ -439,32 +345,14 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&args.file, args.json).map(Some),
         Command::Explain(args) => explain::run(
             &args.config,
-            &args.method,
-            &args.headers,
+            &args.request.method,
+            &args.request.headers,
             &args.target,
             args.json,
         )
         .map(Some),
-        Command::Check(args) => check::run(&check::CheckArgs {
-            url: args.url,
-            origin: args.origin,
-            method: args.method,
-            headers: args.headers,
-            credentials: args.credentials,
-            cookie: args.cookie,
-            json: args.json,
-            timeout: args.timeout,
-            cacert: args.cacert,
-            browser: args.browser,
-        }),
-        Command::Audit(args) => audit::run(&audit::AuditArgs {
-            url: args.url,
-            origin: args.origin,
-            headers: args.headers,
-            json: args.json,
-            timeout: args.timeout,
-            cacert: args.cacert,
-        }),
+        Command::Check(args) => check::run(&args),
+        Command::Audit(args) => audit::run(&args),
         Command::Serve(args) => serve::run(&serve::Options {
             config: args.config.clone(),
             listen: args.listen,

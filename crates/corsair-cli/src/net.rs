@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::HeaderName;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client as HyperClient;
@@ -19,37 +19,11 @@ use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
+use crate::output;
+
 /// The most of a response body read (and thrown away) so that the connection can be
 /// reused; a longer body is dropped.
 const MAX_DRAINED_BODY: usize = 256 * 1024;
-
-/// Parses `--timeout`: `10`, `10s`, `1500ms` or `2m`; more than zero, at most an hour.
-pub(crate) fn parse_timeout(input: &str) -> Result<Duration, String> {
-    let text = input.trim();
-    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{input}` is not a duration (expected 10s, 1500ms or 2m)"))?;
-    let duration = match unit {
-        "ms" => Duration::from_millis(n),
-        "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.saturating_mul(60)),
-        _ => {
-            return Err(format!(
-                "`{input}` is not a duration (expected 10s, 1500ms or 2m)"
-            ));
-        }
-    };
-    if duration.is_zero() || duration > Duration::from_secs(3600) {
-        return Err(format!(
-            "`{input}`: the timeout must be more than zero and at most an hour"
-        ));
-    }
-    Ok(duration)
-}
 
 /// Parses the URL to test: an absolute `http://` or `https://` URL with a host. A URL
 /// without a scheme gets `http://` suggested; another scheme is refused by name.
@@ -234,16 +208,11 @@ pub(crate) fn show_duration(duration: Duration) -> String {
     }
 }
 
-/// A header value as text (invalid UTF-8 replaced).
-pub(crate) fn lossy(value: &HeaderValue) -> String {
-    String::from_utf8_lossy(value.as_bytes()).into_owned()
-}
-
 /// Every header as `(name, value)` pairs, lowercase names, in order.
 pub(crate) fn pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), lossy(value)))
+        .map(|(name, value)| (name.as_str().to_owned(), output::lossy(value)))
         .collect()
 }
 
@@ -284,27 +253,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timeouts() {
-        assert_eq!(parse_timeout("10").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_timeout("10s").unwrap(), Duration::from_secs(10));
-        assert_eq!(
-            parse_timeout("1500ms").unwrap(),
-            Duration::from_millis(1500)
-        );
-        assert_eq!(parse_timeout("2m").unwrap(), Duration::from_secs(120));
-        for bad in [
-            "",
-            "0",
-            "0s",
-            "s",
-            "-1",
-            "1h",
-            "10 s",
-            "99999999999999999999",
-            "61m",
-        ] {
-            assert!(parse_timeout(bad).is_err(), "{bad}");
-        }
+    fn durations() {
         assert_eq!(show_duration(Duration::from_secs(10)), "10s");
         assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
     }
