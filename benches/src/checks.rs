@@ -1,4 +1,4 @@
-//! The checks that corsair's design (`shared/design.md`) asks of a CORS middleware beyond
+//! The checks that corsair's design (`docs/DESIGN.md`) asks of a CORS middleware beyond
 //! the floor, hand-written as cheaply as this benchmark's inputs allow: the floor plus
 //! these is variant `floor-checked` of `insn-count` (see [`crate::floor`]).
 //!

@@ -1,5 +1,5 @@
-//! The pitfall catalogue: every CORS misconfiguration of
-//! `shared/research/spec-security.md` section 3 that a server-side policy can fall into,
+//! The pitfall catalogue: every CORS misconfiguration of `docs/DESIGN.md` ("The pitfall
+//! catalogue") that a server-side policy can fall into,
 //! each with a test showing that corsair refuses the configuration or answers safely.
 //! Test names start with the pitfall's number.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
