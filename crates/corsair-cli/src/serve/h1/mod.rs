@@ -7,8 +7,9 @@
 //! on the upstream side. Here the request's own future writes the request head on the
 //! socket (one write) and reads the response head, and the response body reads the
 //! socket as the client connection polls it: no channel, no task, no timer.
-//! Measured gain: 34,870 → 28,260 user-space instructions per forwarded request
-//! (−19 %, callgrind; BENCHMARKS.md, "What limits corsair serve here").
+//! Measured gain: 37,500 → 24,980 user-space instructions per forwarded request (−33 %,
+//! `scripts/serve-insn.sh`, against the same build with hyper's client on the dedicated
+//! connection; BENCHMARKS.md).
 //!
 //! Proof that it delivers what hyper's client delivers: the differential test
 //! `the_own_client_delivers_what_hypers_client_delivers` (`tests/serve_h1.rs`: 720
