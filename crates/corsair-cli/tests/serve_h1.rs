@@ -1555,21 +1555,36 @@ impl Client {
     }
 }
 
-/// Whether the two messages are the same answer: equal, or both a `502` from the gateway
-/// (whose `detail` words each client's error its own way).
+/// Whether the two messages are the same answer: equal; both a `502` from the gateway
+/// (whose `detail` words each client's error its own way); or both cut, never presented
+/// as whole: the same head and part of the body, or no head at all before the connection
+/// ended (how far a cut message gets before the end reaches the client connection is a
+/// matter of timing: hyper's server may not have flushed the head yet).
 fn same(pooled: &Observed, own: &Observed) -> bool {
-    pooled == own || (pooled.status() == Some(502) && own.status() == Some(502))
+    let heads_agree = match (pooled, own) {
+        (
+            Observed::Response {
+                status_line: a,
+                headers: ha,
+                ..
+            },
+            Observed::Response {
+                status_line: b,
+                headers: hb,
+                ..
+            },
+        ) => a == b && ha == hb,
+        _ => true,
+    };
+    pooled == own
+        || (pooled.status() == Some(502) && own.status() == Some(502))
+        || (!pooled.complete() && !own.complete() && heads_agree)
 }
 
 /// Whether `own`, where it differs from `pooled`, is a clearly safer message: hyper's
-/// client delivered a message cut short (the head, part of the body, then the end of the
-/// connection), and corsair's refused it whole (a `502`, or the connection ended before
-/// the head: a fast upstream close can reach the client connection before hyper's server
-/// flushed the head). Neither ever presents a cut message as whole.
+/// client delivered a message cut short, and corsair's refused it whole (a `502`).
 fn safer(pooled: &Observed, own: &Observed) -> bool {
-    matches!(pooled, Observed::Response { .. })
-        && !pooled.complete()
-        && (own.status() == Some(502) || *own == Observed::NoResponse)
+    !pooled.complete() && own.status() == Some(502)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
