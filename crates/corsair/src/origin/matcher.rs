@@ -245,23 +245,23 @@ pub(crate) struct OriginMatcher {
     /// Whether it allows anything but its exact origins: a `*.` pattern, or anything
     /// beyond the fast paths (set in [`OriginMatcher::finish`]); see
     /// [`OriginMatcher::allows_only_exact_origins`].
-    inexact: bool,
+    allows_non_exact: bool,
     /// Whether it allows an origin that neither fast path finds (`*`, `null`, a port
     /// wildcard, a `*.` pattern with a port, regexes, a predicate, an exact origin left
     /// out of the fast path, or `*.` domains the subdomain fast path does not try); see
     /// [`OriginMatcher::allows_only_fast_path_origins`].
-    beyond_fast_path: bool,
+    allows_beyond_fast_paths: bool,
 }
 
 impl OriginMatcher {
     pub(crate) fn allow_any(&mut self) {
         self.any = true;
-        self.beyond_fast_path = true;
+        self.allows_beyond_fast_paths = true;
     }
 
     pub(crate) fn allow_null(&mut self) {
         self.null = true;
-        self.beyond_fast_path = true;
+        self.allows_beyond_fast_paths = true;
     }
 
     pub(crate) fn insert(&mut self, pattern: &OriginPattern) {
@@ -287,15 +287,15 @@ impl OriginMatcher {
                     PortPattern::Exact(p) => self
                         .candidates
                         .push(format!("{}://{h}:{p}", pattern.scheme)),
-                    PortPattern::Any => self.beyond_fast_path = true,
+                    PortPattern::Any => self.allows_beyond_fast_paths = true,
                 }
                 (&mut table.hosts, h)
             }
             HostPattern::Subdomains(d) => {
-                self.inexact = true;
+                self.allows_non_exact = true;
                 // The subdomain fast path finds origins without a port only.
                 if pattern.port != PortPattern::Default {
-                    self.beyond_fast_path = true;
+                    self.allows_beyond_fast_paths = true;
                 }
                 self.max_domain_labels = self.max_domain_labels.max(d.split('.').count());
                 (&mut table.subdomains_of, d)
@@ -307,12 +307,12 @@ impl OriginMatcher {
     #[cfg(feature = "regex")]
     pub(crate) fn set_regexes(&mut self, set: regex::RegexSet) {
         self.regexes = Some(set);
-        self.beyond_fast_path = true;
+        self.allows_beyond_fast_paths = true;
     }
 
     pub(crate) fn set_predicate(&mut self, predicate: OriginPredicate) {
         self.predicate = Some(predicate);
-        self.beyond_fast_path = true;
+        self.allows_beyond_fast_paths = true;
     }
 
     /// Builds the exact-origin fast path, once everything is inserted.
@@ -333,7 +333,7 @@ impl OriginMatcher {
             let verified = RequestOrigin::parse(bytes)
                 .is_some_and(|o| matches!(o, RequestOrigin::Tuple(_)) && self.allows(&o));
             if !verified {
-                self.beyond_fast_path = true;
+                self.allows_beyond_fast_paths = true;
             } else if !exact.iter().any(|e| **e == *bytes) {
                 exact.push(bytes.into());
             }
@@ -374,11 +374,11 @@ impl OriginMatcher {
                 Vec::new()
             };
             if table.fast_lengths.is_empty() && !table.subdomains_of.is_empty() {
-                self.beyond_fast_path = true;
+                self.allows_beyond_fast_paths = true;
             }
         }
         // `*.` patterns are found by the subdomain fast path, not by the exact one.
-        self.inexact |= self.beyond_fast_path;
+        self.allows_non_exact |= self.allows_beyond_fast_paths;
     }
 
     /// Whether every origin it allows is one of the exact origins of the fast path:
@@ -386,7 +386,7 @@ impl OriginMatcher {
     /// allowed at all (the strict parser accepts one spelling of an origin only, and
     /// the fast path holds that spelling; see [`OriginMatcher::finish`]).
     pub(crate) fn allows_only_exact_origins(&self) -> bool {
-        !self.inexact
+        !self.allows_non_exact
     }
 
     /// Whether every origin it allows is found by [`OriginMatcher::allows_exactly`]:
@@ -398,7 +398,7 @@ impl OriginMatcher {
     /// with the parser's own label grammar ([`super::is_labels`]); and the parser's
     /// host length limit is the fast path's.
     pub(crate) fn allows_only_fast_path_origins(&self) -> bool {
-        !self.beyond_fast_path
+        !self.allows_beyond_fast_paths
     }
 
     /// The fast path: whether the raw `Origin` value is allowed, found without parsing
