@@ -56,8 +56,8 @@ const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
 /// The keys are hosts of the policy, fixed when it is built, and a request can only
 /// look them up, never insert, so a keyed (SipHash) hasher would buy nothing against
 /// flooding, and the keys are compared byte for byte after the hash, so a collision
-/// costs a comparison, never a wrong answer. This one costs a fraction of SipHash on
-/// short hosts (measured in BENCHMARKS.md).
+/// costs a comparison, never a wrong answer. Its gain was measured only together with
+/// the one-pass origin parser (round `5cd7aca` in docs/perf/library.md), not alone.
 fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = SEED ^ bytes.len() as u64;
     let mut chunks = bytes.chunks_exact(8);
