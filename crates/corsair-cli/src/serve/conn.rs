@@ -167,7 +167,7 @@ pub(crate) async fn serve(
                 {
                     draining = true;
                     conn.as_mut().graceful_shutdown();
-                    conn_gate.open();
+                    conn_gate.mark_woken();
                     continue;
                 }
                 if clock_gate.poll(cx, |cx| clock.as_mut().poll(cx)).is_ready() {
@@ -185,14 +185,14 @@ pub(crate) async fn serve(
                             draining = true;
                             goaway = Some(now);
                             conn.as_mut().graceful_shutdown();
-                            conn_gate.open();
+                            conn_gate.mark_woken();
                         }
                         Some(outcome) => return Poll::Ready(outcome),
                     }
                     clock
                         .as_mut()
                         .reset(next_deadline(&server, &activity, now, goaway));
-                    clock_gate.open();
+                    clock_gate.mark_woken();
                     continue;
                 }
                 if !conn_gate.is_woken() && !driver_gate.is_woken() {

@@ -74,7 +74,7 @@ impl Gate {
 
     /// Lets the next poll through, as if woken: for a future that was replaced or
     /// changed outside a poll.
-    pub(crate) fn open(&self) {
+    pub(crate) fn mark_woken(&self) {
         self.flag.woken.store(true, Ordering::Release);
     }
 }
@@ -125,7 +125,7 @@ mod tests {
     }
 
     #[test]
-    fn open_lets_the_next_poll_through() {
+    fn mark_woken_lets_the_next_poll_through() {
         let task = Arc::new(Counter(AtomicUsize::new(0)));
         let waker = Waker::from(task);
         let cx = Context::from_waker(&waker);
@@ -140,7 +140,7 @@ mod tests {
             Poll::<()>::Pending
         });
         assert_eq!(polls, 1);
-        gate.open();
+        gate.mark_woken();
         let _ = gate.poll(&cx, |_| {
             polls += 1;
             Poll::<()>::Pending

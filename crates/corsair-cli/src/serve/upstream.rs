@@ -10,7 +10,7 @@
 //! - **dedicated**: from its second request on, an HTTP/1.1 keep-alive client connection
 //!   gets an upstream connection of its own, used in the client connection's own task:
 //!   no pool lookup and no hand-off between tasks (or threads) per request. Requests
-//!   without a body (most) go through corsair's own HTTP/1.1 client (`h1.rs`): the
+//!   without a body (most) go through corsair's own HTTP/1.1 client (`h1/`): the
 //!   request's future writes and reads the socket itself, and the response body reads
 //!   it as it is polled. Requests with a body (streamed) go through a hyper connection
 //!   of their own, driven by the [`Driver`]. At most `pool_max_idle` dedicated
@@ -21,7 +21,7 @@
 //! `max_upstream_connections` places (see [`Counted`]) while it is open: the pooled
 //! client's [`Connector`] waits for one, a dedicated connection is only opened when one
 //! is free (half of them at most). How many exchanges one client connection runs at
-//! once (`max_upstream_per_connection`) is bounded in `proxy.rs`.
+//! once (`max_upstream_per_connection`) is bounded in `proxy/send.rs`.
 //!
 //! A request that could not be written on a dedicated connection (the upstream closed it
 //! in between) is sent through the pooled client instead, as the pooled client itself
@@ -31,11 +31,11 @@
 //! connection after the request was written, before a byte of an answer (its keep-alive
 //! timeout may have fired as the request arrived), an idempotent request without a body
 //! is sent once more on a fresh connection, as nginx does; the pooled client's requests
-//! get the same in `proxy.rs` (`Replay`), on a connection that is not pooled. A
+//! get the same in `proxy/replay.rs` (`Replay`), on a connection that is not pooled. A
 //! connection that
 //! answered before
 //! the request body was sent whole is never reused: the upstream may read the rest of
-//! the body as a request, or stop reading and close (`proxy.rs` poisons such a pooled
+//! the body as a request, or stop reading and close (`proxy/send.rs` poisons such a pooled
 //! connection; [`Dedicated::send`] drops its sender).
 
 use std::error::Error as StdError;

@@ -27,7 +27,7 @@
 //! a body dropped early, or that failed, closes it.
 //!
 //! With both `Transfer-Encoding` and `Content-Length`, the `Content-Length` is dropped
-//! (RFC 9112 section 6.3), as `proxy.rs` drops it from hyper's client's responses. One
+//! (RFC 9112 section 6.3), as `proxy/send.rs` drops it from hyper's client's responses. One
 //! answer differs from hyper's client: a `101` to a request that asked for no upgrade is
 //! an error (502), not passed on.
 

@@ -11,7 +11,7 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::super::h1;
-use super::super::limits::{Part, Stream};
+use super::super::limits::{OpenPart, Stream};
 use super::super::metrics::{METRICS, UpstreamError};
 
 /// A response body: the upstream's, streamed as it comes, or one of the gateway's own.
@@ -19,7 +19,7 @@ pub(crate) struct ProxyBody {
     inner: Inner,
     /// The response's part of its HTTP/1.1 request: when hyper drops the body, the
     /// response was written whole (or given up), and the next request head is awaited.
-    pub(super) part: Option<Part>,
+    pub(super) part: Option<OpenPart>,
     /// The response's HTTP/2 stream: open until hyper drops the body.
     pub(super) stream: Option<Stream>,
     /// The client connection's place for an upstream exchange (HTTP/2), held until

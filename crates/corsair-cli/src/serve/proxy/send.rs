@@ -169,7 +169,7 @@ fn prepare<'g>(
     }
     // A request body keeps the head clock stopped until it is read whole (HTTP/1.1).
     let has_body = !body.is_end_stream();
-    let body_part = (h1 && has_body).then(|| peer.activity.part());
+    let body_part = (h1 && has_body).then(|| peer.activity.open_part());
     // Without a body, on the dedicated connection, corsair's own client writes the
     // forwarding headers as it writes the head (`forward::write_forwarded`); hyper's
     // clients need them in the map.
