@@ -30,6 +30,8 @@ mod admin;
 #[cfg(unix)]
 mod conn;
 #[cfg(unix)]
+mod counted;
+#[cfg(unix)]
 mod demo;
 #[cfg(unix)]
 mod forward;

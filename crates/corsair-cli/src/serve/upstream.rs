@@ -53,8 +53,9 @@ use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::{self, Connected, HttpConnector};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc};
 
+use super::counted::Counted;
 use super::forward::{self, Forwarded};
 use super::h1;
 use super::limits::RequestBody;
@@ -66,9 +67,6 @@ type Connection = (
     Pin<Box<http1::Connection<TokioIo<TcpStream>, RequestBody>>>,
     Counted,
 );
-
-/// How many dedicated upstream connections exist now.
-static DEDICATED: AtomicUsize = AtomicUsize::new(0);
 
 /// Why a dedicated connection could not give an answer.
 pub(crate) enum DedicatedError {
@@ -245,7 +243,7 @@ impl Dedicated {
         timeout: Duration,
         max: usize,
     ) -> std::io::Result<Option<h1::Conn>> {
-        let Some(counted) = self.reserve(max) else {
+        let Some(counted) = Counted::dedicated(&self.permits, max) else {
             return Ok(None);
         };
         let stream = open(authority, timeout).await?;
@@ -308,7 +306,7 @@ impl Dedicated {
         timeout: Duration,
         max: usize,
     ) -> std::io::Result<Option<SendRequest<RequestBody>>> {
-        let Some(counted) = self.reserve(max) else {
+        let Some(counted) = Counted::dedicated(&self.permits, max) else {
             return Ok(None);
         };
         let stream = open(authority, timeout).await?;
@@ -319,49 +317,6 @@ impl Dedicated {
             .send((Box::pin(connection), counted))
             .map_err(|_| std::io::Error::other("the client connection is gone"))?;
         Ok(Some(sender))
-    }
-
-    /// A place for one more dedicated connection, unless `max` exist already or
-    /// `max_upstream_connections` are open: then the pooled client serves (and waits
-    /// for a connection, if it must).
-    fn reserve(&self, max: usize) -> Option<Counted> {
-        if DEDICATED.fetch_add(1, Ordering::Relaxed) >= max {
-            DEDICATED.fetch_sub(1, Ordering::Relaxed);
-            return None;
-        }
-        match Arc::clone(&self.permits).try_acquire_owned() {
-            Ok(permit) => Some(Counted::new(permit, true)),
-            Err(_) => {
-                DEDICATED.fetch_sub(1, Ordering::Relaxed);
-                None
-            }
-        }
-    }
-}
-
-/// An upstream connection's place in the counts: one of `max_upstream_connections`
-/// (and of the dedicated ones), given back when it is dropped with the connection.
-pub(crate) struct Counted {
-    _permit: OwnedSemaphorePermit,
-    dedicated: bool,
-}
-
-impl Counted {
-    fn new(permit: OwnedSemaphorePermit, dedicated: bool) -> Counted {
-        METRICS.upstream_opened();
-        Counted {
-            _permit: permit,
-            dedicated,
-        }
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        if self.dedicated {
-            DEDICATED.fetch_sub(1, Ordering::Relaxed);
-        }
-        METRICS.upstream_closed();
     }
 }
 
@@ -443,7 +398,7 @@ impl tower_service::Service<Uri> for Connector {
                     permits.acquire_owned().await?
                 }
             };
-            let counted = Counted::new(permit, false);
+            let counted = Counted::pooled(permit);
             let io = inner.call(uri).await?;
             Ok(CountedIo {
                 io,

@@ -42,8 +42,8 @@ use http::{HeaderMap, Response, StatusCode};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+use super::counted::Counted;
 use super::forward;
-use super::upstream;
 
 mod body;
 mod chunked;
@@ -95,14 +95,14 @@ pub(crate) struct Conn {
     /// How much to reserve before the next read.
     read_size: usize,
     /// Its place in the counts of upstream connections, given back when it closes.
-    _counted: upstream::Counted,
+    _counted: Counted,
     /// Whether a byte was read since the last request head was written.
     received: bool,
 }
 
 impl Conn {
     /// A new connection, counted already.
-    pub(crate) fn new(stream: TcpStream, counted: upstream::Counted) -> Conn {
+    pub(crate) fn new(stream: TcpStream, counted: Counted) -> Conn {
         Conn {
             stream,
             read: BytesMut::with_capacity(READ_SIZE),
