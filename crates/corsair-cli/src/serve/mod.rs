@@ -7,7 +7,7 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `config.rs` | the `[server]` table |
+//! | `config/` | the `[server]` table: its keys documented (`keys.rs`), read and checked |
 //! | `runtime.rs` | threads: one multi-thread runtime, or one runtime per core |
 //! | `conn.rs` | one client connection: HTTP/1.1, HTTP/2, upgrades, timeouts, draining |
 //! | `proxy/` | the policy, forwarding (step by step in `send.rs`), the exchange's clock, the gateway's own 502/504 |
