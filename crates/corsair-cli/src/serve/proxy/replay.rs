@@ -11,12 +11,22 @@ use super::super::limits::RequestBody;
 /// connection when the pooled one it went on closes without a complete response head
 /// (the upstream's keep-alive timeout may have fired as it arrived), as nginx does.
 pub(super) struct Replay {
-    pub(super) method: http::Method,
-    pub(super) uri: Uri,
-    pub(super) headers: http::HeaderMap,
+    method: http::Method,
+    uri: Uri,
+    headers: http::HeaderMap,
 }
 
 impl Replay {
+    /// What it takes to send the request of `parts` again (without its body).
+    pub(super) fn of(parts: &http::request::Parts) -> Replay {
+        Replay {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+        }
+    }
+
+    /// The request, to send again.
     pub(super) fn request(self) -> Request<RequestBody> {
         let mut request = Request::new(RequestBody::empty());
         *request.method_mut() = self.method;

@@ -16,7 +16,7 @@ use hyper_util::client::legacy::connect::{CaptureConnection, capture_connection}
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::super::forward::{self, Forwarded};
-use super::super::limits::{BodyEnd, RequestBody};
+use super::super::limits::{BodyEnd, OpenPart, RequestBody};
 use super::super::metrics::{ClientError, METRICS, UpstreamError};
 use super::super::upstream::{Answer, DedicatedError, is_idempotent};
 use super::body::Inner;
@@ -49,14 +49,14 @@ pub(super) async fn send(
     // pooled client; both within `upstream_timeout` (see `Clock`). No `async` block
     // around them: a wrapper future would be one more copy of their state per request.
     let upload = prepared.captured.as_ref().map(|(end, _)| end.clone());
-    let exchange = h1.then(|| peer.activity.exchange(upload.is_none().then_some(started)));
+    let in_flight = h1.then(|| peer.activity.exchange(upload.is_none().then_some(started)));
     let mut clock = Clock::new(h1, gateway.upstream_timeout, &peer.activity, upload);
     let slot = if h1 {
         None
     } else {
         Some(upstream_slot(gateway, peer, &mut clock).await?)
     };
-    let result = if prepared.dedicated {
+    let mut result = if prepared.dedicated {
         // Without a body (no Content-Length above 0, no Transfer-Encoding): corsair's
         // own client; with one, streamed by hyper's.
         let (authority, connect_timeout, max) = (
@@ -89,18 +89,11 @@ pub(super) async fn send(
     } else {
         hyper_answer(pooled(gateway, &mut clock, prepared.request).await)
     };
-    let result = match (result, prepared.replay) {
-        (Ok(Err(ExchangeError::Pooled(e))), Some(replay)) if closed_without_answer(&e) => {
-            tracing::debug!(
-                "the upstream closed a connection without answering ({}): sending the request again on a fresh one",
-                chain(&e)
-            );
-            let fresh = gateway.fresh.request(replay.request());
-            hyper_answer(Bounded::new(&mut clock, fresh).await)
-        }
-        (result, _) => result,
-    };
-    drop((exchange, clock));
+    if let Some(replay) = replay_after(&result, prepared.replay) {
+        let fresh = gateway.fresh.request(replay.request());
+        result = hyper_answer(Bounded::new(&mut clock, fresh).await);
+    }
+    drop((in_flight, clock));
     poison_unfinished(prepared.captured.as_ref());
     let answer = settle(gateway, result)?;
     Ok(client_response(answer, peer, client_upgrade, upgrade, slot))
@@ -191,23 +184,9 @@ fn prepare<'g>(
     };
     // What it takes to send the request again through the pooled client (see
     // `Replay`): an idempotent request without a body.
-    let replay =
-        (!dedicated && !has_body && !upgrade && is_idempotent(&parts.method)).then(|| Replay {
-            method: parts.method.clone(),
-            uri: parts.uri.clone(),
-            headers: parts.headers.clone(),
-        });
-    let mut request = Request::from_parts(
-        parts,
-        RequestBody::new(body, gateway.max_body_bytes, body_part),
-    );
-    // A request with a body: if the response comes before the body was sent whole, the
-    // upstream connection is not reused (the pooled one is poisoned in
-    // `poison_unfinished`, the dedicated one in `upstream.rs`).
-    let captured = has_body.then(|| {
-        let end = request.body_mut().track_end();
-        (end, capture_connection(&mut request))
-    });
+    let replay = (!dedicated && !has_body && !upgrade && is_idempotent(&parts.method))
+        .then(|| Replay::of(&parts));
+    let (request, captured) = with_body(gateway, parts, body, body_part, has_body);
     Ok(Prepared {
         request,
         own,
@@ -215,6 +194,27 @@ fn prepare<'g>(
         replay,
         captured,
     })
+}
+
+/// The upstream request of `parts` and the client's `body`, limited to `max_body_bytes`
+/// (`part`: the body's part of its HTTP/1.1 request). A request with a body (`has_body`): if the
+/// response comes before the body was sent whole, the upstream connection is not reused
+/// (the pooled one is poisoned in `poison_unfinished`, the dedicated one in
+/// `upstream.rs`); hence its end is tracked and its pooled connection captured.
+fn with_body(
+    gateway: &Gateway,
+    parts: http::request::Parts,
+    body: Incoming,
+    part: Option<OpenPart>,
+    has_body: bool,
+) -> (Request<RequestBody>, Option<(BodyEnd, CaptureConnection)>) {
+    let mut request =
+        Request::from_parts(parts, RequestBody::new(body, gateway.max_body_bytes, part));
+    let captured = has_body.then(|| {
+        let end = request.body_mut().track_end();
+        (end, capture_connection(&mut request))
+    });
+    (request, captured)
 }
 
 /// The forwarding headers' values for `request` (`X-Forwarded-*`, `Host`).
@@ -309,6 +309,21 @@ fn after_dedicated(
             }
         }
         Err(elapsed) => Ok(Err(elapsed)),
+    }
+}
+
+/// The request to send again on a fresh connection, if the pooled one closed without
+/// answering and the request may be sent again (see [`Replay`]).
+fn replay_after(result: &Outcome, replay: Option<Replay>) -> Option<Replay> {
+    match result {
+        Ok(Err(ExchangeError::Pooled(e))) if replay.is_some() && closed_without_answer(e) => {
+            tracing::debug!(
+                "the upstream closed a connection without answering ({}): sending the request again on a fresh one",
+                chain(e)
+            );
+            replay
+        }
+        _ => None,
     }
 }
 
