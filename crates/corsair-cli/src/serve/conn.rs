@@ -6,11 +6,8 @@
 //! `max_connections`, closed at shutdown.
 
 use std::error::Error as StdError;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use http::HeaderValue;
@@ -23,7 +20,6 @@ use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use super::config::ServerConfig;
-use super::gate::Gate;
 use super::limits::{self, Activity, ClientIo};
 use super::metrics::{ClientError, METRICS};
 use super::proxy::{self, Gateway, Peer, Tunnel, TunnelSlot};
@@ -144,40 +140,29 @@ pub(crate) async fn serve(
             goaway,
         ));
         tokio::pin!(clock);
-        // Each future has a gate: the task wakes a few times per request, and each time
-        // polls only what was woken (see `gate`).
-        let gates = [Gate::new(), Gate::new(), Gate::new(), Gate::new()];
-        let [conn_gate, driver_gate, shutdown_gate, clock_gate] = &gates;
-        std::future::poll_fn(|cx| {
-            // The two connections hand requests and responses to each other: poll again
-            // while one woke the other, a few rounds at most (the task is woken anyway).
-            for _ in 0..4 {
-                if let Poll::Ready(result) = conn_gate.poll(cx, |cx| conn.as_mut().poll(cx)) {
-                    return Poll::Ready(match result {
+        loop {
+            tokio::select! {
+                biased;
+                result = conn.as_mut() => {
+                    break match result {
                         Ok(()) => Outcome::Done,
                         Err(e) => Outcome::Failed(e),
-                    });
+                    };
                 }
                 // Never completes: it only drives the dedicated upstream connection.
-                let _ = driver_gate.poll(cx, |cx| Pin::new(&mut driver).poll(cx));
-                if !draining
-                    && shutdown_gate
-                        .poll(cx, |cx| changed.as_mut().poll(cx))
-                        .is_ready()
-                {
+                () = &mut driver => {}
+                _ = changed.as_mut(), if !draining => {
                     draining = true;
                     conn.as_mut().graceful_shutdown();
-                    conn_gate.open();
-                    continue;
                 }
-                if clock_gate.poll(cx, |cx| clock.as_mut().poll(cx)).is_ready() {
+                () = clock.as_mut() => {
                     let now = std::time::Instant::now();
                     match expired(&server, &activity, now, goaway) {
                         None => {}
                         Some(Outcome::Streamless) => {
                             METRICS.client_error(ClientError::Idle);
                             if draining {
-                                return Poll::Ready(Outcome::Idle);
+                                break Outcome::Idle;
                             }
                             tracing::debug!(
                                 "sending GOAWAY to an HTTP/2 connection without a stream"
@@ -185,23 +170,15 @@ pub(crate) async fn serve(
                             draining = true;
                             goaway = Some(now);
                             conn.as_mut().graceful_shutdown();
-                            conn_gate.open();
                         }
-                        Some(outcome) => return Poll::Ready(outcome),
+                        Some(outcome) => break outcome,
                     }
                     clock
                         .as_mut()
                         .reset(next_deadline(&server, &activity, now, goaway));
-                    clock_gate.open();
-                    continue;
-                }
-                if !conn_gate.is_woken() && !driver_gate.is_woken() {
-                    break;
                 }
             }
-            Poll::Pending
-        })
-        .await
+        }
     };
     match outcome {
         // hyper lets go of an upgraded connection once its 101 is written.

@@ -7,17 +7,17 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `config.rs` | the `[server]` table |
+//! | `config/` | the `[server]` table: its keys documented (`keys.rs`), read and checked |
 //! | `runtime.rs` | threads: one multi-thread runtime, or one runtime per core |
 //! | `conn.rs` | one client connection: HTTP/1.1, HTTP/2, upgrades, timeouts, draining |
-//! | `proxy.rs` | the policy, forwarding, the gateway's own 502/504 |
+//! | `proxy/` | the policy, forwarding (step by step in `send.rs`), the exchange's clock, the gateway's own 502/504 |
 //! | `forward.rs` | hop-by-hop headers, `X-Forwarded-*`, `Host` |
 //! | `path.rs` | dot segments resolved; paths that climb above the root refused |
 //! | `refuse.rs` | request heads RFC 9112 calls invalid (`Host`, `Transfer-Encoding`): 400 or 501 |
 //! | `upstream.rs` | upstream connections: pooled (with TLS for an https upstream), and dedicated per client connection (plain HTTP) |
-//! | `h1.rs` | corsair's own HTTP/1.1 client, on dedicated connections, for requests without a body |
+//! | `h1/` | corsair's own HTTP/1.1 client, on dedicated connections, for requests without a body |
 //! | `tls.rs` | TLS termination: the handshake's certificate, reloaded with the policy; the client stream, TCP or TLS |
-//! | `limits.rs` | the connection's clock (head, upstream and idle timeouts), body limit, 408 |
+//! | `limits/` | which limit does what; the connection's clock (head, upstream and idle timeouts), the client's stream and its 408, the body limit |
 //! | `reload.rs` | SIGHUP and file changes |
 //! | `shutdown.rs` | SIGTERM and SIGINT, draining |
 //! | `admin.rs`, `metrics.rs` | `/healthz`, `/metrics` |
@@ -30,11 +30,11 @@ mod admin;
 #[cfg(unix)]
 mod conn;
 #[cfg(unix)]
+mod counted;
+#[cfg(unix)]
 mod demo;
 #[cfg(unix)]
 mod forward;
-#[cfg(unix)]
-mod gate;
 #[cfg(unix)]
 mod h1;
 #[cfg(unix)]

@@ -10,7 +10,7 @@
 //! - **dedicated**: from its second request on, an HTTP/1.1 keep-alive client connection
 //!   gets an upstream connection of its own, used in the client connection's own task:
 //!   no pool lookup and no hand-off between tasks (or threads) per request. Requests
-//!   without a body (most) go through corsair's own HTTP/1.1 client (`h1.rs`): the
+//!   without a body (most) go through corsair's own HTTP/1.1 client (`h1/`): the
 //!   request's future writes and reads the socket itself, and the response body reads
 //!   it as it is polled. Requests with a body (streamed) go through a hyper connection
 //!   of their own, driven by the [`Driver`]. At most `pool_max_idle` dedicated
@@ -21,7 +21,7 @@
 //! `max_upstream_connections` places (see [`Counted`]) while it is open: the pooled
 //! client's [`Connector`] waits for one, a dedicated connection is only opened when one
 //! is free (half of them at most). How many exchanges one client connection runs at
-//! once (`max_upstream_per_connection`) is bounded in `proxy.rs`.
+//! once (`max_upstream_per_connection`) is bounded in `proxy/send.rs`.
 //!
 //! A request that could not be written on a dedicated connection (the upstream closed it
 //! in between) is sent through the pooled client instead, as the pooled client itself
@@ -31,11 +31,11 @@
 //! connection after the request was written, before a byte of an answer (its keep-alive
 //! timeout may have fired as the request arrived), an idempotent request without a body
 //! is sent once more on a fresh connection, as nginx does; the pooled client's requests
-//! get the same in `proxy.rs` (`Replay`), on a connection that is not pooled. A
+//! get the same in `proxy/replay.rs` (`Replay`), on a connection that is not pooled. A
 //! connection that
 //! answered before
 //! the request body was sent whole is never reused: the upstream may read the rest of
-//! the body as a request, or stop reading and close (`proxy.rs` poisons such a pooled
+//! the body as a request, or stop reading and close (`proxy/send.rs` poisons such a pooled
 //! connection; [`Dedicated::send`] drops its sender).
 
 use std::error::Error as StdError;
@@ -53,8 +53,9 @@ use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::{self, Connected, HttpConnector};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc};
 
+use super::counted::Counted;
 use super::forward::{self, Forwarded};
 use super::h1;
 use super::limits::RequestBody;
@@ -66,9 +67,6 @@ type Connection = (
     Pin<Box<http1::Connection<TokioIo<TcpStream>, RequestBody>>>,
     Counted,
 );
-
-/// How many dedicated upstream connections exist now.
-static DEDICATED: AtomicUsize = AtomicUsize::new(0);
 
 /// Why a dedicated connection could not give an answer.
 pub(crate) enum DedicatedError {
@@ -245,7 +243,7 @@ impl Dedicated {
         timeout: Duration,
         max: usize,
     ) -> std::io::Result<Option<h1::Conn>> {
-        let Some(counted) = self.reserve(max) else {
+        let Some(counted) = Counted::dedicated(&self.permits, max) else {
             return Ok(None);
         };
         let stream = open(authority, timeout).await?;
@@ -308,7 +306,7 @@ impl Dedicated {
         timeout: Duration,
         max: usize,
     ) -> std::io::Result<Option<SendRequest<RequestBody>>> {
-        let Some(counted) = self.reserve(max) else {
+        let Some(counted) = Counted::dedicated(&self.permits, max) else {
             return Ok(None);
         };
         let stream = open(authority, timeout).await?;
@@ -319,49 +317,6 @@ impl Dedicated {
             .send((Box::pin(connection), counted))
             .map_err(|_| std::io::Error::other("the client connection is gone"))?;
         Ok(Some(sender))
-    }
-
-    /// A place for one more dedicated connection, unless `max` exist already or
-    /// `max_upstream_connections` are open: then the pooled client serves (and waits
-    /// for a connection, if it must).
-    fn reserve(&self, max: usize) -> Option<Counted> {
-        if DEDICATED.fetch_add(1, Ordering::Relaxed) >= max {
-            DEDICATED.fetch_sub(1, Ordering::Relaxed);
-            return None;
-        }
-        match Arc::clone(&self.permits).try_acquire_owned() {
-            Ok(permit) => Some(Counted::new(permit, true)),
-            Err(_) => {
-                DEDICATED.fetch_sub(1, Ordering::Relaxed);
-                None
-            }
-        }
-    }
-}
-
-/// An upstream connection's place in the counts: one of `max_upstream_connections`
-/// (and of the dedicated ones), given back when it is dropped with the connection.
-pub(crate) struct Counted {
-    _permit: OwnedSemaphorePermit,
-    dedicated: bool,
-}
-
-impl Counted {
-    fn new(permit: OwnedSemaphorePermit, dedicated: bool) -> Counted {
-        METRICS.upstream_opened();
-        Counted {
-            _permit: permit,
-            dedicated,
-        }
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        if self.dedicated {
-            DEDICATED.fetch_sub(1, Ordering::Relaxed);
-        }
-        METRICS.upstream_closed();
     }
 }
 
@@ -443,7 +398,7 @@ impl tower_service::Service<Uri> for Connector {
                     permits.acquire_owned().await?
                 }
             };
-            let counted = Counted::new(permit, false);
+            let counted = Counted::pooled(permit);
             let io = inner.call(uri).await?;
             Ok(CountedIo {
                 io,

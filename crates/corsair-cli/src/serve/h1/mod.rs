@@ -28,7 +28,7 @@
 //! a body dropped early, or that failed, closes it.
 //!
 //! With both `Transfer-Encoding` and `Content-Length`, the `Content-Length` is dropped
-//! (RFC 9112 section 6.3), as `proxy.rs` drops it from hyper's client's responses. One
+//! (RFC 9112 section 6.3), as `proxy/send.rs` drops it from hyper's client's responses. One
 //! answer differs from hyper's client: a `101` to a request that asked for no upgrade is
 //! an error (502), not passed on.
 
@@ -43,8 +43,8 @@ use http::{HeaderMap, Response, StatusCode};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+use super::counted::Counted;
 use super::forward;
-use super::upstream;
 
 mod body;
 mod chunked;
@@ -96,14 +96,14 @@ pub(crate) struct Conn {
     /// How much to reserve before the next read.
     read_size: usize,
     /// Its place in the counts of upstream connections, given back when it closes.
-    _counted: upstream::Counted,
+    _counted: Counted,
     /// Whether a byte was read since the last request head was written.
     received: bool,
 }
 
 impl Conn {
     /// A new connection, counted already.
-    pub(crate) fn new(stream: TcpStream, counted: upstream::Counted) -> Conn {
+    pub(crate) fn new(stream: TcpStream, counted: Counted) -> Conn {
         Conn {
             stream,
             read: BytesMut::with_capacity(READ_SIZE),
