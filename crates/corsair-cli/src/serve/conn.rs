@@ -6,8 +6,11 @@
 //! `max_connections`, closed at shutdown.
 
 use std::error::Error as StdError;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use http::HeaderValue;
@@ -20,6 +23,7 @@ use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use super::config::ServerConfig;
+use super::gate::Gate;
 use super::limits::{self, Activity, ClientIo};
 use super::metrics::{ClientError, METRICS};
 use super::proxy::{self, Gateway, Peer, Tunnel, TunnelSlot};
@@ -140,29 +144,40 @@ pub(crate) async fn serve(
             goaway,
         ));
         tokio::pin!(clock);
-        loop {
-            tokio::select! {
-                biased;
-                result = conn.as_mut() => {
-                    break match result {
+        // Each future has a gate: the task wakes a few times per request, and each time
+        // polls only what was woken (see `gate`).
+        let gates = [Gate::new(), Gate::new(), Gate::new(), Gate::new()];
+        let [conn_gate, driver_gate, shutdown_gate, clock_gate] = &gates;
+        std::future::poll_fn(|cx| {
+            // The two connections hand requests and responses to each other: poll again
+            // while one woke the other, a few rounds at most (the task is woken anyway).
+            for _ in 0..4 {
+                if let Poll::Ready(result) = conn_gate.poll(cx, |cx| conn.as_mut().poll(cx)) {
+                    return Poll::Ready(match result {
                         Ok(()) => Outcome::Done,
                         Err(e) => Outcome::Failed(e),
-                    };
+                    });
                 }
                 // Never completes: it only drives the dedicated upstream connection.
-                () = &mut driver => {}
-                _ = changed.as_mut(), if !draining => {
+                let _ = driver_gate.poll(cx, |cx| Pin::new(&mut driver).poll(cx));
+                if !draining
+                    && shutdown_gate
+                        .poll(cx, |cx| changed.as_mut().poll(cx))
+                        .is_ready()
+                {
                     draining = true;
                     conn.as_mut().graceful_shutdown();
+                    conn_gate.mark_woken();
+                    continue;
                 }
-                () = clock.as_mut() => {
+                if clock_gate.poll(cx, |cx| clock.as_mut().poll(cx)).is_ready() {
                     let now = std::time::Instant::now();
                     match expired(&server, &activity, now, goaway) {
                         None => {}
                         Some(Outcome::Streamless) => {
                             METRICS.client_error(ClientError::Idle);
                             if draining {
-                                break Outcome::Idle;
+                                return Poll::Ready(Outcome::Idle);
                             }
                             tracing::debug!(
                                 "sending GOAWAY to an HTTP/2 connection without a stream"
@@ -170,15 +185,23 @@ pub(crate) async fn serve(
                             draining = true;
                             goaway = Some(now);
                             conn.as_mut().graceful_shutdown();
+                            conn_gate.mark_woken();
                         }
-                        Some(outcome) => break outcome,
+                        Some(outcome) => return Poll::Ready(outcome),
                     }
                     clock
                         .as_mut()
                         .reset(next_deadline(&server, &activity, now, goaway));
+                    clock_gate.mark_woken();
+                    continue;
+                }
+                if !conn_gate.is_woken() && !driver_gate.is_woken() {
+                    break;
                 }
             }
-        }
+            Poll::Pending
+        })
+        .await
     };
     match outcome {
         // hyper lets go of an upgraded connection once its 101 is written.

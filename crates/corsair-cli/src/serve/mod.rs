@@ -36,6 +36,8 @@ mod demo;
 #[cfg(unix)]
 mod forward;
 #[cfg(unix)]
+mod gate;
+#[cfg(unix)]
 mod h1;
 #[cfg(unix)]
 mod limits;
