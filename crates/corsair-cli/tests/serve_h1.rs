@@ -993,6 +993,35 @@ async fn get_raw(client: &mut Client, target: &str) -> Message {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absolute_form_targets_host_wins_over_the_host_header() {
+    // RFC 9112 section 3.2.2: with an absolute-form target, the server ignores `Host`.
+    let (_dir, _upstream, gateway) = setup("h1-absolute-form", "").await;
+    for first in [true, false] {
+        // A connection's first request (the pooled client), then a later one (corsair's
+        // own client).
+        let mut client = Client::connect(gateway.addr).await;
+        if !first {
+            assert_eq!(client.get("/plain").await.text(), "plain");
+        }
+        client
+            .stream
+            .write_all(
+                b"GET http://user@target.example:8443/echo HTTP/1.1\r\nhost: other.example\r\n\r\n",
+            )
+            .await
+            .unwrap();
+        let echoed = bounded("response", client.read(false)).await;
+        assert_eq!(echoed.status(), 200, "{echoed:?}");
+        let seen = echoed.text();
+        assert!(
+            seen.contains("x-forwarded-host: target.example:8443\r\n"),
+            "first request {first}:\n{seen}"
+        );
+        assert!(seen.starts_with("GET /echo HTTP/1.1\r\n"), "{seen}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paths_never_climb_past_the_upstreams_prefix() {
     // pool_max_idle = 0: no dedicated connection, every request through the pooled
     // client, including those that first tried a dedicated one.

@@ -223,12 +223,19 @@ fn forwarded<'g>(
     peer: &'g Peer,
     request: &Request<Incoming>,
 ) -> Forwarded<'g> {
-    let client_host = request.headers().get(HOST).cloned().or_else(|| {
-        request
-            .uri()
-            .authority()
-            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-    });
+    // The host the client asked for: the target's authority when it has one (HTTP/2's
+    // `:authority`, an absolute-form target), which RFC 9112 section 3.2.2 says wins over
+    // `Host`, without user information; else `Host`.
+    let client_host = match request.uri().authority() {
+        Some(authority) => {
+            let host = match authority.port() {
+                Some(port) => format!("{}:{port}", authority.host()),
+                None => authority.host().to_owned(),
+            };
+            HeaderValue::from_str(&host).ok()
+        }
+        None => request.headers().get(HOST).cloned(),
+    };
     Forwarded {
         client_ip: &peer.ip,
         client_host,
