@@ -32,9 +32,9 @@ use crate::decision::{
 };
 use crate::handle::PolicyHandle;
 use crate::headers::Vary;
-use crate::policy::Reasons;
 use crate::request::RequestHeaders;
 use crate::response::ResponseHeaders;
+use crate::rules::Reasons;
 
 const ACTIX_REQUEST_PRIVATE_NETWORK: ActixName =
     ActixName::from_static("access-control-request-private-network");

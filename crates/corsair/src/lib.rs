@@ -126,8 +126,10 @@ mod origin;
 mod policy;
 mod request;
 mod response;
+mod rules;
 #[cfg(feature = "tower")]
 mod tower;
+mod validate;
 
 pub use config::{Config, PolicyConfig, RouteConfig};
 pub use decision::{

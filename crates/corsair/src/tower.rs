@@ -22,8 +22,8 @@ use crate::decision::{
 };
 use crate::fresh;
 use crate::handle::PolicyHandle;
-use crate::policy::Reasons;
 use crate::response;
+use crate::rules::Reasons;
 
 /// Applies a CORS policy to every request of the services it wraps.
 ///
