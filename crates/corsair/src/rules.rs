@@ -220,31 +220,26 @@ impl Rules {
         if !self.methods.allows(method_bytes) {
             // Tokens are ASCII, so the method is valid UTF-8.
             let reason = Reason::MethodNotAllowed(std::str::from_utf8(method_bytes).unwrap_or(""));
-            if self.debug {
-                let headers = HeaderSet {
-                    allow_methods: Some(M::policy(&self.debug_allow_methods)),
-                    ..self.allowed_so_far::<H::Value, M>(origin)
-                };
-                return self.debug_answer(reason, headers);
-            }
-            return self.reject_preflight(reason);
+            return self.refuse::<H, M, A>(reason, origin, requested_method);
         }
-        let allow_headers = match self.requested_headers::<H, M>(request) {
-            Ok(allow_headers) => allow_headers,
-            Err(reason) => {
-                // Only a header that is not allowed gets the debug answer: a list too long or
-                // malformed to read has no name for the console to show, and under `*` the
-                // full list would be `*`, which the browser would accept.
-                if self.debug && matches!(reason, Reason::HeaderNotAllowed(_)) {
-                    let headers = HeaderSet {
-                        allow_methods: M::echo(requested_method),
-                        allow_headers: self.debug_allow_headers.as_ref().map(M::policy),
-                        ..self.allowed_so_far::<H::Value, M>(origin)
-                    };
-                    return self.debug_answer(reason, headers);
-                }
-                return self.reject_preflight(reason);
+        // One lookup for the usual request, which sends at most one line; several
+        // lines are read again for each pass over them.
+        let mut lines = request.get_all(&ACCESS_CONTROL_REQUEST_HEADERS);
+        let first = lines.next();
+        let checked = match (first, lines.next()) {
+            (Some(first_line), Some(second)) => self.allowed_header_lines::<H, M>(
+                request,
+                first_line,
+                [first_line, second].into_iter().chain(lines),
+            ),
+            _ => {
+                let line = first.map(H::as_bytes);
+                self.allowed_headers::<H::Value, M, _>(|| line.into_iter(), first)
             }
+        };
+        let allow_headers = match checked {
+            Ok(allow_headers) => allow_headers,
+            Err(reason) => return self.refuse::<H, M, A>(reason, origin, requested_method),
         };
         A::respond(
             RequestKind::Preflight,
@@ -273,21 +268,46 @@ impl Rules {
         )
     }
 
-    /// Debug mode's answer to a rejected method or header: an ok status and the full
-    /// lists, so that the browser's console names what is missing. The decision still
-    /// says rejected.
+    /// The answer to a preflight whose method or headers are refused. Debug mode answers
+    /// a method or a header that is not allowed with an ok status and the full lists, so
+    /// that the browser's console names what is missing; the decision still says
+    /// rejected. Only those get the debug answer: a list of headers too long or
+    /// malformed to read has no name for the console to show, and under `*` the full
+    /// list would be `*`, which the browser would accept.
     #[inline(always)]
-    fn debug_answer<'r, T, A: Answer<'r, T>>(
+    fn refuse<'r, H, M, A>(
         &self,
         reason: Reason<'r>,
-        headers: HeaderSet<T>,
-    ) -> A {
-        A::respond(
-            RequestKind::Preflight,
-            reason,
-            self.preflight_status,
-            headers,
-        )
+        origin: &'r H::Value,
+        requested_method: &'r H::Value,
+    ) -> A
+    where
+        H: RequestHeaders + ?Sized,
+        M: MakeValue<H::Value>,
+        A: Answer<'r, M::Out>,
+    {
+        let debug_headers = match reason {
+            _ if !self.debug => None,
+            Reason::MethodNotAllowed(_) => Some(HeaderSet {
+                allow_methods: Some(M::policy(&self.debug_allow_methods)),
+                ..self.allowed_so_far::<H::Value, M>(origin)
+            }),
+            Reason::HeaderNotAllowed(_) => Some(HeaderSet {
+                allow_methods: M::echo(requested_method),
+                allow_headers: self.debug_allow_headers.as_ref().map(M::policy),
+                ..self.allowed_so_far::<H::Value, M>(origin)
+            }),
+            _ => None,
+        };
+        match debug_headers {
+            Some(headers) => A::respond(
+                RequestKind::Preflight,
+                reason,
+                self.preflight_status,
+                headers,
+            ),
+            None => self.reject_preflight(reason),
+        }
     }
 
     /// The headers of every answer that allows a preflight's origin (made only for such
@@ -303,41 +323,31 @@ impl Rules {
         }
     }
 
-    /// Checks a preflight's `Access-Control-Request-Headers` and gives the
-    /// `Access-Control-Allow-Headers` to answer, if any.
+    /// [`Rules::allowed_headers`] for several `Access-Control-Request-Headers` lines
+    /// (browsers send one): a list too long is refused on the lines of the first lookup
+    /// (`lines`), as soon as their lengths add up past the limit.
     #[inline(always)]
-    fn requested_headers<'r, H, M>(&self, request: &'r H) -> Result<Option<M::Out>, Reason<'r>>
+    fn allowed_header_lines<'r, H, M>(
+        &self,
+        request: &'r H,
+        first: &'r H::Value,
+        lines: impl Iterator<Item = &'r H::Value>,
+    ) -> Result<Option<M::Out>, Reason<'r>>
     where
         H: RequestHeaders + ?Sized,
         M: MakeValue<H::Value>,
     {
-        // One lookup for the usual request, which sends at most one line; several
-        // lines are read again for each pass over them.
-        let mut lines = request.get_all(&ACCESS_CONTROL_REQUEST_HEADERS);
-        let first = lines.next();
-        match (first, lines.next()) {
-            (Some(first_line), Some(second)) => {
-                // Several lines (browsers send one): a list too long is refused on this
-                // lookup's lines, as soon as their lengths add up past the limit.
-                let lengths = [first_line, second].into_iter().chain(lines);
-                if self.headers.fits(lengths.map(H::as_bytes)) {
-                    self.allowed_headers::<H::Value, M, _>(
-                        || {
-                            request
-                                .get_all(&ACCESS_CONTROL_REQUEST_HEADERS)
-                                .map(H::as_bytes)
-                        },
-                        first,
-                    )
-                } else {
-                    Err(Reason::RequestHeadersTooLong)
-                }
-            }
-            _ => {
-                let line = first.map(H::as_bytes);
-                self.allowed_headers::<H::Value, M, _>(|| line.into_iter(), first)
-            }
+        if !self.headers.fits(lines.map(H::as_bytes)) {
+            return Err(Reason::RequestHeadersTooLong);
         }
+        self.allowed_headers::<H::Value, M, _>(
+            || {
+                request
+                    .get_all(&ACCESS_CONTROL_REQUEST_HEADERS)
+                    .map(H::as_bytes)
+            },
+            Some(first),
+        )
     }
 
     /// Whether to answer a Private Network Access preflight (a legacy draft): only when
