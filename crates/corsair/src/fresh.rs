@@ -24,7 +24,7 @@ use http::header::{
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::decision::{ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, HeaderSet, Name, Sink, TRUE, apply};
-use crate::headers::Vary;
+use crate::vary::Vary;
 
 /// How many headers a template can hold.
 const COUNT: usize = 7;

@@ -15,9 +15,9 @@ use crate::decision::{
     RequestKind, ToHttp,
 };
 use crate::error::Diagnostic;
-use crate::headers::Vary;
 use crate::request::RequestHeaders;
 use crate::rules::{Reasons, Rules};
+use crate::vary::Vary;
 
 /// The most seconds `max_age` may say: Firefox's cap (Chromium caps at 7200, WebKit at 600).
 pub const MAX_AGE_LIMIT: u64 = 86_400;

@@ -11,10 +11,11 @@ use crate::decision::{
     ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Answer, ForwardHeaders, HeaderSet, MakeValue,
     PolicyValue, Reason, RequestKind,
 };
-use crate::headers::{self, AllowedHeaders, HeadersCheck, Vary};
+use crate::headers::{self, AllowedHeaders, HeadersCheck};
 use crate::method::{self, AllowedMethods};
 use crate::origin::{OriginMatcher, RequestOrigin};
 use crate::request::RequestHeaders;
+use crate::vary::Vary;
 
 /// Whether the engine must give the exact reason of a rejected origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -255,7 +255,7 @@ impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::headers::Vary;
+    use crate::vary::Vary;
 
     /// Every shape of forwarded headers, on responses with nothing, other headers,
     /// `Vary`, `Access-Control-*` headers, or more names than are scanned.

@@ -5,7 +5,8 @@ use http::header::HeaderValue;
 
 use super::ANY;
 use crate::error::{Code, Diagnostics};
-use crate::headers::{self, AllowedHeaders, NameSet};
+use crate::fetch::{self, CorsProtocolHeader};
+use crate::headers::{AllowedHeaders, NameSet};
 use crate::method::{self, AllowedMethods};
 
 /// Checks `allow_methods` and compiles it: `*`, or the methods, normalized and sorted.
@@ -80,7 +81,7 @@ pub(super) fn compile_allow_headers(
         field,
         diagnostics,
         |name, entry_field, diagnostics| {
-            if headers::is_forbidden_request_header(name) {
+            if fetch::is_forbidden_request_header(name) {
                 diagnostics.report_with_help(
                     Code::ForbiddenHeaderName,
                     entry_field,
@@ -92,9 +93,9 @@ pub(super) fn compile_allow_headers(
             // Fetch does not forbid these names as request headers, but they are not
             // request headers of any use: a script that sends them is mistaken, and the
             // private-network one is the browser's own preflight header.
-            let (message, help) = match headers::cors_protocol_header(name) {
+            let (message, help) = match fetch::cors_protocol_header(name) {
                 None => return true,
-                Some(headers::CorsProtocolHeader::Request) => (
+                Some(CorsProtocolHeader::Request) => (
                     format!(
                         "`{name}` is a CORS request header that browsers add to preflights themselves; a script has no reason to send it"
                     ),
@@ -161,7 +162,7 @@ pub(super) fn compile_expose_headers(
         field,
         diagnostics,
         |name, entry_field, diagnostics| {
-            if headers::is_forbidden_response_header(name) {
+            if fetch::is_forbidden_response_header(name) {
                 diagnostics.report(
                     Code::ForbiddenExposeHeader,
                     entry_field,
@@ -174,15 +175,15 @@ pub(super) fn compile_expose_headers(
             // and the values corsair sets on actual responses (the script's own origin,
             // the credentials mode it chose, this very list) tell a script nothing it
             // does not know; a policy that lists one misunderstands the protocol.
-            if let Some(what) = headers::cors_protocol_header(name) {
+            if let Some(what) = fetch::cors_protocol_header(name) {
                 let message = match what {
-                    headers::CorsProtocolHeader::Request => format!(
+                    CorsProtocolHeader::Request => format!(
                         "`{name}` is a request header of the CORS protocol: responses do not carry it, so exposing it exposes nothing"
                     ),
-                    headers::CorsProtocolHeader::PreflightResponse => format!(
+                    CorsProtocolHeader::PreflightResponse => format!(
                         "`{name}` belongs to preflight responses, which scripts never see: exposing it exposes nothing"
                     ),
-                    headers::CorsProtocolHeader::Response => format!(
+                    CorsProtocolHeader::Response => format!(
                         "`{name}` is set by the CORS layer itself, and tells a script nothing it does not know (its own origin, its credentials mode, this list)"
                     ),
                 };
@@ -194,7 +195,7 @@ pub(super) fn compile_expose_headers(
                 );
                 return false;
             }
-            if headers::is_safelisted_response_header(name) {
+            if fetch::is_safelisted_response_header(name) {
                 diagnostics.report(
                     Code::RedundantEntry,
                     entry_field,
@@ -223,7 +224,7 @@ fn checked_names(
             continue;
         }
         let entry_field = format!("{field}[{i}]");
-        if !headers::is_valid_name(name) {
+        if !fetch::is_valid_name(name) {
             diagnostics.report(
                 Code::InvalidHeaderName,
                 &entry_field,
