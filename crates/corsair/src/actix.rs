@@ -31,10 +31,10 @@ use crate::decision::{
     PolicyValue, Reason, RequestKind, Sink, apply,
 };
 use crate::handle::PolicyHandle;
-use crate::headers::Vary;
-use crate::policy::Reasons;
 use crate::request::RequestHeaders;
 use crate::response::ResponseHeaders;
+use crate::rules::Reasons;
+use crate::vary::Vary;
 
 const ACTIX_REQUEST_PRIVATE_NETWORK: ActixName =
     ActixName::from_static("access-control-request-private-network");

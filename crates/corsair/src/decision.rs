@@ -10,9 +10,9 @@ use http::header::{
     HeaderValue, VARY,
 };
 
-use crate::headers::Vary;
 use crate::request::RequestHeaders;
 use crate::response::ResponseHeaders;
+use crate::vary::Vary;
 
 /// `Access-Control-Allow-Private-Network`, which the `http` crate does not name.
 pub const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =

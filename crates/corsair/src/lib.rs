@@ -117,6 +117,7 @@ pub mod browser;
 mod config;
 mod decision;
 mod error;
+mod fetch;
 #[cfg(feature = "tower")]
 mod fresh;
 mod handle;
@@ -126,8 +127,11 @@ mod origin;
 mod policy;
 mod request;
 mod response;
+mod rules;
 #[cfg(feature = "tower")]
 mod tower;
+mod validate;
+mod vary;
 
 pub use config::{Config, PolicyConfig, RouteConfig};
 pub use decision::{
@@ -136,10 +140,10 @@ pub use decision::{
 };
 pub use error::{Code, ConfigError, Diagnostic, Severity};
 pub use handle::PolicyHandle;
-pub use headers::Vary;
 pub use origin::OriginRef;
 pub use policy::{MAX_AGE_CHROMIUM_CAP, MAX_AGE_LIMIT, Policy, Scope};
 pub use request::RequestHeaders;
 pub use response::ResponseHeaders;
 #[cfg(feature = "tower")]
 pub use tower::{Cors, CorsLayer, ResponseFuture};
+pub use vary::Vary;

@@ -22,8 +22,8 @@ use crate::decision::{
 };
 use crate::fresh;
 use crate::handle::PolicyHandle;
-use crate::policy::Reasons;
 use crate::response;
+use crate::rules::Reasons;
 
 /// Applies a CORS policy to every request of the services it wraps.
 ///
@@ -255,7 +255,7 @@ impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::headers::Vary;
+    use crate::vary::Vary;
 
     /// Every shape of forwarded headers, on responses with nothing, other headers,
     /// `Vary`, `Access-Control-*` headers, or more names than are scanned.

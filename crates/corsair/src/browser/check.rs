@@ -3,8 +3,9 @@
 
 use http::header::{ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN, HeaderMap};
 
-use super::request::{ScriptRequest, trim_http_whitespace};
+use super::request::ScriptRequest;
 use super::verdict::CorsFailure;
+use crate::fetch::trim_http_whitespace;
 
 /// Runs the CORS check of a response for a request.
 ///

@@ -9,21 +9,14 @@ use super::check::cors_check;
 use super::preflight::extract_tokens;
 use super::request::ScriptRequest;
 use super::verdict::Blocked;
+use crate::fetch;
 
 /// The response headers scripts can always read (lowercase).
 ///
 /// ```
 /// assert!(corsair::browser::SAFELISTED_RESPONSE_HEADERS.contains(&"content-type"));
 /// ```
-pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
-    "cache-control",
-    "content-language",
-    "content-length",
-    "content-type",
-    "expires",
-    "last-modified",
-    "pragma",
-];
+pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = fetch::SAFELISTED_RESPONSE_HEADERS;
 
 /// `Set-Cookie` and `Set-Cookie2`: never readable by a script, whatever the server says.
 ///
@@ -33,7 +26,7 @@ pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
 /// assert!(!is_forbidden_response_header(&http::header::ETAG));
 /// ```
 pub fn is_forbidden_response_header(name: &HeaderName) -> bool {
-    matches!(name.as_str(), "set-cookie" | "set-cookie2")
+    fetch::is_forbidden_response_header(name.as_str())
 }
 
 /// Which headers of a CORS response a script may read, given the response's
@@ -98,7 +91,7 @@ impl ExposedHeaders {
     pub fn exposes(&self, name: &HeaderName) -> bool {
         let name = name.as_str();
         SAFELISTED_RESPONSE_HEADERS.contains(&name)
-            || (!matches!(name, "set-cookie" | "set-cookie2")
+            || (!fetch::is_forbidden_response_header(name)
                 && (self.all || self.names.iter().any(|n| n == name)))
     }
 }

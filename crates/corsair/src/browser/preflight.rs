@@ -468,7 +468,7 @@ pub(crate) fn extract_tokens(
     };
     let mut tokens = Vec::new();
     for element in combined.split(|&b| b == b',') {
-        let element = super::request::trim_http_whitespace(element);
+        let element = crate::fetch::trim_http_whitespace(element);
         if element.is_empty() {
             continue;
         }

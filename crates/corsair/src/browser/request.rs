@@ -10,6 +10,7 @@ use http::{Method, Uri};
 
 use super::profile::Profile;
 use super::verdict::Blocked;
+use crate::fetch::trim_http_whitespace;
 use crate::origin::{OriginRef, default_port};
 
 /// A request's credentials mode (Fetch `#concept-request-credentials-mode`).
@@ -555,7 +556,7 @@ pub(crate) fn is_forbidden_method(method: &str) -> bool {
 pub fn is_forbidden_request_header(name: &HeaderName, value: &HeaderValue) -> bool {
     // Header names are lowercase in the `http` crate.
     let name = name.as_str();
-    if crate::headers::is_fetch_forbidden_name(name) {
+    if crate::fetch::is_fetch_forbidden_name(name) {
         return true;
     }
     if matches!(
@@ -603,17 +604,6 @@ fn get_decode_split(value: &[u8]) -> Vec<String> {
         .into_iter()
         .map(|v| v.trim_matches(['\t', ' ']).to_owned())
         .collect()
-}
-
-/// Removes leading and trailing HTTP whitespace (tab, LF, CR, space).
-pub(crate) fn trim_http_whitespace(bytes: &[u8]) -> &[u8] {
-    let is_ws = |b: &u8| matches!(b, b'\t' | b'\n' | b'\r' | b' ');
-    let start = bytes.iter().position(|b| !is_ws(b)).unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !is_ws(b))
-        .map_or(start, |i| i + 1);
-    bytes.get(start..end).unwrap_or_default()
 }
 
 /// Whether the URL's authority has a user name or password.

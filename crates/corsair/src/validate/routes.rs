@@ -1,0 +1,64 @@
+//! The paths of the `[[routes]]`: each a plain prefix, normalized.
+
+use crate::error::{Code, Diagnostics};
+
+/// Checks a route's path and returns the prefix it matches with.
+pub(super) fn check_route_path(
+    path: &str,
+    i: usize,
+    diagnostics: &mut Diagnostics,
+) -> Option<String> {
+    let field = format!("routes[{i}].path");
+    if path.is_empty() {
+        // Reported when the file was read (no `path`), or here for the builder.
+        diagnostics.report(Code::InvalidRoutePath, &field, "a route's path is empty");
+        return None;
+    }
+    if !path.starts_with('/') {
+        diagnostics.report_with_help(
+            Code::InvalidRoutePath,
+            &field,
+            format!("route path `{path}` does not start with `/`"),
+            format!("write `/{path}`"),
+        );
+        return None;
+    }
+    if path.contains(['*', '?', '#']) {
+        let prefix = path.split(['*', '?', '#']).next().unwrap_or("/");
+        diagnostics.report_with_help(
+            Code::InvalidRoutePath,
+            &field,
+            format!("route path `{path}` is not a plain path prefix"),
+            format!("a route applies to everything under its path: write `{prefix}`"),
+        );
+        return None;
+    }
+    let trimmed = path.trim_end_matches('/');
+    Some(if trimmed.is_empty() {
+        "/".to_owned()
+    } else {
+        trimmed.to_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_paths_are_normalized_or_refused() {
+        let mut d = Diagnostics::default();
+        assert_eq!(
+            check_route_path("/api/", 0, &mut d).as_deref(),
+            Some("/api")
+        );
+        assert_eq!(check_route_path("/", 0, &mut d).as_deref(), Some("/"));
+        assert_eq!(check_route_path("//", 0, &mut d).as_deref(), Some("/"));
+        assert!(!d.has_errors());
+        assert_eq!(check_route_path("api", 0, &mut d), None);
+        assert_eq!(check_route_path("/api/*", 1, &mut d), None);
+        assert_eq!(check_route_path("/a?b", 2, &mut d), None);
+        assert_eq!(check_route_path("", 3, &mut d), None);
+        assert_eq!(d.errors_seen(), 4);
+    }
+}
