@@ -578,31 +578,16 @@ fn report_unknown(
     }
 }
 
-/// The known name nearest to a misspelled one, if it is near enough to be a typo.
+/// The known name nearest to a misspelled one, if it is near enough to be a typo (edit
+/// distance at most 3, or a fifth of the name).
 #[cfg(feature = "toml")]
 fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
-        .map(|k| (edit_distance(key, k), *k))
+        .map(|k| (strsim::levenshtein(key, k), *k))
         .filter(|(d, k)| *d <= 3.max(k.len() / 5))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-#[cfg(feature = "toml")]
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
 }
 
 /// The setters of the policy fields, shared by [`Config`] (for `[cors]`),
