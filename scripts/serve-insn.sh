@@ -8,6 +8,7 @@
 #
 #   scripts/serve-insn.sh                       # the release build of this checkout
 #   CORSAIR=/path/to/corsair scripts/serve-insn.sh   # another build, to compare two
+#   SCENARIO=preflight scripts/serve-insn.sh    # preflights (answered by the gateway)
 #
 # Needs valgrind, wrk and nginx (apt-get install -y valgrind wrk nginx).
 set -euo pipefail
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 : "${CARGO_TARGET_DIR:=target}"
 export CARGO_TARGET_DIR
 DURATION=${DURATION:-5}
+SCENARIO=${SCENARIO:-actual}
 UPSTREAM_PORT=${UPSTREAM_PORT:-19081}
 PORT=${PORT:-19083}
 
@@ -71,6 +73,12 @@ listen = "127.0.0.1:$PORT"
 upstream = "http://127.0.0.1:$UPSTREAM_PORT"
 watch = false
 CONF
+cat >"$work/preflight.lua" <<'LUA'
+wrk.method = "OPTIONS"
+wrk.headers["Origin"] = "https://app.example.com"
+wrk.headers["Access-Control-Request-Method"] = "PUT"
+wrk.headers["Access-Control-Request-Headers"] = "content-type"
+LUA
 "$NGINX" -p "$work" -c "$work/upstream.conf" -g 'daemon off;' 2>>"$work/nginx.log" &
 pids+=("$!")
 
@@ -85,7 +93,10 @@ count() {
         [ "$tries" -lt 300 ] || { echo "corsair serve did not start" >&2; kill "$pid"; exit 1; }
         sleep 0.1
     done
-    if [ "$1" = load ]; then
+    if [ "$1" = load ] && [ "$SCENARIO" = preflight ]; then
+        wrk -t1 -c8 -d"${DURATION}s" -s "$work/preflight.lua" \
+            "http://127.0.0.1:$PORT/api/items" >"$work/wrk.txt"
+    elif [ "$1" = load ]; then
         wrk -t1 -c8 -d"${DURATION}s" -H 'Origin: https://app.example.com' \
             "http://127.0.0.1:$PORT/api/items" >"$work/wrk.txt"
     else
@@ -100,7 +111,7 @@ idle=$(count idle)
 load=$(count load)
 requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
 non2xx=$(awk '/Non-2xx/ {print $5}' "$work/wrk.txt")
-echo "# $(date -u +%FT%TZ) $("$CORSAIR" --version), DURATION=$DURATION"
+echo "# $(date -u +%FT%TZ) $("$CORSAIR" --version), SCENARIO=$SCENARIO, DURATION=$DURATION"
 echo "idle run: $idle instructions; loaded run: $load instructions, $requests requests, ${non2xx:-0} non-2xx"
 awk -v l="$load" -v i="$idle" -v n="$requests" \
-    'BEGIN { printf "%.0f user-space instructions per forwarded request\n", (l - i) / n }'
+    'BEGIN { printf "%.0f user-space instructions per request\n", (l - i) / n }'
