@@ -73,7 +73,7 @@ pub(crate) enum DedicatedError {
     /// Connecting failed (or timed out: `io::ErrorKind::TimedOut`).
     Connect(std::io::Error),
     /// The exchange failed after the request was (perhaps) written.
-    Exchange(Box<dyn std::error::Error + Send + Sync>),
+    Failed(Box<dyn std::error::Error + Send + Sync>),
     /// No dedicated connection: send it through the pooled client.
     Unavailable(Box<Request<RequestBody>>),
 }
@@ -181,7 +181,7 @@ impl Dedicated {
                 // Closed while it waited (the close was not seen yet): send it anew.
                 return Err(unavailable(request, forwarded));
             }
-            return Err(DedicatedError::Exchange(Box::new(h1::Error::Io(e))));
+            return Err(DedicatedError::Failed(Box::new(h1::Error::Io(e))));
         }
         let head_request = request.method() == Method::HEAD;
         let idempotent = is_idempotent(request.method());
@@ -197,7 +197,7 @@ impl Dedicated {
                 Box::pin(self.send_again(conn, e, authority, connect_timeout, max, head_request))
                     .await
             }
-            Err(e) => Err(DedicatedError::Exchange(Box::new(e))),
+            Err(e) => Err(DedicatedError::Failed(Box::new(e))),
         }
     }
 
@@ -223,15 +223,15 @@ impl Dedicated {
         drop(failed);
         let mut conn = match self.connect_own(authority, connect_timeout, max).await {
             Ok(Some(conn)) => conn,
-            Ok(None) => return Err(DedicatedError::Exchange(Box::new(error))),
+            Ok(None) => return Err(DedicatedError::Failed(Box::new(error))),
             Err(e) => return Err(DedicatedError::Connect(e)),
         };
         if let Err(e) = conn.write_encoded(head).await {
-            return Err(DedicatedError::Exchange(Box::new(h1::Error::Io(e))));
+            return Err(DedicatedError::Failed(Box::new(h1::Error::Io(e))));
         }
         match conn.read_head(head_request, http::HeaderMap::new()).await {
             Ok(head) => Ok(Answer::Own(conn.into_response(head, &self.own))),
-            Err(e) => Err(DedicatedError::Exchange(Box::new(e))),
+            Err(e) => Err(DedicatedError::Failed(Box::new(e))),
         }
     }
 
@@ -284,7 +284,7 @@ impl Dedicated {
             }
             Err(mut e) => match e.take_message() {
                 Some(request) => Err(DedicatedError::Unavailable(Box::new(request))),
-                None => Err(DedicatedError::Exchange(Box::new(e.into_error()))),
+                None => Err(DedicatedError::Failed(Box::new(e.into_error()))),
             },
         }
     }

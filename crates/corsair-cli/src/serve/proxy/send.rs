@@ -300,7 +300,7 @@ fn after_dedicated(
     match sent {
         Ok(Ok(answer)) => Ok(Ok(Ok(answer))),
         Ok(Err(DedicatedError::Connect(e))) => Ok(Ok(Err(ExchangeError::Connect(e)))),
-        Ok(Err(DedicatedError::Exchange(e))) => Ok(Ok(Err(ExchangeError::Dedicated(e)))),
+        Ok(Err(DedicatedError::Failed(e))) => Ok(Ok(Err(ExchangeError::Dedicated(e)))),
         Ok(Err(DedicatedError::Unavailable(mut request))) => {
             let path = request
                 .uri()
