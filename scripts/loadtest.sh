@@ -23,6 +23,7 @@
 # Everything listens on 127.0.0.1 only; every process started here is stopped by pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/upstream.sh
 
 DURATION="${DURATION:-8}"
 WARMUP="${WARMUP:-2}"
@@ -91,29 +92,7 @@ fi
 
 # ---- the upstream: nginx answering a static JSON document, keep-alive
 mkdir -p "$WORK/upstream" "$WORK/proxy"
-cat >"$WORK/upstream/nginx.conf" <<EOF
-worker_processes $NPROC;
-pid $WORK/upstream/nginx.pid;
-error_log $WORK/upstream/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/upstream;
-    proxy_temp_path $WORK/upstream;
-    fastcgi_temp_path $WORK/upstream;
-    uwsgi_temp_path $WORK/upstream;
-    scgi_temp_path $WORK/upstream;
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$UPSTREAM_PORT;
-        location / {
-            default_type application/json;
-            add_header x-request-id req-42;
-            return 200 '[{"id":1,"name":"anchor"},{"id":2,"name":"compass"}]';
-        }
-    }
-}
-EOF
+upstream_conf "$WORK/upstream" "$UPSTREAM_PORT" "$NPROC"
 
 # ---- nginx as the CORS proxy: the same policy as corsair's below, by hand
 cat >"$WORK/proxy/nginx.conf" <<EOF

@@ -13,6 +13,7 @@
 # Needs valgrind, wrk and nginx (apt-get install -y valgrind wrk nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/upstream.sh
 : "${CARGO_TARGET_DIR:=target}"
 export CARGO_TARGET_DIR
 DURATION=${DURATION:-5}
@@ -39,26 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$work/upstream.conf" <<CONF
-worker_processes 1;
-pid $work/upstream.pid;
-error_log $work/upstream.err warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work;
-    uwsgi_temp_path $work; scgi_temp_path $work;
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$UPSTREAM_PORT;
-        location / {
-            default_type application/json;
-            add_header x-request-id req-42;
-            return 200 '[{"id":1,"name":"anchor"},{"id":2,"name":"compass"}]';
-        }
-    }
-}
-CONF
+upstream_conf "$work" "$UPSTREAM_PORT" 1
 cat >"$work/corsair.toml" <<CONF
 [cors]
 allow_origins = ["https://app.example.com", "https://*.example.com"]
@@ -79,7 +61,7 @@ wrk.headers["Origin"] = "https://app.example.com"
 wrk.headers["Access-Control-Request-Method"] = "PUT"
 wrk.headers["Access-Control-Request-Headers"] = "content-type"
 LUA
-"$NGINX" -p "$work" -c "$work/upstream.conf" -g 'daemon off;' 2>>"$work/nginx.log" &
+"$NGINX" -p "$work" -c "$work/nginx.conf" -g 'daemon off;' 2>>"$work/nginx.log" &
 pids+=("$!")
 
 # Instructions of one gateway run of DURATION seconds; $1 = load or idle.
