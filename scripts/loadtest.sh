@@ -158,22 +158,7 @@ http {
 }
 EOF
 
-cat >"$WORK/corsair.toml" <<EOF
-[cors]
-allow_origins = ["https://app.example.com", "https://*.example.com"]
-allow_methods = ["GET", "POST", "PUT", "DELETE"]
-allow_headers = ["content-type", "authorization"]
-expose_headers = ["x-request-id"]
-allow_credentials = true
-max_age = 600
-
-[server]
-listen = "127.0.0.1:$CORSAIR_PORT"
-upstream = "http://127.0.0.1:$UPSTREAM_PORT"
-max_connections = 4096
-watch = false
-$CORSAIR_TLS
-EOF
+corsair_conf "$WORK/corsair.toml" "$CORSAIR_PORT" "$UPSTREAM_PORT" "$CORSAIR_TLS"
 
 start_nginx() {
     "$NGINX" -p "$1" -c "$1/nginx.conf" -g 'daemon off;' 2>>"$1/stderr.log" &

@@ -41,20 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 upstream_conf "$work" "$UPSTREAM_PORT" 1
-cat >"$work/corsair.toml" <<CONF
-[cors]
-allow_origins = ["https://app.example.com", "https://*.example.com"]
-allow_methods = ["GET", "POST", "PUT", "DELETE"]
-allow_headers = ["content-type", "authorization"]
-expose_headers = ["x-request-id"]
-allow_credentials = true
-max_age = 600
-
-[server]
-listen = "127.0.0.1:$PORT"
-upstream = "http://127.0.0.1:$UPSTREAM_PORT"
-watch = false
-CONF
+corsair_conf "$work/corsair.toml" "$PORT" "$UPSTREAM_PORT"
 cat >"$work/preflight.lua" <<'LUA'
 wrk.method = "OPTIONS"
 wrk.headers["Origin"] = "https://app.example.com"

@@ -1,4 +1,4 @@
-# Sourced by scripts/loadtest.sh and scripts/serve-insn.sh: the upstream both measure
+# Sourced by scripts/loadtest.sh and scripts/serve-insn.sh: what both measure with. The upstream
 # against, nginx answering a 53-byte JSON document on loopback, kept alive.
 #
 #   upstream_conf DIR PORT WORKERS   # writes DIR/nginx.conf (pid, logs and temp files in DIR)
@@ -26,5 +26,28 @@ http {
         }
     }
 }
+CONF
+}
+
+# The policy corsair serve applies in both (nginx's proxy in loadtest.sh applies the same,
+# written by hand).
+#
+#   corsair_conf FILE LISTEN_PORT UPSTREAM_PORT [EXTRA_SERVER_LINES]
+corsair_conf() {
+    cat >"$1" <<CONF
+[cors]
+allow_origins = ["https://app.example.com", "https://*.example.com"]
+allow_methods = ["GET", "POST", "PUT", "DELETE"]
+allow_headers = ["content-type", "authorization"]
+expose_headers = ["x-request-id"]
+allow_credentials = true
+max_age = 600
+
+[server]
+listen = "127.0.0.1:$2"
+upstream = "http://127.0.0.1:$3"
+max_connections = 4096
+watch = false
+${4:-}
 CONF
 }
