@@ -1,5 +1,5 @@
-# Sourced by scripts/loadtest.sh and scripts/serve-insn.sh: what both measure with. The upstream
-# against, nginx answering a 53-byte JSON document on loopback, kept alive.
+# Sourced by scripts/loadtest.sh and scripts/serve-insn.sh: what both measure with. The
+# upstream is nginx answering a 53-byte JSON document on loopback, kept alive.
 #
 #   upstream_conf DIR PORT WORKERS   # writes DIR/nginx.conf (pid, logs and temp files in DIR)
 upstream_conf() {
