@@ -9,6 +9,8 @@
 #   scripts/serve-insn.sh                       # the release build of this checkout
 #   CORSAIR=/path/to/corsair scripts/serve-insn.sh   # another build, to compare two
 #   SCENARIO=preflight scripts/serve-insn.sh    # preflights (answered by the gateway)
+#   CALLGRIND_OUT=/tmp/cg.out scripts/serve-insn.sh  # keep the loaded run's profile
+#                                               # (callgrind_annotate /tmp/cg.out)
 #
 # Needs valgrind, wrk and nginx (apt-get install -y valgrind wrk nginx).
 set -euo pipefail
@@ -53,8 +55,9 @@ pids+=("$!")
 
 # Instructions of one gateway run of DURATION seconds; $1 = load or idle.
 count() {
-    local log="$work/$1.log"
-    RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    local log="$work/$1.log" out=/dev/null
+    [ "$1" = load ] && out=${CALLGRIND_OUT:-/dev/null}
+    RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$out" \
         "$CORSAIR" serve --config "$work/corsair.toml" >/dev/null 2>"$log" &
     local pid=$! tries=0
     until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do

@@ -108,14 +108,15 @@ pub(crate) async fn serve(
     let io = TokioIo::new(ClientIo::new(stream, Arc::clone(&activity)));
     let (dedicated, mut driver) = upstream::dedicated(Arc::clone(&gateway.upstream_permits));
     let tunnel = Arc::new(TunnelSlot::default());
-    let peer = Peer {
+    // One `Arc` for the connection's part of every request: one count per request.
+    let peer = Arc::new(Peer {
         ip: HeaderValue::from_str(&peer.ip().to_string())
             .unwrap_or(HeaderValue::from_static("unknown")),
         dedicated: Arc::new(dedicated),
         activity: Arc::clone(&activity),
         tunnel: Arc::clone(&tunnel),
         upstream_slots: Arc::new(Semaphore::new(gateway.max_upstream_per_connection)),
-    };
+    });
     let service = service_fn(move |request| {
         // Counted here, as hyper hands the stream over, not when its task first runs:
         // the clock must not see a connection with a stream just opened as streamless.
@@ -123,7 +124,7 @@ pub(crate) async fn serve(
             .activity
             .is_multiplexed()
             .then(|| peer.activity.stream());
-        proxy::handle(Arc::clone(&gateway), peer.clone(), request, stream)
+        proxy::handle(Arc::clone(&gateway), Arc::clone(&peer), request, stream)
     });
     let outcome = {
         let conn = server.builder.serve_connection_with_upgrades(io, service);
