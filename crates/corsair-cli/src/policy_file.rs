@@ -8,7 +8,7 @@ use corsair::{Code, Config, Diagnostic, Policy};
 use serde::Serialize;
 
 use crate::output::{Colour, Style};
-use crate::serve::config::{self as server_config, ServerConfig};
+use crate::serve::config::ServerConfig;
 
 /// One problem found in a policy file, as `lint` prints it (and as its JSON lists it).
 ///
@@ -129,14 +129,9 @@ pub(crate) fn load(path: &Path) -> Loaded {
         .collect();
     for key in unknown {
         table.remove(&key);
-        let help = match server_config::closest(&key, TABLES) {
-            Some(k) => format!("did you mean `{k}`?"),
-            None => format!("known fields: {}", TABLES.join(", ")),
-        };
-        findings.push(Finding::from(
-            &Diagnostic::new(Code::UnknownField, &key, format!("unknown field `{key}`"))
-                .with_help(help),
-        ));
+        findings.push(Finding::from(&Diagnostic::unknown_field(
+            &key, &key, TABLES,
+        )));
     }
     let built = Config::from_toml_table(table)
         .and_then(|config| Policy::new(config.clone()).map(|policy| (config, policy)));

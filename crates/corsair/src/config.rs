@@ -555,39 +555,12 @@ fn report_unknown(
     key: &str,
     known: &[&str],
 ) {
-    let message = format!("unknown field `{key}`");
-    match closest(key, known) {
-        Some(suggestion) => diagnostics.report_with_help(
-            crate::error::Code::UnknownField,
-            field,
-            message,
-            format!("did you mean `{suggestion}`?"),
-        ),
-        None if key == "path" => diagnostics.report_with_help(
-            crate::error::Code::UnknownField,
-            field,
-            message,
-            "`path` belongs in a [[routes]] entry",
-        ),
-        None => diagnostics.report_with_help(
-            crate::error::Code::UnknownField,
-            field,
-            message,
-            format!("known fields: {}", known.join(", ")),
-        ),
+    let diagnostic = crate::error::Diagnostic::unknown_field(field, key, known);
+    if key == "path" && crate::error::closest(key, known).is_none() {
+        diagnostics.push(diagnostic.with_help("`path` belongs in a [[routes]] entry"));
+    } else {
+        diagnostics.push(diagnostic);
     }
-}
-
-/// The known name nearest to a misspelled one, if it is near enough to be a typo (edit
-/// distance at most 3, or a fifth of the name).
-#[cfg(feature = "toml")]
-fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (strsim::levenshtein(key, k), *k))
-        .filter(|(d, k)| *d <= 3.max(k.len() / 5))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
 }
 
 /// The setters of the policy fields, shared by [`Config`] (for `[cors]`),

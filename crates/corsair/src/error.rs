@@ -228,6 +228,30 @@ impl Diagnostic {
         self
     }
 
+    /// An [`UnknownField`](Code::UnknownField) error for `key` in the table at `field`,
+    /// whose help names the nearest of the `known` keys when `key` looks like a typo of
+    /// it, else lists them all. For tools that read tables of their own beside
+    /// corsair's (the `corsair` command's `[server]` table, say), so that their typos are
+    /// reported as corsair reports its own.
+    ///
+    /// ```
+    /// use corsair::{Code, Diagnostic};
+    /// let known = ["listen", "upstream", "admin"];
+    /// let d = Diagnostic::unknown_field("server.upstrem", "upstrem", &known);
+    /// assert_eq!(d.code(), Code::UnknownField);
+    /// assert_eq!(d.help(), Some("did you mean `upstream`?"));
+    /// let d = Diagnostic::unknown_field("server.port", "port", &known);
+    /// assert_eq!(d.help(), Some("known fields: listen, upstream, admin"));
+    /// ```
+    #[cfg(feature = "toml")]
+    pub fn unknown_field(field: impl Into<String>, key: &str, known: &[&str]) -> Self {
+        let help = match closest(key, known) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => format!("known fields: {}", known.join(", ")),
+        };
+        Diagnostic::new(Code::UnknownField, field, format!("unknown field `{key}`")).with_help(help)
+    }
+
     /// The stable code of the problem.
     ///
     /// ```
@@ -441,4 +465,16 @@ impl Diagnostics {
     pub(crate) fn into_vec(self) -> Vec<Diagnostic> {
         self.list
     }
+}
+
+/// The known name nearest to a misspelled one, if it is near enough to be a typo (edit
+/// distance at most 3, or a fifth of the name).
+#[cfg(feature = "toml")]
+pub(crate) fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(key, k), *k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 5))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }

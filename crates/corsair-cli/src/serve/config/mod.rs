@@ -506,12 +506,8 @@ impl Reader {
     }
 
     fn unknown(&mut self, field: &str, key: &str, known: &[&str]) {
-        let d = Diagnostic::new(Code::UnknownField, field, format!("unknown field `{key}`"));
-        let help = match closest(key, known) {
-            Some(k) => format!("did you mean `{k}`?"),
-            None => format!("known fields: {}", known.join(", ")),
-        };
-        self.diagnostics.push(d.with_help(help));
+        self.diagnostics
+            .push(Diagnostic::unknown_field(field, key, known));
     }
 }
 
@@ -539,17 +535,6 @@ fn in_words(value: &toml::Value) -> String {
         toml::Value::Array(_) => "a list".to_owned(),
         toml::Value::Table(_) => "a table".to_owned(),
     }
-}
-
-/// The known name nearest to a misspelled one, if it is near enough to be a typo (edit
-/// distance at most 3, or a fifth of the name).
-pub(crate) fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (strsim::levenshtein(key, k), *k))
-        .filter(|(d, k)| *d <= 3.max(k.len() / 5))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
 }
 
 #[cfg(test)]
