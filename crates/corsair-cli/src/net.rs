@@ -107,33 +107,7 @@ impl Client {
     /// offline) and the PEM certificates of `cacert`; `timeout` bounds each request,
     /// from connecting to the end of the response headers.
     pub(crate) fn new(timeout: Duration, cacert: Option<&Path>) -> Result<Client, String> {
-        let mut roots = RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        if let Some(path) = cacert {
-            let mut added = 0;
-            let certs = CertificateDer::pem_file_iter(path)
-                .map_err(|e| format!("cannot read --cacert {}: {e}", path.display()))?;
-            for cert in certs {
-                let cert =
-                    cert.map_err(|e| format!("cannot read --cacert {}: {e}", path.display()))?;
-                roots.add(cert).map_err(|e| {
-                    format!("--cacert {}: not a usable certificate: {e}", path.display())
-                })?;
-                added += 1;
-            }
-            if added == 0 {
-                return Err(format!(
-                    "--cacert {}: no PEM certificate in the file",
-                    path.display()
-                ));
-            }
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("cannot set up TLS: {e}"))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let tls = client_tls(cacert, "--cacert")?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(timeout));
@@ -245,6 +219,38 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// A TLS client configuration that trusts the Mozilla root certificates (built in, so
+/// it works offline) and the PEM certificates of `ca`, if given; `label` names the
+/// option `ca` came from in errors (`--cacert`, `upstream_ca`).
+pub(crate) fn client_tls(ca: Option<&Path>, label: &str) -> Result<rustls::ClientConfig, String> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca {
+        let mut added = 0;
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|e| format!("cannot read {label} {}: {e}", path.display()))?;
+        for cert in certs {
+            let cert = cert.map_err(|e| format!("cannot read {label} {}: {e}", path.display()))?;
+            roots.add(cert).map_err(|e| {
+                format!("{label} {}: not a usable certificate: {e}", path.display())
+            })?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(format!(
+                "{label} {}: no PEM certificate in the file",
+                path.display()
+            ));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 #[cfg(test)]

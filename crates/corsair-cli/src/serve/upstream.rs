@@ -353,39 +353,7 @@ impl Connector {
 pub(crate) fn tls_client(
     upstream_ca: Option<&std::path::Path>,
 ) -> Result<rustls::ClientConfig, String> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = upstream_ca {
-        let mut added = 0;
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|e| format!("cannot read upstream_ca {}: {e}", path.display()))?;
-        for cert in certs {
-            let cert =
-                cert.map_err(|e| format!("cannot read upstream_ca {}: {e}", path.display()))?;
-            roots.add(cert).map_err(|e| {
-                format!(
-                    "upstream_ca {}: not a usable certificate: {e}",
-                    path.display()
-                )
-            })?;
-            added += 1;
-        }
-        if added == 0 {
-            return Err(format!(
-                "upstream_ca {}: no PEM certificate in the file",
-                path.display()
-            ));
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot set up TLS: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+    crate::net::client_tls(upstream_ca, "upstream_ca")
 }
 
 type ConnectFuture =
