@@ -63,38 +63,61 @@ pub(crate) fn parse_head(
     // Header values become slices of the head once it is split off the buffer: note
     // where they are, with their names.
     let Scratch { values, names } = scratch;
+    let lines = read_lines(response.headers, buf, version, names, values)?;
+    let framing = if status.is_informational() {
+        Framing::Done
+    } else {
+        lines.lengths.framing(status, version, head_request)?
+    };
+    let head = read.split_to(len).freeze();
+    let mut parts = parts_of(&head, values, spare)?;
+    parts.status = status;
+    parts.version = version;
+    if let Some((start, len)) = reason {
+        if head.get(start..start + len).is_some() {
+            if let Ok(reason) = hyper::ext::ReasonPhrase::try_from(head.slice(start..start + len)) {
+                parts.extensions.insert(reason);
+            }
+        }
+    }
+    Ok(Some(Head {
+        parts,
+        keep_alive: lines.keep_alive,
+        framing,
+    }))
+}
+
+/// What a head's header lines say about the connection and the body.
+struct Lines {
+    /// Whether the connection stays open after this response.
+    keep_alive: bool,
+    /// The body's length headers.
+    lengths: Lengths,
+}
+
+/// Reads the header lines of a head held in `buf`: the hop-by-hop ones are left out
+/// (with the names `Connection` lists), the others noted in `values` with where their
+/// values are in `buf`.
+fn read_lines(
+    headers: &[httparse::Header<'_>],
+    buf: &[u8],
+    version: Version,
+    names: &mut Names,
+    values: &mut Vec<(HeaderName, usize, usize)>,
+) -> Result<Lines, Error> {
     values.clear();
-    let mut keep_alive = version == Version::HTTP_11;
-    let mut saw_close = false;
+    let mut connection = Connection {
+        keep_alive: version == Version::HTTP_11,
+        saw_close: false,
+        named: Vec::new(),
+    };
     let mut lengths = Lengths::default();
-    // Names that `Connection` lists besides the fixed hop-by-hop ones (rare).
-    let mut named: Vec<HeaderName> = Vec::new();
-    for (i, header) in response.headers.iter().enumerate() {
+    for (i, header) in headers.iter().enumerate() {
         let (name, bit) = names.name(i, header.name.as_bytes())?;
         match bit {
             0 => {}
             forward::CONNECTION_BIT => {
-                // As hyper: once a `Connection` line says close, it is closed;
-                // HTTP/1.0 stays open only when asked to.
-                if saw_close || has_token(header.value, "close") {
-                    saw_close = true;
-                    keep_alive = false;
-                } else if !keep_alive {
-                    keep_alive = has_token(header.value, "keep-alive");
-                }
-                // The names it lists go too (usually none besides the fixed ones).
-                named.extend(
-                    header
-                        .value
-                        .split(|b| *b == b',')
-                        .map(<[u8]>::trim_ascii)
-                        .filter(|t| {
-                            !forward::HOP_BY_HOP
-                                .iter()
-                                .any(|h| t.eq_ignore_ascii_case(h.as_str().as_bytes()))
-                        })
-                        .filter_map(|t| HeaderName::from_bytes(t).ok()),
-                );
+                connection.line(header.value);
                 continue;
             }
             forward::TRANSFER_ENCODING_BIT => {
@@ -115,20 +138,61 @@ pub(crate) fn parse_head(
         let start = offset(buf, header.value);
         values.push((name, start, start + header.value.len()));
     }
-    let framing = if status.is_informational() {
-        Framing::Done
-    } else {
-        lengths.framing(status, version, head_request)?
-    };
-    if !named.is_empty() {
-        values.retain(|(name, ..)| !named.contains(name));
+    if !connection.named.is_empty() {
+        values.retain(|(name, ..)| !connection.named.contains(name));
     }
     if lengths.transfer_encoding {
         // RFC 9112 section 6.3: Transfer-Encoding overrides a Content-Length, which
         // must not be forwarded.
         values.retain(|(name, ..)| name != CONTENT_LENGTH);
     }
-    let head = read.split_to(len).freeze();
+    Ok(Lines {
+        keep_alive: connection.keep_alive,
+        lengths,
+    })
+}
+
+/// What the `Connection` lines of a head say.
+struct Connection {
+    keep_alive: bool,
+    saw_close: bool,
+    /// Names it lists besides the fixed hop-by-hop ones (rare).
+    named: Vec<HeaderName>,
+}
+
+impl Connection {
+    /// One `Connection` line.
+    fn line(&mut self, value: &[u8]) {
+        // As hyper: once a `Connection` line says close, it is closed; HTTP/1.0 stays
+        // open only when asked to.
+        if self.saw_close || has_token(value, "close") {
+            self.saw_close = true;
+            self.keep_alive = false;
+        } else if !self.keep_alive {
+            self.keep_alive = has_token(value, "keep-alive");
+        }
+        // The names it lists go too (usually none besides the fixed ones).
+        self.named.extend(
+            value
+                .split(|b| *b == b',')
+                .map(<[u8]>::trim_ascii)
+                .filter(|t| {
+                    !forward::HOP_BY_HOP
+                        .iter()
+                        .any(|h| t.eq_ignore_ascii_case(h.as_str().as_bytes()))
+                })
+                .filter_map(|t| HeaderName::from_bytes(t).ok()),
+        );
+    }
+}
+
+/// The response's parts, with the headers noted in `values` (drained) as slices of
+/// `head`, in the map taken from `spare`.
+fn parts_of(
+    head: &bytes::Bytes,
+    values: &mut Vec<(HeaderName, usize, usize)>,
+    spare: &mut HeaderMap,
+) -> Result<Parts, Error> {
     // Room for the CORS headers the gateway adds, so that the map need not grow.
     let mut map = std::mem::take(spare);
     map.reserve(values.len() + CORS_HEADERS);
@@ -142,21 +206,8 @@ pub(crate) fn parse_head(
         map.append(name, value);
     }
     let (mut parts, ()) = Response::new(()).into_parts();
-    parts.status = status;
-    parts.version = version;
     parts.headers = map;
-    if let Some((start, len)) = reason {
-        if head.get(start..start + len).is_some() {
-            if let Ok(reason) = hyper::ext::ReasonPhrase::try_from(head.slice(start..start + len)) {
-                parts.extensions.insert(reason);
-            }
-        }
-    }
-    Ok(Some(Head {
-        parts,
-        keep_alive,
-        framing,
-    }))
+    Ok(parts)
 }
 
 /// What the head parser reuses from response to response.
