@@ -117,7 +117,7 @@ pub mod browser;
 mod config;
 mod decision;
 mod error;
-mod fetch;
+pub mod fetch;
 #[cfg(feature = "tower")]
 mod fresh;
 mod handle;
