@@ -35,7 +35,7 @@ use super::verdict::Blocked;
 ///    cross-origin both with the new URL and with the script's origin.
 ///
 /// ```
-/// use corsair::browser::{follow_redirect, plan, ScriptRequest};
+/// use corsair_browser::{follow_redirect, plan, ScriptRequest};
 /// use http::{HeaderMap, StatusCode};
 ///
 /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
@@ -277,7 +277,7 @@ fn percent_encode(bytes: &[u8], query_start: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::browser::{CorsFailure, Credentials};
+    use crate::{CorsFailure, Credentials};
     use http::HeaderValue;
 
     fn request(method: &str, url: &'static str) -> ScriptRequest {
