@@ -109,12 +109,14 @@ mod cache;
 mod check;
 mod expose;
 mod fetching;
+mod forbidden;
 mod plan;
 mod preflight;
 mod profile;
 mod redirect;
 mod request;
 mod safelist;
+mod url;
 mod verdict;
 
 use std::time::Duration;
@@ -128,13 +130,12 @@ pub use expose::{
     judge_response,
 };
 pub use fetching::{Fetching, Outgoing, Progress};
+pub use forbidden::is_forbidden_request_header;
 pub use plan::{ActualRequest, Plan, plan, plan_cached};
 pub use preflight::{MaxAge, PreflightGrant, PreflightRequest, judge_preflight, needs_preflight};
 pub use profile::{Profile, UnknownProfile};
 pub use redirect::follow_redirect;
-pub use request::{
-    Credentials, MAX_REDIRECTS, ScriptRequest, is_forbidden_request_header, normalize_method,
-};
+pub use request::{Credentials, MAX_REDIRECTS, ScriptRequest, normalize_method};
 pub use safelist::{
     MAX_SAFELISTED_TOTAL_LEN, MAX_SAFELISTED_VALUE_LEN, MimeType, cors_unsafe_request_header_names,
     is_cors_safelisted_method, is_cors_safelisted_request_header,

@@ -8,7 +8,8 @@ use http::{Method, StatusCode, Uri};
 use super::check::cors_check;
 use super::preflight::is_redirect_status;
 use super::profile::Profile;
-use super::request::{MAX_REDIRECTS, ScriptRequest, canonical_http_url, has_userinfo, url_origin};
+use super::request::{MAX_REDIRECTS, ScriptRequest};
+use super::url::{canonical_http_url, has_userinfo, url_origin};
 use super::verdict::Blocked;
 
 /// Follows a redirect as a browser does (`redirect: "follow"`, `fetch()`'s default).

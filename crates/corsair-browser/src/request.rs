@@ -4,15 +4,15 @@
 
 use std::fmt;
 
+use corsair::OriginRef;
+use corsair::fetch::trim_http_whitespace;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Method, Uri};
 
+use super::forbidden::{is_forbidden_method, is_forbidden_request_header};
 use super::profile::Profile;
+use super::url::{canonical_http_url, has_userinfo, url_origin};
 use super::verdict::Blocked;
-use corsair::OriginRef;
-use corsair::fetch::default_port;
-use corsair::fetch::trim_http_whitespace;
 
 /// A request's credentials mode (Fetch `#concept-request-credentials-mode`).
 ///
@@ -534,140 +534,6 @@ pub fn normalize_method(method: Method) -> Method {
         .unwrap_or(method)
 }
 
-/// `CONNECT`, `TRACE` and `TRACK`, in any case (Fetch `#forbidden-method`).
-pub(crate) fn is_forbidden_method(method: &str) -> bool {
-    ["CONNECT", "TRACE", "TRACK"]
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(method))
-}
-
-/// Whether `Headers` drops this header: Fetch `#forbidden-request-header`.
-///
-/// ```
-/// use corsair_browser::is_forbidden_request_header;
-/// use http::header::{HeaderName, HeaderValue};
-/// let name = |n| HeaderName::from_static(n);
-/// let value = |v| HeaderValue::from_static(v);
-/// assert!(is_forbidden_request_header(&name("cookie"), &value("a=1")));
-/// assert!(is_forbidden_request_header(&name("sec-ch-ua"), &value("x")));
-/// assert!(is_forbidden_request_header(&name("x-http-method-override"), &value("GET, trace")));
-/// assert!(!is_forbidden_request_header(&name("x-http-method-override"), &value("PATCH")));
-/// assert!(!is_forbidden_request_header(&name("authorization"), &value("Bearer x")));
-/// ```
-pub fn is_forbidden_request_header(name: &HeaderName, value: &HeaderValue) -> bool {
-    // Header names are lowercase in the `http` crate.
-    let name = name.as_str();
-    if corsair::fetch::is_fetch_forbidden_name(name) {
-        return true;
-    }
-    if matches!(
-        name,
-        "x-http-method" | "x-http-method-override" | "x-method-override"
-    ) {
-        return get_decode_split(value.as_bytes())
-            .iter()
-            .any(|m| is_forbidden_method(m));
-    }
-    false
-}
-
-/// Fetch's "get, decode, and split" of one value: split on commas outside double
-/// quotes, strip HTTP tab-or-space around each part; quotes and backslashes stay.
-fn get_decode_split(value: &[u8]) -> Vec<String> {
-    let mut values = Vec::new();
-    let mut current = String::new();
-    let mut in_quotes = false;
-    let mut escaped = false;
-    for &b in value {
-        let c = char::from(b);
-        if in_quotes {
-            current.push(c);
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_quotes = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => {
-                in_quotes = true;
-                current.push(c);
-            }
-            b',' => values.push(std::mem::take(&mut current)),
-            _ => current.push(c),
-        }
-    }
-    values.push(current);
-    values
-        .into_iter()
-        .map(|v| v.trim_matches(['\t', ' ']).to_owned())
-        .collect()
-}
-
-/// Whether the URL's authority has a user name or password.
-pub(crate) fn has_userinfo(url: &Uri) -> bool {
-    url.authority().is_some_and(|a| a.as_str().contains('@'))
-}
-
-/// The URL with a lowercase scheme and host, without the scheme's default port and
-/// with a path (user name and password kept); `None` unless it is an absolute `http:`
-/// or `https:` URL with a host and a valid port.
-pub(crate) fn canonical_http_url(url: &Uri) -> Option<Uri> {
-    let scheme = url.scheme_str()?.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let host = url.host().filter(|h| !h.is_empty())?.to_ascii_lowercase();
-    // `Uri::port` hides a port that is not a `u16`; the URL is then invalid.
-    let port = match port_text(url.authority()?.as_str()) {
-        Some(text) if !text.is_empty() => Some(text.parse::<u16>().ok()?),
-        _ => None,
-    };
-    let mut authority = match url.authority().map(Authority::as_str) {
-        Some(a) => a
-            .rsplit_once('@')
-            .map_or(String::new(), |(userinfo, _)| format!("{userinfo}@")),
-        None => String::new(),
-    };
-    authority.push_str(&host);
-    if let Some(port) = port.filter(|&p| default_port(&scheme) != Some(p)) {
-        authority.push_str(&format!(":{port}"));
-    }
-    let path = url.path_and_query().map_or("/", PathAndQuery::as_str);
-    let path = if path.is_empty() { "/" } else { path };
-    Uri::builder()
-        .scheme(Scheme::try_from(scheme.as_str()).ok()?)
-        .authority(Authority::try_from(authority.as_str()).ok()?)
-        .path_and_query(path)
-        .build()
-        .ok()
-}
-
-/// The text after the host's `:` in an authority, if any.
-fn port_text(authority: &str) -> Option<&str> {
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
-    let after_host = match host_port.strip_prefix('[') {
-        Some(rest) => rest.split_once(']').map_or("", |(_, after)| after),
-        None => host_port
-            .find(':')
-            .map_or("", |i| host_port.get(i..).unwrap_or("")),
-    };
-    after_host.strip_prefix(':')
-}
-
-/// The ASCII serialization of a (canonical) URL's origin: `scheme://host[:port]`.
-pub(crate) fn url_origin(url: &Uri) -> String {
-    let scheme = url.scheme_str().unwrap_or_default();
-    let host = url.host().unwrap_or_default();
-    match url.port_u16() {
-        Some(port) if default_port(scheme) != Some(port) => format!("{scheme}://{host}:{port}"),
-        _ => format!("{scheme}://{host}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -826,14 +692,6 @@ mod tests {
                 .code(),
             "invalid-header"
         );
-    }
-
-    #[test]
-    fn splitting_respects_quotes() {
-        assert_eq!(get_decode_split(b"a, b ,c"), ["a", "b", "c"]);
-        assert_eq!(get_decode_split(b"\"a,b\", c"), ["\"a,b\"", "c"]);
-        assert_eq!(get_decode_split(b"\"a\\\",b\",c"), ["\"a\\\",b\"", "c"]);
-        assert_eq!(get_decode_split(b""), [""]);
     }
 
     #[test]
