@@ -5,7 +5,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use corsair::browser::{
+use corsair_browser::{
     Credentials, ScriptRequest, follow_redirect, judge_preflight, judge_response,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};

@@ -67,8 +67,8 @@ const CHECK_LONG_ABOUT: &str = "\
 Do what a browser does when a script on ORIGIN fetches URL, against the live server: send \
 the preflight when the browser would (exactly as it would), judge the answer, send the \
 actual request, judge it, follow redirects (with a fresh preflight at the new URL), and \
-say whether the script may read the response. Every step is the corsair library's \
-browser model (corsair::browser), which follows the Fetch Standard.
+say whether the script may read the response. Every step is corsair's browser model \
+(the corsair-browser crate), which follows the Fetch Standard.
 
 Each step is printed with the request line and the headers sent, the status and the CORS \
 headers received (Access-Control-*, Vary, Location). A blocked request gets the browser's \

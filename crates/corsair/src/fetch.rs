@@ -1,20 +1,43 @@
-//! The Fetch Standard's header grammar and name lists, shared by the engine (which
-//! validates policies against them) and the browser model: header names, whitespace,
-//! forbidden request and response headers, safelisted response headers, and the names
-//! of the CORS protocol itself.
+//! The Fetch Standard's header grammar and name lists: tokens, whitespace, forbidden
+//! request and response headers, safelisted response headers, and the URL Standard's
+//! default ports.
+//!
+//! The engine validates policies against them; the browser model (the
+//! `corsair-browser` crate) judges answers with them. They are public so that both
+//! sides of CORS read the same lists, not so that corsair's decisions can be tuned:
+//! changing them would change what the Fetch Standard says.
+//!
+//! ```
+//! use corsair::fetch;
+//! assert!(fetch::is_forbidden_request_header("Cookie"));
+//! assert!(fetch::is_safelisted_response_header("Content-Type"));
+//! assert!(!fetch::is_safelisted_response_header("x-request-id"));
+//! assert_eq!(fetch::trim_http_whitespace(b"\t gzip \r\n"), b"gzip");
+//! ```
 
-use crate::method::is_token;
+pub use crate::method::{is_tchar, is_token};
+pub use crate::origin::default_port;
 
 /// Removes leading and trailing optional whitespace (RFC 9110 `OWS`: spaces and tabs),
 /// as around the elements of a header's comma-separated list.
-pub(crate) fn trim_ows(bytes: &[u8]) -> &[u8] {
+///
+/// ```
+/// assert_eq!(corsair::fetch::trim_ows(b" \tx-trace "), b"x-trace");
+/// // CR and LF are not OWS.
+/// assert_eq!(corsair::fetch::trim_ows(b"x-trace\r\n"), b"x-trace\r\n");
+/// ```
+pub fn trim_ows(bytes: &[u8]) -> &[u8] {
     trim(bytes, |b| matches!(b, b' ' | b'\t'))
 }
 
 /// Removes leading and trailing HTTP whitespace (Fetch: tab, LF, CR, space), as from a
 /// header value a script gives.
-#[cfg(feature = "browser")]
-pub(crate) fn trim_http_whitespace(bytes: &[u8]) -> &[u8] {
+///
+/// ```
+/// assert_eq!(corsair::fetch::trim_http_whitespace(b"\r\n application/json \t"), b"application/json");
+/// assert_eq!(corsair::fetch::trim_http_whitespace(b" \t "), b"");
+/// ```
+pub fn trim_http_whitespace(bytes: &[u8]) -> &[u8] {
     trim(bytes, |b| matches!(b, b'\t' | b'\n' | b'\r' | b' '))
 }
 
@@ -35,8 +58,13 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
 }
 
 /// The Fetch Standard's forbidden request-header names (`#forbidden-request-header`),
-/// lowercase. Shared by the engine's validation and the browser model.
-pub(crate) const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
+/// lowercase. Shared by the engine's validation and the browser model. Names starting
+/// with `proxy-` or `sec-` are forbidden too: see [`is_fetch_forbidden_name`].
+///
+/// ```
+/// assert!(corsair::fetch::FORBIDDEN_REQUEST_HEADERS.contains(&"cookie"));
+/// ```
+pub const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
     "accept-charset",
     "accept-encoding",
     "access-control-request-headers",
@@ -61,8 +89,18 @@ pub(crate) const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
 ];
 
 /// Whether a lowercase name is forbidden by Fetch: one of the list, or a `proxy-` or
-/// `sec-` name.
-pub(crate) fn is_fetch_forbidden_name(lower: &str) -> bool {
+/// `sec-` name. The name must already be lowercase (as `http::HeaderName`s are); for any
+/// case, see [`is_forbidden_request_header`].
+///
+/// ```
+/// use corsair::fetch::is_fetch_forbidden_name;
+/// assert!(is_fetch_forbidden_name("host"));
+/// assert!(is_fetch_forbidden_name("sec-fetch-mode"));
+/// assert!(is_fetch_forbidden_name("proxy-authorization"));
+/// assert!(!is_fetch_forbidden_name("authorization"));
+/// assert!(!is_fetch_forbidden_name("Host"), "not lowercase");
+/// ```
+pub fn is_fetch_forbidden_name(lower: &str) -> bool {
     FORBIDDEN_REQUEST_HEADERS.contains(&lower)
         || lower.starts_with("proxy-")
         || lower.starts_with("sec-")
@@ -70,8 +108,18 @@ pub(crate) fn is_fetch_forbidden_name(lower: &str) -> bool {
 
 /// Whether a name is a forbidden request header (Fetch's list, `proxy-*`, `sec-*`):
 /// browsers set these themselves and never let a script set them, so allowing them
-/// is a mistake.
-pub(crate) fn is_forbidden_request_header(name: &str) -> bool {
+/// is a mistake. Any case.
+///
+/// This is about the name only: Fetch also forbids `X-HTTP-Method-Override` and its
+/// kin when their value names a forbidden method, which the browser model checks.
+///
+/// ```
+/// use corsair::fetch::is_forbidden_request_header;
+/// assert!(is_forbidden_request_header("Cookie"));
+/// assert!(is_forbidden_request_header("Sec-CH-UA"));
+/// assert!(!is_forbidden_request_header("Content-Type"));
+/// ```
+pub fn is_forbidden_request_header(name: &str) -> bool {
     is_fetch_forbidden_name(&name.to_ascii_lowercase())
 }
 
@@ -111,13 +159,23 @@ pub(crate) fn cors_protocol_header(name: &str) -> Option<CorsProtocolHeader> {
 
 /// `Set-Cookie` and `Set-Cookie2` (Fetch's forbidden response-header names), which
 /// browsers never expose to scripts; any case.
-pub(crate) fn is_forbidden_response_header(name: &str) -> bool {
+///
+/// ```
+/// assert!(corsair::fetch::is_forbidden_response_header("Set-Cookie"));
+/// assert!(!corsair::fetch::is_forbidden_response_header("etag"));
+/// ```
+pub fn is_forbidden_response_header(name: &str) -> bool {
     name.eq_ignore_ascii_case("set-cookie") || name.eq_ignore_ascii_case("set-cookie2")
 }
 
 /// The response headers that scripts can always read (Fetch
-/// `#cors-safelisted-response-header-name`), lowercase.
-pub(crate) const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
+/// `#cors-safelisted-response-header-name`), lowercase. Any other header must be named
+/// in `Access-Control-Expose-Headers` for a script to read it.
+///
+/// ```
+/// assert!(corsair::fetch::SAFELISTED_RESPONSE_HEADERS.contains(&"content-type"));
+/// ```
+pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
     "cache-control",
     "content-language",
     "content-length",
@@ -128,7 +186,12 @@ pub(crate) const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
 ];
 
 /// Whether scripts can always read a response header; any case.
-pub(crate) fn is_safelisted_response_header(name: &str) -> bool {
+///
+/// ```
+/// assert!(corsair::fetch::is_safelisted_response_header("Cache-Control"));
+/// assert!(!corsair::fetch::is_safelisted_response_header("ETag"));
+/// ```
+pub fn is_safelisted_response_header(name: &str) -> bool {
     SAFELISTED_RESPONSE_HEADERS
         .iter()
         .any(|s| s.eq_ignore_ascii_case(name))

@@ -97,7 +97,10 @@
 //! | `serde` | no | `Deserialize` for [`Config`] (JSON and other formats) |
 //! | `regex` | no | `allow_origin_regexes`: anchored, linear-time regexes |
 //! | `actix` | no | [`actix::Cors`], middleware for actix-web |
-//! | `browser` | no | [`browser`]: what a browser does with a cross-origin request (preflight, checks, cache, redirects), without I/O |
+//!
+//! What a browser does with corsair's answers (when it preflights, how it judges them,
+//! what it caches) is modelled in a crate of its own, `corsair-browser`. The Fetch
+//! Standard's grammar and name lists that both share are in [`fetch`].
 //!
 //! ## CORS is not access control
 //!
@@ -111,13 +114,10 @@
 
 #[cfg(feature = "actix")]
 pub mod actix;
-#[cfg(feature = "browser")]
-#[cfg_attr(docsrs, doc(cfg(feature = "browser")))]
-pub mod browser;
 mod config;
 mod decision;
 mod error;
-mod fetch;
+pub mod fetch;
 #[cfg(feature = "tower")]
 mod fresh;
 mod handle;

@@ -51,8 +51,17 @@ pub(crate) fn normalize(method: &str) -> String {
     }
 }
 
-/// An RFC 9110 token: what a method or a header name must be.
-pub(crate) fn is_token(bytes: &[u8]) -> bool {
+/// An RFC 9110 token: what a method or a header name must be. Public as
+/// `corsair::fetch::is_token`.
+///
+/// ```
+/// use corsair::fetch::is_token;
+/// assert!(is_token(b"PATCH"));
+/// assert!(is_token(b"x-request-id"));
+/// assert!(!is_token(b""));
+/// assert!(!is_token(b"GET, POST"));
+/// ```
+pub fn is_token(bytes: &[u8]) -> bool {
     !bytes.is_empty() && bytes.iter().all(|&b| TCHAR[usize::from(b)])
 }
 
@@ -67,7 +76,16 @@ const TCHAR: [bool; 256] = {
     t
 };
 
-pub(crate) const fn is_tchar(b: u8) -> bool {
+/// An RFC 9110 `tchar`: a byte a token may contain (letters, digits and
+/// ``!#$%&'*+-.^_`|~``). Public as `corsair::fetch::is_tchar`.
+///
+/// ```
+/// use corsair::fetch::is_tchar;
+/// assert!(is_tchar(b'~'));
+/// assert!(!is_tchar(b'/'));
+/// assert!(!is_tchar(b' '));
+/// ```
+pub const fn is_tchar(b: u8) -> bool {
     matches!(b,
         b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
         | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use corsair::browser::Credentials;
+use corsair_browser::Credentials;
 
 /// The page a case's script runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -341,7 +341,7 @@ pub fn all() -> Vec<Case> {
         vec![f("GET", "strict").header("range", "bytes=-5")],
     ));
 
-    // Where Chromium and the Fetch Standard's text differ (`corsair::browser::Profile`):
+    // Where Chromium and the Fetch Standard's text differ (`corsair_browser::Profile`):
     // the model's `Chromium` profile must match.
     cases.extend(both(
         "raw-star-auth",

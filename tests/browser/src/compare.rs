@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use corsair::Policy;
-use corsair::browser::Profile;
+use corsair_browser::Profile;
 
 use crate::cases::Case;
 use crate::model::{Origins, Outcome, predict};

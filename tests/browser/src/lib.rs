@@ -7,7 +7,7 @@
 //! `corsair::actix::Cors`. `run.mjs` drives Debian's Chromium, headless, through
 //! playwright-core: every case of [`cases::all`] runs with `fetch()` and/or
 //! `XMLHttpRequest` against both servers. For each case the suite compares what
-//! Chromium did with what corsair's browser model ([`corsair::browser`], in its
+//! Chromium did with what corsair's browser model ([`corsair_browser`], in its
 //! `Profile::Chromium`) predicts on the same policy, through the same engine and the
 //! same application ([`model`]); [`compare`] says how. [`seeded`] draws 300 of the
 //! cases, request and answers, from seeds.
@@ -27,8 +27,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use corsair::browser::Profile;
 use corsair::{Config, Policy};
+use corsair_browser::Profile;
 
 use crate::compare::Row;
 use crate::model::Origins;

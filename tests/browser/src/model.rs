@@ -1,5 +1,5 @@
 //! What corsair's browser model predicts for a case: each step's script request goes
-//! through [`corsair::browser::fetch`] with Chromium's cache lifetimes, and the
+//! through [`corsair_browser::fetch`] with Chromium's cache lifetimes, and the
 //! "network" is the API server simulated exactly: [`Policy::decide`] on each request the
 //! model sends, then either the engine's own answer (a preflight) or the test
 //! application's answer with the engine's headers applied, as both adapters do.
@@ -7,8 +7,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use corsair::browser::{self, Blocked, Credentials, PreflightCache, Profile, ScriptRequest};
 use corsair::{Action, Policy};
+use corsair_browser::{
+    self as browser, Blocked, Credentials, PreflightCache, Profile, ScriptRequest,
+};
 use http::header::{CONTENT_TYPE, HeaderMap};
 use http::{Method, StatusCode, Uri};
 

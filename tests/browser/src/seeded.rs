@@ -4,7 +4,7 @@
 //! `raw`, where corsair is off) draw from the same seed, so a case's URL
 //! (`/raw/<case>/seeded/<seed>`) says everything about it.
 
-use corsair::browser::Credentials;
+use corsair_browser::Credentials;
 use http::{Method, StatusCode};
 
 use crate::cases::{Api, Step};

@@ -1,7 +1,7 @@
 //! Judging what `audit`'s probes saw: one function per check, each returning its finding
 //! when the observations show the misconfiguration.
 
-use corsair::browser::Blocked;
+use corsair_browser::Blocked;
 use http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, VARY,
 };

@@ -17,7 +17,7 @@
 use std::io::IsTerminal;
 
 use clap::Args;
-use corsair::browser::ScriptRequest;
+use corsair_browser::ScriptRequest;
 use http::header::ORIGIN;
 use http::{HeaderName, HeaderValue, Method, Uri};
 use serde::Serialize;

@@ -2,7 +2,7 @@
 //! sends them one at a time and counts them ([`Prober`]), and everything they saw
 //! ([`Observations`]).
 
-use corsair::browser::{Blocked, PreflightRequest, Profile, ScriptRequest, judge_preflight};
+use corsair_browser::{Blocked, PreflightRequest, Profile, ScriptRequest, judge_preflight};
 use http::header::{
     ACCEPT, ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN, COOKIE, ORIGIN,
 };

@@ -1,7 +1,7 @@
 //! What `check` tells the user to change on the server (or in the request) so that the
 //! browser lets the script read the response: one text per reason the browser blocks.
 
-use corsair::browser::{Blocked, CorsFailure, ScriptRequest};
+use corsair_browser::{Blocked, CorsFailure, ScriptRequest};
 use http::header::LOCATION;
 
 use crate::net::{self, Received};

@@ -1,7 +1,7 @@
 //! `corsair check URL --origin ORIGIN [-X METHOD] [-H 'Name: value']... [--credentials]
 //! [--cookie C] [--browser chromium|spec] [--json]`: what a browser does with a script's
 //! request against a live server. Every decision is the library's browser model's
-//! ([`corsair::browser`]), in the chosen profile: `check` sends what the model says to
+//! ([`corsair_browser`]), in the chosen profile: `check` sends what the model says to
 //! send, hands back what came, and prints it. The other profiles then replay the same
 //! answers (sending only preflights, GETs and HEADs the first run did not), and a
 //! verdict that differs is reported in one line.
@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use corsair::browser::{
+use corsair_browser::{
     Blocked, Credentials, Fetching, Outgoing, PreflightCache, PreflightGrant, Profile, Progress,
     Readable, ScriptRequest, is_forbidden_request_header,
 };
@@ -63,7 +63,7 @@ pub(crate) struct CheckArgs {
     /// Whose behaviour to reproduce: `chromium` (as measured) or `spec` (the Fetch
     /// Standard's text); a verdict the other profile does not share is reported
     #[arg(long, value_name = "PROFILE", default_value = "chromium")]
-    pub(crate) browser: corsair::browser::Profile,
+    pub(crate) browser: corsair_browser::Profile,
 }
 
 /// How the fetch ended.
@@ -370,10 +370,10 @@ fn grant_note(grant: &PreflightGrant) -> String {
         list(grant.methods()),
         list(grant.header_names()),
         match grant.max_age() {
-            corsair::browser::MaxAge::Absent => "absent (5 s)".to_owned(),
-            corsair::browser::MaxAge::Seconds(s) => format!("{s} s"),
-            corsair::browser::MaxAge::Negative => "negative".to_owned(),
-            corsair::browser::MaxAge::Invalid => "invalid".to_owned(),
+            corsair_browser::MaxAge::Absent => "absent (5 s)".to_owned(),
+            corsair_browser::MaxAge::Seconds(s) => format!("{s} s"),
+            corsair_browser::MaxAge::Negative => "negative".to_owned(),
+            corsair_browser::MaxAge::Invalid => "invalid".to_owned(),
         }
     )
 }

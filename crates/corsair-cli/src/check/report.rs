@@ -1,7 +1,7 @@
 //! `check`'s report: the `--json` document and its parts, the line that compares the
 //! browser profiles, and the human output.
 
-use corsair::browser::{Profile, ScriptRequest};
+use corsair_browser::{Profile, ScriptRequest};
 use http::{HeaderName, StatusCode};
 use serde::Serialize;
 

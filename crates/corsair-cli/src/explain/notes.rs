@@ -21,7 +21,7 @@ pub(super) fn browser_view(
     request: &HeaderMap,
     decision: &Decision<'_>,
 ) -> Option<String> {
-    use corsair::browser::{Credentials, Profile, ScriptRequest, cors_check, judge_preflight};
+    use corsair_browser::{Credentials, Profile, ScriptRequest, cors_check, judge_preflight};
     use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD};
 
     if decision.reason() == Reason::Disabled {

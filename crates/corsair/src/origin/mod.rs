@@ -367,8 +367,16 @@ fn parse_port(digits: &[u8]) -> Option<u16> {
     u16::try_from(value).ok()
 }
 
-/// The default port of the schemes that have one, which a serialized origin omits.
-pub(crate) fn default_port(scheme: &str) -> Option<u16> {
+/// The default port of the schemes that have one (the URL Standard's special schemes),
+/// which a serialized origin omits. Public as `corsair::fetch::default_port`.
+///
+/// ```
+/// use corsair::fetch::default_port;
+/// assert_eq!(default_port("https"), Some(443));
+/// assert_eq!(default_port("http"), Some(80));
+/// assert_eq!(default_port("file"), None);
+/// ```
+pub fn default_port(scheme: &str) -> Option<u16> {
     default_port_of(scheme.as_bytes())
 }
 

@@ -9,19 +9,19 @@ use super::check::cors_check;
 use super::preflight::extract_tokens;
 use super::request::ScriptRequest;
 use super::verdict::Blocked;
-use crate::fetch;
+use corsair::fetch;
 
 /// The response headers scripts can always read (lowercase).
 ///
 /// ```
-/// assert!(corsair::browser::SAFELISTED_RESPONSE_HEADERS.contains(&"content-type"));
+/// assert!(corsair_browser::SAFELISTED_RESPONSE_HEADERS.contains(&"content-type"));
 /// ```
 pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = fetch::SAFELISTED_RESPONSE_HEADERS;
 
 /// `Set-Cookie` and `Set-Cookie2`: never readable by a script, whatever the server says.
 ///
 /// ```
-/// use corsair::browser::is_forbidden_response_header;
+/// use corsair_browser::is_forbidden_response_header;
 /// assert!(is_forbidden_response_header(&http::header::SET_COOKIE));
 /// assert!(!is_forbidden_response_header(&http::header::ETAG));
 /// ```
@@ -33,7 +33,7 @@ pub fn is_forbidden_response_header(name: &HeaderName) -> bool {
 /// `Access-Control-Expose-Headers` and whether credentials were included.
 ///
 /// ```
-/// use corsair::browser::ExposedHeaders;
+/// use corsair_browser::ExposedHeaders;
 /// use http::header::HeaderName;
 /// let mut response = http::HeaderMap::new();
 /// response.insert("access-control-expose-headers", "X-Total-Count, *".parse()?);
@@ -59,7 +59,7 @@ impl ExposedHeaders {
     /// when credentials are not included, and is otherwise a name like any other.
     ///
     /// ```
-    /// use corsair::browser::ExposedHeaders;
+    /// use corsair_browser::ExposedHeaders;
     /// let mut response = http::HeaderMap::new();
     /// response.insert("access-control-expose-headers", "x-a, not a name".parse()?);
     /// let exposed = ExposedHeaders::from_response(&response, false);
@@ -82,7 +82,7 @@ impl ExposedHeaders {
     /// name, given the exposed list).
     ///
     /// ```
-    /// use corsair::browser::ExposedHeaders;
+    /// use corsair_browser::ExposedHeaders;
     /// let exposed = ExposedHeaders::from_response(&http::HeaderMap::new(), false);
     /// assert!(exposed.exposes(&http::header::CACHE_CONTROL));
     /// assert!(!exposed.exposes(&http::header::ETAG));
@@ -100,7 +100,7 @@ impl ExposedHeaders {
 /// came from (`response.url`, `response.redirected`).
 ///
 /// ```
-/// use corsair::browser::{judge_response, ScriptRequest};
+/// use corsair_browser::{judge_response, ScriptRequest};
 /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
 ///     http::Uri::from_static("https://api.example/items"))?;
 /// let mut response = http::HeaderMap::new();
@@ -126,11 +126,11 @@ impl Readable {
     /// The status (any status passes the CORS check).
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/"))?;
     /// # let mut response = http::HeaderMap::new();
     /// # response.insert("access-control-allow-origin", "*".parse()?);
-    /// let readable = corsair::browser::judge_response(&request, http::StatusCode::NOT_FOUND, &response)?;
+    /// let readable = corsair_browser::judge_response(&request, http::StatusCode::NOT_FOUND, &response)?;
     /// assert_eq!(readable.status(), http::StatusCode::NOT_FOUND);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -141,11 +141,11 @@ impl Readable {
     /// The headers `response.headers` shows the script.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/"))?;
     /// # let mut response = http::HeaderMap::new();
     /// # response.insert("access-control-allow-origin", "*".parse()?);
-    /// let readable = corsair::browser::judge_response(&request, http::StatusCode::OK, &response)?;
+    /// let readable = corsair_browser::judge_response(&request, http::StatusCode::OK, &response)?;
     /// assert!(readable.headers().is_empty()); // ACAO itself is not exposed
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -156,11 +156,11 @@ impl Readable {
     /// The URL of the response: the last URL of the fetch.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/x"))?;
     /// # let mut response = http::HeaderMap::new();
     /// # response.insert("access-control-allow-origin", "*".parse()?);
-    /// let readable = corsair::browser::judge_response(&request, http::StatusCode::OK, &response)?;
+    /// let readable = corsair_browser::judge_response(&request, http::StatusCode::OK, &response)?;
     /// assert_eq!(readable.url(), "https://api.example/x");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -171,11 +171,11 @@ impl Readable {
     /// Whether the fetch followed at least one redirect.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/x"))?;
     /// # let mut response = http::HeaderMap::new();
     /// # response.insert("access-control-allow-origin", "*".parse()?);
-    /// let readable = corsair::browser::judge_response(&request, http::StatusCode::OK, &response)?;
+    /// let readable = corsair_browser::judge_response(&request, http::StatusCode::OK, &response)?;
     /// assert!(!readable.redirected());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -187,12 +187,12 @@ impl Readable {
     /// same-origin (`"basic"`) one.
     ///
     /// ```
-    /// let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// let request = corsair_browser::ScriptRequest::new("https://app.example",
     ///     http::Method::GET, http::Uri::from_static("https://app.example/x"))?;
-    /// let readable = corsair::browser::judge_response(&request, http::StatusCode::OK,
+    /// let readable = corsair_browser::judge_response(&request, http::StatusCode::OK,
     ///     &http::HeaderMap::new())?;
     /// assert!(!readable.is_cors());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn is_cors(&self) -> bool {
         self.cors
@@ -207,7 +207,7 @@ impl Readable {
 /// [`follow_redirect`](super::follow_redirect) first.
 ///
 /// ```
-/// use corsair::browser::{judge_response, Blocked, CorsFailure, Credentials, ScriptRequest};
+/// use corsair_browser::{judge_response, Blocked, CorsFailure, Credentials, ScriptRequest};
 /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
 ///         http::Uri::from_static("https://api.example/me"))?
 ///     .with_credentials(Credentials::Include);
@@ -254,7 +254,7 @@ fn filter(headers: &HeaderMap, keep: impl Fn(&HeaderName) -> bool) -> HeaderMap 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::browser::Credentials;
+    use crate::Credentials;
     use http::HeaderValue;
 
     fn response(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

@@ -29,14 +29,14 @@ use super::cache::CacheProfile;
 /// join.
 ///
 /// ```
-/// use corsair::browser::{Profile, ScriptRequest, needs_preflight};
+/// use corsair_browser::{Profile, ScriptRequest, needs_preflight};
 /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
 ///         http::Uri::from_static("https://api.example/"))?
 ///     .header("Save-Data", "on")?;
 /// assert!(!needs_preflight(&request)); // Chromium, the default
 /// assert!(needs_preflight(&request.with_profile(Profile::Spec)));
 /// assert_eq!("spec".parse::<Profile>(), Ok(Profile::Spec));
-/// # Ok::<(), corsair::browser::Blocked>(())
+/// # Ok::<(), corsair_browser::Blocked>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -52,14 +52,14 @@ impl Profile {
     /// Every profile, the default first.
     ///
     /// ```
-    /// assert_eq!(corsair::browser::Profile::ALL.len(), 2);
+    /// assert_eq!(corsair_browser::Profile::ALL.len(), 2);
     /// ```
     pub const ALL: [Profile; 2] = [Profile::Chromium, Profile::Spec];
 
     /// `chromium` or `spec`.
     ///
     /// ```
-    /// assert_eq!(corsair::browser::Profile::Spec.as_str(), "spec");
+    /// assert_eq!(corsair_browser::Profile::Spec.as_str(), "spec");
     /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -71,7 +71,7 @@ impl Profile {
     /// How the name reads in a sentence: `Chromium` or `the Fetch Standard`.
     ///
     /// ```
-    /// assert_eq!(corsair::browser::Profile::Spec.display_name(), "the Fetch Standard");
+    /// assert_eq!(corsair_browser::Profile::Spec.display_name(), "the Fetch Standard");
     /// ```
     pub const fn display_name(self) -> &'static str {
         match self {
@@ -83,7 +83,7 @@ impl Profile {
     /// The preflight cache lifetimes of this profile.
     ///
     /// ```
-    /// use corsair::browser::{CacheProfile, Profile};
+    /// use corsair_browser::{CacheProfile, Profile};
     /// assert_eq!(Profile::Chromium.cache_profile(), CacheProfile::Chromium);
     /// ```
     pub const fn cache_profile(self) -> CacheProfile {
@@ -97,8 +97,8 @@ impl Profile {
     /// credentials).
     ///
     /// ```
-    /// assert!(corsair::browser::Profile::Chromium.wildcard_covers_authorization());
-    /// assert!(!corsair::browser::Profile::Spec.wildcard_covers_authorization());
+    /// assert!(corsair_browser::Profile::Chromium.wildcard_covers_authorization());
+    /// assert!(!corsair_browser::Profile::Spec.wildcard_covers_authorization());
     /// ```
     pub const fn wildcard_covers_authorization(self) -> bool {
         matches!(self, Profile::Chromium)
@@ -114,7 +114,7 @@ impl fmt::Display for Profile {
 /// The error of parsing a [`Profile`] name.
 ///
 /// ```
-/// let error = "netscape".parse::<corsair::browser::Profile>().unwrap_err();
+/// let error = "netscape".parse::<corsair_browser::Profile>().unwrap_err();
 /// assert_eq!(error.to_string(), "unknown browser profile `netscape` (expected chromium or spec)");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,7 +151,7 @@ mod tests {
 
     use super::Profile::{Chromium, Spec};
     use super::*;
-    use crate::browser::{
+    use crate::{
         Blocked, PreflightCache, ScriptRequest, follow_redirect, judge_preflight, needs_preflight,
     };
 
@@ -186,7 +186,7 @@ mod tests {
             Err(Blocked::HeaderNotAllowed("authorization".into()))
         );
         // With credentials `*` is a name, in every profile.
-        let credentialed = request(Chromium).with_credentials(crate::browser::Credentials::Include);
+        let credentialed = request(Chromium).with_credentials(crate::Credentials::Include);
         let headers = answer(&[
             ("access-control-allow-origin", "https://app.example"),
             ("access-control-allow-credentials", "true"),
@@ -205,7 +205,7 @@ mod tests {
         ]);
         let request = |p| {
             get(p)
-                .with_credentials(crate::browser::Credentials::Include)
+                .with_credentials(crate::Credentials::Include)
                 .header("authorization", "Bearer t")
                 .unwrap()
                 .header("x-zed", "1")
@@ -222,7 +222,7 @@ mod tests {
             Err(Blocked::HeaderNotAllowed("authorization".into()))
         );
         let only_authorization = get(Chromium)
-            .with_credentials(crate::browser::Credentials::Include)
+            .with_credentials(crate::Credentials::Include)
             .header("authorization", "Bearer t")
             .unwrap();
         assert_eq!(

@@ -5,7 +5,7 @@ use http::header::{ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN
 
 use super::request::ScriptRequest;
 use super::verdict::CorsFailure;
-use crate::fetch::trim_http_whitespace;
+use corsair::fetch::trim_http_whitespace;
 
 /// Runs the CORS check of a response for a request.
 ///
@@ -18,7 +18,7 @@ use crate::fetch::trim_http_whitespace;
 /// 5. With credentials, `Access-Control-Allow-Credentials` must be exactly `true`.
 ///
 /// ```
-/// use corsair::browser::{cors_check, Credentials, CorsFailure, ScriptRequest};
+/// use corsair_browser::{cors_check, Credentials, CorsFailure, ScriptRequest};
 /// use http::HeaderMap;
 ///
 /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
@@ -85,7 +85,7 @@ pub(crate) fn get_combined(headers: &HeaderMap, name: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::browser::Credentials;
+    use crate::Credentials;
     use http::HeaderValue;
 
     fn request(credentials: Credentials) -> ScriptRequest {

@@ -9,12 +9,12 @@ use http::Method;
 use http::header::{HeaderMap, HeaderName};
 
 use super::profile::Profile;
-use crate::method::is_tchar;
+use corsair::fetch::is_tchar;
 
 /// The longest value a safelisted request header may have.
 ///
 /// ```
-/// use corsair::browser::{is_cors_safelisted_request_header, MAX_SAFELISTED_VALUE_LEN};
+/// use corsair_browser::{is_cors_safelisted_request_header, MAX_SAFELISTED_VALUE_LEN};
 /// let long = vec![b'a'; MAX_SAFELISTED_VALUE_LEN + 1];
 /// assert!(!is_cors_safelisted_request_header(b"accept", &long));
 /// ```
@@ -23,7 +23,7 @@ pub const MAX_SAFELISTED_VALUE_LEN: usize = 128;
 /// every one of them counts as unsafe.
 ///
 /// ```
-/// use corsair::browser::{cors_unsafe_request_header_names, MAX_SAFELISTED_TOTAL_LEN};
+/// use corsair_browser::{cors_unsafe_request_header_names, MAX_SAFELISTED_TOTAL_LEN};
 /// let mut headers = http::HeaderMap::new();
 /// let value = "a".repeat(128);
 /// for _ in 0..=MAX_SAFELISTED_TOTAL_LEN / 128 {
@@ -37,7 +37,7 @@ pub const MAX_SAFELISTED_TOTAL_LEN: usize = 1024;
 /// `GET`, `HEAD` and `POST`, byte for byte (after normalization).
 ///
 /// ```
-/// use corsair::browser::is_cors_safelisted_method;
+/// use corsair_browser::is_cors_safelisted_method;
 /// use http::Method;
 /// assert!(is_cors_safelisted_method(&Method::POST));
 /// assert!(!is_cors_safelisted_method(&Method::PUT));
@@ -52,7 +52,7 @@ pub fn is_cors_safelisted_method(method: &Method) -> bool {
 /// than tab, DEL, or one of `"():<>?@[\]{}` (Fetch `#cors-unsafe-request-header-byte`).
 ///
 /// ```
-/// use corsair::browser::is_cors_unsafe_request_header_byte;
+/// use corsair_browser::is_cors_unsafe_request_header_byte;
 /// assert!(is_cors_unsafe_request_header_byte(b'"'));
 /// assert!(is_cors_unsafe_request_header_byte(0x7f));
 /// assert!(!is_cors_unsafe_request_header_byte(b'\t'));
@@ -95,7 +95,7 @@ pub fn is_cors_unsafe_request_header_byte(byte: u8) -> bool {
 /// a browser's.
 ///
 /// ```
-/// use corsair::browser::is_cors_safelisted_request_header as safelisted;
+/// use corsair_browser::is_cors_safelisted_request_header as safelisted;
 /// assert!(safelisted(b"Content-Type", b"text/plain; charset=utf-8"));
 /// assert!(!safelisted(b"content-type", b"application/json"));
 /// assert!(safelisted(b"range", b"bytes=200-"));
@@ -136,7 +136,7 @@ pub fn is_cors_safelisted_request_header(name: &[u8], value: &[u8]) -> bool {
 /// lists.
 ///
 /// ```
-/// use corsair::browser::cors_unsafe_request_header_names;
+/// use corsair_browser::cors_unsafe_request_header_names;
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("x-b", "1".parse()?);
 /// headers.insert("content-type", "application/json".parse()?);
@@ -190,7 +190,7 @@ impl Profile {
     /// measured by the real-browser suite.
     ///
     /// ```
-    /// use corsair::browser::Profile;
+    /// use corsair_browser::Profile;
     /// assert!(Profile::Chromium.is_safelisted_request_header(b"DPR", b"2.5"));
     /// assert!(!Profile::Chromium.is_safelisted_request_header(b"dpr", b"2."));
     /// assert!(!Profile::Spec.is_safelisted_request_header(b"dpr", b"2.5"));
@@ -213,7 +213,7 @@ impl Profile {
     /// (as its `Headers` does) and checks the joined value.
     ///
     /// ```
-    /// use corsair::browser::Profile;
+    /// use corsair_browser::Profile;
     /// let mut headers = http::HeaderMap::new();
     /// headers.append("accept", "a".repeat(100).parse()?);
     /// headers.append("accept", "b".repeat(100).parse()?);
@@ -284,7 +284,7 @@ fn is_chromium_safelisted(name: &[u8], value: &[u8]) -> bool {
 /// the lenient "extract a MIME type", to safelist `Content-Type`.
 ///
 /// ```
-/// use corsair::browser::MimeType;
+/// use corsair_browser::MimeType;
 /// let mime = MimeType::parse(" Text/Plain ; Charset=\"utf-8\" ;garbage").unwrap();
 /// assert_eq!(mime.essence(), "text/plain");
 /// assert_eq!(mime.parameter("charset"), Some("utf-8"));
@@ -302,7 +302,7 @@ impl MimeType {
     /// Parses a MIME type from a string (each character is a code point).
     ///
     /// ```
-    /// assert_eq!(corsair::browser::MimeType::parse("multipart/form-data; boundary=x")
+    /// assert_eq!(corsair_browser::MimeType::parse("multipart/form-data; boundary=x")
     ///     .unwrap().essence(), "multipart/form-data");
     /// ```
     pub fn parse(input: &str) -> Option<MimeType> {
@@ -313,7 +313,7 @@ impl MimeType {
     /// number ("isomorphic decode").
     ///
     /// ```
-    /// assert!(corsair::browser::MimeType::parse_bytes(b"text/plain;\xff=1").is_some());
+    /// assert!(corsair_browser::MimeType::parse_bytes(b"text/plain;\xff=1").is_some());
     /// ```
     pub fn parse_bytes(input: &[u8]) -> Option<MimeType> {
         parse_mime(&input.iter().map(|&b| char::from(b)).collect::<Vec<_>>())
@@ -322,7 +322,7 @@ impl MimeType {
     /// The type, such as `text`.
     ///
     /// ```
-    /// assert_eq!(corsair::browser::MimeType::parse("TEXT/html").unwrap().type_(), "text");
+    /// assert_eq!(corsair_browser::MimeType::parse("TEXT/html").unwrap().type_(), "text");
     /// ```
     pub fn type_(&self) -> &str {
         &self.type_
@@ -331,7 +331,7 @@ impl MimeType {
     /// The subtype, such as `plain`.
     ///
     /// ```
-    /// assert_eq!(corsair::browser::MimeType::parse("text/HTML").unwrap().subtype(), "html");
+    /// assert_eq!(corsair_browser::MimeType::parse("text/HTML").unwrap().subtype(), "html");
     /// ```
     pub fn subtype(&self) -> &str {
         &self.subtype
@@ -340,7 +340,7 @@ impl MimeType {
     /// The essence: `type/subtype`.
     ///
     /// ```
-    /// assert_eq!(corsair::browser::MimeType::parse("text/plain;a=b").unwrap().essence(), "text/plain");
+    /// assert_eq!(corsair_browser::MimeType::parse("text/plain;a=b").unwrap().essence(), "text/plain");
     /// ```
     pub fn essence(&self) -> String {
         format!("{}/{}", self.type_, self.subtype)
@@ -349,7 +349,7 @@ impl MimeType {
     /// The value of a parameter (names are lowercase).
     ///
     /// ```
-    /// let mime = corsair::browser::MimeType::parse("text/plain;charset=a;charset=b").unwrap();
+    /// let mime = corsair_browser::MimeType::parse("text/plain;charset=a;charset=b").unwrap();
     /// assert_eq!(mime.parameter("charset"), Some("a")); // the first one wins
     /// ```
     pub fn parameter(&self, name: &str) -> Option<&str> {
@@ -362,7 +362,7 @@ impl MimeType {
     /// Every parameter, in order.
     ///
     /// ```
-    /// let mime = corsair::browser::MimeType::parse("text/plain;a=1;b=\"2\"").unwrap();
+    /// let mime = corsair_browser::MimeType::parse("text/plain;a=1;b=\"2\"").unwrap();
     /// assert_eq!(mime.parameters().len(), 2);
     /// ```
     pub fn parameters(&self) -> &[(String, String)] {

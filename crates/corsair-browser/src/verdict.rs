@@ -10,7 +10,7 @@ use super::request::ScriptRequest;
 /// Why a response failed the CORS check (Fetch `#concept-cors-check`).
 ///
 /// ```
-/// use corsair::browser::CorsFailure;
+/// use corsair_browser::CorsFailure;
 /// let failure = CorsFailure::MissingAllowOrigin;
 /// assert_eq!(failure.code(), "missing-allow-origin");
 /// assert_eq!(failure.to_string(),
@@ -39,7 +39,7 @@ impl CorsFailure {
     /// `invalid-allow-credentials`.
     ///
     /// ```
-    /// use corsair::browser::CorsFailure;
+    /// use corsair_browser::CorsFailure;
     /// assert_eq!(CorsFailure::WildcardWithCredentials.code(), "wildcard-origin-with-credentials");
     /// ```
     pub const fn code(&self) -> &'static str {
@@ -97,7 +97,7 @@ const PREFLIGHT_PREFIX: &str = "Response to preflight request doesn't pass acces
 /// [`console_message`](Blocked::console_message) the whole console line.
 ///
 /// ```
-/// use corsair::browser::{Blocked, CorsFailure};
+/// use corsair_browser::{Blocked, CorsFailure};
 /// let blocked = Blocked::Preflight(CorsFailure::MissingAllowOrigin);
 /// assert_eq!(blocked.code(), "preflight-missing-allow-origin");
 /// assert_eq!(blocked.to_string(),
@@ -151,7 +151,7 @@ impl Blocked {
     /// check has the [`CorsFailure::code`], prefixed with `preflight-` for a preflight.
     ///
     /// ```
-    /// use corsair::browser::{Blocked, CorsFailure};
+    /// use corsair_browser::{Blocked, CorsFailure};
     /// assert_eq!(Blocked::Response(CorsFailure::MissingAllowOrigin).code(), "missing-allow-origin");
     /// assert_eq!(Blocked::TooManyRedirects.code(), "too-many-redirects");
     /// ```
@@ -181,7 +181,7 @@ impl Blocked {
     /// CORS policy"), rather than `fetch()` throwing or the network failing.
     ///
     /// ```
-    /// use corsair::browser::Blocked;
+    /// use corsair_browser::Blocked;
     /// assert!(Blocked::HeaderNotAllowed("x-foo".into()).is_cors_policy());
     /// assert!(!Blocked::ForbiddenMethod("TRACE".into()).is_cors_policy());
     /// ```
@@ -203,14 +203,14 @@ impl Blocked {
     /// been blocked by CORS policy: ...`.
     ///
     /// ```
-    /// use corsair::browser::{Blocked, ScriptRequest};
+    /// use corsair_browser::{Blocked, ScriptRequest};
     /// let request = ScriptRequest::new("https://app.example", http::Method::PUT,
     ///     http::Uri::from_static("https://api.example/items"))?;
     /// let line = Blocked::MethodNotAllowed("PUT".into()).console_message(&request);
     /// assert_eq!(line, "Access to fetch at 'https://api.example/items' from origin \
     ///     'https://app.example' has been blocked by CORS policy: Method PUT is not \
     ///     allowed by Access-Control-Allow-Methods in preflight response.");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn console_message(&self, request: &ScriptRequest) -> String {
         if !self.is_cors_policy() {

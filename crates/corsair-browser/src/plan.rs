@@ -14,7 +14,7 @@ use super::request::ScriptRequest;
 /// needed, and then the actual request.
 ///
 /// ```
-/// use corsair::browser::{plan, ScriptRequest};
+/// use corsair_browser::{plan, ScriptRequest};
 /// let request = ScriptRequest::new("https://app.example", http::Method::PUT,
 ///     http::Uri::from_static("https://api.example/items/7"))?;
 /// let plan = plan(&request);
@@ -22,7 +22,7 @@ use super::request::ScriptRequest;
 /// assert_eq!(preflight.headers()["access-control-request-method"], "PUT");
 /// assert_eq!(plan.actual.method(), http::Method::PUT);
 /// assert_eq!(plan.actual.headers()["origin"], "https://app.example");
-/// # Ok::<(), corsair::browser::Blocked>(())
+/// # Ok::<(), corsair_browser::Blocked>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
@@ -38,14 +38,14 @@ pub struct Plan {
 /// go with it is [`ActualRequest::includes_credentials`] (the model has no cookie jar).
 ///
 /// ```
-/// use corsair::browser::{plan, ScriptRequest};
+/// use corsair_browser::{plan, ScriptRequest};
 /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
 ///     http::Uri::from_static("https://api.example/items"))?;
 /// let actual = plan(&request).actual;
 /// assert_eq!(actual.headers()["accept"], "*/*");
 /// assert_eq!(actual.headers()["origin"], "https://app.example");
 /// assert!(!actual.includes_credentials());
-/// # Ok::<(), corsair::browser::Blocked>(())
+/// # Ok::<(), corsair_browser::Blocked>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActualRequest {
@@ -62,11 +62,11 @@ impl ActualRequest {
     /// is neither `GET` nor `HEAD` (as `fetch()` does with the default referrer policy).
     ///
     /// ```
-    /// use corsair::browser::{ActualRequest, ScriptRequest};
+    /// use corsair_browser::{ActualRequest, ScriptRequest};
     /// let same_origin = ScriptRequest::new("https://app.example", http::Method::GET,
     ///     http::Uri::from_static("https://app.example/me"))?;
     /// assert!(ActualRequest::new(&same_origin).headers().get("origin").is_none());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn new(request: &ScriptRequest) -> ActualRequest {
         let mut headers = request.headers().clone();
@@ -90,9 +90,9 @@ impl ActualRequest {
     /// The method (normalized).
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::from_bytes(b"put")?, http::Uri::from_static("https://api.example/"))?;
-    /// assert_eq!(corsair::browser::plan(&request).actual.method(), http::Method::PUT);
+    /// assert_eq!(corsair_browser::plan(&request).actual.method(), http::Method::PUT);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn method(&self) -> &Method {
@@ -102,10 +102,10 @@ impl ActualRequest {
     /// The URL.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/x"))?;
-    /// assert_eq!(corsair::browser::plan(&request).actual.uri(), "https://api.example/x");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// assert_eq!(corsair_browser::plan(&request).actual.uri(), "https://api.example/x");
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn uri(&self) -> &Uri {
         &self.uri
@@ -114,11 +114,11 @@ impl ActualRequest {
     /// The headers: the script's, `Origin` and `Accept`.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/x"))?
     /// #     .header("x-foo", "1")?;
-    /// assert_eq!(corsair::browser::plan(&request).actual.headers()["x-foo"], "1");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// assert_eq!(corsair_browser::plan(&request).actual.headers()["x-foo"], "1");
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
@@ -127,11 +127,11 @@ impl ActualRequest {
     /// Whether the browser attaches cookies and HTTP authentication.
     ///
     /// ```
-    /// use corsair::browser::{plan, Credentials, ScriptRequest};
+    /// use corsair_browser::{plan, Credentials, ScriptRequest};
     /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
     ///     http::Uri::from_static("https://api.example/x"))?.with_credentials(Credentials::Include);
     /// assert!(plan(&request).actual.includes_credentials());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn includes_credentials(&self) -> bool {
         self.credentials
@@ -140,11 +140,11 @@ impl ActualRequest {
     /// As an [`http::Request`] with an empty body.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/x"))?;
-    /// let http = corsair::browser::plan(&request).actual.to_http();
+    /// let http = corsair_browser::plan(&request).actual.to_http();
     /// assert_eq!(http.uri().path(), "/x");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn to_http(&self) -> http::Request<()> {
         let mut request = http::Request::new(());
@@ -159,14 +159,14 @@ impl ActualRequest {
 /// [`needs_preflight`] says so, then the actual request.
 ///
 /// ```
-/// use corsair::browser::{plan, ScriptRequest};
+/// use corsair_browser::{plan, ScriptRequest};
 /// let request = ScriptRequest::new("https://app.example", http::Method::POST,
 ///         http::Uri::from_static("https://api.example/form"))?
 ///     .header("content-type", "application/x-www-form-urlencoded")?;
 /// assert!(plan(&request).preflight.is_none()); // a "simple" request
 /// let json = request.header("content-type", "application/json")?;
 /// assert!(plan(&json).preflight.is_some());
-/// # Ok::<(), corsair::browser::Blocked>(())
+/// # Ok::<(), corsair_browser::Blocked>(())
 /// ```
 pub fn plan(request: &ScriptRequest) -> Plan {
     Plan {
@@ -180,7 +180,7 @@ pub fn plan(request: &ScriptRequest) -> Plan {
 ///
 /// ```
 /// use std::time::Duration;
-/// use corsair::browser::{judge_preflight, plan_cached, PreflightCache, ScriptRequest};
+/// use corsair_browser::{judge_preflight, plan_cached, PreflightCache, ScriptRequest};
 ///
 /// let request = ScriptRequest::new("https://app.example", http::Method::PUT,
 ///     http::Uri::from_static("https://api.example/items"))?;

@@ -4,19 +4,20 @@
 
 use std::fmt;
 
+use corsair::OriginRef;
+use corsair::fetch::trim_http_whitespace;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Method, Uri};
 
+use super::forbidden::{is_forbidden_method, is_forbidden_request_header};
 use super::profile::Profile;
+use super::url::{canonical_http_url, has_userinfo, url_origin};
 use super::verdict::Blocked;
-use crate::fetch::trim_http_whitespace;
-use crate::origin::{OriginRef, default_port};
 
 /// A request's credentials mode (Fetch `#concept-request-credentials-mode`).
 ///
 /// ```
-/// use corsair::browser::Credentials;
+/// use corsair_browser::Credentials;
 /// assert_eq!(Credentials::default(), Credentials::SameOrigin);
 /// assert_eq!(Credentials::Include.as_str(), "include");
 /// ```
@@ -37,7 +38,7 @@ impl Credentials {
     /// `"omit"`, `"same-origin"` or `"include"`.
     ///
     /// ```
-    /// assert_eq!(corsair::browser::Credentials::Omit.as_str(), "omit");
+    /// assert_eq!(corsair_browser::Credentials::Omit.as_str(), "omit");
     /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -50,7 +51,7 @@ impl Credentials {
     /// Whether the mode is `include`, the only one the CORS protocol treats differently.
     ///
     /// ```
-    /// assert!(!corsair::browser::Credentials::SameOrigin.is_include());
+    /// assert!(!corsair_browser::Credentials::SameOrigin.is_include());
     /// ```
     pub const fn is_include(self) -> bool {
         matches!(self, Credentials::Include)
@@ -67,7 +68,7 @@ impl fmt::Display for Credentials {
 /// [`Blocked::TooManyRedirects`].
 ///
 /// ```
-/// assert_eq!(corsair::browser::MAX_REDIRECTS, 20);
+/// assert_eq!(corsair_browser::MAX_REDIRECTS, 20);
 /// ```
 pub const MAX_REDIRECTS: u8 = 20;
 
@@ -87,7 +88,7 @@ pub const MAX_REDIRECTS: u8 = 20;
 ///   leading and trailing whitespace.
 ///
 /// ```
-/// use corsair::browser::{Credentials, ScriptRequest};
+/// use corsair_browser::{Credentials, ScriptRequest};
 /// use http::{Method, Uri};
 ///
 /// let request = ScriptRequest::new("https://app.example", Method::from_bytes(b"delete")?,
@@ -129,7 +130,7 @@ impl ScriptRequest {
     /// document can have.
     ///
     /// ```
-    /// use corsair::browser::ScriptRequest;
+    /// use corsair_browser::ScriptRequest;
     /// use http::{Method, Uri};
     /// let url = Uri::from_static("https://api.example/");
     /// assert!(ScriptRequest::new("null", Method::GET, url.clone()).is_ok());
@@ -170,7 +171,7 @@ impl ScriptRequest {
     /// method, URI (which must be absolute) and headers.
     ///
     /// ```
-    /// use corsair::browser::ScriptRequest;
+    /// use corsair_browser::ScriptRequest;
     /// let http = http::Request::put("https://api.example/items")
     ///     .header("content-type", "application/json")
     ///     .header("host", "evil.example") // forbidden: dropped
@@ -194,14 +195,14 @@ impl ScriptRequest {
     /// `Headers` throws, for an invalid name or value.
     ///
     /// ```
-    /// use corsair::browser::ScriptRequest;
+    /// use corsair_browser::ScriptRequest;
     /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
     ///         http::Uri::from_static("https://api.example/"))?
     ///     .header("Accept", "  application/json ")?
     ///     .header("Sec-Fetch-Mode", "navigate")?; // forbidden: dropped
     /// assert_eq!(request.headers()["accept"], "application/json");
     /// assert!(request.headers().get("sec-fetch-mode").is_none());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn header(self, name: &str, value: impl AsRef<[u8]>) -> Result<ScriptRequest, Blocked> {
         let name = HeaderName::from_bytes(name.as_bytes())
@@ -219,13 +220,13 @@ impl ScriptRequest {
     /// Adds a header (see [`ScriptRequest::header`]), from already valid parts.
     ///
     /// ```
-    /// use corsair::browser::ScriptRequest;
+    /// use corsair_browser::ScriptRequest;
     /// use http::header::{HeaderName, HeaderValue};
     /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
     ///         http::Uri::from_static("https://api.example/"))?
     ///     .with_header(HeaderName::from_static("x-foo"), HeaderValue::from_static("1"));
     /// assert_eq!(request.headers()["x-foo"], "1");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     #[must_use]
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> ScriptRequest {
@@ -247,7 +248,7 @@ impl ScriptRequest {
     /// Adds every header of a map (see [`ScriptRequest::header`]).
     ///
     /// ```
-    /// use corsair::browser::ScriptRequest;
+    /// use corsair_browser::ScriptRequest;
     /// let mut headers = http::HeaderMap::new();
     /// headers.insert("x-foo", "1".parse()?);
     /// headers.insert("origin", "https://evil.example".parse()?);
@@ -267,12 +268,12 @@ impl ScriptRequest {
     /// Sets whose behaviour the model follows for this request (see [`Profile`]).
     ///
     /// ```
-    /// use corsair::browser::{Profile, ScriptRequest};
+    /// use corsair_browser::{Profile, ScriptRequest};
     /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
     ///         http::Uri::from_static("https://api.example/"))?
     ///     .with_profile(Profile::Spec);
     /// assert_eq!(request.profile(), Profile::Spec);
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     #[must_use]
     pub fn with_profile(mut self, profile: Profile) -> ScriptRequest {
@@ -284,11 +285,11 @@ impl ScriptRequest {
     /// unless [`ScriptRequest::with_profile`] said otherwise.
     ///
     /// ```
-    /// use corsair::browser::{Profile, ScriptRequest};
+    /// use corsair_browser::{Profile, ScriptRequest};
     /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
     ///     http::Uri::from_static("https://api.example/"))?;
     /// assert_eq!(request.profile(), Profile::Chromium);
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn profile(&self) -> Profile {
         self.profile
@@ -297,12 +298,12 @@ impl ScriptRequest {
     /// Sets the credentials mode.
     ///
     /// ```
-    /// use corsair::browser::{Credentials, ScriptRequest};
+    /// use corsair_browser::{Credentials, ScriptRequest};
     /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
     ///         http::Uri::from_static("https://api.example/"))?
     ///     .with_credentials(Credentials::Include);
     /// assert_eq!(request.credentials(), Credentials::Include);
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     #[must_use]
     pub fn with_credentials(mut self, credentials: Credentials) -> ScriptRequest {
@@ -315,12 +316,12 @@ impl ScriptRequest {
     /// when the body is a `ReadableStream`.
     ///
     /// ```
-    /// use corsair::browser::ScriptRequest;
+    /// use corsair_browser::ScriptRequest;
     /// let request = ScriptRequest::new("https://app.example", http::Method::POST,
     ///         http::Uri::from_static("https://api.example/upload"))?
     ///     .with_cors_preflight_flag(true);
-    /// assert!(corsair::browser::plan(&request).preflight.is_some());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// assert!(corsair_browser::plan(&request).preflight.is_some());
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     #[must_use]
     pub fn with_cors_preflight_flag(mut self, flag: bool) -> ScriptRequest {
@@ -331,10 +332,10 @@ impl ScriptRequest {
     /// The script's origin, as given (`null` for an opaque origin).
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/"))?;
     /// assert_eq!(request.origin(), "https://app.example");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn origin(&self) -> &str {
         &self.origin
@@ -345,10 +346,10 @@ impl ScriptRequest {
     /// tainted it (Fetch `#serializing-a-request-origin`).
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/"))?;
     /// assert_eq!(request.serialized_origin(), "https://app.example");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn serialized_origin(&self) -> &str {
         if self.tainted { "null" } else { &self.origin }
@@ -358,7 +359,7 @@ impl ScriptRequest {
     ///
     /// ```
     /// # use http::Method;
-    /// let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// let request = corsair_browser::ScriptRequest::new("https://app.example",
     ///     Method::from_bytes(b"patch")?, http::Uri::from_static("https://api.example/"))?;
     /// assert_eq!(request.method().as_str(), "patch"); // not one of the six normalized
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -371,10 +372,10 @@ impl ScriptRequest {
     /// without the scheme's default port.
     ///
     /// ```
-    /// let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// let request = corsair_browser::ScriptRequest::new("https://app.example",
     ///     http::Method::GET, http::Uri::from_static("HTTPS://API.example:443/x"))?;
     /// assert_eq!(request.url(), "https://api.example/x");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn url(&self) -> &Uri {
         &self.url
@@ -383,10 +384,10 @@ impl ScriptRequest {
     /// Every URL of the fetch, the first one first and the current one last.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/"))?;
     /// assert_eq!(request.url_list().len(), 1);
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn url_list(&self) -> Vec<&Uri> {
         self.previous_urls
@@ -398,10 +399,10 @@ impl ScriptRequest {
     /// The headers the script set, minus the forbidden ones.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/"))?;
     /// assert!(request.headers().is_empty());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
@@ -410,10 +411,10 @@ impl ScriptRequest {
     /// The credentials mode.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/"))?;
-    /// assert_eq!(request.credentials(), corsair::browser::Credentials::SameOrigin);
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// assert_eq!(request.credentials(), corsair_browser::Credentials::SameOrigin);
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn credentials(&self) -> Credentials {
         self.credentials
@@ -422,10 +423,10 @@ impl ScriptRequest {
     /// The use-CORS-preflight flag.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/"))?;
     /// assert!(!request.use_cors_preflight());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn use_cors_preflight(&self) -> bool {
         self.use_cors_preflight
@@ -434,10 +435,10 @@ impl ScriptRequest {
     /// How many redirects were followed.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/"))?;
     /// assert_eq!(request.redirect_count(), 0);
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn redirect_count(&self) -> u8 {
         self.redirect_count
@@ -448,11 +449,11 @@ impl ScriptRequest {
     /// preflight and read without any check.
     ///
     /// ```
-    /// use corsair::browser::ScriptRequest;
+    /// use corsair_browser::ScriptRequest;
     /// let same = ScriptRequest::new("https://app.example", http::Method::PUT,
     ///     http::Uri::from_static("https://app.example/items"))?;
     /// assert!(!same.is_cors());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn is_cors(&self) -> bool {
         self.cors_tainted || url_origin(&self.url) != self.origin
@@ -462,12 +463,12 @@ impl ScriptRequest {
     /// with `include`, or with `same-origin` while the request is not CORS.
     ///
     /// ```
-    /// use corsair::browser::{Credentials, ScriptRequest};
+    /// use corsair_browser::{Credentials, ScriptRequest};
     /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
     ///     http::Uri::from_static("https://api.example/"))?;
     /// assert!(!request.includes_credentials());
     /// assert!(request.with_credentials(Credentials::Include).includes_credentials());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn includes_credentials(&self) -> bool {
         match self.credentials {
@@ -512,7 +513,7 @@ impl ScriptRequest {
 /// `OPTIONS`, `POST` or `PUT` is uppercased; every other method is left as written.
 ///
 /// ```
-/// use corsair::browser::normalize_method;
+/// use corsair_browser::normalize_method;
 /// use http::Method;
 /// assert_eq!(normalize_method(Method::from_bytes(b"pUt")?), Method::PUT);
 /// assert_eq!(normalize_method(Method::from_bytes(b"patch")?).as_str(), "patch");
@@ -531,140 +532,6 @@ pub fn normalize_method(method: Method) -> Method {
         .into_iter()
         .find(|m| m.as_str().eq_ignore_ascii_case(method.as_str()))
         .unwrap_or(method)
-}
-
-/// `CONNECT`, `TRACE` and `TRACK`, in any case (Fetch `#forbidden-method`).
-pub(crate) fn is_forbidden_method(method: &str) -> bool {
-    ["CONNECT", "TRACE", "TRACK"]
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(method))
-}
-
-/// Whether `Headers` drops this header: Fetch `#forbidden-request-header`.
-///
-/// ```
-/// use corsair::browser::is_forbidden_request_header;
-/// use http::header::{HeaderName, HeaderValue};
-/// let name = |n| HeaderName::from_static(n);
-/// let value = |v| HeaderValue::from_static(v);
-/// assert!(is_forbidden_request_header(&name("cookie"), &value("a=1")));
-/// assert!(is_forbidden_request_header(&name("sec-ch-ua"), &value("x")));
-/// assert!(is_forbidden_request_header(&name("x-http-method-override"), &value("GET, trace")));
-/// assert!(!is_forbidden_request_header(&name("x-http-method-override"), &value("PATCH")));
-/// assert!(!is_forbidden_request_header(&name("authorization"), &value("Bearer x")));
-/// ```
-pub fn is_forbidden_request_header(name: &HeaderName, value: &HeaderValue) -> bool {
-    // Header names are lowercase in the `http` crate.
-    let name = name.as_str();
-    if crate::fetch::is_fetch_forbidden_name(name) {
-        return true;
-    }
-    if matches!(
-        name,
-        "x-http-method" | "x-http-method-override" | "x-method-override"
-    ) {
-        return get_decode_split(value.as_bytes())
-            .iter()
-            .any(|m| is_forbidden_method(m));
-    }
-    false
-}
-
-/// Fetch's "get, decode, and split" of one value: split on commas outside double
-/// quotes, strip HTTP tab-or-space around each part; quotes and backslashes stay.
-fn get_decode_split(value: &[u8]) -> Vec<String> {
-    let mut values = Vec::new();
-    let mut current = String::new();
-    let mut in_quotes = false;
-    let mut escaped = false;
-    for &b in value {
-        let c = char::from(b);
-        if in_quotes {
-            current.push(c);
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_quotes = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => {
-                in_quotes = true;
-                current.push(c);
-            }
-            b',' => values.push(std::mem::take(&mut current)),
-            _ => current.push(c),
-        }
-    }
-    values.push(current);
-    values
-        .into_iter()
-        .map(|v| v.trim_matches(['\t', ' ']).to_owned())
-        .collect()
-}
-
-/// Whether the URL's authority has a user name or password.
-pub(crate) fn has_userinfo(url: &Uri) -> bool {
-    url.authority().is_some_and(|a| a.as_str().contains('@'))
-}
-
-/// The URL with a lowercase scheme and host, without the scheme's default port and
-/// with a path (user name and password kept); `None` unless it is an absolute `http:`
-/// or `https:` URL with a host and a valid port.
-pub(crate) fn canonical_http_url(url: &Uri) -> Option<Uri> {
-    let scheme = url.scheme_str()?.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let host = url.host().filter(|h| !h.is_empty())?.to_ascii_lowercase();
-    // `Uri::port` hides a port that is not a `u16`; the URL is then invalid.
-    let port = match port_text(url.authority()?.as_str()) {
-        Some(text) if !text.is_empty() => Some(text.parse::<u16>().ok()?),
-        _ => None,
-    };
-    let mut authority = match url.authority().map(Authority::as_str) {
-        Some(a) => a
-            .rsplit_once('@')
-            .map_or(String::new(), |(userinfo, _)| format!("{userinfo}@")),
-        None => String::new(),
-    };
-    authority.push_str(&host);
-    if let Some(port) = port.filter(|&p| default_port(&scheme) != Some(p)) {
-        authority.push_str(&format!(":{port}"));
-    }
-    let path = url.path_and_query().map_or("/", PathAndQuery::as_str);
-    let path = if path.is_empty() { "/" } else { path };
-    Uri::builder()
-        .scheme(Scheme::try_from(scheme.as_str()).ok()?)
-        .authority(Authority::try_from(authority.as_str()).ok()?)
-        .path_and_query(path)
-        .build()
-        .ok()
-}
-
-/// The text after the host's `:` in an authority, if any.
-fn port_text(authority: &str) -> Option<&str> {
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
-    let after_host = match host_port.strip_prefix('[') {
-        Some(rest) => rest.split_once(']').map_or("", |(_, after)| after),
-        None => host_port
-            .find(':')
-            .map_or("", |i| host_port.get(i..).unwrap_or("")),
-    };
-    after_host.strip_prefix(':')
-}
-
-/// The ASCII serialization of a (canonical) URL's origin: `scheme://host[:port]`.
-pub(crate) fn url_origin(url: &Uri) -> String {
-    let scheme = url.scheme_str().unwrap_or_default();
-    let host = url.host().unwrap_or_default();
-    match url.port_u16() {
-        Some(port) if default_port(scheme) != Some(port) => format!("{scheme}://{host}:{port}"),
-        _ => format!("{scheme}://{host}"),
-    }
 }
 
 #[cfg(test)]
@@ -825,14 +692,6 @@ mod tests {
                 .code(),
             "invalid-header"
         );
-    }
-
-    #[test]
-    fn splitting_respects_quotes() {
-        assert_eq!(get_decode_split(b"a, b ,c"), ["a", "b", "c"]);
-        assert_eq!(get_decode_split(b"\"a,b\", c"), ["\"a,b\"", "c"]);
-        assert_eq!(get_decode_split(b"\"a\\\",b\",c"), ["\"a\\\",b\"", "c"]);
-        assert_eq!(get_decode_split(b""), [""]);
     }
 
     #[test]

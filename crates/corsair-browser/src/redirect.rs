@@ -8,7 +8,8 @@ use http::{Method, StatusCode, Uri};
 use super::check::cors_check;
 use super::preflight::is_redirect_status;
 use super::profile::Profile;
-use super::request::{MAX_REDIRECTS, ScriptRequest, canonical_http_url, has_userinfo, url_origin};
+use super::request::{MAX_REDIRECTS, ScriptRequest};
+use super::url::{canonical_http_url, has_userinfo, url_origin};
 use super::verdict::Blocked;
 
 /// Follows a redirect as a browser does (`redirect: "follow"`, `fetch()`'s default).
@@ -35,7 +36,7 @@ use super::verdict::Blocked;
 ///    cross-origin both with the new URL and with the script's origin.
 ///
 /// ```
-/// use corsair::browser::{follow_redirect, plan, ScriptRequest};
+/// use corsair_browser::{follow_redirect, plan, ScriptRequest};
 /// use http::{HeaderMap, StatusCode};
 ///
 /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
@@ -277,7 +278,7 @@ fn percent_encode(bytes: &[u8], query_start: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::browser::{CorsFailure, Credentials};
+    use crate::{CorsFailure, Credentials};
     use http::HeaderValue;
 
     fn request(method: &str, url: &'static str) -> ScriptRequest {

@@ -1,14 +1,22 @@
-//! The browser model: what a browser does with a script's cross-origin request, as
-//! Chromium does it or as the WHATWG Fetch Standard's text says ([`Profile`]), without
-//! doing any I/O.
+//! # corsair-browser: what a browser does with CORS answers
 //!
-//! The engine ([`Policy`](crate::Policy)) is the server's side of CORS; this module is
-//! the other side. Given the request a script wants to make ([`ScriptRequest`]) it says
-//! whether a preflight is needed and exactly what is sent ([`plan`]), how the browser
-//! judges the preflight's answer ([`judge_preflight`]), what it caches
-//! ([`PreflightCache`]), how it follows redirects ([`follow_redirect`]), and what the
-//! script may finally read ([`judge_response`]). Every refusal is a [`Blocked`] with a
-//! stable code and the sentence a browser's console prints.
+//! A model of what a real browser does with a script's cross-origin request, as
+//! Chromium does it or as the WHATWG Fetch Standard's text says ([`Profile`]), without
+//! doing any I/O. `corsair check` runs it against live servers, and corsair's tests
+//! judge the engine's answers with it.
+//!
+//! The engine ([`corsair::Policy`], in the `corsair` crate) is the server's side of
+//! CORS; this crate is the other side, and the engine never uses it: it lives apart so
+//! that the middleware's API does not change when the model learns something new about
+//! browsers. Both read the Fetch Standard's grammar and name lists from
+//! [`corsair::fetch`].
+//!
+//! Given the request a script wants to make ([`ScriptRequest`]) the model says whether
+//! a preflight is needed and exactly what is sent ([`plan`]), how the browser judges the
+//! preflight's answer ([`judge_preflight`]), what it caches ([`PreflightCache`]), how it
+//! follows redirects ([`follow_redirect`]), and what the script may finally read
+//! ([`judge_response`]). Every refusal is a [`Blocked`] with a stable code and the
+//! sentence a browser's console prints.
 //!
 //! The caller does the I/O, so the model drives a real server, a test double or the
 //! engine itself equally well. [`fetch`] runs the whole loop with a closure as the
@@ -19,7 +27,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use corsair::browser::{self, Credentials, PreflightCache, ScriptRequest};
+//! use corsair_browser::{self as browser, Credentials, PreflightCache, ScriptRequest};
 //! use corsair::{Action, Policy};
 //! use http::{HeaderMap, StatusCode};
 //!
@@ -95,16 +103,20 @@
 //! "manual"`, referrer policies, service workers, Private Network Access, and the
 //! headers browsers add that CORS does not depend on (`User-Agent`, `Sec-Fetch-*`, ...).
 
+#![forbid(unsafe_code)]
+
 mod cache;
 mod check;
 mod expose;
 mod fetching;
+mod forbidden;
 mod plan;
 mod preflight;
 mod profile;
 mod redirect;
 mod request;
 mod safelist;
+mod url;
 mod verdict;
 
 use std::time::Duration;
@@ -118,13 +130,12 @@ pub use expose::{
     judge_response,
 };
 pub use fetching::{Fetching, Outgoing, Progress};
+pub use forbidden::is_forbidden_request_header;
 pub use plan::{ActualRequest, Plan, plan, plan_cached};
 pub use preflight::{MaxAge, PreflightGrant, PreflightRequest, judge_preflight, needs_preflight};
 pub use profile::{Profile, UnknownProfile};
 pub use redirect::follow_redirect;
-pub use request::{
-    Credentials, MAX_REDIRECTS, ScriptRequest, is_forbidden_request_header, normalize_method,
-};
+pub use request::{Credentials, MAX_REDIRECTS, ScriptRequest, normalize_method};
 pub use safelist::{
     MAX_SAFELISTED_TOTAL_LEN, MAX_SAFELISTED_VALUE_LEN, MimeType, cors_unsafe_request_header_names,
     is_cors_safelisted_method, is_cors_safelisted_request_header,
@@ -142,7 +153,7 @@ pub use verdict::{Blocked, CorsFailure};
 ///
 /// ```
 /// use std::time::Duration;
-/// use corsair::browser::{fetch, PreflightCache, ScriptRequest};
+/// use corsair_browser::{fetch, PreflightCache, ScriptRequest};
 /// use http::{HeaderMap, StatusCode};
 ///
 /// let request = ScriptRequest::new("https://app.example", http::Method::DELETE,

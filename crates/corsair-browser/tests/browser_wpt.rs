@@ -11,8 +11,8 @@
 
 use std::time::Duration;
 
-use corsair::browser::{
-    self, Blocked, Credentials, PreflightCache, Profile, Readable, ScriptRequest,
+use corsair_browser::{
+    self as browser, Blocked, Credentials, PreflightCache, Profile, Readable, ScriptRequest,
     is_cors_safelisted_request_header,
 };
 use http::header::{HeaderName, HeaderValue};

@@ -25,7 +25,7 @@ use super::verdict::Blocked;
 ///
 /// ```
 /// use std::time::Duration;
-/// use corsair::browser::{Fetching, Outgoing, PreflightCache, Progress, ScriptRequest};
+/// use corsair_browser::{Fetching, Outgoing, PreflightCache, Progress, ScriptRequest};
 /// use http::{HeaderMap, HeaderValue, StatusCode};
 ///
 /// let request = ScriptRequest::new("https://app.example", http::Method::PUT,
@@ -72,12 +72,12 @@ impl Outgoing<'_> {
     /// As an [`http::Request`] with an empty body.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::DELETE, http::Uri::from_static("https://api.example/x"))?;
-    /// let fetching = corsair::browser::Fetching::new(request,
-    ///     &corsair::browser::PreflightCache::default(), std::time::Duration::ZERO);
+    /// let fetching = corsair_browser::Fetching::new(request,
+    ///     &corsair_browser::PreflightCache::default(), std::time::Duration::ZERO);
     /// assert_eq!(fetching.outgoing().to_http().method(), http::Method::OPTIONS);
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn to_http(&self) -> http::Request<()> {
         match self {
@@ -89,12 +89,12 @@ impl Outgoing<'_> {
     /// Whether this is the preflight.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/x"))?;
-    /// let fetching = corsair::browser::Fetching::new(request,
-    ///     &corsair::browser::PreflightCache::default(), std::time::Duration::ZERO);
+    /// let fetching = corsair_browser::Fetching::new(request,
+    ///     &corsair_browser::PreflightCache::default(), std::time::Duration::ZERO);
     /// assert!(!fetching.outgoing().is_preflight()); // a simple GET
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn is_preflight(&self) -> bool {
         matches!(self, Outgoing::Preflight(_))
@@ -123,12 +123,12 @@ impl Fetching {
     /// Plans the first hop of a script's request, consulting the cache at time `now`.
     ///
     /// ```
-    /// use corsair::browser::{Fetching, PreflightCache, ScriptRequest};
+    /// use corsair_browser::{Fetching, PreflightCache, ScriptRequest};
     /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
     ///     http::Uri::from_static("https://api.example/x"))?;
     /// let fetching = Fetching::new(request, &PreflightCache::default(), std::time::Duration::ZERO);
     /// assert_eq!(fetching.request().url(), "https://api.example/x");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn new(request: ScriptRequest, cache: &PreflightCache, now: Duration) -> Fetching {
         let plan = plan_cached(&request, cache, now);
@@ -144,12 +144,12 @@ impl Fetching {
     /// word a [`Blocked::console_message`] after [`receive`](Fetching::receive).
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/x"))?;
-    /// let fetching = corsair::browser::Fetching::new(request,
-    ///     &corsair::browser::PreflightCache::default(), std::time::Duration::ZERO);
+    /// let fetching = corsair_browser::Fetching::new(request,
+    ///     &corsair_browser::PreflightCache::default(), std::time::Duration::ZERO);
     /// assert_eq!(fetching.request().redirect_count(), 0);
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn request(&self) -> &ScriptRequest {
         &self.request
@@ -158,12 +158,12 @@ impl Fetching {
     /// The request to send now.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::PUT, http::Uri::from_static("https://api.example/x"))?;
-    /// let fetching = corsair::browser::Fetching::new(request,
-    ///     &corsair::browser::PreflightCache::default(), std::time::Duration::ZERO);
+    /// let fetching = corsair_browser::Fetching::new(request,
+    ///     &corsair_browser::PreflightCache::default(), std::time::Duration::ZERO);
     /// assert!(fetching.outgoing().is_preflight());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn outgoing(&self) -> Outgoing<'_> {
         match &self.plan.preflight {
@@ -178,7 +178,7 @@ impl Fetching {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use corsair::browser::{Fetching, PreflightCache, ScriptRequest};
+    /// use corsair_browser::{Fetching, PreflightCache, ScriptRequest};
     /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
     ///     http::Uri::from_static("https://api.example/x"))?;
     /// let mut cache = PreflightCache::default();
@@ -186,7 +186,7 @@ impl Fetching {
     /// let blocked = fetching.receive(&mut cache, Duration::ZERO, http::StatusCode::OK,
     ///     &http::HeaderMap::new()).unwrap_err();
     /// assert_eq!(blocked.code(), "missing-allow-origin");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn receive(
         self,

@@ -13,8 +13,10 @@
 
 use std::time::Duration;
 
-use corsair::browser::{self, Blocked, Credentials, PreflightCache, Profile, ScriptRequest};
 use corsair::{Action, Config, Decision, Policy};
+use corsair_browser::{
+    self as browser, Blocked, Credentials, PreflightCache, Profile, ScriptRequest,
+};
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode, Uri};
 use proptest::prelude::*;

@@ -13,7 +13,7 @@ use super::profile::Profile;
 use super::request::ScriptRequest;
 use super::safelist::is_cors_safelisted_method;
 use super::verdict::Blocked;
-use crate::method::is_token;
+use corsair::fetch::is_token;
 
 /// Whether the request takes the CORS-with-preflight path (Fetch's main fetch): it is a
 /// CORS request and either its use-CORS-preflight flag is set, its method is not
@@ -22,7 +22,7 @@ use crate::method::is_token;
 /// [`plan_cached`](super::plan_cached).
 ///
 /// ```
-/// use corsair::browser::{needs_preflight, ScriptRequest};
+/// use corsair_browser::{needs_preflight, ScriptRequest};
 /// use http::{Method, Uri};
 /// let url = Uri::from_static("https://api.example/items");
 /// let get = ScriptRequest::new("https://app.example", Method::GET, url.clone())?;
@@ -30,7 +30,7 @@ use crate::method::is_token;
 /// assert!(needs_preflight(&get.clone().header("x-requested-with", "fetch")?));
 /// let put = ScriptRequest::new("https://app.example", Method::PUT, url)?;
 /// assert!(needs_preflight(&put));
-/// # Ok::<(), corsair::browser::Blocked>(())
+/// # Ok::<(), corsair_browser::Blocked>(())
 /// ```
 pub fn needs_preflight(request: &ScriptRequest) -> bool {
     request.is_cors()
@@ -52,7 +52,7 @@ pub fn needs_preflight(request: &ScriptRequest) -> bool {
 /// `Sec-Fetch-*`; the CORS protocol does not depend on them and the model leaves them out.
 ///
 /// ```
-/// use corsair::browser::{PreflightRequest, ScriptRequest};
+/// use corsair_browser::{PreflightRequest, ScriptRequest};
 /// let request = ScriptRequest::new("https://app.example", http::Method::PUT,
 ///         http::Uri::from_static("https://api.example/items/7"))?
 ///     .header("X-Request-Id", "1")?
@@ -67,7 +67,7 @@ pub fn needs_preflight(request: &ScriptRequest) -> bool {
 /// assert_eq!(headers["access-control-request-method"], "PUT");
 /// assert_eq!(headers["access-control-request-headers"], "authorization,content-type,x-request-id");
 /// assert!(headers.get("authorization").is_none());
-/// # Ok::<(), corsair::browser::Blocked>(())
+/// # Ok::<(), corsair_browser::Blocked>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreflightRequest {
@@ -80,11 +80,11 @@ impl PreflightRequest {
     /// The preflight for a request (whether or not one is needed).
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::DELETE, http::Uri::from_static("https://api.example/"))?;
-    /// let preflight = corsair::browser::PreflightRequest::new(&request);
+    /// let preflight = corsair_browser::PreflightRequest::new(&request);
     /// assert!(preflight.headers().get("access-control-request-headers").is_none());
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn new(request: &ScriptRequest) -> PreflightRequest {
         let mut headers = HeaderMap::new();
@@ -118,10 +118,10 @@ impl PreflightRequest {
     /// Always `OPTIONS`.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::DELETE, http::Uri::from_static("https://api.example/"))?;
-    /// assert_eq!(corsair::browser::PreflightRequest::new(&request).method(), "OPTIONS");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// assert_eq!(corsair_browser::PreflightRequest::new(&request).method(), "OPTIONS");
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn method(&self) -> &Method {
         &self.method
@@ -130,10 +130,10 @@ impl PreflightRequest {
     /// The request's current URL.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::DELETE, http::Uri::from_static("https://api.example/a?b"))?;
-    /// assert_eq!(corsair::browser::PreflightRequest::new(&request).uri().path(), "/a");
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// assert_eq!(corsair_browser::PreflightRequest::new(&request).uri().path(), "/a");
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn uri(&self) -> &Uri {
         &self.uri
@@ -142,11 +142,11 @@ impl PreflightRequest {
     /// The headers the CORS protocol puts on a preflight.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::DELETE, http::Uri::from_static("https://api.example/"))?;
-    /// let preflight = corsair::browser::PreflightRequest::new(&request);
+    /// let preflight = corsair_browser::PreflightRequest::new(&request);
     /// assert_eq!(preflight.headers().len(), 3); // Accept, ACRM, Origin
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
@@ -155,11 +155,11 @@ impl PreflightRequest {
     /// As an [`http::Request`], ready to send or to hand to a server under test.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::DELETE, http::Uri::from_static("https://api.example/"))?;
-    /// let http = corsair::browser::PreflightRequest::new(&request).to_http();
+    /// let http = corsair_browser::PreflightRequest::new(&request).to_http();
     /// assert_eq!(http.method(), http::Method::OPTIONS);
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn to_http(&self) -> http::Request<()> {
         let mut request = http::Request::new(());
@@ -174,7 +174,7 @@ impl PreflightRequest {
 /// caches the answer depends on the [`CacheProfile`](super::CacheProfile).
 ///
 /// ```
-/// use corsair::browser::MaxAge;
+/// use corsair_browser::MaxAge;
 /// let mut headers = http::HeaderMap::new();
 /// assert_eq!(MaxAge::from_headers(&headers), MaxAge::Absent);
 /// headers.insert("access-control-max-age", "600".parse()?);
@@ -205,7 +205,7 @@ impl MaxAge {
     /// let mut headers = http::HeaderMap::new();
     /// headers.append("access-control-max-age", "5".parse()?);
     /// headers.append("access-control-max-age", "10".parse()?);
-    /// assert_eq!(corsair::browser::MaxAge::from_headers(&headers), corsair::browser::MaxAge::Invalid);
+    /// assert_eq!(corsair_browser::MaxAge::from_headers(&headers), corsair_browser::MaxAge::Invalid);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_headers(headers: &HeaderMap) -> MaxAge {
@@ -234,7 +234,7 @@ impl MaxAge {
 /// (the entries a browser caches), its max-age and whether credentials were included.
 ///
 /// ```
-/// use corsair::browser::{judge_preflight, MaxAge, ScriptRequest};
+/// use corsair_browser::{judge_preflight, MaxAge, ScriptRequest};
 /// let request = ScriptRequest::new("https://app.example", http::Method::PUT,
 ///     http::Uri::from_static("https://api.example/"))?;
 /// let mut response = http::HeaderMap::new();
@@ -260,12 +260,12 @@ impl PreflightGrant {
     /// is set.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::PUT, http::Uri::from_static("https://api.example/"))?;
     /// # let mut response = http::HeaderMap::new();
     /// # response.insert("access-control-allow-origin", "*".parse()?);
     /// # response.insert("access-control-allow-methods", "*".parse()?);
-    /// let grant = corsair::browser::judge_preflight(&request, http::StatusCode::OK, &response)?;
+    /// let grant = corsair_browser::judge_preflight(&request, http::StatusCode::OK, &response)?;
     /// assert_eq!(grant.methods(), ["*"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -276,12 +276,12 @@ impl PreflightGrant {
     /// The header names of `Access-Control-Allow-Headers`, lowercased.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::GET, http::Uri::from_static("https://api.example/"))?.header("x-a", "1")?;
     /// # let mut response = http::HeaderMap::new();
     /// # response.insert("access-control-allow-origin", "*".parse()?);
     /// # response.insert("access-control-allow-headers", "X-A, X-B".parse()?);
-    /// let grant = corsair::browser::judge_preflight(&request, http::StatusCode::OK, &response)?;
+    /// let grant = corsair_browser::judge_preflight(&request, http::StatusCode::OK, &response)?;
     /// assert_eq!(grant.header_names(), ["x-a", "x-b"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -292,14 +292,14 @@ impl PreflightGrant {
     /// `Access-Control-Max-Age`.
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::PUT, http::Uri::from_static("https://api.example/"))?;
     /// # let mut response = http::HeaderMap::new();
     /// # response.insert("access-control-allow-origin", "*".parse()?);
     /// # response.insert("access-control-allow-methods", "PUT".parse()?);
     /// response.insert("access-control-max-age", "600".parse()?);
-    /// let grant = corsair::browser::judge_preflight(&request, http::StatusCode::OK, &response)?;
-    /// assert_eq!(grant.max_age(), corsair::browser::MaxAge::Seconds(600));
+    /// let grant = corsair_browser::judge_preflight(&request, http::StatusCode::OK, &response)?;
+    /// assert_eq!(grant.max_age(), corsair_browser::MaxAge::Seconds(600));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_age(&self) -> MaxAge {
@@ -310,12 +310,12 @@ impl PreflightGrant {
     /// credentialed).
     ///
     /// ```
-    /// # let request = corsair::browser::ScriptRequest::new("https://app.example",
+    /// # let request = corsair_browser::ScriptRequest::new("https://app.example",
     /// #     http::Method::PUT, http::Uri::from_static("https://api.example/"))?;
     /// # let mut response = http::HeaderMap::new();
     /// # response.insert("access-control-allow-origin", "*".parse()?);
     /// # response.insert("access-control-allow-methods", "PUT".parse()?);
-    /// let grant = corsair::browser::judge_preflight(&request, http::StatusCode::OK, &response)?;
+    /// let grant = corsair_browser::judge_preflight(&request, http::StatusCode::OK, &response)?;
     /// assert!(!grant.credentials());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -346,7 +346,7 @@ pub(crate) fn is_redirect_status(status: StatusCode) -> bool {
 ///    credentials. The refusal names the first name not listed, in sorted order.
 ///
 /// ```
-/// use corsair::browser::{judge_preflight, Blocked, Profile, ScriptRequest};
+/// use corsair_browser::{judge_preflight, Blocked, Profile, ScriptRequest};
 /// use http::{HeaderMap, StatusCode};
 ///
 /// let request = ScriptRequest::new("https://app.example", http::Method::GET,
@@ -468,7 +468,7 @@ pub(crate) fn extract_tokens(
     };
     let mut tokens = Vec::new();
     for element in combined.split(|&b| b == b',') {
-        let element = crate::fetch::trim_http_whitespace(element);
+        let element = corsair::fetch::trim_http_whitespace(element);
         if element.is_empty() {
             continue;
         }
@@ -483,7 +483,7 @@ pub(crate) fn extract_tokens(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::browser::Credentials;
+    use crate::Credentials;
 
     fn request(method: &str) -> ScriptRequest {
         ScriptRequest::new(
@@ -605,9 +605,7 @@ mod tests {
         // The CORS check comes before the status, as in Chromium.
         assert_eq!(
             judge_preflight(&r, StatusCode::NOT_FOUND, &HeaderMap::new()),
-            Err(Blocked::Preflight(
-                crate::browser::CorsFailure::MissingAllowOrigin
-            ))
+            Err(Blocked::Preflight(crate::CorsFailure::MissingAllowOrigin))
         );
     }
 

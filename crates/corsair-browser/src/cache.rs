@@ -24,7 +24,7 @@ use super::safelist::is_cors_safelisted_method;
 ///
 /// ```
 /// use std::time::Duration;
-/// use corsair::browser::{CacheProfile, MaxAge};
+/// use corsair_browser::{CacheProfile, MaxAge};
 /// assert_eq!(CacheProfile::Spec.lifetime(MaxAge::Seconds(86_400 * 7)), Duration::from_secs(86_400 * 7));
 /// assert_eq!(CacheProfile::Chromium.lifetime(MaxAge::Seconds(86_400)), Duration::from_secs(7_200));
 /// assert_eq!(CacheProfile::Chromium.lifetime(MaxAge::Negative), Duration::ZERO);
@@ -55,7 +55,7 @@ impl CacheProfile {
     /// The longest lifetime this profile allows, in seconds (`None`: no cap).
     ///
     /// ```
-    /// assert_eq!(corsair::browser::CacheProfile::Firefox.cap(), Some(86_400));
+    /// assert_eq!(corsair_browser::CacheProfile::Firefox.cap(), Some(86_400));
     /// ```
     pub const fn cap(self) -> Option<u64> {
         match self {
@@ -76,7 +76,7 @@ impl CacheProfile {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use corsair::browser::{CacheProfile, MaxAge};
+    /// use corsair_browser::{CacheProfile, MaxAge};
     /// assert_eq!(CacheProfile::WebKit.lifetime(MaxAge::Absent), Duration::from_secs(5));
     /// assert_eq!(CacheProfile::WebKit.lifetime(MaxAge::Seconds(3_600)), Duration::from_secs(600));
     /// ```
@@ -128,7 +128,7 @@ struct Entry {
 ///
 /// ```
 /// use std::time::Duration;
-/// use corsair::browser::{judge_preflight, CacheProfile, PreflightCache, ScriptRequest};
+/// use corsair_browser::{judge_preflight, CacheProfile, PreflightCache, ScriptRequest};
 ///
 /// let put = ScriptRequest::new("https://app.example", http::Method::PUT,
 ///     http::Uri::from_static("https://api.example/items"))?;
@@ -156,7 +156,7 @@ impl PreflightCache {
     /// An empty cache with these lifetimes.
     ///
     /// ```
-    /// let cache = corsair::browser::PreflightCache::new(corsair::browser::CacheProfile::Firefox);
+    /// let cache = corsair_browser::PreflightCache::new(corsair_browser::CacheProfile::Firefox);
     /// assert!(cache.is_empty());
     /// ```
     pub fn new(profile: CacheProfile) -> PreflightCache {
@@ -169,8 +169,8 @@ impl PreflightCache {
     /// The lifetimes in use.
     ///
     /// ```
-    /// assert_eq!(corsair::browser::PreflightCache::default().profile(),
-    ///            corsair::browser::CacheProfile::Spec);
+    /// assert_eq!(corsair_browser::PreflightCache::default().profile(),
+    ///            corsair_browser::CacheProfile::Spec);
     /// ```
     pub fn profile(&self) -> CacheProfile {
         self.profile
@@ -180,7 +180,7 @@ impl PreflightCache {
     /// included until [`PreflightCache::remove_expired`].
     ///
     /// ```
-    /// assert_eq!(corsair::browser::PreflightCache::default().len(), 0);
+    /// assert_eq!(corsair_browser::PreflightCache::default().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -189,7 +189,7 @@ impl PreflightCache {
     /// Whether there is no entry.
     ///
     /// ```
-    /// assert!(corsair::browser::PreflightCache::default().is_empty());
+    /// assert!(corsair_browser::PreflightCache::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
@@ -202,7 +202,7 @@ impl PreflightCache {
     ///
     /// ```
     /// use std::time::Duration;
-    /// # use corsair::browser::{judge_preflight, PreflightCache, ScriptRequest};
+    /// # use corsair_browser::{judge_preflight, PreflightCache, ScriptRequest};
     /// # let request = ScriptRequest::new("https://app.example", http::Method::GET,
     /// #     http::Uri::from_static("https://api.example/"))?.header("x-a", "1")?;
     /// # let mut response = http::HeaderMap::new();
@@ -251,11 +251,11 @@ impl PreflightCache {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use corsair::browser::{PreflightCache, ScriptRequest};
+    /// # use corsair_browser::{PreflightCache, ScriptRequest};
     /// let request = ScriptRequest::new("https://app.example", http::Method::DELETE,
     ///     http::Uri::from_static("https://api.example/"))?;
     /// assert!(!PreflightCache::default().covers(&request, Duration::ZERO));
-    /// # Ok::<(), corsair::browser::Blocked>(())
+    /// # Ok::<(), corsair_browser::Blocked>(())
     /// ```
     pub fn covers(&self, request: &ScriptRequest, now: Duration) -> bool {
         let method = request.method();
@@ -289,7 +289,7 @@ impl PreflightCache {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use corsair::browser::{judge_preflight, PreflightCache, ScriptRequest};
+    /// # use corsair_browser::{judge_preflight, PreflightCache, ScriptRequest};
     /// # let request = ScriptRequest::new("https://app.example", http::Method::PUT,
     /// #     http::Uri::from_static("https://api.example/"))?;
     /// # let mut response = http::HeaderMap::new();
@@ -313,7 +313,7 @@ impl PreflightCache {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use corsair::browser::{judge_preflight, PreflightCache, ScriptRequest};
+    /// # use corsair_browser::{judge_preflight, PreflightCache, ScriptRequest};
     /// # let request = ScriptRequest::new("https://app.example", http::Method::PUT,
     /// #     http::Uri::from_static("https://api.example/"))?;
     /// # let mut response = http::HeaderMap::new();
@@ -355,7 +355,7 @@ impl PreflightCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::browser::{Credentials, judge_preflight};
+    use crate::{Credentials, judge_preflight};
     use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
     fn request(method: Method, credentials: Credentials) -> ScriptRequest {
@@ -469,7 +469,7 @@ mod tests {
         let with_authorization = other.clone().header("authorization", "x").unwrap();
         // Chromium lets `*` cover `Authorization`; the spec does not.
         assert!(cache.covers(&with_authorization, T0));
-        let with_authorization = with_authorization.with_profile(crate::browser::Profile::Spec);
+        let with_authorization = with_authorization.with_profile(crate::Profile::Spec);
         assert!(!cache.covers(&with_authorization, T0));
 
         // Credentialed: `PUT, *` passes the method check for PUT, but the `*` entry is
