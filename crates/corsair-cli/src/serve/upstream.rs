@@ -145,6 +145,16 @@ impl Future for Driver {
     }
 }
 
+/// Where a client connection's dedicated connections go, and how many there may be.
+pub(crate) struct Target {
+    /// The upstream's `host:port`.
+    pub(crate) authority: String,
+    /// `connect_timeout`.
+    pub(crate) connect_timeout: Duration,
+    /// The most dedicated connections, over all client connections.
+    pub(crate) max: usize,
+}
+
 impl Dedicated {
     /// Whether this request should take the dedicated path: the client connection's
     /// second request or later.
@@ -164,9 +174,7 @@ impl Dedicated {
     #[allow(clippy::manual_async_fn)]
     pub(crate) fn send_own(
         &self,
-        authority: &str,
-        connect_timeout: Duration,
-        max: usize,
+        target: &Target,
         request: Request<RequestBody>,
         forwarded: Forwarded<'_>,
     ) -> impl Future<Output = Result<Answer, DedicatedError>> {
@@ -175,7 +183,7 @@ impl Dedicated {
                 Some(conn) => (conn, true),
                 // Boxed: connecting is rare, and its state would otherwise enlarge, and be
                 // copied with, every request's future.
-                None => match Box::pin(self.connect_own(authority, connect_timeout, max)).await {
+                None => match Box::pin(self.connect_own(target)).await {
                     Ok(Some(conn)) => (conn, false),
                     Ok(None) => return Err(unavailable(request, forwarded)),
                     Err(e) => return Err(DedicatedError::Connect(e)),
@@ -199,15 +207,7 @@ impl Dedicated {
                     if reused && idempotent && conn.answered_nothing() =>
                 {
                     // Boxed: rare, as connecting is.
-                    Box::pin(self.send_again(
-                        conn,
-                        e,
-                        authority,
-                        connect_timeout,
-                        max,
-                        head_request,
-                    ))
-                    .await
+                    Box::pin(self.send_again(conn, e, target, head_request)).await
                 }
                 Err(e) => Err(DedicatedError::Failed(Box::new(e))),
             }
@@ -223,9 +223,7 @@ impl Dedicated {
         &self,
         mut failed: h1::Conn,
         error: h1::Error,
-        authority: &str,
-        connect_timeout: Duration,
-        max: usize,
+        target: &Target,
         head_request: bool,
     ) -> Result<Answer, DedicatedError> {
         tracing::debug!(
@@ -234,7 +232,7 @@ impl Dedicated {
         let head = failed.take_written();
         // The failed connection no longer counts against `max`.
         drop(failed);
-        let mut conn = match self.connect_own(authority, connect_timeout, max).await {
+        let mut conn = match self.connect_own(target).await {
             Ok(Some(conn)) => conn,
             Ok(None) => return Err(DedicatedError::Failed(Box::new(error))),
             Err(e) => return Err(DedicatedError::Connect(e)),
@@ -248,18 +246,13 @@ impl Dedicated {
         }
     }
 
-    /// Opens a dedicated connection for corsair's own client, unless `max` exist
-    /// already (`Ok(None)`).
-    async fn connect_own(
-        &self,
-        authority: &str,
-        timeout: Duration,
-        max: usize,
-    ) -> std::io::Result<Option<h1::Conn>> {
-        let Some(counted) = Counted::dedicated(&self.permits, max) else {
+    /// Opens a dedicated connection for corsair's own client, unless the target's
+    /// most exist already (`Ok(None)`).
+    async fn connect_own(&self, target: &Target) -> std::io::Result<Option<h1::Conn>> {
+        let Some(counted) = Counted::dedicated(&self.permits, target.max) else {
             return Ok(None);
         };
-        let stream = open(authority, timeout).await?;
+        let stream = open(&target.authority, target.connect_timeout).await?;
         Ok(Some(h1::Conn::new(stream, counted)))
     }
 
@@ -267,16 +260,14 @@ impl Dedicated {
     /// first if there is none.
     pub(crate) async fn send(
         &self,
-        authority: &str,
-        connect_timeout: Duration,
-        max: usize,
+        target: &Target,
         request: Request<RequestBody>,
     ) -> Result<Answer, DedicatedError> {
         let mut sender = match self.ready_sender().await {
             Some(sender) => sender,
             // Boxed: connecting is rare (once per client connection), and its state
             // would otherwise enlarge, and be copied with, every request's future.
-            None => match Box::pin(self.connect(authority, connect_timeout, max)).await {
+            None => match Box::pin(self.connect(target)).await {
                 Ok(Some(sender)) => sender,
                 Ok(None) => return Err(DedicatedError::Unavailable(Box::new(request))),
                 Err(e) => return Err(DedicatedError::Connect(e)),
@@ -312,17 +303,13 @@ impl Dedicated {
         Some(sender)
     }
 
-    /// Opens a dedicated connection, unless `max` exist already (`Ok(None)`).
-    async fn connect(
-        &self,
-        authority: &str,
-        timeout: Duration,
-        max: usize,
-    ) -> std::io::Result<Option<SendRequest<RequestBody>>> {
-        let Some(counted) = Counted::dedicated(&self.permits, max) else {
+    /// Opens a dedicated connection, unless the target's most exist already
+    /// (`Ok(None)`).
+    async fn connect(&self, target: &Target) -> std::io::Result<Option<SendRequest<RequestBody>>> {
+        let Some(counted) = Counted::dedicated(&self.permits, target.max) else {
             return Ok(None);
         };
-        let stream = open(authority, timeout).await?;
+        let stream = open(&target.authority, target.connect_timeout).await?;
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
             .map_err(std::io::Error::other)?;

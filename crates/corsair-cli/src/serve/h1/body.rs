@@ -12,6 +12,9 @@ use super::chunked::Decoded;
 use super::head::Framing;
 use super::{Conn, Error, READ_SIZE, Slot};
 
+/// What `poll_frame` answers: the next frame, the end, or not yet.
+type NextFrame = Poll<Option<Result<Frame<Bytes>, Error>>>;
+
 /// The response body, read from the upstream connection as it is polled.
 pub(crate) struct Body {
     /// The connection, while the body reads it.
@@ -41,7 +44,51 @@ impl Body {
         }
     }
 
-    fn fail(&mut self, error: Error) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+    /// The body's next frame, or its end, from what the connection already read; `None`
+    /// when the buffer holds nothing more for the body.
+    fn buffered(&mut self) -> Option<NextFrame> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Some(Poll::Ready(None));
+        };
+        match &mut self.framing {
+            Framing::Done => {
+                self.finish();
+                Some(Poll::Ready(None))
+            }
+            Framing::Length(left) => {
+                if conn.read.is_empty() {
+                    return None;
+                }
+                let n = conn
+                    .read
+                    .len()
+                    .min(usize::try_from(*left).unwrap_or(usize::MAX));
+                let data = conn.read.split_to(n).freeze();
+                *left -= data.len() as u64;
+                if *left == 0 {
+                    // Bytes beyond Content-Length, if any, keep the connection from
+                    // being reused (see `finish`).
+                    self.framing = Framing::Done;
+                }
+                Some(Poll::Ready(Some(Ok(Frame::data(data)))))
+            }
+            Framing::Chunked(chunked) => match chunked.decode(&mut conn.read) {
+                Ok(Some(Decoded::Data(data))) => Some(Poll::Ready(Some(Ok(Frame::data(data))))),
+                Ok(Some(Decoded::End)) => {
+                    self.finish();
+                    Some(Poll::Ready(None))
+                }
+                Ok(None) => None,
+                Err(e) => Some(self.fail(e)),
+            },
+            Framing::Close if conn.read.is_empty() => None,
+            Framing::Close => Some(Poll::Ready(Some(Ok(Frame::data(
+                conn.read.split().freeze(),
+            ))))),
+        }
+    }
+
+    fn fail(&mut self, error: Error) -> NextFrame {
         // The connection is closed: its state is unknown.
         self.conn = None;
         self.framing = Framing::Done;
@@ -69,48 +116,12 @@ impl HttpBody for Body {
     ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
         let this = self.get_mut();
         loop {
+            if let Some(next) = this.buffered() {
+                return next;
+            }
             let Some(conn) = this.conn.as_mut() else {
                 return Poll::Ready(None);
             };
-            match &mut this.framing {
-                Framing::Done => {
-                    this.finish();
-                    return Poll::Ready(None);
-                }
-                Framing::Length(left) => {
-                    if !conn.read.is_empty() {
-                        let n = conn
-                            .read
-                            .len()
-                            .min(usize::try_from(*left).unwrap_or(usize::MAX));
-                        let data = conn.read.split_to(n).freeze();
-                        *left -= data.len() as u64;
-                        if *left == 0 {
-                            // Bytes beyond Content-Length, if any, keep the connection
-                            // from being reused (see `finish`).
-                            this.framing = Framing::Done;
-                        }
-                        return Poll::Ready(Some(Ok(Frame::data(data))));
-                    }
-                }
-                Framing::Chunked(chunked) => match chunked.decode(&mut conn.read) {
-                    Ok(Some(Decoded::Data(data))) => {
-                        return Poll::Ready(Some(Ok(Frame::data(data))));
-                    }
-                    Ok(Some(Decoded::End)) => {
-                        this.finish();
-                        return Poll::Ready(None);
-                    }
-                    Ok(None) => {}
-                    Err(e) => return this.fail(e),
-                },
-                Framing::Close => {
-                    if !conn.read.is_empty() {
-                        let data = conn.read.split().freeze();
-                        return Poll::Ready(Some(Ok(Frame::data(data))));
-                    }
-                }
-            }
             // The buffer has nothing more for the body: read.
             match ready!(conn.poll_fill(cx)) {
                 Ok(0) if this.framing == Framing::Close => {

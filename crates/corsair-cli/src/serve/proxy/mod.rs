@@ -68,9 +68,8 @@ pub(crate) struct Gateway {
     forward_underscore_headers: bool,
     max_body_bytes: Option<u64>,
     upstream_timeout: Duration,
-    connect_timeout: Duration,
-    /// The most dedicated upstream connections (`pool_max_idle`).
-    max_dedicated: usize,
+    /// Where the dedicated upstream connections go, and how many there may be.
+    dedicated: upstream::Target,
 }
 
 impl Gateway {
@@ -107,6 +106,7 @@ impl Gateway {
             .timer(TokioTimer::new())
             .pool_max_idle_per_host(0)
             .build(connector);
+        let connect_to = upstream.connect_to.clone();
         Ok(Gateway {
             policy,
             upstream,
@@ -119,12 +119,15 @@ impl Gateway {
             forward_underscore_headers: settings.forward_underscore_headers,
             max_body_bytes: settings.max_body_bytes,
             upstream_timeout: settings.upstream_timeout,
-            connect_timeout: settings.connect_timeout,
-            // Dedicated connections hold half the places at most: the pooled client
-            // always has some (a dedicated one serves only its client connection).
-            max_dedicated: settings
-                .pool_max_idle
-                .min(settings.max_upstream_connections / 2),
+            dedicated: upstream::Target {
+                authority: connect_to,
+                connect_timeout: settings.connect_timeout,
+                // Dedicated connections hold half the places at most: the pooled client
+                // always has some (a dedicated one serves only its client connection).
+                max: settings
+                    .pool_max_idle
+                    .min(settings.max_upstream_connections / 2),
+            },
             upstream_permits,
             max_upstream_per_connection: settings.max_upstream_per_connection,
         })

@@ -42,17 +42,13 @@ type Outcome = Result<Result<Answer, ExchangeError>, Elapsed>;
 pub(super) fn send<'a>(
     gateway: &'a Gateway,
     peer: &'a Peer,
-    mut request: Request<Incoming>,
+    request: Request<Incoming>,
     path: Option<&'a str>,
     h1: bool,
     started: Instant,
 ) -> impl Future<Output = Result<Response<ProxyBody>, Failure>> + 'a {
     async move {
-        check(gateway, &request)?;
-        let upgrade =
-            forward::is_upgrade_request(request.version(), request.method(), request.headers());
-        let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut request));
-        let prepared = prepare(gateway, peer, request, path, h1, upgrade)?;
+        let prepared = prepare(gateway, peer, request, path, h1)?;
         // The dedicated connection, else (or when it could not take the request) the
         // pooled client; both within `upstream_timeout` (see `Clock`). No `async` block
         // around them: a wrapper future would be one more copy of their state per request.
@@ -67,26 +63,14 @@ pub(super) fn send<'a>(
         let mut result = if prepared.dedicated {
             // Without a body (no Content-Length above 0, no Transfer-Encoding): corsair's
             // own client; with one, streamed by hyper's.
-            let (authority, connect_timeout, max) = (
-                gateway.upstream.connect_to.as_str(),
-                gateway.connect_timeout,
-                gateway.max_dedicated,
-            );
+            let (dedicated, target) = (&peer.dedicated, &gateway.dedicated);
             let sent = match prepared.own {
                 Some(forwarded) => {
-                    let send = peer.dedicated.send_own(
-                        authority,
-                        connect_timeout,
-                        max,
-                        prepared.request,
-                        forwarded,
-                    );
+                    let send = dedicated.send_own(target, prepared.request, forwarded);
                     Bounded::new(&mut clock, send).await
                 }
                 None => {
-                    let send =
-                        peer.dedicated
-                            .send(authority, connect_timeout, max, prepared.request);
+                    let send = dedicated.send(target, prepared.request);
                     Bounded::new(&mut clock, send).await
                 }
             };
@@ -104,7 +88,13 @@ pub(super) fn send<'a>(
         drop((in_flight, clock));
         poison_unfinished(prepared.captured.as_ref());
         let answer = settle(gateway, result)?;
-        Ok(client_response(answer, peer, client_upgrade, upgrade, slot))
+        Ok(client_response(
+            answer,
+            peer,
+            prepared.client_upgrade,
+            prepared.upgrade,
+            slot,
+        ))
     }
 }
 
@@ -140,18 +130,26 @@ struct Prepared<'g> {
     replay: Option<Replay>,
     /// A request with a body: whether it was sent whole, and its pooled connection.
     captured: Option<(BodyEnd, CaptureConnection)>,
+    /// Whether the client asks to upgrade the connection (WebSocket).
+    upgrade: bool,
+    /// The client's side of the upgrade, when it asks for one.
+    client_upgrade: Option<OnUpgrade>,
 }
 
-/// Makes the upstream request of `request`: its path and URI, its headers (the
-/// forwarding ones, without the hop-by-hop ones), and its body, limited and tracked.
+/// Makes the upstream request of `request`, after [`check`]: its path and URI, its
+/// headers (the forwarding ones, without the hop-by-hop ones), and its body, limited and
+/// tracked.
 fn prepare<'g>(
     gateway: &'g Gateway,
     peer: &'g Peer,
-    request: Request<Incoming>,
+    mut request: Request<Incoming>,
     path: Option<&str>,
     h1: bool,
-    upgrade: bool,
 ) -> Result<Prepared<'g>, Failure> {
+    check(gateway, &request)?;
+    let upgrade =
+        forward::is_upgrade_request(request.version(), request.method(), request.headers());
+    let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut request));
     let path = gateway
         .upstream
         .path_for(
@@ -202,6 +200,8 @@ fn prepare<'g>(
         dedicated,
         replay,
         captured,
+        upgrade,
+        client_upgrade,
     })
 }
 
