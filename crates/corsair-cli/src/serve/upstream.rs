@@ -221,7 +221,7 @@ impl Dedicated {
     /// fails.
     async fn send_again(
         &self,
-        mut failed: h1::Conn,
+        mut failed: Box<h1::Conn>,
         error: h1::Error,
         target: &Target,
         head_request: bool,
@@ -248,7 +248,7 @@ impl Dedicated {
 
     /// Opens a dedicated connection for corsair's own client, unless the target's
     /// most exist already (`Ok(None)`).
-    async fn connect_own(&self, target: &Target) -> std::io::Result<Option<h1::Conn>> {
+    async fn connect_own(&self, target: &Target) -> std::io::Result<Option<Box<h1::Conn>>> {
         let Some(counted) = Counted::dedicated(&self.permits, target.max) else {
             return Ok(None);
         };

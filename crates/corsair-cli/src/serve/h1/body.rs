@@ -18,7 +18,7 @@ type NextFrame = Poll<Option<Result<Frame<Bytes>, Error>>>;
 /// The response body, read from the upstream connection as it is polled.
 pub(crate) struct Body {
     /// The connection, while the body reads it.
-    pub(super) conn: Option<Conn>,
+    pub(super) conn: Option<Box<Conn>>,
     /// What is left of the body, and how it is delimited.
     pub(super) framing: Framing,
     /// Whether the connection can take another request once the body ended.

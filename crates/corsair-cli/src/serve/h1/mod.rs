@@ -66,16 +66,16 @@ const MIN_ROOM: usize = 1024;
 
 /// Where a connection waits between requests: the client connection's dedicated slot.
 #[derive(Default)]
-pub(crate) struct Slot(Mutex<Option<Conn>>);
+pub(crate) struct Slot(Mutex<Option<Box<Conn>>>);
 
 impl Slot {
     /// The waiting connection, if any.
-    pub(crate) fn take(&self) -> Option<Conn> {
+    pub(crate) fn take(&self) -> Option<Box<Conn>> {
         self.0.lock().ok()?.take()
     }
 
     /// Puts a connection back for the next request.
-    fn put(&self, conn: Conn) {
+    fn put(&self, conn: Box<Conn>) {
         if let Ok(mut slot) = self.0.lock() {
             *slot = Some(conn);
         }
@@ -102,9 +102,11 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    /// A new connection, counted already.
-    pub(crate) fn new(stream: TcpStream, counted: Counted) -> Conn {
-        Conn {
+    /// A new connection, counted already. Boxed: a connection lives across requests and
+    /// moves with each (into the request's future, the response body, back to its slot),
+    /// as one pointer rather than its whole state.
+    pub(crate) fn new(stream: TcpStream, counted: Counted) -> Box<Conn> {
+        Box::new(Conn {
             stream,
             read: BytesMut::with_capacity(READ_SIZE),
             write: Vec::with_capacity(512),
@@ -112,7 +114,7 @@ impl Conn {
             read_size: READ_SIZE,
             _counted: counted,
             received: false,
-        }
+        })
     }
 
     /// Whether a connection that waited in its slot can take a request: the upstream
@@ -214,7 +216,7 @@ impl Conn {
 
     /// The response of `head`, with a body that reads the rest from this connection,
     /// which goes back to `slot` afterwards if it can.
-    pub(crate) fn into_response(self, head: Head, slot: &Arc<Slot>) -> Response<Body> {
+    pub(crate) fn into_response(self: Box<Self>, head: Head, slot: &Arc<Slot>) -> Response<Body> {
         let reusable = head.keep_alive && head.framing != Framing::Close;
         let body = Body {
             conn: Some(self),
