@@ -152,87 +152,18 @@ impl<'a> TupleOrigin<'a> {
         if bytes.len() > MAX_ORIGIN_LEN {
             return None;
         }
-        // Scheme: a lowercase letter, then scheme characters up to the first `:`.
-        if !matches!(bytes.first(), Some(b'a'..=b'z')) {
-            return None;
-        }
-        // `https` and `http` (valid schemes, the first `:` right after them) without the
-        // loop.
-        let mut scheme_end = if bytes.starts_with(b"https:") {
-            5
-        } else if bytes.starts_with(b"http:") {
-            4
-        } else {
-            1
-        };
-        while scheme_end < bytes.len() && CLASS[usize::from(bytes[scheme_end])] & SCHEME != 0 {
-            scheme_end += 1;
-        }
-        if scheme_end > MAX_SCHEME_LEN || bytes.get(scheme_end..scheme_end + 3)? != b"://" {
+        let scheme_end = scheme_len(bytes)?;
+        if bytes.get(scheme_end..scheme_end + 3)? != b"://" {
             return None;
         }
         let host_start = scheme_end + 3;
         let rest = &bytes[host_start..];
-        let i;
-        if rest.first() == Some(&b'[') {
-            // `[`, 2 to 39 IPv6 characters, `]`.
-            let close = rest
-                .iter()
-                .skip(1)
-                .position(|&b| CLASS[usize::from(b)] & IPV6 == 0)?
-                + 1;
-            if rest[close] != b']' || !(2..=39).contains(&(close - 1)) {
-                return None;
-            }
-            i = host_start + close + 1;
-        } else {
-            // Labels of domain characters separated by dots, not empty; one trailing
-            // dot tolerated (browsers keep it in the origin); at most MAX_HOST_LEN
-            // bytes without it (see there: labels have no length limit of their own).
-            let n = rest.len();
-            let mut j = 0;
-            let mut label_start = 0;
-            let mut previous_start = 0;
-            loop {
-                while j < n && CLASS[usize::from(rest[j])] & DOMAIN != 0 {
-                    j += 1;
-                }
-                if j < n && rest[j] == b'.' {
-                    if j == label_start {
-                        return None;
-                    }
-                    j += 1;
-                    previous_start = label_start;
-                    label_start = j;
-                    continue;
-                }
-                // The end, or the port's `:`, ends the host (anything else is checked
-                // below: it is not allowed after a host either).
-                break;
-            }
-            let end = j;
-            let trailing_dot = end == label_start && end > 0;
-            let len = end - usize::from(trailing_dot);
-            if len == 0 || len > MAX_HOST_LEN {
-                return None;
-            }
-            // A host whose last label is a number is an IPv4 address to a browser
-            // (the URL Standard's "ends in a number"), which it serializes as a
-            // dotted quad: anything else in that form is never sent.
-            let last = if trailing_dot {
-                previous_start
+        let host_end = host_start
+            + if rest.first() == Some(&b'[') {
+                ipv6_len(rest)?
             } else {
-                label_start
+                domain_len(rest)?
             };
-            if rest[last].is_ascii_digit()
-                && ends_in_a_number(&rest[last..len])
-                && !is_canonical_ipv4(&rest[..end])
-            {
-                return None;
-            }
-            i = host_start + end;
-        }
-        let host_end = i;
         let port = match &bytes[host_end..] {
             [] => None,
             [b':', digits @ ..] => Some(parse_port(digits)?),
@@ -351,6 +282,91 @@ pub(crate) fn is_scheme(bytes: &[u8]) -> bool {
         && bytes
             .iter()
             .all(|&b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'+' | b'-' | b'.'))
+}
+
+/// The length of the scheme at the start of `bytes`: a lowercase letter, then scheme
+/// characters up to the first `:`, at most [`MAX_SCHEME_LEN`] bytes.
+fn scheme_len(bytes: &[u8]) -> Option<usize> {
+    if !matches!(bytes.first(), Some(b'a'..=b'z')) {
+        return None;
+    }
+    // `https` and `http` (valid schemes, the first `:` right after them) without the
+    // loop.
+    let mut end = if bytes.starts_with(b"https:") {
+        5
+    } else if bytes.starts_with(b"http:") {
+        4
+    } else {
+        1
+    };
+    while end < bytes.len() && CLASS[usize::from(bytes[end])] & SCHEME != 0 {
+        end += 1;
+    }
+    (end <= MAX_SCHEME_LEN).then_some(end)
+}
+
+/// The length of the bracketed IPv6 host at the start of `rest`: `[`, 2 to 39 IPv6
+/// characters, `]`.
+fn ipv6_len(rest: &[u8]) -> Option<usize> {
+    let close = rest
+        .iter()
+        .skip(1)
+        .position(|&b| CLASS[usize::from(b)] & IPV6 == 0)?
+        + 1;
+    if rest[close] != b']' || !(2..=39).contains(&(close - 1)) {
+        return None;
+    }
+    Some(close + 1)
+}
+
+/// The length of the domain or IPv4 host at the start of `rest`: labels of domain
+/// characters separated by dots, not empty; one trailing dot tolerated (browsers keep it
+/// in the origin); at most [`MAX_HOST_LEN`] bytes without it (see there: labels have no
+/// length limit of their own). A host whose last label is a number must be a
+/// dotted-quad IPv4 address.
+fn domain_len(rest: &[u8]) -> Option<usize> {
+    let n = rest.len();
+    let mut j = 0;
+    let mut label_start = 0;
+    let mut previous_start = 0;
+    loop {
+        while j < n && CLASS[usize::from(rest[j])] & DOMAIN != 0 {
+            j += 1;
+        }
+        if j < n && rest[j] == b'.' {
+            if j == label_start {
+                return None;
+            }
+            j += 1;
+            previous_start = label_start;
+            label_start = j;
+            continue;
+        }
+        // The end, or the port's `:`, ends the host (anything else is checked by the
+        // caller: it is not allowed after a host either).
+        break;
+    }
+    let end = j;
+    let trailing_dot = end == label_start && end > 0;
+    let len = end - usize::from(trailing_dot);
+    if len == 0 || len > MAX_HOST_LEN {
+        return None;
+    }
+    // A host whose last label is a number is an IPv4 address to a browser (the URL
+    // Standard's "ends in a number"), which it serializes as a dotted quad: anything
+    // else in that form is never sent.
+    let last = if trailing_dot {
+        previous_start
+    } else {
+        label_start
+    };
+    if rest[last].is_ascii_digit()
+        && ends_in_a_number(&rest[last..len])
+        && !is_canonical_ipv4(&rest[..end])
+    {
+        return None;
+    }
+    Some(end)
 }
 
 fn parse_port(digits: &[u8]) -> Option<u16> {
