@@ -150,18 +150,12 @@ fn prepare<'g>(
     let upgrade =
         forward::is_upgrade_request(request.version(), request.method(), request.headers());
     let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut request));
-    let path = gateway
-        .upstream
-        .path_for(
-            path.unwrap_or(request.uri().path()),
-            request.uri().path_and_query(),
-        )
-        .map_err(Failure::BadRequest)?;
     // An https upstream: every request through the pooled client (see `upstream.rs`).
     let dedicated = !upgrade
         && !gateway.upstream_tls
         && request.version() <= Version::HTTP_11
         && peer.dedicated.wants();
+    let uri = upstream_uri(gateway, &request, path, dedicated)?;
     let forwarded = forwarded(gateway, peer, &request);
     let (mut parts, body) = request.into_parts();
     if !gateway.forward_underscore_headers {
@@ -181,14 +175,7 @@ fn prepare<'g>(
         None
     };
     parts.version = Version::HTTP_11;
-    parts.uri = if dedicated {
-        Uri::from(path)
-    } else {
-        gateway
-            .upstream
-            .absolute(path)
-            .map_err(Failure::BadRequest)?
-    };
+    parts.uri = uri;
     // What it takes to send the request again through the pooled client (see
     // `Replay`): an idempotent request without a body.
     let replay = (!dedicated && !has_body && !upgrade && is_idempotent(&parts.method))
@@ -203,6 +190,29 @@ fn prepare<'g>(
         upgrade,
         client_upgrade,
     })
+}
+
+/// The upstream request's URI: the upstream's prefix joined to `path` (the request's
+/// path normalized, when that changed it) and the query; origin-form on a dedicated
+/// connection, absolute for the pooled client.
+fn upstream_uri(
+    gateway: &Gateway,
+    request: &Request<Incoming>,
+    path: Option<&str>,
+    dedicated: bool,
+) -> Result<Uri, Failure> {
+    let path = gateway
+        .upstream
+        .path_for(
+            path.unwrap_or(request.uri().path()),
+            request.uri().path_and_query(),
+        )
+        .map_err(Failure::BadRequest)?;
+    if dedicated {
+        Ok(Uri::from(path))
+    } else {
+        gateway.upstream.absolute(path).map_err(Failure::BadRequest)
+    }
 }
 
 /// The upstream request of `parts` and the client's `body`, limited to `max_body_bytes`
