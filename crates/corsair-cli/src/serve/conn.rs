@@ -110,8 +110,7 @@ pub(crate) async fn serve(
     let tunnel = Arc::new(TunnelSlot::default());
     // One `Arc` for the connection's part of every request: one count per request.
     let peer = Arc::new(Peer {
-        ip: HeaderValue::from_str(&peer.ip().to_string())
-            .unwrap_or(HeaderValue::from_static("unknown")),
+        ip: address_value(peer),
         dedicated: Arc::new(dedicated),
         activity: Arc::clone(&activity),
         tunnel: Arc::clone(&tunnel),
@@ -173,22 +172,14 @@ pub(crate) async fn serve(
                 }
                 if clock_gate.poll(cx, |cx| clock.as_mut().poll(cx)).is_ready() {
                     let now = std::time::Instant::now();
-                    match expired(&server, &activity, now, goaway) {
-                        None => {}
-                        Some(Outcome::Streamless) => {
-                            METRICS.client_error(ClientError::Idle);
-                            if draining {
-                                return Poll::Ready(Outcome::Idle);
-                            }
-                            tracing::debug!(
-                                "sending GOAWAY to an HTTP/2 connection without a stream"
-                            );
+                    match tick(&server, &activity, now, draining, &mut goaway) {
+                        Tick::Nothing => {}
+                        Tick::GoAway => {
                             draining = true;
-                            goaway = Some(now);
                             conn.as_mut().graceful_shutdown();
                             conn_gate.mark_woken();
                         }
-                        Some(outcome) => return Poll::Ready(outcome),
+                        Tick::Close(outcome) => return Poll::Ready(outcome),
                     }
                     clock
                         .as_mut()
@@ -204,19 +195,70 @@ pub(crate) async fn serve(
         })
         .await
     };
+    end(outcome, &server, &activity, &tunnel, shutdown).await;
+    METRICS.connection_closed();
+}
+
+/// The client's address as a header value, for `X-Forwarded-For`.
+fn address_value(peer: SocketAddr) -> HeaderValue {
+    HeaderValue::from_str(&peer.ip().to_string()).unwrap_or(HeaderValue::from_static("unknown"))
+}
+
+/// What a tick of the connection's clock asks of the connection.
+enum Tick {
+    /// Nothing ran out of time.
+    Nothing,
+    /// An HTTP/2 connection without a stream for `idle_timeout`: send it GOAWAY.
+    GoAway,
+    /// Close the connection.
+    Close(Outcome),
+}
+
+/// A tick of the connection's clock at `now`; `goaway`: when the connection was sent
+/// GOAWAY for having no stream, set here when it is.
+fn tick(
+    server: &Server,
+    activity: &Activity,
+    now: std::time::Instant,
+    draining: bool,
+    goaway: &mut Option<std::time::Instant>,
+) -> Tick {
+    match expired(server, activity, now, *goaway) {
+        None => Tick::Nothing,
+        Some(Outcome::Streamless) => {
+            METRICS.client_error(ClientError::Idle);
+            if draining {
+                return Tick::Close(Outcome::Idle);
+            }
+            tracing::debug!("sending GOAWAY to an HTTP/2 connection without a stream");
+            *goaway = Some(now);
+            Tick::GoAway
+        }
+        Some(outcome) => Tick::Close(outcome),
+    }
+}
+
+/// After hyper is done with the connection: runs its tunnel if it was upgraded, or
+/// writes what its end calls for (a 408, a 400).
+async fn end(
+    outcome: Outcome,
+    server: &Server,
+    activity: &Activity,
+    tunnel: &TunnelSlot,
+    shutdown: watch::Receiver<bool>,
+) {
     match outcome {
         // hyper lets go of an upgraded connection once its 101 is written.
         Outcome::Done => {
             if let Some(tunnel) = tunnel.take() {
-                run_tunnel(&server, &activity, tunnel, shutdown).await;
+                run_tunnel(server, activity, tunnel, shutdown).await;
             }
         }
         Outcome::FirstByteTimeout => tracing::debug!("closing a connection that sent nothing"),
-        Outcome::HeadTimeout => head_timeout(&activity).await,
+        Outcome::HeadTimeout => head_timeout(activity).await,
         Outcome::Idle | Outcome::Streamless => tracing::debug!("closing an idle connection"),
-        Outcome::Failed(error) => failed(&*error, &activity).await,
+        Outcome::Failed(error) => failed(&*error, activity).await,
     }
-    METRICS.connection_closed();
 }
 
 /// The TLS handshake, when the gateway serves HTTPS, bounded by `header_timeout` (a
