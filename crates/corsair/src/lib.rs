@@ -111,6 +111,7 @@
 
 #[cfg(feature = "actix")]
 pub mod actix;
+mod answer;
 #[cfg(feature = "browser")]
 #[cfg_attr(docsrs, doc(cfg(feature = "browser")))]
 pub mod browser;
@@ -118,13 +119,13 @@ mod config;
 mod decision;
 mod error;
 mod fetch;
-#[cfg(feature = "tower")]
-mod fresh;
 mod handle;
 mod headers;
 mod method;
 mod origin;
 mod policy;
+#[cfg(feature = "tower")]
+mod preflight_map;
 mod request;
 mod response;
 mod rules;

@@ -3,6 +3,7 @@
 
 use http::header::{HeaderValue, VARY};
 
+use crate::answer::Value;
 use crate::fetch::trim_ows;
 use crate::response::ResponseHeaders;
 
@@ -123,12 +124,12 @@ impl Vary {
     /// Adds the set to a response's `Vary`, token by token: names already there
     /// (in any case) are not repeated, and `Vary: *` is left alone. When the response
     /// has no `Vary` yet, nothing is allocated.
-    pub(crate) fn merge_into<M: ResponseHeaders + ?Sized>(self, headers: &mut M) {
+    pub(crate) fn merge_into<V: Value, M: ResponseHeaders<V> + ?Sized>(self, headers: &mut M) {
         if self.is_empty() {
             return;
         }
         // The usual case, a response without Vary: one lookup.
-        if headers.set_if_absent(VARY, self.header_value()) {
+        if headers.set_if_absent(VARY, V::vary(self)) {
             return;
         }
         let mut missing = self;
@@ -154,7 +155,7 @@ impl Vary {
         if !existing {
             // A map whose `set_if_absent` found a value that `for_each_value` does not
             // show: set ours, as for an empty one.
-            headers.set(VARY, missing.header_value());
+            headers.set(VARY, V::vary(missing));
             return;
         }
         let mut merged = Vec::new();
@@ -166,7 +167,7 @@ impl Vary {
             }
         });
         merged.extend_from_slice(missing.as_str().as_bytes());
-        if let Ok(value) = HeaderValue::from_bytes(&merged) {
+        if let Some(value) = HeaderValue::from_bytes(&merged).ok().and_then(V::built) {
             headers.set(VARY, value);
         }
     }
