@@ -121,70 +121,51 @@ impl ResponseHeaders for HeaderMap {
 /// [`CorsHeaders::apply_to`](crate::CorsHeaders::apply_to). The tower layer, the
 /// actix-web adapter and the answer to a preflight all write through it.
 pub(crate) fn write<V: Value, M: ResponseHeaders<V> + ?Sized>(headers: Headers<V>, map: &mut M) {
+    let Headers {
+        allow_origin: origin,
+        allow_credentials,
+        expose_headers: expose,
+        allow_methods: methods,
+        allow_headers: request_headers,
+        max_age,
+        allow_private_network,
+        vary,
+        owns_cors_headers,
+    } = headers;
+    // A decision that does not own the CORS headers (non-CORS, CORS disabled) removes
+    // nothing. Removing a header the response does not have changes nothing: when it
+    // has no `Access-Control-*` header at all (a new preflight answer, most application
+    // responses), the removals are skipped.
+    let remove = owns_cors_headers && map.may_have_access_control_headers();
+    // The headers of preflight answers are set when corsair sends them. Browsers ignore
+    // them on other responses, so the application's own are removed only where nothing
+    // at all may go out, for a rejected origin.
+    let remove_preflight = remove && origin.is_none();
     let truth = |on: bool| on.then_some(V::TRUE);
-    if headers.owns_cors_headers {
-        // Removing a header the response does not have changes nothing: when it has no
-        // `Access-Control-*` header at all (a new preflight answer, most application
-        // responses), the removals are skipped.
-        let clean = !map.may_have_access_control_headers();
-        // The headers of preflight answers are set when corsair sends them. Browsers
-        // ignore them on other responses, so the application's own are removed only
-        // where nothing at all may go out, for a rejected origin.
-        let remove_preflight = headers.allow_origin.is_none() && !clean;
-        put(
-            map,
-            ACCESS_CONTROL_ALLOW_ORIGIN,
-            headers.allow_origin,
-            !clean,
-        );
-        let credentials = truth(headers.allow_credentials);
-        put(map, ACCESS_CONTROL_ALLOW_CREDENTIALS, credentials, !clean);
-        put(
-            map,
-            ACCESS_CONTROL_EXPOSE_HEADERS,
-            headers.expose_headers,
-            !clean,
-        );
-        put(
-            map,
-            ACCESS_CONTROL_ALLOW_METHODS,
-            headers.allow_methods,
-            remove_preflight,
-        );
-        put(
-            map,
-            ACCESS_CONTROL_ALLOW_HEADERS,
-            headers.allow_headers,
-            remove_preflight,
-        );
-        put(
-            map,
-            ACCESS_CONTROL_MAX_AGE,
-            headers.max_age,
-            remove_preflight,
-        );
-        let private_network = truth(headers.allow_private_network);
-        put(
-            map,
-            ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
-            private_network,
-            remove_preflight,
-        );
-    } else {
-        put(
-            map,
-            ACCESS_CONTROL_ALLOW_ORIGIN,
-            headers.allow_origin,
-            false,
-        );
-        put(
-            map,
-            ACCESS_CONTROL_EXPOSE_HEADERS,
-            headers.expose_headers,
-            false,
-        );
-    }
-    headers.vary.merge_into(map);
+    put(map, ACCESS_CONTROL_ALLOW_ORIGIN, origin, remove);
+    put(
+        map,
+        ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        truth(allow_credentials),
+        remove,
+    );
+    put(map, ACCESS_CONTROL_EXPOSE_HEADERS, expose, remove);
+    put(map, ACCESS_CONTROL_ALLOW_METHODS, methods, remove_preflight);
+    put(
+        map,
+        ACCESS_CONTROL_ALLOW_HEADERS,
+        request_headers,
+        remove_preflight,
+    );
+    put(map, ACCESS_CONTROL_MAX_AGE, max_age, remove_preflight);
+    let private_network = truth(allow_private_network);
+    put(
+        map,
+        ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+        private_network,
+        remove_preflight,
+    );
+    vary.merge_into(map);
 }
 
 /// Sets `name` to `value`; without a value, removes it if `remove`.
