@@ -44,6 +44,50 @@ impl<V> Default for Headers<V> {
     }
 }
 
+#[cfg(any(feature = "tower", feature = "actix"))]
+impl<V> Headers<V> {
+    /// The headers a forwarded request's response gets (a preflight is never
+    /// forwarded).
+    pub(crate) fn forwarded(self) -> Forwarded<V> {
+        Forwarded {
+            allow_origin: self.allow_origin,
+            allow_credentials: self.allow_credentials,
+            expose_headers: self.expose_headers,
+            vary: self.vary,
+            owns_cors_headers: self.owns_cors_headers,
+        }
+    }
+}
+
+/// [`Headers`] without those of a preflight's answer, which a forwarded request never
+/// has: what a middleware keeps while the application answers, in less than half the
+/// size. Its futures are moved several times.
+// Measured (`insn-count`): futures holding the whole `Headers` cost 66 to 86 instructions more an actual request in the tower layer (5 %), 96 to 138 in the actix-web adapter.
+#[cfg(any(feature = "tower", feature = "actix"))]
+#[derive(Clone, Debug)]
+pub(crate) struct Forwarded<V> {
+    allow_origin: Option<V>,
+    allow_credentials: bool,
+    expose_headers: Option<V>,
+    vary: Vary,
+    owns_cors_headers: bool,
+}
+
+#[cfg(any(feature = "tower", feature = "actix"))]
+impl<V> Forwarded<V> {
+    /// The same headers, whole again, to write.
+    pub(crate) fn into_headers(self) -> Headers<V> {
+        Headers {
+            allow_origin: self.allow_origin,
+            allow_credentials: self.allow_credentials,
+            expose_headers: self.expose_headers,
+            vary: self.vary,
+            owns_cors_headers: self.owns_cors_headers,
+            ..Headers::default()
+        }
+    }
+}
+
 /// What the engine decides for one request: its kind, the verdict with its reason,
 /// what to do, and the headers to send. [`Decision`](crate::Decision) is this with
 /// `http` 1 values; the middleware adapters read only the action and the headers.

@@ -165,6 +165,7 @@ impl Policy {
     ///
     /// When a `tracing` subscriber takes corsair's debug events, the decision is made
     /// out of line with exact reasons, and logged.
+    // Measured (`insn-count`), with `decide_quietly`'s: without both, the actix-web adapter's preflights cost 28 to 36 instructions more (6 % of a refused one).
     #[inline(always)]
     pub(crate) fn decide_core<'r, H: EchoAs<V> + ?Sized, V: Value>(
         &self,
@@ -242,6 +243,7 @@ impl Policy {
         }
     }
 
+    // See `decide_core`'s.
     #[inline(always)]
     fn decide_quietly<'r, H: EchoAs<V> + ?Sized, V: Value>(
         &self,

@@ -55,7 +55,7 @@ static TEMPLATES: [OnceLock<HeaderMap>; 1 << COUNT] = [const { OnceLock::new() }
 
 /// Writes the headers of a preflight's answer into `map`, the empty map of the response
 /// corsair makes: the same map as [`response::write`] makes.
-#[inline(always)]
+#[inline]
 pub(crate) fn write(set: Headers<HeaderValue>, map: &mut HeaderMap) {
     let shape = shape(&set);
     let template = match shape {

@@ -120,6 +120,8 @@ impl ResponseHeaders for HeaderMap {
 /// Writes the headers of a decision into a response; see
 /// [`CorsHeaders::apply_to`](crate::CorsHeaders::apply_to). The tower layer, the
 /// actix-web adapter and the answer to a preflight all write through it.
+// Measured (`insn-count`): without it, actual requests cost 104 to 145 instructions more in the tower layer, 94 to 101 in the actix-web adapter.
+#[inline(always)]
 pub(crate) fn write<V: Value, M: ResponseHeaders<V> + ?Sized>(headers: Headers<V>, map: &mut M) {
     let Headers {
         allow_origin: origin,

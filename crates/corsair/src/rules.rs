@@ -85,7 +85,7 @@ impl Rules {
     /// The comparison with the exact origins is inlined into the caller; the rest (the
     /// subdomain fast path, the parser) is a call, whose set-up an allowed exact origin
     /// then does not pay.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn check_origin(
         &self,
         origin: &[u8],
@@ -125,7 +125,6 @@ impl Rules {
     }
 
     /// The answer to an actual request, whose origin is `checked`.
-    #[inline(always)]
     pub(crate) fn actual<'r, H: EchoAs<V> + ?Sized, V: Value>(
         &self,
         origin: &'r H::Value,
@@ -158,7 +157,6 @@ impl Rules {
 
     /// Checks `Access-Control-Request-Headers` (its `lines`; `first` is the first)
     /// and gives the `Access-Control-Allow-Headers` to answer, if any.
-    #[inline(always)]
     fn allowed_headers<'r, H: EchoAs<V> + ?Sized + 'r, V: Value, I>(
         &self,
         lines: impl Fn() -> I,
@@ -251,7 +249,6 @@ impl Rules {
     /// decision still says rejected. Only those get the debug answer: a list of headers
     /// too long or malformed to read has no name for the console to show, and under
     /// `*` the full list would be `*`, which the browser would accept.
-    #[inline(always)]
     fn refuse<'r, H: EchoAs<V> + ?Sized, V: Value>(
         &self,
         reason: Reason<'r>,
@@ -279,7 +276,6 @@ impl Rules {
 
     /// The headers of every answer that allows a preflight's origin (made only for such
     /// an answer: a rejection drops no clone).
-    #[inline(always)]
     fn allowed_so_far<H: EchoAs<V> + ?Sized, V: Value>(&self, origin: &H::Value) -> Headers<V> {
         Headers {
             allow_origin: self.allow_origin_value::<H, V>(origin),
@@ -293,7 +289,6 @@ impl Rules {
     /// [`Rules::allowed_headers`] for several `Access-Control-Request-Headers` lines
     /// (browsers send one): a list too long is refused on the lines of the first lookup
     /// (`lines`), as soon as their lengths add up past the limit.
-    #[inline(always)]
     fn allowed_header_lines<'r, H: EchoAs<V> + ?Sized, V: Value>(
         &self,
         request: &'r H,
@@ -320,7 +315,6 @@ impl Rules {
     /// would break requests it let through (an enforcing browser fails it; `corsair
     /// explain` says so). Chrome 142 and later send none: Local Network Access asks the
     /// user.
-    #[inline(always)]
     fn allows_private_network<H: RequestHeaders + ?Sized>(&self, request: &H) -> bool {
         self.private_network
             && request

@@ -13,7 +13,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::answer::{Answer, Headers};
+use crate::answer::{Answer, Forwarded};
 use crate::decision::Action;
 use crate::handle::PolicyHandle;
 use crate::preflight_map;
@@ -139,7 +139,7 @@ where
                 }
             }
             Action::Forward => State::Inner {
-                headers: Some(headers),
+                headers: Some(headers.forwarded()),
                 future: self.inner.call(request),
             },
         };
@@ -159,7 +159,7 @@ pin_project! {
 pin_project! {
     #[project = StateProj]
     enum State<F, B> {
-        Inner { #[pin] future: F, headers: Option<Headers<HeaderValue>> },
+        Inner { #[pin] future: F, headers: Option<Forwarded<HeaderValue>> },
         Ready { response: Option<Response<B>> },
     }
 }
@@ -175,7 +175,7 @@ where
             StateProj::Inner { future, headers } => {
                 let mut response = ready!(future.poll(cx))?;
                 if let Some(headers) = headers.take() {
-                    response::write(headers, response.headers_mut());
+                    response::write(headers.into_headers(), response.headers_mut());
                 }
                 Poll::Ready(Ok(response))
             }

@@ -124,14 +124,20 @@ impl Vary {
     /// Adds the set to a response's `Vary`, token by token: names already there
     /// (in any case) are not repeated, and `Vary: *` is left alone. When the response
     /// has no `Vary` yet, nothing is allocated.
+    #[inline]
     pub(crate) fn merge_into<V: Value, M: ResponseHeaders<V> + ?Sized>(self, headers: &mut M) {
         if self.is_empty() {
             return;
         }
         // The usual case, a response without Vary: one lookup.
-        if headers.set_if_absent(VARY, V::vary(self)) {
-            return;
+        if !headers.set_if_absent(VARY, V::vary(self)) {
+            self.merge_with_existing(headers);
         }
+    }
+
+    /// [`Vary::merge_into`] for a response that has a `Vary` already.
+    #[inline(never)]
+    fn merge_with_existing<V: Value, M: ResponseHeaders<V> + ?Sized>(self, headers: &mut M) {
         let mut missing = self;
         let mut existing = false;
         let mut any = false;
