@@ -26,13 +26,14 @@ use http::header::{
 };
 use pin_project_lite::pin_project;
 
+use crate::answer::{Answer, EchoAs, Forwarded, Value};
 use crate::decision::{
-    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Answer, ForwardHeaders, HeaderSet, MakeValue, Name,
-    PolicyValue, Reason, RequestKind, Sink, apply,
+    ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action,
+    PolicyValue,
 };
 use crate::handle::PolicyHandle;
 use crate::request::RequestHeaders;
-use crate::response::ResponseHeaders;
+use crate::response::{self, ResponseHeaders};
 use crate::rules::Reasons;
 use crate::vary::Vary;
 
@@ -145,44 +146,26 @@ where
     }
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let policy = self.policy.load();
-        let plan = policy.decide_core::<_, ToActix, Plan>(
+        let Answer {
+            action, headers, ..
+        } = self.policy.load().decide_core::<_, ActixValue>(
             request.method().as_str(),
             request.path(),
             request.headers(),
             Reasons::WhenLogged,
         );
-        match plan {
-            Plan::Respond(status, cors) => {
-                // A preflight never reaches the application.
+        match action {
+            // A preflight never reaches the application.
+            Action::Respond(status) => {
                 let mut response = HttpResponse::new(actix_status(status));
-                apply(cors, &mut Actix::new(response.headers_mut()));
+                response::write(headers, &mut ActixResponse::new(response.headers_mut()));
                 CorsFuture::ready(request.into_response(response).map_into_right_body())
             }
-            Plan::Reject(status, vary) => {
-                // A refused preflight: its lone `Vary`, inserted into the empty map.
-                let mut response = HttpResponse::new(actix_status(status));
-                if !vary.is_empty() {
-                    response
-                        .headers_mut()
-                        .insert(actix_header::VARY, vary.actix_value());
-                }
-                CorsFuture::ready(request.into_response(response).map_into_right_body())
+            Action::Forward => {
+                CorsFuture::inner(self.service.call(request), Some(headers.forwarded()))
             }
-            Plan::Forward(cors) => CorsFuture::inner(self.service.call(request), Some(cors)),
         }
     }
-}
-
-/// What the middleware does with a request, as the engine decides it: neither the
-/// kind nor the reason, which only the `tracing` event reads.
-enum Plan {
-    /// To the application, whose response gets these headers.
-    Forward(ForwardHeaders<ActixValue>),
-    /// corsair's own answer, with this status and these headers.
-    Respond(http::StatusCode, HeaderSet<ActixValue>),
-    /// A refused preflight: this status, and no header but this `Vary`.
-    Reject(http::StatusCode, Vary),
 }
 
 /// An `http` 1 status as actix-web's (`http` 0.2); corsair's statuses all exist in both.
@@ -191,46 +174,29 @@ fn actix_status(status: http::StatusCode) -> actix_web::http::StatusCode {
         .unwrap_or(actix_web::http::StatusCode::FORBIDDEN)
 }
 
-impl Answer<'_, ActixValue> for Plan {
-    #[inline(always)]
-    fn forward(_: RequestKind, _: Reason<'_>, headers: ForwardHeaders<ActixValue>) -> Self {
-        Plan::Forward(headers)
-    }
-
-    #[inline(always)]
-    fn respond(
-        _: RequestKind,
-        _: Reason<'_>,
-        status: http::StatusCode,
-        headers: HeaderSet<ActixValue>,
-    ) -> Self {
-        Plan::Respond(status, headers)
-    }
-
-    #[inline(always)]
-    fn reject(_: RequestKind, _: Reason<'_>, status: http::StatusCode, vary: Vary) -> Self {
-        Plan::Reject(status, vary)
-    }
-}
-
-/// The values of a decision as actix-web's: the request's own, cloned, or the
+/// actix-web's own values, for its responses: the request's own, cloned, or the
 /// policy's, computed when it was built.
-struct ToActix;
+impl Value for ActixValue {
+    const TRUE: Self = ActixValue::from_static("true");
 
-impl MakeValue<ActixValue> for ToActix {
-    type Out = ActixValue;
-
-    fn echo(value: &ActixValue) -> Option<ActixValue> {
-        Some(value.clone())
+    fn vary(vary: Vary) -> Self {
+        vary.actix_value()
     }
 
-    fn policy(value: &PolicyValue) -> ActixValue {
+    fn policy(value: &PolicyValue) -> Self {
         value.actix.clone()
     }
 
-    fn built(value: HeaderValue) -> Option<ActixValue> {
-        // The rare request-headers list corsair had to normalize: copied.
+    fn built(value: HeaderValue) -> Option<Self> {
+        // The rare request-headers list corsair had to normalize, or a merged `Vary`:
+        // copied.
         ActixValue::from_bytes(value.as_bytes()).ok()
+    }
+}
+
+impl EchoAs<ActixValue> for actix_header::HeaderMap {
+    fn echo(value: &ActixValue) -> Option<ActixValue> {
+        Some(value.clone())
     }
 }
 
@@ -249,14 +215,14 @@ pin_project! {
         Inner {
             #[pin]
             future: F,
-            headers: Option<ForwardHeaders<ActixValue>>,
+            headers: Option<Forwarded<ActixValue>>,
         },
         Ready { response: Option<ServiceResponse<EitherBody<B, BoxBody>>> },
     }
 }
 
 impl<F, B> CorsFuture<F, B> {
-    fn inner(future: F, headers: Option<ForwardHeaders<ActixValue>>) -> Self {
+    fn inner(future: F, headers: Option<Forwarded<ActixValue>>) -> Self {
         CorsFuture {
             state: State::Inner { future, headers },
         }
@@ -285,7 +251,8 @@ where
                 let headers = headers.take();
                 match (result, headers) {
                     (Ok(mut response), Some(headers)) => {
-                        apply(headers.into_set(), &mut Actix::new(response.headers_mut()));
+                        let headers = headers.into_headers();
+                        response::write(headers, &mut ActixResponse::new(response.headers_mut()));
                         Poll::Ready(Ok(response.map_into_left_body()))
                     }
                     (Ok(response), None) => Poll::Ready(Ok(response.map_into_left_body())),
@@ -316,7 +283,7 @@ impl<F, B> std::fmt::Debug for CorsFuture<F, B> {
 /// An error of the application, whose response gets the CORS headers of its request.
 struct WithCorsHeaders {
     error: Error,
-    headers: ForwardHeaders<ActixValue>,
+    headers: Forwarded<ActixValue>,
 }
 
 impl std::fmt::Debug for WithCorsHeaders {
@@ -338,10 +305,8 @@ impl ResponseError for WithCorsHeaders {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = self.error.error_response();
-        apply(
-            self.headers.clone().into_set(),
-            &mut Actix::new(response.headers_mut()),
-        );
+        let headers = self.headers.clone().into_headers();
+        response::write(headers, &mut ActixResponse::new(response.headers_mut()));
         response
     }
 }
@@ -388,8 +353,8 @@ impl RequestHeaders for actix_header::HeaderMap {
     type Values<'a> = std::slice::Iter<'a, ActixValue>;
 
     // Inlined: the engine passes its names as constants, so the choice of actix-web's
-    // constant below is made when compiling (a call made it at run time, about 38
-    // instructions a lookup, `insn-count`).
+    // constant below is made when compiling.
+    // Measured (`insn-count`): without it, 40 instructions more an actual request, 75 to 145 a preflight.
     #[inline(always)]
     fn get_all<'a>(&'a self, name: &HeaderName) -> Self::Values<'a> {
         // The engine's names, as actix-web's constants: nothing to parse.
@@ -426,68 +391,90 @@ fn get_all_parsed<'a>(
     }
 }
 
-/// A response's actix-web header map, as the middleware writes it.
-struct Actix<'a> {
+/// A response's actix-web header map, as the middleware writes it: with actix-web's
+/// own names and values.
+struct ActixResponse<'a> {
     map: &'a mut actix_header::HeaderMap,
-    /// Whether the map was empty when corsair started writing to it (a fresh
-    /// preflight answer, or an application response without headers): then it has no
-    /// `Vary` nor `Access-Control-*` header, and nothing needs looking up.
-    fresh: bool,
+    /// Whether the map was empty when corsair started writing to it (its answer to a
+    /// preflight, or an application response without headers): then it has no `Vary`
+    /// nor `Access-Control-*` header but those corsair wrote, and nothing needs looking
+    /// up.
+    was_empty: bool,
 }
 
-impl<'a> Actix<'a> {
+impl<'a> ActixResponse<'a> {
     fn new(map: &'a mut actix_header::HeaderMap) -> Self {
-        let fresh = map.is_empty();
-        Actix { map, fresh }
+        let was_empty = map.is_empty();
+        ActixResponse { map, was_empty }
     }
 
-    fn name(name: Name) -> ActixName {
-        match name {
-            Name::AllowOrigin => actix_header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            Name::AllowCredentials => actix_header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            Name::ExposeHeaders => actix_header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            Name::AllowMethods => actix_header::ACCESS_CONTROL_ALLOW_METHODS,
-            Name::AllowHeaders => actix_header::ACCESS_CONTROL_ALLOW_HEADERS,
-            Name::MaxAge => actix_header::ACCESS_CONTROL_MAX_AGE,
-            Name::AllowPrivateNetwork => ACTIX_ALLOW_PRIVATE_NETWORK,
+    /// A name corsair writes, as actix-web's constant (inlined, the choice is made when
+    /// compiling); any other, parsed.
+    #[inline]
+    fn name(name: &HeaderName) -> Option<ActixName> {
+        use http::header as h;
+        Some(match name {
+            n if *n == h::ACCESS_CONTROL_ALLOW_ORIGIN => actix_header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            n if *n == h::ACCESS_CONTROL_ALLOW_CREDENTIALS => {
+                actix_header::ACCESS_CONTROL_ALLOW_CREDENTIALS
+            }
+            n if *n == h::ACCESS_CONTROL_EXPOSE_HEADERS => {
+                actix_header::ACCESS_CONTROL_EXPOSE_HEADERS
+            }
+            n if *n == h::ACCESS_CONTROL_ALLOW_METHODS => {
+                actix_header::ACCESS_CONTROL_ALLOW_METHODS
+            }
+            n if *n == h::ACCESS_CONTROL_ALLOW_HEADERS => {
+                actix_header::ACCESS_CONTROL_ALLOW_HEADERS
+            }
+            n if *n == h::ACCESS_CONTROL_MAX_AGE => actix_header::ACCESS_CONTROL_MAX_AGE,
+            n if *n == ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK => ACTIX_ALLOW_PRIVATE_NETWORK,
+            n if *n == h::VARY => actix_header::VARY,
+            n => return ActixName::from_bytes(n.as_str().as_bytes()).ok(),
+        })
+    }
+}
+
+impl ResponseHeaders<ActixValue> for ActixResponse<'_> {
+    fn set(&mut self, name: HeaderName, value: ActixValue) {
+        if let Some(name) = Self::name(&name) {
+            self.map.insert(name, value);
         }
     }
-}
 
-impl Sink for Actix<'_> {
-    type Value = ActixValue;
-
-    fn truth() -> ActixValue {
-        const { ActixValue::from_static("true") }
+    fn remove(&mut self, name: &HeaderName) {
+        if let Some(name) = Self::name(name) {
+            self.map.remove(name);
+        }
     }
 
-    fn set(&mut self, name: Name, value: ActixValue) {
-        self.map.insert(Self::name(name), value);
+    fn for_each_value(&self, name: &HeaderName, f: &mut dyn FnMut(&[u8])) {
+        if let Some(name) = Self::name(name) {
+            for value in self.map.get_all(name) {
+                f(value.as_bytes());
+            }
+        }
     }
 
-    fn remove(&mut self, name: Name) {
-        self.map.remove(Self::name(name));
+    fn set_if_absent(&mut self, name: HeaderName, value: ActixValue) -> bool {
+        let Some(name) = Self::name(&name) else {
+            return false;
+        };
+        // corsair sets each name once: a map that was empty has none of its own.
+        if self.was_empty || !self.map.contains_key(&name) {
+            self.map.insert(name, value);
+            return true;
+        }
+        false
     }
 
     fn may_have_access_control_headers(&self) -> bool {
         // As for `http::HeaderMap`: a scan of a few names saves the lookups.
-        !self.fresh
+        !self.was_empty
             && (self.map.len_keys() > 8
                 || self
                     .map
                     .keys()
                     .any(|name| name.as_str().starts_with("access-control-")))
-    }
-
-    fn merge_vary(&mut self, vary: Vary) {
-        if vary.is_empty() {
-            return;
-        }
-        if self.fresh || !self.map.contains_key(actix_header::VARY) {
-            self.map.insert(actix_header::VARY, vary.actix_value());
-            return;
-        }
-        // The response has a Vary already: merged token by token (a new value).
-        vary.merge_into(&mut *self.map);
     }
 }

@@ -1,7 +1,6 @@
 //! What the engine decides for a request, and why.
 
 use std::fmt;
-use std::marker::PhantomData;
 
 use http::StatusCode;
 use http::header::{
@@ -10,8 +9,8 @@ use http::header::{
     HeaderValue, VARY,
 };
 
-use crate::request::RequestHeaders;
-use crate::response::ResponseHeaders;
+use crate::answer::{Headers, Value};
+use crate::response::{self, ResponseHeaders};
 use crate::vary::Vary;
 
 /// `Access-Control-Allow-Private-Network`, which the `http` crate does not name.
@@ -211,21 +210,7 @@ impl Action {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CorsHeaders {
-    pub(crate) allow_origin: Option<HeaderValue>,
-    pub(crate) allow_credentials: bool,
-    pub(crate) expose_headers: Option<HeaderValue>,
-    pub(crate) allow_methods: Option<HeaderValue>,
-    pub(crate) allow_headers: Option<HeaderValue>,
-    pub(crate) max_age: Option<HeaderValue>,
-    pub(crate) allow_private_network: bool,
-    pub(crate) vary: Vary,
-    /// Whether corsair owns the `Access-Control-*` headers of the response: it then
-    /// removes those the application set that it does not send itself.
-    pub(crate) owns_cors_headers: bool,
-}
-
-pub(crate) const TRUE: HeaderValue = HeaderValue::from_static("true");
+pub struct CorsHeaders(pub(crate) Headers<HeaderValue>);
 
 impl CorsHeaders {
     /// The headers, in the order corsair sends them, with lowercase names.
@@ -235,24 +220,20 @@ impl CorsHeaders {
     /// assert_eq!(headers.iter().count(), 0);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
+        let h = &self.0;
+        let truth = |on: bool| on.then_some(HeaderValue::TRUE);
         [
-            (ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin.clone()),
-            (
-                ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                self.allow_credentials.then_some(TRUE),
-            ),
-            (ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers.clone()),
-            (ACCESS_CONTROL_ALLOW_METHODS, self.allow_methods.clone()),
-            (ACCESS_CONTROL_ALLOW_HEADERS, self.allow_headers.clone()),
-            (ACCESS_CONTROL_MAX_AGE, self.max_age.clone()),
+            (ACCESS_CONTROL_ALLOW_ORIGIN, h.allow_origin.clone()),
+            (ACCESS_CONTROL_ALLOW_CREDENTIALS, truth(h.allow_credentials)),
+            (ACCESS_CONTROL_EXPOSE_HEADERS, h.expose_headers.clone()),
+            (ACCESS_CONTROL_ALLOW_METHODS, h.allow_methods.clone()),
+            (ACCESS_CONTROL_ALLOW_HEADERS, h.allow_headers.clone()),
+            (ACCESS_CONTROL_MAX_AGE, h.max_age.clone()),
             (
                 ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
-                self.allow_private_network.then_some(TRUE),
+                truth(h.allow_private_network),
             ),
-            (
-                VARY,
-                (!self.vary.is_empty()).then(|| self.vary.header_value()),
-            ),
+            (VARY, (!h.vary.is_empty()).then(|| h.vary.header_value())),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.map(|v| (name, v)))
@@ -271,7 +252,7 @@ impl CorsHeaders {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn owns_cors_headers(&self) -> bool {
-        self.owns_cors_headers
+        self.0.owns_cors_headers
     }
 
     /// The request headers the answer depends on, for `Vary`.
@@ -280,7 +261,7 @@ impl CorsHeaders {
     /// assert!(corsair::CorsHeaders::default().vary().is_empty());
     /// ```
     pub fn vary(&self) -> Vary {
-        self.vary
+        self.0.vary
     }
 
     /// Applies the headers to a response: sets each CORS header (replacing what the
@@ -301,69 +282,7 @@ impl CorsHeaders {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn apply_to<M: ResponseHeaders + ?Sized>(self, headers: &mut M) {
-        apply(self.into_set(), &mut Http(headers));
-    }
-
-    #[inline]
-    pub(crate) fn from_set(set: HeaderSet<HeaderValue>) -> Self {
-        CorsHeaders {
-            allow_origin: set.allow_origin,
-            allow_credentials: set.allow_credentials,
-            expose_headers: set.expose_headers,
-            allow_methods: set.allow_methods,
-            allow_headers: set.allow_headers,
-            max_age: set.max_age,
-            allow_private_network: set.allow_private_network,
-            vary: set.vary,
-            owns_cors_headers: set.owns_cors_headers,
-        }
-    }
-
-    #[inline]
-    fn into_set(self) -> HeaderSet<HeaderValue> {
-        HeaderSet {
-            allow_origin: self.allow_origin,
-            allow_credentials: self.allow_credentials,
-            expose_headers: self.expose_headers,
-            allow_methods: self.allow_methods,
-            allow_headers: self.allow_headers,
-            max_age: self.max_age,
-            allow_private_network: self.allow_private_network,
-            vary: self.vary,
-            owns_cors_headers: self.owns_cors_headers,
-        }
-    }
-}
-
-/// The CORS headers of a decision, whatever the type of their values: `http` 1
-/// values in [`CorsHeaders`], borrowed ones in an [`Outcome`], a framework's own in
-/// its adapter.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct HeaderSet<T> {
-    pub(crate) allow_origin: Option<T>,
-    pub(crate) allow_credentials: bool,
-    pub(crate) expose_headers: Option<T>,
-    pub(crate) allow_methods: Option<T>,
-    pub(crate) allow_headers: Option<T>,
-    pub(crate) max_age: Option<T>,
-    pub(crate) allow_private_network: bool,
-    pub(crate) vary: Vary,
-    pub(crate) owns_cors_headers: bool,
-}
-
-impl<T> Default for HeaderSet<T> {
-    fn default() -> Self {
-        HeaderSet {
-            allow_origin: None,
-            allow_credentials: false,
-            expose_headers: None,
-            allow_methods: None,
-            allow_headers: None,
-            max_age: None,
-            allow_private_network: false,
-            vary: Vary::NONE,
-            owns_cors_headers: false,
-        }
+        response::write(self.0, headers);
     }
 }
 
@@ -395,267 +314,6 @@ impl PolicyValue {
             #[cfg(feature = "actix")]
             actix,
         }
-    }
-}
-
-/// How an adapter makes the values of the engine's answer its own: a request
-/// header repeated (the allowed origin, the requested method and header list), one of
-/// the policy's, or one built for this request (the rare normalized header list).
-/// The engine calls it as it decides, so that no intermediate form is built.
-pub(crate) trait MakeValue<V: ?Sized> {
-    type Out;
-    fn echo(value: &V) -> Option<Self::Out>;
-    fn policy(value: &PolicyValue) -> Self::Out;
-    fn built(value: HeaderValue) -> Option<Self::Out>;
-}
-
-/// `http` 1 values, for [`Decision`], from any [`RequestHeaders`].
-pub(crate) struct ToHttp<H: ?Sized>(PhantomData<H>);
-
-impl<H: RequestHeaders + ?Sized> MakeValue<H::Value> for ToHttp<H> {
-    type Out = HeaderValue;
-
-    fn echo(value: &H::Value) -> Option<HeaderValue> {
-        H::to_header_value(value)
-    }
-
-    fn policy(value: &PolicyValue) -> HeaderValue {
-        value.value.clone()
-    }
-
-    fn built(value: HeaderValue) -> Option<HeaderValue> {
-        Some(value)
-    }
-}
-
-/// What the engine decides, with the adapter's header values.
-#[derive(Debug)]
-pub(crate) struct Outcome<'r, T> {
-    pub(crate) kind: RequestKind,
-    pub(crate) reason: Reason<'r>,
-    pub(crate) action: Action,
-    pub(crate) headers: HeaderSet<T>,
-}
-
-/// What a caller of the engine makes of its decision, built where the engine decides:
-/// an adapter keeps only what it uses (a middleware, neither kind nor reason), so that
-/// no larger form is built first and moved on.
-pub(crate) trait Answer<'r, T> {
-    /// The request goes to the application, whose response gets `headers`.
-    fn forward(kind: RequestKind, reason: Reason<'r>, headers: ForwardHeaders<T>) -> Self;
-    /// corsair answers at once, with `status`, an empty body and `headers` (a
-    /// preflight).
-    fn respond(
-        kind: RequestKind,
-        reason: Reason<'r>,
-        status: StatusCode,
-        headers: HeaderSet<T>,
-    ) -> Self;
-    /// corsair refuses a preflight: `status`, an empty body, and no header but `vary`
-    /// (principle 5: a rejection carries no CORS header). The same answer as
-    /// [`Answer::respond`] with that set; an adapter overrides it where the lone `Vary`
-    /// costs less to write than the whole set.
-    #[inline(always)]
-    fn reject(kind: RequestKind, reason: Reason<'r>, status: StatusCode, vary: Vary) -> Self
-    where
-        Self: Sized,
-    {
-        Self::respond(
-            kind,
-            reason,
-            status,
-            HeaderSet {
-                vary,
-                owns_cors_headers: true,
-                ..HeaderSet::default()
-            },
-        )
-    }
-}
-
-impl<'r, T> Answer<'r, T> for Outcome<'r, T> {
-    #[inline(always)]
-    fn forward(kind: RequestKind, reason: Reason<'r>, headers: ForwardHeaders<T>) -> Self {
-        Outcome {
-            kind,
-            reason,
-            action: Action::Forward,
-            headers: headers.into_set(),
-        }
-    }
-
-    #[inline(always)]
-    fn respond(
-        kind: RequestKind,
-        reason: Reason<'r>,
-        status: StatusCode,
-        headers: HeaderSet<T>,
-    ) -> Self {
-        Outcome {
-            kind,
-            reason,
-            action: Action::Respond(status),
-            headers,
-        }
-    }
-}
-
-/// The response headers corsair writes, but `Vary`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Name {
-    AllowOrigin,
-    AllowCredentials,
-    ExposeHeaders,
-    AllowMethods,
-    AllowHeaders,
-    MaxAge,
-    AllowPrivateNetwork,
-}
-
-impl Name {
-    pub(crate) fn http(self) -> HeaderName {
-        match self {
-            Name::AllowOrigin => ACCESS_CONTROL_ALLOW_ORIGIN,
-            Name::AllowCredentials => ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            Name::ExposeHeaders => ACCESS_CONTROL_EXPOSE_HEADERS,
-            Name::AllowMethods => ACCESS_CONTROL_ALLOW_METHODS,
-            Name::AllowHeaders => ACCESS_CONTROL_ALLOW_HEADERS,
-            Name::MaxAge => ACCESS_CONTROL_MAX_AGE,
-            Name::AllowPrivateNetwork => ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
-        }
-    }
-}
-
-/// A response's headers as [`apply`] writes them, in the map's own value type.
-pub(crate) trait Sink {
-    type Value;
-    /// `true`, for the credentials and private-network headers.
-    fn truth() -> Self::Value;
-    fn set(&mut self, name: Name, value: Self::Value);
-    fn remove(&mut self, name: Name);
-    fn may_have_access_control_headers(&self) -> bool;
-    fn merge_vary(&mut self, vary: Vary);
-}
-
-/// Writes the headers of a decision into a response; see [`CorsHeaders::apply_to`].
-pub(crate) fn apply<S: Sink + ?Sized>(set: HeaderSet<S::Value>, headers: &mut S) {
-    if set.owns_cors_headers {
-        // Removing a header the response does not have changes nothing: when it has no
-        // `Access-Control-*` header at all (a fresh preflight answer, most application
-        // responses), the removals are skipped.
-        let clean = !headers.may_have_access_control_headers();
-        let rejected = set.allow_origin.is_none();
-        // The headers of preflight answers are set when corsair sends them. Browsers
-        // ignore them on other responses, so the application's own are removed only
-        // where nothing at all may go out, for a rejected origin.
-        let remove_preflight = rejected && !clean;
-        put(headers, Name::AllowOrigin, set.allow_origin, !clean);
-        put(
-            headers,
-            Name::AllowCredentials,
-            set.allow_credentials.then(S::truth),
-            !clean,
-        );
-        put(headers, Name::ExposeHeaders, set.expose_headers, !clean);
-        put(
-            headers,
-            Name::AllowMethods,
-            set.allow_methods,
-            remove_preflight,
-        );
-        put(
-            headers,
-            Name::AllowHeaders,
-            set.allow_headers,
-            remove_preflight,
-        );
-        put(headers, Name::MaxAge, set.max_age, remove_preflight);
-        put(
-            headers,
-            Name::AllowPrivateNetwork,
-            set.allow_private_network.then(S::truth),
-            remove_preflight,
-        );
-    } else {
-        put(headers, Name::AllowOrigin, set.allow_origin, false);
-        put(headers, Name::ExposeHeaders, set.expose_headers, false);
-    }
-    headers.merge_vary(set.vary);
-}
-
-/// Sets `name` to `value`; without a value, removes it if `remove`.
-#[inline(always)]
-fn put<S: Sink + ?Sized>(headers: &mut S, name: Name, value: Option<S::Value>, remove: bool) {
-    match value {
-        Some(value) => headers.set(name, value),
-        None if remove => headers.remove(name),
-        None => {}
-    }
-}
-
-/// Any [`ResponseHeaders`], with `http` 1 values.
-pub(crate) struct Http<'a, M: ?Sized>(pub(crate) &'a mut M);
-
-/// The headers of a forwarded request (an actual or non-CORS one), kept while the
-/// application answers: those of a [`HeaderSet`] that such a decision can have, in
-/// less than half its size.
-#[derive(Clone, Debug)]
-pub(crate) struct ForwardHeaders<V> {
-    pub(crate) allow_origin: Option<V>,
-    pub(crate) expose_headers: Option<V>,
-    pub(crate) allow_credentials: bool,
-    pub(crate) vary: Vary,
-    pub(crate) owns_cors_headers: bool,
-}
-
-impl<V> Default for ForwardHeaders<V> {
-    fn default() -> Self {
-        ForwardHeaders {
-            allow_origin: None,
-            expose_headers: None,
-            allow_credentials: false,
-            vary: Vary::NONE,
-            owns_cors_headers: false,
-        }
-    }
-}
-
-impl<V> ForwardHeaders<V> {
-    /// The same headers, as a whole set (with no preflight header).
-    #[inline(always)]
-    pub(crate) fn into_set(self) -> HeaderSet<V> {
-        HeaderSet {
-            allow_origin: self.allow_origin,
-            allow_credentials: self.allow_credentials,
-            expose_headers: self.expose_headers,
-            vary: self.vary,
-            owns_cors_headers: self.owns_cors_headers,
-            ..HeaderSet::default()
-        }
-    }
-}
-
-impl<M: ResponseHeaders + ?Sized> Sink for Http<'_, M> {
-    type Value = HeaderValue;
-
-    fn truth() -> HeaderValue {
-        TRUE
-    }
-
-    fn set(&mut self, name: Name, value: HeaderValue) {
-        self.0.set(name.http(), value);
-    }
-
-    fn remove(&mut self, name: Name) {
-        self.0.remove(&name.http());
-    }
-
-    fn may_have_access_control_headers(&self) -> bool {
-        self.0.may_have_access_control_headers()
-    }
-
-    fn merge_vary(&mut self, vary: Vary) {
-        vary.merge_into(self.0);
     }
 }
 
@@ -786,12 +444,12 @@ mod tests {
             ("access-control-allow-methods", "GET"),
             ("content-type", "text/plain"),
         ]);
-        let headers = CorsHeaders {
+        let headers = CorsHeaders(Headers {
             allow_origin: Some(HeaderValue::from_static("https://a.example")),
             vary: Vary::ORIGIN,
             owns_cors_headers: true,
-            ..CorsHeaders::default()
-        };
+            ..Headers::default()
+        });
         headers.apply_to(&mut response);
         assert_eq!(response["access-control-allow-origin"], "https://a.example");
         assert!(!response.contains_key("access-control-allow-credentials"));
@@ -809,11 +467,11 @@ mod tests {
             ("access-control-allow-methods", "GET"),
             ("access-control-max-age", "5"),
         ]);
-        let rejected = CorsHeaders {
+        let rejected = CorsHeaders(Headers {
             vary: Vary::ORIGIN,
             owns_cors_headers: true,
-            ..CorsHeaders::default()
-        };
+            ..Headers::default()
+        });
         rejected.apply_to(&mut response);
         let names: Vec<_> = response.keys().map(|k| k.as_str()).collect();
         assert_eq!(names, ["vary"]);
@@ -822,10 +480,10 @@ mod tests {
     #[test]
     fn unowned_headers_leave_the_application_alone() {
         let mut response = map(&[("access-control-allow-origin", "https://legacy.example")]);
-        CorsHeaders {
+        CorsHeaders(Headers {
             vary: Vary::ORIGIN,
-            ..CorsHeaders::default()
-        }
+            ..Headers::default()
+        })
         .apply_to(&mut response);
         assert_eq!(
             response["access-control-allow-origin"],
@@ -835,7 +493,7 @@ mod tests {
 
     #[test]
     fn iteration_order_is_the_sending_order() {
-        let headers = CorsHeaders {
+        let headers = CorsHeaders(Headers {
             allow_origin: Some(HeaderValue::from_static("*")),
             allow_credentials: true,
             expose_headers: Some(HeaderValue::from_static("x")),
@@ -845,7 +503,7 @@ mod tests {
             allow_private_network: true,
             vary: Vary::ORIGIN,
             owns_cors_headers: true,
-        };
+        });
         let names: Vec<_> = headers.iter().map(|(n, _)| n.as_str().to_owned()).collect();
         assert_eq!(
             names,

@@ -114,17 +114,18 @@
 
 #[cfg(feature = "actix")]
 pub mod actix;
+mod answer;
 mod config;
 mod decision;
 mod error;
 pub mod fetch;
-#[cfg(feature = "tower")]
-mod fresh;
 mod handle;
 mod headers;
 mod method;
 mod origin;
 mod policy;
+#[cfg(feature = "tower")]
+mod preflight_map;
 mod request;
 mod response;
 mod rules;

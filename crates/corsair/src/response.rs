@@ -1,13 +1,23 @@
-//! Writing corsair's headers into a response, whatever the framework's header type.
+//! Writing corsair's headers into a response, whatever the framework's header type:
+//! the [`ResponseHeaders`] trait, and [`write`], the one writer of corsair's headers.
 
-use http::header::{Entry, HeaderMap, HeaderName, HeaderValue};
+use http::header::{
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, Entry,
+    HeaderMap, HeaderName, HeaderValue,
+};
 
-/// A response's header map, as corsair writes to it.
+use crate::answer::{Headers, Value};
+use crate::decision::ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK;
+
+/// A response's header map, as corsair writes to it, with values of type `V`
+/// (`http` 1's [`HeaderValue`] unless said otherwise).
 ///
 /// [`CorsHeaders::apply_to`](crate::CorsHeaders::apply_to) uses only these three
 /// operations, so the rules for setting, removing and merging headers live in one
 /// place. It is implemented for [`http::HeaderMap`]; an adapter for a framework with
-/// header types of its own implements it for those (the actix-web adapter does).
+/// header types of its own implements it for those (the actix-web adapter does, for
+/// `http` 1 values and, inside the adapter, for actix-web's own).
 ///
 /// ```
 /// use corsair::ResponseHeaders;
@@ -19,9 +29,9 @@ use http::header::{Entry, HeaderMap, HeaderName, HeaderValue};
 /// map.for_each_value(&VARY, &mut |v| seen.push(v.to_vec()));
 /// assert_eq!(seen, [b"Origin".to_vec()]);
 /// ```
-pub trait ResponseHeaders {
+pub trait ResponseHeaders<V = HeaderValue> {
     /// Sets `name` to `value`, replacing every value it had.
-    fn set(&mut self, name: HeaderName, value: HeaderValue);
+    fn set(&mut self, name: HeaderName, value: V);
 
     /// Removes every value of `name`.
     fn remove(&mut self, name: &HeaderName);
@@ -43,7 +53,7 @@ pub trait ResponseHeaders {
     /// assert!(!map.set_if_absent(VARY, HeaderValue::from_static("Accept")));
     /// assert_eq!(map[VARY], "Origin");
     /// ```
-    fn set_if_absent(&mut self, name: HeaderName, value: HeaderValue) -> bool {
+    fn set_if_absent(&mut self, name: HeaderName, value: V) -> bool {
         let mut present = false;
         self.for_each_value(&name, &mut |_| present = true);
         if !present {
@@ -97,18 +107,83 @@ impl ResponseHeaders for HeaderMap {
         }
     }
 
+    // `false` only when the map has at most `MAX_SCANNED` names and none is an
+    // `Access-Control-*` one.
     fn may_have_access_control_headers(&self) -> bool {
-        may_have(self, |name| name.as_str().starts_with("access-control-"))
+        self.keys_len() > MAX_SCANNED
+            || self
+                .keys()
+                .any(|name| name.as_str().starts_with("access-control-"))
     }
 }
 
-/// Whether `map` may have a name for which `wanted` holds: `false` only when it has
-/// at most [`MAX_SCANNED`] names and none is wanted. Scanning a few names costs less
-/// than the lookups it saves; a long map is not scanned.
+/// Writes the headers of a decision into a response; see
+/// [`CorsHeaders::apply_to`](crate::CorsHeaders::apply_to). The tower layer, the
+/// actix-web adapter and the answer to a preflight all write through it.
+// Measured (`insn-count`): without it, actual requests cost 104 to 145 instructions more in the tower layer, 94 to 101 in the actix-web adapter.
 #[inline(always)]
-pub(crate) fn may_have(map: &HeaderMap, wanted: impl Fn(&HeaderName) -> bool) -> bool {
-    map.keys_len() > MAX_SCANNED || map.keys().any(wanted)
+pub(crate) fn write<V: Value, M: ResponseHeaders<V> + ?Sized>(headers: Headers<V>, map: &mut M) {
+    let Headers {
+        allow_origin: origin,
+        allow_credentials,
+        expose_headers: expose,
+        allow_methods: methods,
+        allow_headers: request_headers,
+        max_age,
+        allow_private_network,
+        vary,
+        owns_cors_headers,
+    } = headers;
+    // A decision that does not own the CORS headers (non-CORS, CORS disabled) removes
+    // nothing. Removing a header the response does not have changes nothing: when it
+    // has no `Access-Control-*` header at all (a new preflight answer, most application
+    // responses), the removals are skipped.
+    let remove = owns_cors_headers && map.may_have_access_control_headers();
+    // The headers of preflight answers are set when corsair sends them. Browsers ignore
+    // them on other responses, so the application's own are removed only where nothing
+    // at all may go out, for a rejected origin.
+    let remove_preflight = remove && origin.is_none();
+    let truth = |on: bool| on.then_some(V::TRUE);
+    put(map, ACCESS_CONTROL_ALLOW_ORIGIN, origin, remove);
+    put(
+        map,
+        ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        truth(allow_credentials),
+        remove,
+    );
+    put(map, ACCESS_CONTROL_EXPOSE_HEADERS, expose, remove);
+    put(map, ACCESS_CONTROL_ALLOW_METHODS, methods, remove_preflight);
+    put(
+        map,
+        ACCESS_CONTROL_ALLOW_HEADERS,
+        request_headers,
+        remove_preflight,
+    );
+    put(map, ACCESS_CONTROL_MAX_AGE, max_age, remove_preflight);
+    let private_network = truth(allow_private_network);
+    put(
+        map,
+        ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+        private_network,
+        remove_preflight,
+    );
+    vary.merge_into(map);
 }
 
-/// The most names [`may_have`] scans.
+/// Sets `name` to `value`; without a value, removes it if `remove`.
+fn put<V, M: ResponseHeaders<V> + ?Sized>(
+    map: &mut M,
+    name: HeaderName,
+    value: Option<V>,
+    remove: bool,
+) {
+    match value {
+        Some(value) => map.set(name, value),
+        None if remove => map.remove(&name),
+        None => {}
+    }
+}
+
+/// The most names scanned for an `Access-Control-*` one: scanning a few names costs
+/// less than the lookups it saves; a long map is not scanned.
 const MAX_SCANNED: usize = 8;

@@ -7,10 +7,8 @@
 use http::StatusCode;
 use http::header::ACCESS_CONTROL_REQUEST_HEADERS;
 
-use crate::decision::{
-    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Answer, ForwardHeaders, HeaderSet, MakeValue,
-    PolicyValue, Reason, RequestKind,
-};
+use crate::answer::{Answer, EchoAs, Headers, Value};
+use crate::decision::{ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, PolicyValue, Reason, RequestKind};
 use crate::headers::{self, AllowedHeaders, HeadersCheck};
 use crate::method::{self, AllowedMethods};
 use crate::origin::{OriginMatcher, RequestOrigin};
@@ -62,23 +60,23 @@ pub(crate) struct Rules {
 
 impl Rules {
     /// The answer to a request without `Origin`.
-    pub(crate) fn non_cors<'r, V: ?Sized, M: MakeValue<V>, A: Answer<'r, M::Out>>(&self) -> A {
+    pub(crate) fn non_cors<V: Value>(&self) -> Answer<'static, V> {
         // A static `*` goes on every response, CORS or not, so that a cache may serve one
         // for the other (Fetch, "CORS protocol and HTTP caches"). Otherwise the answer to
         // a CORS request would differ, and caches must know: Vary: Origin.
         let headers = if self.static_any {
-            ForwardHeaders {
-                allow_origin: Some(M::policy(&self.any)),
-                expose_headers: self.expose_headers.as_ref().map(M::policy),
-                ..ForwardHeaders::default()
+            Headers {
+                allow_origin: Some(V::policy(&self.any)),
+                expose_headers: self.expose_headers.as_ref().map(V::policy),
+                ..Headers::default()
             }
         } else {
-            ForwardHeaders {
+            Headers {
                 vary: Vary::ORIGIN,
-                ..ForwardHeaders::default()
+                ..Headers::default()
             }
         };
-        A::forward(RequestKind::NonCors, Reason::NonCors, headers)
+        Answer::forward(RequestKind::NonCors, Reason::NonCors, headers)
     }
 
     /// Whether the origin (the single `Origin` value) is allowed, or why not; see
@@ -87,7 +85,7 @@ impl Rules {
     /// The comparison with the exact origins is inlined into the caller; the rest (the
     /// subdomain fast path, the parser) is a call, whose set-up an allowed exact origin
     /// then does not pay.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn check_origin(
         &self,
         origin: &[u8],
@@ -98,26 +96,24 @@ impl Rules {
         if self.origins.is_exact(origin) {
             return Ok(());
         }
-        // When every origin the policy allows is one of its exact origins, other bytes
-        // are rejected whatever the parser says of them: parsing would only tell a
-        // malformed origin from a well-formed one, and both get the same answer. (Such
-        // a policy has no `*.` pattern, so the subdomain fast path has nothing to add.)
-        if reasons == Reasons::WhenLogged && self.origins.allows_only_exact_origins() {
-            return Err(Reason::OriginNotAllowed);
-        }
         self.check_other_origin(origin, reasons)
     }
 
     /// [`Rules::check_origin`] for an origin that is none of the exact ones byte for
-    /// byte, under a policy with other origins or when the reason is read.
+    /// byte.
     #[inline(never)]
     fn check_other_origin(&self, origin: &[u8], reasons: Reasons) -> Result<(), Reason<'static>> {
-        if self.origins.allows_subdomain_exactly(origin) {
+        // The subdomain fast path, for a policy with `*.` patterns.
+        if !self.origins.allows_only_exact_origins()
+            && self.origins.allows_subdomain_exactly(origin)
+        {
             return Ok(());
         }
-        // The same for a policy of exact origins and `*.` patterns without a port:
-        // every origin it allows is found by the two fast paths, so other bytes are
-        // rejected without parsing them (`OriginMatcher::allows_only_fast_path_origins`).
+        // When every origin the policy allows is found by the two fast paths (exact
+        // origins, and `*.` patterns without a port), other bytes are rejected whatever
+        // the parser says of them: parsing would only tell a malformed origin from a
+        // well-formed one, and both get the same answer
+        // (`OriginMatcher::allows_only_fast_path_origins`).
         if reasons == Reasons::WhenLogged && self.origins.allows_only_fast_path_origins() {
             return Err(Reason::OriginNotAllowed);
         }
@@ -128,44 +124,44 @@ impl Rules {
         }
     }
 
-    #[inline(always)]
-    pub(crate) fn actual<'r, V: ?Sized, M: MakeValue<V>, A: Answer<'r, M::Out>>(
+    /// The answer to an actual request, whose origin is `checked`.
+    pub(crate) fn actual<'r, H: EchoAs<V> + ?Sized, V: Value>(
         &self,
-        origin: &'r V,
+        origin: &'r H::Value,
         checked: Result<(), Reason<'static>>,
-    ) -> A {
+    ) -> Answer<'r, V> {
         if let Err(reason) = checked {
             // Nothing for a rejected origin but Vary: its response differs from an
             // allowed one's (for a static `*`, only a malformed origin gets here).
-            let headers = ForwardHeaders {
+            let headers = Headers {
                 vary: Vary::ORIGIN,
                 owns_cors_headers: true,
-                ..ForwardHeaders::default()
+                ..Headers::default()
             };
-            return A::forward(RequestKind::Actual, reason, headers);
+            return Answer::forward(RequestKind::Actual, reason, headers);
         }
-        let headers = ForwardHeaders {
-            allow_origin: self.allow_origin_value::<V, M>(origin),
+        let headers = Headers {
+            allow_origin: self.allow_origin_value::<H, V>(origin),
             allow_credentials: self.credentials,
-            expose_headers: self.expose_headers.as_ref().map(M::policy),
+            expose_headers: self.expose_headers.as_ref().map(V::policy),
             vary: if self.static_any {
                 Vary::NONE
             } else {
                 Vary::ORIGIN
             },
             owns_cors_headers: true,
+            ..Headers::default()
         };
-        A::forward(RequestKind::Actual, Reason::Allowed, headers)
+        Answer::forward(RequestKind::Actual, Reason::Allowed, headers)
     }
 
     /// Checks `Access-Control-Request-Headers` (its `lines`; `first` is the first)
     /// and gives the `Access-Control-Allow-Headers` to answer, if any.
-    #[inline(always)]
-    fn allowed_headers<'r, V: ?Sized + 'r, M: MakeValue<V>, I>(
+    fn allowed_headers<'r, H: EchoAs<V> + ?Sized + 'r, V: Value, I>(
         &self,
         lines: impl Fn() -> I,
-        first: Option<&'r V>,
-    ) -> Result<Option<M::Out>, Reason<'r>>
+        first: Option<&'r H::Value>,
+    ) -> Result<Option<V>, Reason<'r>>
     where
         I: Iterator<Item = &'r [u8]>,
     {
@@ -174,11 +170,11 @@ impl Rules {
             HeadersCheck::Allowed { echo_as_is, .. } => {
                 Ok(match (&self.headers, self.credentials) {
                     (AllowedHeaders::Any { .. }, false) => {
-                        Some(M::policy(&self.wildcard_allow_headers))
+                        Some(V::policy(&self.wildcard_allow_headers))
                     }
                     // A single line, already lowercase and comma-joined: repeated as it is.
-                    _ if echo_as_is => first.and_then(M::echo),
-                    _ => headers::normalized_list(lines()).and_then(M::built),
+                    _ if echo_as_is => first.and_then(H::echo),
+                    _ => headers::normalized_list(lines()).and_then(V::built),
                 })
             }
             HeadersCheck::NotAllowed(name) => Err(Reason::HeaderNotAllowed(name)),
@@ -187,161 +183,122 @@ impl Rules {
         }
     }
 
-    fn allow_origin_value<V: ?Sized, M: MakeValue<V>>(&self, origin: &V) -> Option<M::Out> {
+    fn allow_origin_value<H: EchoAs<V> + ?Sized, V: Value>(&self, origin: &H::Value) -> Option<V> {
         if self.static_any {
-            Some(M::policy(&self.any))
+            Some(V::policy(&self.any))
         } else {
-            M::echo(origin)
+            H::echo(origin)
         }
     }
 
-    /// The answer to a preflight from an allowed origin.
-    // Out of line: measured with `insn-count` against the same code inlined into the
-    // tower layer's `Cors::call`, allowed preflights cost 72 to 78 instructions less
-    // (the adapter's `call` is smaller, with fewer registers spilled) and actual
-    // requests 13 more. A preflight from an origin that is not allowed does not get
-    // here: the caller refuses it inline.
+    /// The answer to a preflight from an allowed origin. Out of line: the middleware's
+    /// `call` stays small, and a preflight from an origin that is not allowed does not
+    /// get here (the caller refuses it inline).
     #[inline(never)]
-    pub(crate) fn preflight<'r, H, M, A>(
+    pub(crate) fn preflight<'r, H: EchoAs<V> + ?Sized, V: Value>(
         &self,
         origin: &'r H::Value,
         requested_method: &'r H::Value,
         several_methods: bool,
         request: &'r H,
-    ) -> A
-    where
-        H: RequestHeaders + ?Sized,
-        M: MakeValue<H::Value>,
-        A: Answer<'r, M::Out>,
-    {
+    ) -> Answer<'r, V> {
         let method_bytes = H::as_bytes(requested_method);
         if several_methods || !method::is_token(method_bytes) {
-            return self.reject_preflight(Reason::MalformedMethod);
+            return Answer::refused_preflight(Reason::MalformedMethod, self.preflight_vary);
         }
         if !self.methods.allows(method_bytes) {
             // Tokens are ASCII, so the method is valid UTF-8.
             let reason = Reason::MethodNotAllowed(std::str::from_utf8(method_bytes).unwrap_or(""));
-            return self.refuse::<H, M, A>(reason, origin, requested_method);
+            return self.refuse::<H, V>(reason, origin, requested_method);
         }
         // One lookup for the usual request, which sends at most one line; several
         // lines are read again for each pass over them.
         let mut lines = request.get_all(&ACCESS_CONTROL_REQUEST_HEADERS);
         let first = lines.next();
         let checked = match (first, lines.next()) {
-            (Some(first_line), Some(second)) => self.allowed_header_lines::<H, M>(
+            (Some(first_line), Some(second)) => self.allowed_header_lines::<H, V>(
                 request,
                 first_line,
                 [first_line, second].into_iter().chain(lines),
             ),
             _ => {
                 let line = first.map(H::as_bytes);
-                self.allowed_headers::<H::Value, M, _>(|| line.into_iter(), first)
+                self.allowed_headers::<H, V, _>(|| line.into_iter(), first)
             }
         };
         let allow_headers = match checked {
             Ok(allow_headers) => allow_headers,
-            Err(reason) => return self.refuse::<H, M, A>(reason, origin, requested_method),
+            Err(reason) => return self.refuse::<H, V>(reason, origin, requested_method),
         };
-        A::respond(
-            RequestKind::Preflight,
-            Reason::Allowed,
-            self.preflight_status,
-            HeaderSet {
-                allow_methods: M::echo(requested_method),
-                allow_headers,
-                max_age: self.max_age.as_ref().map(M::policy),
-                allow_private_network: self.allows_private_network(request),
-                ..self.allowed_so_far::<H::Value, M>(origin)
-            },
-        )
+        let headers = Headers {
+            allow_methods: H::echo(requested_method),
+            allow_headers,
+            max_age: self.max_age.as_ref().map(V::policy),
+            allow_private_network: self.allows_private_network(request),
+            ..self.allowed_so_far::<H, V>(origin)
+        };
+        Answer::preflight(Reason::Allowed, self.preflight_status, headers)
     }
 
-    /// A refused preflight's answer: forbidden, with the preflight's `Vary` alone. A
-    /// preflight's answer always depends on Origin: without it, the same OPTIONS request
-    /// is not a preflight and goes to the application.
-    #[inline(always)]
-    fn reject_preflight<'r, T, A: Answer<'r, T>>(&self, reason: Reason<'r>) -> A {
-        A::reject(
-            RequestKind::Preflight,
-            reason,
-            StatusCode::FORBIDDEN,
-            self.preflight_vary,
-        )
-    }
-
-    /// The answer to a preflight whose method or headers are refused. Debug mode answers
-    /// a method or a header that is not allowed with an ok status and the full lists, so
-    /// that the browser's console names what is missing; the decision still says
-    /// rejected. Only those get the debug answer: a list of headers too long or
-    /// malformed to read has no name for the console to show, and under `*` the full
-    /// list would be `*`, which the browser would accept.
-    #[inline(always)]
-    fn refuse<'r, H, M, A>(
+    /// The answer to a preflight whose method or headers are refused: forbidden, with
+    /// the preflight's `Vary` alone (its answer always depends on Origin: without it,
+    /// the same OPTIONS request is not a preflight and goes to the application).
+    ///
+    /// Debug mode answers a method or a header that is not allowed with an ok status
+    /// and the full lists, so that the browser's console names what is missing; the
+    /// decision still says rejected. Only those get the debug answer: a list of headers
+    /// too long or malformed to read has no name for the console to show, and under
+    /// `*` the full list would be `*`, which the browser would accept.
+    fn refuse<'r, H: EchoAs<V> + ?Sized, V: Value>(
         &self,
         reason: Reason<'r>,
         origin: &'r H::Value,
         requested_method: &'r H::Value,
-    ) -> A
-    where
-        H: RequestHeaders + ?Sized,
-        M: MakeValue<H::Value>,
-        A: Answer<'r, M::Out>,
-    {
+    ) -> Answer<'r, V> {
         let debug_headers = match reason {
             _ if !self.debug => None,
-            Reason::MethodNotAllowed(_) => Some(HeaderSet {
-                allow_methods: Some(M::policy(&self.debug_allow_methods)),
-                ..self.allowed_so_far::<H::Value, M>(origin)
+            Reason::MethodNotAllowed(_) => Some(Headers {
+                allow_methods: Some(V::policy(&self.debug_allow_methods)),
+                ..self.allowed_so_far::<H, V>(origin)
             }),
-            Reason::HeaderNotAllowed(_) => Some(HeaderSet {
-                allow_methods: M::echo(requested_method),
-                allow_headers: self.debug_allow_headers.as_ref().map(M::policy),
-                ..self.allowed_so_far::<H::Value, M>(origin)
+            Reason::HeaderNotAllowed(_) => Some(Headers {
+                allow_methods: H::echo(requested_method),
+                allow_headers: self.debug_allow_headers.as_ref().map(V::policy),
+                ..self.allowed_so_far::<H, V>(origin)
             }),
             _ => None,
         };
         match debug_headers {
-            Some(headers) => A::respond(
-                RequestKind::Preflight,
-                reason,
-                self.preflight_status,
-                headers,
-            ),
-            None => self.reject_preflight(reason),
+            Some(headers) => Answer::preflight(reason, self.preflight_status, headers),
+            None => Answer::refused_preflight(reason, self.preflight_vary),
         }
     }
 
     /// The headers of every answer that allows a preflight's origin (made only for such
     /// an answer: a rejection drops no clone).
-    #[inline(always)]
-    fn allowed_so_far<V: ?Sized, M: MakeValue<V>>(&self, origin: &V) -> HeaderSet<M::Out> {
-        HeaderSet {
-            allow_origin: self.allow_origin_value::<V, M>(origin),
+    fn allowed_so_far<H: EchoAs<V> + ?Sized, V: Value>(&self, origin: &H::Value) -> Headers<V> {
+        Headers {
+            allow_origin: self.allow_origin_value::<H, V>(origin),
             allow_credentials: self.credentials,
             vary: self.preflight_vary,
             owns_cors_headers: true,
-            ..HeaderSet::default()
+            ..Headers::default()
         }
     }
 
     /// [`Rules::allowed_headers`] for several `Access-Control-Request-Headers` lines
     /// (browsers send one): a list too long is refused on the lines of the first lookup
     /// (`lines`), as soon as their lengths add up past the limit.
-    #[inline(always)]
-    fn allowed_header_lines<'r, H, M>(
+    fn allowed_header_lines<'r, H: EchoAs<V> + ?Sized, V: Value>(
         &self,
         request: &'r H,
         first: &'r H::Value,
         lines: impl Iterator<Item = &'r H::Value>,
-    ) -> Result<Option<M::Out>, Reason<'r>>
-    where
-        H: RequestHeaders + ?Sized,
-        M: MakeValue<H::Value>,
-    {
+    ) -> Result<Option<V>, Reason<'r>> {
         if !self.headers.fits(lines.map(H::as_bytes)) {
             return Err(Reason::RequestHeadersTooLong);
         }
-        self.allowed_headers::<H::Value, M, _>(
+        self.allowed_headers::<H, V, _>(
             || {
                 request
                     .get_all(&ACCESS_CONTROL_REQUEST_HEADERS)
@@ -358,7 +315,6 @@ impl Rules {
     /// would break requests it let through (an enforcing browser fails it; `corsair
     /// explain` says so). Chrome 142 and later send none: Local Network Access asks the
     /// user.
-    #[inline(always)]
     fn allows_private_network<H: RequestHeaders + ?Sized>(&self, request: &H) -> bool {
         self.private_network
             && request

@@ -8,20 +8,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use http::header::{
-    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS,
-    VARY,
-};
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::decision::{
-    Answer, ForwardHeaders, HeaderSet, Http, Reason, RequestKind, TRUE, ToHttp, apply,
-};
-use crate::fresh;
+use crate::answer::{Answer, Forwarded};
+use crate::decision::Action;
 use crate::handle::PolicyHandle;
+use crate::preflight_map;
 use crate::response;
 use crate::rules::Reasons;
 
@@ -125,83 +120,30 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let plan = self
-            .policy
-            .load()
-            .decide_core::<HeaderMap, ToHttp<HeaderMap>, Plan<ResBody>>(
-                request.method().as_str(),
-                request.uri().path(),
-                request.headers(),
-                Reasons::WhenLogged,
-            );
-        ResponseFuture {
-            state: match plan {
-                Plan::Respond(response) => State::Ready {
+        let Answer {
+            action, headers, ..
+        } = self.policy.load().decide_core::<HeaderMap, HeaderValue>(
+            request.method().as_str(),
+            request.uri().path(),
+            request.headers(),
+            Reasons::WhenLogged,
+        );
+        let state = match action {
+            // A preflight never reaches the application.
+            Action::Respond(status) => {
+                let mut response = Response::new(ResBody::default());
+                *response.status_mut() = status;
+                preflight_map::write(headers, response.headers_mut());
+                State::Ready {
                     response: Some(response),
-                },
-                Plan::Forward(headers) => State::Inner {
-                    headers: Some(headers),
-                    future: self.inner.call(request),
-                },
+                }
+            }
+            Action::Forward => State::Inner {
+                headers: Some(headers.forwarded()),
+                future: self.inner.call(request),
             },
-        }
-    }
-}
-
-/// What the layer does with a request, as the engine decides it: neither the kind nor
-/// the reason, which only the `tracing` event reads.
-enum Plan<B> {
-    /// To the application, whose response gets these headers.
-    Forward(ForwardHeaders<HeaderValue>),
-    /// corsair's own answer (a preflight never reaches the application).
-    Respond(Response<B>),
-}
-
-impl<B: Default> Answer<'_, HeaderValue> for Plan<B> {
-    #[inline(always)]
-    fn forward(_: RequestKind, _: Reason<'_>, headers: ForwardHeaders<HeaderValue>) -> Self {
-        Plan::Forward(headers)
-    }
-
-    #[inline(always)]
-    fn respond(
-        _: RequestKind,
-        _: Reason<'_>,
-        status: StatusCode,
-        headers: HeaderSet<HeaderValue>,
-    ) -> Self {
-        let mut response = Response::new(B::default());
-        *response.status_mut() = status;
-        fresh::write(headers, response.headers_mut());
-        Plan::Respond(response)
-    }
-}
-
-/// Writes the headers of a forwarded request into the application's response: what
-/// [`apply`] writes, in the same order. A response with no `Access-Control-*` header
-/// and no `Vary` (most) has nothing to remove and nothing to merge with, so each header
-/// is inserted at once; any other goes through [`apply`].
-#[inline(always)]
-fn write_forwarded(headers: ForwardHeaders<HeaderValue>, map: &mut HeaderMap) {
-    if response::may_have(map, |name| {
-        name == VARY || name.as_str().starts_with("access-control-")
-    }) {
-        apply(headers.into_set(), &mut Http(map));
-        return;
-    }
-    if let Some(value) = headers.allow_origin {
-        map.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
-    }
-    // `apply` writes the credentials header only for a decision that owns the CORS
-    // headers (one that does not never allows credentials anyway).
-    if headers.owns_cors_headers && headers.allow_credentials {
-        map.insert(ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
-    }
-    if let Some(value) = headers.expose_headers {
-        map.insert(ACCESS_CONTROL_EXPOSE_HEADERS, value);
-    }
-    if !headers.vary.is_empty() {
-        map.insert(VARY, headers.vary.header_value());
+        };
+        ResponseFuture { state }
     }
 }
 
@@ -217,7 +159,7 @@ pin_project! {
 pin_project! {
     #[project = StateProj]
     enum State<F, B> {
-        Inner { #[pin] future: F, headers: Option<ForwardHeaders<HeaderValue>> },
+        Inner { #[pin] future: F, headers: Option<Forwarded<HeaderValue>> },
         Ready { response: Option<Response<B>> },
     }
 }
@@ -233,7 +175,7 @@ where
             StateProj::Inner { future, headers } => {
                 let mut response = ready!(future.poll(cx))?;
                 if let Some(headers) = headers.take() {
-                    write_forwarded(headers, response.headers_mut());
+                    response::write(headers.into_headers(), response.headers_mut());
                 }
                 Poll::Ready(Ok(response))
             }
@@ -249,67 +191,5 @@ where
 impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ResponseFuture")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::vary::Vary;
-
-    /// Every shape of forwarded headers, on responses with nothing, other headers,
-    /// `Vary`, `Access-Control-*` headers, or more names than are scanned.
-    #[test]
-    fn forwarded_headers_are_written_as_apply_writes_them() {
-        let v = HeaderValue::from_static;
-        let responses: Vec<Vec<(&str, &str)>> = vec![
-            vec![],
-            vec![("content-type", "text/plain")],
-            vec![("vary", "accept-encoding")],
-            vec![("vary", "origin")],
-            vec![("access-control-allow-origin", "*")],
-            vec![
-                ("access-control-allow-credentials", "true"),
-                ("access-control-max-age", "5"),
-                ("x-a", "1"),
-            ],
-            (0..9).map(|_| ("x-many", "1")).collect(),
-            vec![
-                ("x-0", "1"),
-                ("x-1", "1"),
-                ("x-2", "1"),
-                ("x-3", "1"),
-                ("x-4", "1"),
-                ("x-5", "1"),
-                ("x-6", "1"),
-                ("x-7", "1"),
-                ("x-8", "1"),
-            ],
-        ];
-        for bits in 0..32u8 {
-            let on = |bit: u8| bits & (1 << bit) != 0;
-            let headers = ForwardHeaders {
-                allow_origin: on(0).then(|| v("https://a.example")),
-                expose_headers: on(1).then(|| v("x-id")),
-                allow_credentials: on(2),
-                vary: if on(3) { Vary::ORIGIN } else { Vary::NONE },
-                owns_cors_headers: on(4),
-            };
-            for response in &responses {
-                let mut map = HeaderMap::new();
-                for (name, value) in response {
-                    map.append(
-                        http::HeaderName::from_static(name),
-                        HeaderValue::from_static(value),
-                    );
-                }
-                let mut expected = map.clone();
-                apply(headers.clone().into_set(), &mut Http(&mut expected));
-                write_forwarded(headers.clone(), &mut map);
-                assert_eq!(map, expected, "{headers:?} on {response:?}");
-                let order = |m: &HeaderMap| m.keys().cloned().collect::<Vec<_>>();
-                assert_eq!(order(&map), order(&expected), "{headers:?} on {response:?}");
-            }
-        }
     }
 }

@@ -3,6 +3,7 @@
 
 use http::header::{HeaderValue, VARY};
 
+use crate::answer::Value;
 use crate::fetch::trim_ows;
 use crate::response::ResponseHeaders;
 
@@ -123,14 +124,20 @@ impl Vary {
     /// Adds the set to a response's `Vary`, token by token: names already there
     /// (in any case) are not repeated, and `Vary: *` is left alone. When the response
     /// has no `Vary` yet, nothing is allocated.
-    pub(crate) fn merge_into<M: ResponseHeaders + ?Sized>(self, headers: &mut M) {
+    #[inline]
+    pub(crate) fn merge_into<V: Value, M: ResponseHeaders<V> + ?Sized>(self, headers: &mut M) {
         if self.is_empty() {
             return;
         }
         // The usual case, a response without Vary: one lookup.
-        if headers.set_if_absent(VARY, self.header_value()) {
-            return;
+        if !headers.set_if_absent(VARY, V::vary(self)) {
+            self.merge_with_existing(headers);
         }
+    }
+
+    /// [`Vary::merge_into`] for a response that has a `Vary` already.
+    #[inline(never)]
+    fn merge_with_existing<V: Value, M: ResponseHeaders<V> + ?Sized>(self, headers: &mut M) {
         let mut missing = self;
         let mut existing = false;
         let mut any = false;
@@ -154,7 +161,7 @@ impl Vary {
         if !existing {
             // A map whose `set_if_absent` found a value that `for_each_value` does not
             // show: set ours, as for an empty one.
-            headers.set(VARY, missing.header_value());
+            headers.set(VARY, V::vary(missing));
             return;
         }
         let mut merged = Vec::new();
@@ -166,7 +173,7 @@ impl Vary {
             }
         });
         merged.extend_from_slice(missing.as_str().as_bytes());
-        if let Ok(value) = HeaderValue::from_bytes(&merged) {
+        if let Some(value) = HeaderValue::from_bytes(&merged).ok().and_then(V::built) {
             headers.set(VARY, value);
         }
     }

@@ -206,7 +206,7 @@ enum ExactOrigins {
 const FEW: usize = 4;
 
 impl ExactOrigins {
-    #[inline(always)]
+    #[inline]
     fn contains(&self, origin: &[u8]) -> bool {
         match self {
             ExactOrigins::None => false,
@@ -217,7 +217,7 @@ impl ExactOrigins {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     fn length_bit(len: usize) -> u64 {
         1 << (len % 64)
     }
@@ -421,7 +421,7 @@ impl OriginMatcher {
 
     /// The first half of [`OriginMatcher::allows_exactly`]: one of the allowed exact
     /// origins, byte for byte. Small, to be inlined where the origin is checked.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn is_exact(&self, origin: &[u8]) -> bool {
         self.exact.contains(origin)
     }

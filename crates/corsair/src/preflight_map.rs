@@ -1,4 +1,5 @@
-//! A preflight's answer as a new `http` header map, made by cloning a template.
+//! The header map of corsair's answer to a preflight (tower layer), made by cloning a
+//! template.
 //!
 //! corsair makes the whole header map of the answer to a preflight. Inserting its four
 //! to six headers one by one into an empty `http::HeaderMap` allocates the map and then
@@ -23,13 +24,14 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::decision::{ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, HeaderSet, Name, Sink, TRUE, apply};
-use crate::vary::Vary;
+use crate::answer::{Headers, Value};
+use crate::decision::ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK;
+use crate::response;
 
 /// How many headers a template can hold.
 const COUNT: usize = 7;
 
-/// The headers a template can hold, in the order [`apply`] writes them (and so the
+/// The headers a template can hold, in the order [`response::write`] writes them (and so the
 /// order of the entries of every template).
 const NAMES: [HeaderName; COUNT] = [
     ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -52,9 +54,9 @@ const VARY_ONLY: usize = 1 << (COUNT - 1);
 static TEMPLATES: [OnceLock<HeaderMap>; 1 << COUNT] = [const { OnceLock::new() }; 1 << COUNT];
 
 /// Writes the headers of a preflight's answer into `map`, the empty map of the response
-/// corsair makes: the same map as [`apply`] makes.
-#[inline(always)]
-pub(crate) fn write(set: HeaderSet<HeaderValue>, map: &mut HeaderMap) {
+/// corsair makes: the same map as [`response::write`] makes.
+#[inline]
+pub(crate) fn write(set: Headers<HeaderValue>, map: &mut HeaderMap) {
     let shape = shape(&set);
     let template = match shape {
         Some(shape) if shape.count_ones() >= MIN_ENTRIES => TEMPLATES
@@ -64,26 +66,26 @@ pub(crate) fn write(set: HeaderSet<HeaderValue>, map: &mut HeaderMap) {
     };
     let Some(template) = template else {
         if shape == Some(VARY_ONLY) {
-            // A refused preflight: its lone `Vary`, as `apply` would write it.
-            // Measured (`scripts/insn-table.sh`, tower, 1-origin refused preflight): 68 instructions fewer than `apply`.
+            // A refused preflight: its lone `Vary`, as `response::write` would write it.
+            // Measured (`scripts/insn-table.sh`, tower, 1-origin refused preflight): 68 instructions fewer than `response::write`.
             map.insert(VARY, set.vary.header_value());
         } else {
-            apply(set, &mut Fresh(map));
+            response::write(set, map);
         }
         return;
     };
-    // Measured (`scripts/insn-table.sh`, tower, 1-origin allowed preflight): 119 instructions fewer than `apply`'s inserts.
+    // Measured (`scripts/insn-table.sh`, tower, 1-origin allowed preflight): 119 instructions fewer than `response::write`'s inserts.
     *map = template.clone();
     // Each entry of the copy takes the value of its own name, so the values land right
     // whatever order the map keeps its entries in; the template has an entry for each
     // present value and no other.
     let mut values = [
         set.allow_origin,
-        set.allow_credentials.then_some(TRUE),
+        set.allow_credentials.then_some(HeaderValue::TRUE),
         set.allow_methods,
         set.allow_headers,
         set.max_age,
-        set.allow_private_network.then_some(TRUE),
+        set.allow_private_network.then_some(HeaderValue::TRUE),
         (!set.vary.is_empty()).then(|| set.vary.header_value()),
     ];
     for (name, slot) in map.iter_mut() {
@@ -98,40 +100,9 @@ pub(crate) fn write(set: HeaderSet<HeaderValue>, map: &mut HeaderMap) {
     }
 }
 
-/// A response map corsair has just made (the answer to a preflight): it has no header
-/// to remove and no `Vary` to merge with, so nothing is looked up before writing.
-pub(crate) struct Fresh<'a>(pub(crate) &'a mut HeaderMap);
-
-impl Sink for Fresh<'_> {
-    type Value = HeaderValue;
-
-    fn truth() -> HeaderValue {
-        TRUE
-    }
-
-    fn set(&mut self, name: Name, value: HeaderValue) {
-        self.0.insert(name.http(), value);
-    }
-
-    fn remove(&mut self, name: Name) {
-        self.0.remove(name.http());
-    }
-
-    fn may_have_access_control_headers(&self) -> bool {
-        !self.0.is_empty()
-    }
-
-    fn merge_vary(&mut self, vary: Vary) {
-        // Only corsair's own `Access-Control-*` headers were written: no `Vary` yet.
-        if !vary.is_empty() {
-            self.0.insert(VARY, vary.header_value());
-        }
-    }
-}
-
 /// Which of [`NAMES`] a set has, one bit each, in their order; `None` for what no
 /// template holds.
-fn shape(set: &HeaderSet<HeaderValue>) -> Option<usize> {
+fn shape(set: &Headers<HeaderValue>) -> Option<usize> {
     if !set.owns_cors_headers || set.expose_headers.is_some() {
         return None;
     }
@@ -161,14 +132,15 @@ fn build(shape: usize) -> HeaderMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vary::Vary;
 
     /// Every set of values the shapes cover, and some they do not.
-    fn sets() -> Vec<HeaderSet<HeaderValue>> {
+    fn sets() -> Vec<Headers<HeaderValue>> {
         let v = HeaderValue::from_static;
         let mut out = Vec::new();
         for shape in 0..(1usize << COUNT) {
             let on = |bit: usize| shape & (1 << bit) != 0;
-            out.push(HeaderSet {
+            out.push(Headers {
                 allow_origin: on(0).then(|| v("https://a.example")),
                 allow_credentials: on(1),
                 expose_headers: None,
@@ -180,17 +152,17 @@ mod tests {
                 owns_cors_headers: true,
             });
         }
-        out.push(HeaderSet {
+        out.push(Headers {
             allow_origin: Some(v("*")),
             expose_headers: Some(v("x-id")),
             owns_cors_headers: true,
-            ..HeaderSet::default()
+            ..Headers::default()
         });
-        out.push(HeaderSet {
+        out.push(Headers {
             allow_origin: Some(v("*")),
             vary: Vary::ORIGIN,
             owns_cors_headers: false,
-            ..HeaderSet::default()
+            ..Headers::default()
         });
         out
     }
@@ -199,7 +171,7 @@ mod tests {
     fn every_answer_is_the_map_the_inserts_make() {
         for set in sets() {
             let mut expected = HeaderMap::new();
-            apply(set.clone(), &mut Fresh(&mut expected));
+            response::write(set.clone(), &mut expected);
             // Twice: the template built, then the template cloned.
             for _ in 0..2 {
                 let mut got = HeaderMap::new();
