@@ -42,7 +42,6 @@ pub fn trim_http_whitespace(bytes: &[u8]) -> &[u8] {
 }
 
 /// Removes the leading and trailing bytes that are whitespace by `is_ws`.
-#[inline(always)]
 fn trim(bytes: &[u8], is_ws: impl Fn(u8) -> bool) -> &[u8] {
     let start = bytes.iter().position(|&b| !is_ws(b)).unwrap_or(bytes.len());
     let end = bytes
