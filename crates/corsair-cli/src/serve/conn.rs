@@ -10,7 +10,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::HeaderValue;
@@ -19,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use tokio_rustls::TlsAcceptor;
 
 use super::config::ServerConfig;
@@ -106,7 +106,7 @@ pub(crate) async fn serve(
     };
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(ClientIo::new(stream, Arc::clone(&activity)));
-    let (dedicated, mut driver) = upstream::dedicated(Arc::clone(&gateway.upstream_permits));
+    let (dedicated, driver) = upstream::dedicated(Arc::clone(&gateway.upstream_permits));
     let tunnel = Arc::new(TunnelSlot::default());
     // One `Arc` for the connection's part of every request: one count per request.
     let peer = Arc::new(Peer {
@@ -125,78 +125,133 @@ pub(crate) async fn serve(
             .then(|| peer.activity.stream());
         proxy::handle(Arc::clone(&gateway), Arc::clone(&peer), request, stream)
     });
+    // hyper's connection is dropped before `end`, which takes the client's stream back
+    // from it (a 408, a 400, a tunnel).
     let outcome = {
         let conn = server.builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(conn);
-        let mut draining = *shutdown.borrow();
-        if draining {
-            conn.as_mut().graceful_shutdown();
-        }
-        let changed = shutdown.changed();
-        tokio::pin!(changed);
-        // When an HTTP/2 connection without a stream was sent GOAWAY: it gets one tick
-        // more to close by itself.
-        let mut goaway = None;
-        let clock = tokio::time::sleep_until(next_deadline(
+        watch(
             &server,
             &activity,
-            std::time::Instant::now(),
-            goaway,
-        ));
-        tokio::pin!(clock);
-        // Each future has a gate: the task wakes a few times per request, and each time
-        // polls only what was woken (see `gate`).
-        let gates = [Gate::new(), Gate::new(), Gate::new(), Gate::new()];
-        let [conn_gate, driver_gate, shutdown_gate, clock_gate] = &gates;
-        std::future::poll_fn(|cx| {
-            // The two connections hand requests and responses to each other: poll again
-            // while one woke the other, a few rounds at most (the task is woken anyway).
-            for _ in 0..4 {
-                if let Poll::Ready(result) = conn_gate.poll(cx, |cx| conn.as_mut().poll(cx)) {
-                    return Poll::Ready(match result {
-                        Ok(()) => Outcome::Done,
-                        Err(e) => Outcome::Failed(e),
-                    });
-                }
-                // Never completes: it only drives the dedicated upstream connection.
-                let _ = driver_gate.poll(cx, |cx| Pin::new(&mut driver).poll(cx));
-                if !draining
-                    && shutdown_gate
-                        .poll(cx, |cx| changed.as_mut().poll(cx))
-                        .is_ready()
-                {
-                    draining = true;
-                    conn.as_mut().graceful_shutdown();
-                    conn_gate.mark_woken();
-                    continue;
-                }
-                if clock_gate.poll(cx, |cx| clock.as_mut().poll(cx)).is_ready() {
-                    let now = std::time::Instant::now();
-                    match tick(&server, &activity, now, draining, &mut goaway) {
-                        Tick::Nothing => {}
-                        Tick::GoAway => {
-                            draining = true;
-                            conn.as_mut().graceful_shutdown();
-                            conn_gate.mark_woken();
-                        }
-                        Tick::Close(outcome) => return Poll::Ready(outcome),
-                    }
-                    clock
-                        .as_mut()
-                        .reset(next_deadline(&server, &activity, now, goaway));
-                    clock_gate.mark_woken();
-                    continue;
-                }
-                if !conn_gate.is_woken() && !driver_gate.is_woken() {
-                    break;
-                }
-            }
-            Poll::Pending
-        })
+            conn,
+            |conn| conn.graceful_shutdown(),
+            driver,
+            &mut shutdown,
+        )
         .await
     };
     end(outcome, &server, &activity, &tunnel, shutdown).await;
     METRICS.connection_closed();
+}
+
+/// Drives one connection until it ends: hyper's connection (`conn`, drained with
+/// `graceful_shutdown` at shutdown), the driver of its dedicated upstream connection,
+/// the shutdown signal and the connection's clock, all in the connection's task.
+///
+/// Each future has a gate: the task wakes a few times per request, and each time polls
+/// only what was woken (see `gate`).
+async fn watch<C>(
+    server: &Server,
+    activity: &Activity,
+    mut conn: Pin<&mut C>,
+    graceful_shutdown: impl Fn(Pin<&mut C>),
+    mut driver: upstream::Driver,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Outcome
+where
+    C: Future<Output = Result<(), Box<dyn StdError + Send + Sync>>>,
+{
+    let mut draining = *shutdown.borrow();
+    if draining {
+        graceful_shutdown(conn.as_mut());
+    }
+    let changed = shutdown.changed();
+    tokio::pin!(changed);
+    let sleep = tokio::time::sleep_until(Instant::now());
+    tokio::pin!(sleep);
+    let mut clock = Clock::new(server, activity, sleep);
+    let gates = [Gate::new(), Gate::new(), Gate::new(), Gate::new()];
+    let [conn_gate, driver_gate, shutdown_gate, clock_gate] = &gates;
+    std::future::poll_fn(|cx| {
+        // The two connections hand requests and responses to each other: poll again
+        // while one woke the other, a few rounds at most (the task is woken anyway).
+        for _ in 0..4 {
+            if let Poll::Ready(result) = conn_gate.poll(cx, |cx| conn.as_mut().poll(cx)) {
+                return Poll::Ready(match result {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => Outcome::Failed(e),
+                });
+            }
+            // Never completes: it only drives the dedicated upstream connection.
+            let _ = driver_gate.poll(cx, |cx| Pin::new(&mut driver).poll(cx));
+            let drain = if !draining
+                && shutdown_gate
+                    .poll(cx, |cx| changed.as_mut().poll(cx))
+                    .is_ready()
+            {
+                true
+            } else if let Poll::Ready(tick) = clock_gate.poll(cx, |cx| clock.poll(cx, draining)) {
+                // The clock was set again: its next poll registers the task.
+                clock_gate.mark_woken();
+                match tick {
+                    Tick::Nothing => false,
+                    Tick::GoAway => true,
+                    Tick::Close(outcome) => return Poll::Ready(outcome),
+                }
+            } else if conn_gate.is_woken() || driver_gate.is_woken() {
+                continue;
+            } else {
+                break;
+            };
+            if drain {
+                draining = true;
+                graceful_shutdown(conn.as_mut());
+                conn_gate.mark_woken();
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// A connection's clock: one timer, set to the next deadline of the connection (see
+/// [`next_deadline`]).
+struct Clock<'a> {
+    server: &'a Server,
+    activity: &'a Activity,
+    sleep: Pin<&'a mut Sleep>,
+    /// When an HTTP/2 connection without a stream was sent GOAWAY: it gets one tick
+    /// more to close by itself.
+    goaway: Option<std::time::Instant>,
+}
+
+impl<'a> Clock<'a> {
+    /// The clock of a connection that starts now.
+    fn new(server: &'a Server, activity: &'a Activity, mut sleep: Pin<&'a mut Sleep>) -> Self {
+        let now = std::time::Instant::now();
+        sleep
+            .as_mut()
+            .reset(next_deadline(server, activity, now, None));
+        Clock {
+            server,
+            activity,
+            sleep,
+            goaway: None,
+        }
+    }
+
+    /// Ready with what the connection must do when the timer fires; the timer is then
+    /// set to the next deadline.
+    fn poll(&mut self, cx: &mut Context<'_>, draining: bool) -> Poll<Tick> {
+        if self.sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let now = std::time::Instant::now();
+        let tick = tick(self.server, self.activity, now, draining, &mut self.goaway);
+        let deadline = next_deadline(self.server, self.activity, now, self.goaway);
+        self.sleep.as_mut().reset(deadline);
+        Poll::Ready(tick)
+    }
 }
 
 /// The client's address as a header value, for `X-Forwarded-For`.
