@@ -1,4 +1,5 @@
-//! `corsair lint FILE [--json]`: check a policy file and report every problem at once.
+//! `corsair lint FILE [--json] [--expand]`: check a policy file and report every problem
+//! at once; with `--expand`, also what its presets add to its lists.
 
 use std::path::Path;
 
@@ -6,6 +7,7 @@ use serde::Serialize;
 
 use crate::output::{self, Colour, Style};
 use crate::policy_file::{self, Finding, Loaded};
+use crate::presets::{self, Expansion};
 
 /// The `--json` document. Field order and names are part of the documented interface.
 #[derive(Serialize)]
@@ -20,11 +22,15 @@ struct LintReport<'a> {
     warnings: usize,
     /// Every error and warning, in the order found.
     diagnostics: &'a [Finding],
+    /// With `--expand` and a valid policy: what the presets of each part add.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expanded: Option<&'a [Expansion]>,
 }
 
-/// Runs `lint`; returns whether the policy is valid.
-pub(crate) fn run(file: &Path, json: bool) -> Result<bool, String> {
-    let findings = match policy_file::load(file) {
+/// Runs `lint`; returns whether the policy is valid. `expand`: also show what the
+/// presets add (a valid policy only: an invalid one is not expanded).
+pub(crate) fn run(file: &Path, json: bool, expand: bool) -> Result<bool, String> {
+    let (findings, expanded) = match policy_file::load(file) {
         Loaded::Unreadable(finding) => {
             output::print_stderr(&format!("corsair: {}\n", finding.message));
             if json {
@@ -32,15 +38,22 @@ pub(crate) fn run(file: &Path, json: bool) -> Result<bool, String> {
             }
             return Ok(false);
         }
-        Loaded::Invalid(findings) => findings,
-        Loaded::Valid { warnings, .. } => warnings,
+        Loaded::Invalid(findings) => (findings, None),
+        Loaded::Valid {
+            warnings, config, ..
+        } => (warnings, expand.then(|| Expansion::all(&config))),
     };
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let valid = errors == 0;
     if json {
-        print_json(file, valid, &findings)?;
+        print_report(file, valid, &findings, expanded.as_deref())?;
     } else {
-        output::print_stdout(&human_styled(file, &findings, Style::stdout()));
+        let mut out = human_styled(file, &findings, Style::stdout());
+        if let Some(expanded) = &expanded {
+            out.push('\n');
+            out.push_str(&presets::human(expanded));
+        }
+        output::print_stdout(&out);
     }
     Ok(valid)
 }
@@ -48,6 +61,16 @@ pub(crate) fn run(file: &Path, json: bool) -> Result<bool, String> {
 /// Prints the `--json` document (`explain --json` prints it too for a policy it cannot
 /// use).
 pub(crate) fn print_json(file: &Path, valid: bool, findings: &[Finding]) -> Result<(), String> {
+    print_report(file, valid, findings, None)
+}
+
+/// The `--json` document, with the expansion of the presets when asked.
+fn print_report(
+    file: &Path,
+    valid: bool,
+    findings: &[Finding],
+    expanded: Option<&[Expansion]>,
+) -> Result<(), String> {
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let report = LintReport {
         file: file.display().to_string(),
@@ -55,6 +78,7 @@ pub(crate) fn print_json(file: &Path, valid: bool, findings: &[Finding]) -> Resu
         errors,
         warnings: findings.len() - errors,
         diagnostics: findings,
+        expanded,
     };
     output::print_stdout(&output::json_line(&report)?);
     Ok(())

@@ -30,6 +30,7 @@ mod lint;
 mod net;
 mod output;
 mod policy_file;
+mod presets;
 mod serve;
 
 const ABOUT: &str = "Lint CORS policy files, explain what a policy does with a request, \
@@ -318,6 +319,10 @@ struct LintArgs {
     /// Print one JSON object instead of text
     #[arg(long)]
     json: bool,
+    /// Also show what the presets add to allow_methods, allow_headers and
+    /// expose_headers, for [cors] and each route
+    #[arg(long)]
+    expand: bool,
 }
 
 /// `corsair explain`.
@@ -342,7 +347,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // `Some(true)`: 0; `Some(false)`: 1; `None`: 2 (the report is already printed).
     let result = match cli.command {
-        Command::Lint(args) => lint::run(&args.file, args.json).map(Some),
+        Command::Lint(args) => lint::run(&args.file, args.json, args.expand).map(Some),
         Command::Explain(args) => explain::run(
             &args.config,
             &args.request.method,

@@ -787,3 +787,43 @@ fn the_browser_model_judges_the_answer() {
     let run = explain(&file, &["/api/users"]);
     assert_eq!(browser_line(&run), "");
 }
+
+#[test]
+fn the_presets_in_effect_are_named_with_what_they_add() {
+    let dir = TempDir::new("explain-presets");
+    let file = dir.write(
+        "corsair.toml",
+        r#"
+[cors]
+allow_origins = ["https://app.example.com"]
+presets = ["grpc-web"]
+"#,
+    );
+    let run = corsair([
+        "explain",
+        "--config",
+        &arg(&file),
+        "-X",
+        "OPTIONS",
+        "-H",
+        "Origin: https://app.example.com",
+        "-H",
+        "Access-Control-Request-Method: POST",
+        "-H",
+        "Access-Control-Request-Headers: content-type,x-grpc-web,x-user-agent",
+        "/pkg.Service/Call",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(
+            "presets: grpc-web: allow_headers + content-type, x-grpc-web, x-user-agent, grpc-timeout; \
+             expose_headers + grpc-status, grpc-message, grpc-status-details-bin\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("< access-control-allow-headers: content-type,x-grpc-web,x-user-agent\n")
+    );
+}

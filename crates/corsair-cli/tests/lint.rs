@@ -356,3 +356,56 @@ fn lint_knows_forward_underscore_headers() {
         run.stdout
     );
 }
+
+#[test]
+fn expand_shows_what_the_presets_add_in_each_scope() {
+    let dir = TempDir::new("lint-expand");
+    let file = dir.write(
+        "corsair.toml",
+        r#"
+[cors]
+allow_origins = ["https://app.example.com"]
+allow_headers = ["authorization", "content-type"]
+presets = ["mcp"]
+
+[[routes]]
+path = "/plain"
+presets = []
+
+[[routes]]
+path = "/upload"
+allow_methods = ["PATCH"]
+presets = ["tus"]
+"#,
+    );
+    let run = corsair(["lint", "--expand", "--json", &arg(&file)]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let expanded = report["expanded"].as_array().unwrap();
+    // [cors] and /upload; /plain has no preset.
+    assert_eq!(expanded.len(), 2, "{expanded:?}");
+    let cors = &expanded[0];
+    assert_eq!(cors["scope"], "cors");
+    assert_eq!(cors["allow_methods"], serde_json::json!(["DELETE"]));
+    // content-type was listed already: not added twice.
+    assert_eq!(
+        cors["allow_headers"],
+        serde_json::json!(["mcp-session-id", "mcp-protocol-version", "last-event-id"])
+    );
+    let upload = &expanded[1];
+    assert_eq!(upload["scope"], "routes[1]");
+    assert_eq!(upload["path"], "/upload");
+    assert_eq!(upload["presets"], serde_json::json!(["tus"]));
+    assert_eq!(upload["allow_methods"], serde_json::json!(["DELETE"]));
+    assert!(
+        upload["expose_headers"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("location"))
+    );
+
+    // Without --expand, the document has no `expanded`.
+    let plain = corsair(["lint", "--json", &arg(&file)]);
+    let report: Value = serde_json::from_str(&plain.stdout).unwrap();
+    assert!(report.get("expanded").is_none());
+}

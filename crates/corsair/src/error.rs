@@ -149,6 +149,8 @@ codes! {
     InvalidPreflightStatus => "invalid-preflight-status", Error;
     /// A route whose `path` is empty, does not start with `/`, or is declared twice.
     InvalidRoutePath => "invalid-route-path", Error;
+    /// A name in `presets` that is no preset.
+    UnknownPreset => "unknown-preset", Error;
     /// The same entry listed twice.
     DuplicateEntry => "duplicate-entry", Warning;
     /// An entry made redundant by a `*` in the same list.

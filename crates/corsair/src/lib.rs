@@ -126,6 +126,7 @@ mod origin;
 mod policy;
 #[cfg(feature = "tower")]
 mod preflight_map;
+mod preset;
 mod request;
 mod response;
 mod rules;
@@ -143,6 +144,7 @@ pub use error::{Code, ConfigError, Diagnostic, Severity};
 pub use handle::PolicyHandle;
 pub use origin::OriginRef;
 pub use policy::{MAX_AGE_CHROMIUM_CAP, MAX_AGE_LIMIT, Policy, Scope};
+pub use preset::{Preset, UnknownPreset};
 pub use request::RequestHeaders;
 pub use response::ResponseHeaders;
 #[cfg(feature = "tower")]

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::output::{self, Colour, Style};
 use crate::policy_file::{self, Loaded};
+use crate::presets::Expansion;
 
 mod notes;
 
@@ -203,6 +204,18 @@ fn human(
         None => "[cors]".to_owned(),
     };
     output::labelled(&mut out, LABEL_WIDTH, "policy", &policy);
+    // The presets in effect there, expanded: the lists the answer was made from.
+    let (scope, path, effective) = match route {
+        Some((i, r)) => (
+            format!("routes[{i}]"),
+            Some(&*r.path),
+            config.effective_route_policy(r),
+        ),
+        None => ("cors".to_owned(), None, config.cors.clone()),
+    };
+    if let Some(expansion) = Expansion::of(scope, path, &effective) {
+        output::labelled(&mut out, LABEL_WIDTH, "presets", &expansion.summary());
+    }
 
     let sent = response_headers(decision);
     match decision.action() {

@@ -163,6 +163,11 @@ policy_fields! {
     /// Allow origin regexes that, with credentials, admit origins the lists could not
     /// allow safely, or that corsair cannot prove safe. Logged at build time. Default: false.
     dangerously_allow_unsafe_origin_regexes: bool,
+    /// Presets for the protocols whose browser clients need more than the safelisted
+    /// methods and headers: `"grpc-web"`, `"connect"`, `"mcp"`, `"tus"` (see
+    /// [`Preset`](crate::Preset)). Their methods and headers are merged into
+    /// `allow_methods`, `allow_headers` and `expose_headers`. Default: none.
+    presets: Vec<String>,
     /// Whether corsair handles CORS at all (set `false` in a route to leave that path to
     /// the application). Default: true.
     enabled: bool,
@@ -252,9 +257,21 @@ impl Config {
         self
     }
 
-    /// The effective fields of the policy for each route, in declaration order, with
-    /// the route's fields laid over `[cors]`.
-    pub(crate) fn effective_route_policy(&self, route: &RouteConfig) -> PolicyConfig {
+    /// The fields in effect under a route: the route's fields laid over `[cors]` (the
+    /// origin fields replaced together). Presets are not expanded yet (see
+    /// [`PolicyConfig::expand_presets`]).
+    ///
+    /// ```
+    /// use corsair::{Config, RouteConfig};
+    /// let config = Config::default()
+    ///     .allow_origins(["https://app.example"])
+    ///     .max_age(600)
+    ///     .route(RouteConfig::new("/public").allow_origins(["*"]));
+    /// let public = config.effective_route_policy(&config.routes[0]);
+    /// assert_eq!(public.allow_origins.unwrap(), ["*"]);
+    /// assert_eq!(public.max_age, Some(600));
+    /// ```
+    pub fn effective_route_policy(&self, route: &RouteConfig) -> PolicyConfig {
         let mut merged = self.cors.overridden_by(&route.policy);
         if route_sets_origins(&route.policy) {
             merged.allow_origins = route.policy.allow_origins.clone();

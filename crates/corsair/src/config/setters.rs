@@ -57,6 +57,43 @@ macro_rules! policy_setters {
                 self
             }
 
+            /// Sets `presets`, by name (`"grpc-web"`, `"connect"`, `"mcp"`, `"tus"`): a name
+            /// that is no preset is reported when the policy is built.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().presets(["grpc-web", "connect"]);
+            /// assert_eq!(c.presets.unwrap(), ["grpc-web", "connect"]);
+            /// ```
+            #[must_use]
+            pub fn presets<I, S>(mut self, presets: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                self.fields_mut().presets = Some(strings(presets));
+                self
+            }
+
+            /// Adds one preset to `presets`.
+            ///
+            /// ```
+            /// use corsair::Preset;
+            /// let policy = corsair::Policy::builder()
+            ///     .allow_origins(["https://app.example"])
+            ///     .preset(Preset::GrpcWeb)
+            ///     .build()?;
+            /// # let _ = policy;
+            /// # Ok::<(), corsair::ConfigError>(())
+            /// ```
+            #[must_use]
+            pub fn preset(mut self, preset: crate::Preset) -> Self {
+                self.fields_mut()
+                    .presets
+                    .get_or_insert_with(Vec::new)
+                    .push(preset.name().to_owned());
+                self
+            }
+
             /// Allows, besides the lists, every well-formed origin for which `predicate` returns
             /// true. The escape hatch for rules a list cannot say (a tenant database, say).
             /// It is never called for `null` or malformed origins, and it must be fast: it runs

@@ -22,6 +22,7 @@ fn reads_every_field() {
         dangerously_allow_insecure_origins = true
         dangerously_allow_public_suffix_wildcards = true
         dangerously_allow_unsafe_origin_regexes = true
+        presets = ["mcp"]
         enabled = true
 
         [[routes]]

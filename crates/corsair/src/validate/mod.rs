@@ -11,6 +11,7 @@
 mod file;
 mod lists;
 mod origins;
+mod presets;
 mod routes;
 
 use std::collections::HashSet;
@@ -28,6 +29,7 @@ use crate::rules::Rules;
 use crate::vary::Vary;
 use lists::{compile_allow_headers, compile_expose_headers, compile_methods, joined};
 use origins::compile_origins;
+use presets::check_presets;
 use routes::check_route_path;
 
 /// `*`: any origin, method or header.
@@ -120,9 +122,12 @@ fn compile(
     source: &dyn Fn(&str) -> String,
     diagnostics: &mut Diagnostics,
 ) -> Option<Rules> {
+    let errors_before = diagnostics.errors_seen();
+    check_presets(config.presets.as_deref(), &source("presets"), diagnostics);
+    // Presets are ordinary entries of the lists from here on.
+    let config = &config.expand_presets();
     let enabled = config.enabled.unwrap_or(true);
     let credentials = config.allow_credentials.unwrap_or(false);
-    let errors_before = diagnostics.errors_seen();
 
     let origins = compile_origins(config, credentials, enabled, source, diagnostics);
     let methods = compile_methods(
