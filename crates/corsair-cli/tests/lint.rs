@@ -13,6 +13,7 @@ allow_origins = ["https://app.example.com", "https://*.example.com"]
 allow_methods = ["PUT", "DELETE"]
 allow_headers = ["content-type"]
 allow_credentials = true
+cross_origin_protection = true
 max_age = 600
 "#;
 

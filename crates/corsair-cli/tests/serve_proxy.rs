@@ -433,3 +433,37 @@ async fn keep_alive_clients_survive_upstream_closes() {
     }
     assert_eq!(upstream.hits(), 7);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_origin_writes_are_refused_before_the_upstream() {
+    let upstream = TestUpstream::start().await;
+    let dir = TempDir::new("write-protection");
+    let config = policy(&format!("upstream = \"{}\"", upstream.url())).replace(
+        "[cors]\n",
+        "[cors]\ncross_origin_protection = true\ncross_origin_protection_exempt_paths = [\"/hooks\"]\n",
+    );
+    let gateway = Gateway::with_config(&dir.write("corsair.toml", &config));
+    let cross_site = ("sec-fetch-site", "cross-site");
+    let refused = request(gateway.addr, "POST", "/echo", &[EVIL, cross_site]).await;
+    assert_eq!(refused.status, 403, "{refused:?}");
+    assert!(
+        refused
+            .headers
+            .keys()
+            .all(|k| !k.starts_with("access-control-")),
+        "{refused:?}"
+    );
+    // A form from another site sends no CORS header but Sec-Fetch-Site: refused too.
+    let form = request(gateway.addr, "POST", "/echo", &[cross_site]).await;
+    assert_eq!(form.status, 403, "{form:?}");
+    assert_eq!(upstream.hits(), 0, "no refused write reaches the upstream");
+
+    let allowed = request(gateway.addr, "POST", "/echo", &[ALLOWED, cross_site]).await;
+    assert_eq!(allowed.status, 200, "{allowed:?}");
+    let hook = request(gateway.addr, "POST", "/hooks/github", &[EVIL, cross_site]).await;
+    assert_eq!(hook.status, 200, "{hook:?}");
+    let server = request(gateway.addr, "POST", "/echo", &[]).await;
+    assert_eq!(server.status, 200, "{server:?}");
+    assert_eq!(upstream.hits(), 3);
+    gateway.wait_for_log(&["CORS request rejected", "cross-origin-write-refused"]);
+}

@@ -120,6 +120,20 @@ impl<'r, V> Answer<'r, V> {
         }
     }
 
+    /// A cross-origin write refused by `cross_origin_protection`: forbidden, without
+    /// a CORS header, before the application sees it.
+    pub(crate) fn refused_write(kind: RequestKind) -> Self {
+        Answer {
+            kind,
+            reason: Reason::CrossOriginWriteRefused,
+            action: Action::Respond(StatusCode::FORBIDDEN),
+            headers: Headers {
+                owns_cors_headers: true,
+                ..Headers::default()
+            },
+        }
+    }
+
     /// A refused preflight: forbidden, and no header but `vary` (a rejection carries
     /// no CORS header).
     pub(crate) fn refused_preflight(reason: Reason<'r>, vary: Vary) -> Self {

@@ -93,6 +93,11 @@ pub enum Reason<'r> {
     RequestHeadersTooLong,
     /// A requested header is not allowed.
     HeaderNotAllowed(&'r str),
+    /// Cross-origin write protection (`cross_origin_protection`): an unsafe-method
+    /// request (not `GET`, `HEAD` or `OPTIONS`) that the browser marks as cross-origin,
+    /// from an origin the policy does not allow, refused with 403 before it reaches the
+    /// application.
+    CrossOriginWriteRefused,
 }
 
 impl Reason<'_> {
@@ -113,6 +118,7 @@ impl Reason<'_> {
             Reason::MalformedRequestHeaders => "malformed-request-headers",
             Reason::RequestHeadersTooLong => "request-headers-too-long",
             Reason::HeaderNotAllowed(_) => "header-not-allowed",
+            Reason::CrossOriginWriteRefused => "cross-origin-write-refused",
         }
     }
 
@@ -163,6 +169,9 @@ impl fmt::Display for Reason<'_> {
             Reason::HeaderNotAllowed(h) => {
                 write!(f, "request header `{h}` is not in allow_headers")
             }
+            Reason::CrossOriginWriteRefused => f.write_str(
+                "a cross-origin write (cross_origin_protection): the browser marks the request cross-origin, and its origin is not in allow_origins",
+            ),
         }
     }
 }

@@ -151,6 +151,9 @@ codes! {
     InvalidRoutePath => "invalid-route-path", Error;
     /// A name in `presets` that is no preset.
     UnknownPreset => "unknown-preset", Error;
+    /// A path of `cross_origin_protection_exempt_paths` that is not a plain path
+    /// prefix starting with `/`.
+    InvalidExemptPath => "invalid-exempt-path", Error;
     /// The same entry listed twice.
     DuplicateEntry => "duplicate-entry", Warning;
     /// An entry made redundant by a `*` in the same list.
@@ -172,6 +175,9 @@ codes! {
     /// `allow_private_network` with any origin (`*`): every website on the internet may
     /// reach this private-network service from its visitors' browsers.
     WildcardPrivateNetwork => "wildcard-private-network", Warning;
+    /// Credentials allowed without `cross_origin_protection`: a form or a `text/plain`
+    /// `fetch` from any site still reaches the application with the user's cookies.
+    UnprotectedWrites => "unprotected-writes", Warning;
 }
 
 impl fmt::Display for Code {

@@ -255,6 +255,9 @@ impl Policy {
         let mut origins = headers.get_all(&ORIGIN);
         let Some(origin) = origins.next() else {
             return match self.rules_for(path) {
+                Some(rules) if rules.refuses_write(method, path, headers, None) => {
+                    Answer::refused_write(RequestKind::NonCors)
+                }
                 Some(rules) => rules.non_cors(),
                 None => Answer::forward(RequestKind::NonCors, Reason::NonCors, Headers::default()),
             };
@@ -287,6 +290,12 @@ impl Policy {
             (Some((first, mut rest)), Ok(())) => {
                 let several = rest.next().is_some();
                 rules.preflight::<H, V>(origin, first, several, headers)
+            }
+            // An origin that is not allowed may still not write (`cross_origin_protection`).
+            (None, Err(_))
+                if rules.refuses_write(method, path, headers, Some(H::as_bytes(origin))) =>
+            {
+                Answer::refused_write(RequestKind::Actual)
             }
             (None, checked) => rules.actual::<H, V>(origin, checked),
         }
@@ -346,7 +355,7 @@ fn visible_ascii(bytes: &[u8]) -> Option<&str> {
 }
 
 /// Whether `path` is under `prefix`, by whole segments.
-fn path_has_prefix(path: &str, prefix: &str) -> bool {
+pub(crate) fn path_has_prefix(path: &str, prefix: &str) -> bool {
     match path.strip_prefix(prefix) {
         Some(rest) => prefix == "/" || rest.is_empty() || rest.starts_with('/'),
         None => false,

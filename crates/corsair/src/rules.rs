@@ -12,6 +12,7 @@ use crate::decision::{ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, PolicyValue, Reaso
 use crate::headers::{self, AllowedHeaders, HeadersCheck};
 use crate::method::{self, AllowedMethods};
 use crate::origin::{OriginMatcher, RequestOrigin};
+use crate::policy::path_has_prefix;
 use crate::request::RequestHeaders;
 use crate::vary::Vary;
 
@@ -56,6 +57,9 @@ pub(crate) struct Rules {
     /// Debug mode: the full lists, so that the browser names what is missing.
     pub(crate) debug_allow_methods: PolicyValue,
     pub(crate) debug_allow_headers: Option<PolicyValue>,
+    /// Cross-origin write protection: the paths it leaves alone (whole-segment
+    /// prefixes, as routes), or `None` when it is off.
+    pub(crate) write_protection: Option<Box<[Box<str>]>>,
 }
 
 impl Rules {
@@ -122,6 +126,38 @@ impl Rules {
             Some(o) if !self.origins.allows(&o) => Err(Reason::OriginNotAllowed),
             Some(_) => Ok(()),
         }
+    }
+
+    /// Whether cross-origin write protection refuses the request: an unsafe method,
+    /// marked cross-origin by the browser, on a path that is not exempt. `origin`: the
+    /// request's `Origin`, which the caller found not allowed (`None` without one).
+    ///
+    /// As Go's `http.CrossOriginProtection`: `Sec-Fetch-Site` decides when the browser
+    /// sends it (`same-origin` and `none` pass, anything else is cross-origin); without
+    /// it (browsers before 2023), an `Origin` whose host and port are the `Host` header's
+    /// passes (the scheme is not compared: HSTS covers that case), any other origin is
+    /// cross-origin, and a request with neither header is not from a browser, or is
+    /// same-origin, and passes. Over HTTP/2 without a `Host` header, such an old
+    /// browser's same-origin write is refused: nothing tells it from a cross-origin one.
+    pub(crate) fn refuses_write<H: RequestHeaders + ?Sized>(
+        &self,
+        method: &str,
+        path: &str,
+        request: &H,
+        origin: Option<&[u8]>,
+    ) -> bool {
+        let Some(exempt) = &self.write_protection else {
+            return false;
+        };
+        if matches!(method, "GET" | "HEAD" | "OPTIONS") {
+            return false;
+        }
+        let cross_origin = match request.get_all(&SEC_FETCH_SITE).next().map(H::as_bytes) {
+            Some(b"same-origin" | b"none") => false,
+            Some(_) => true,
+            None => origin.is_some_and(|origin| !same_host(origin, request)),
+        };
+        cross_origin && !is_exempt(path, exempt)
     }
 
     /// The answer to an actual request, whose origin is `checked`.
@@ -322,4 +358,47 @@ impl Rules {
                 .next()
                 .is_some_and(|v| H::as_bytes(v) == b"true")
     }
+}
+
+/// `Sec-Fetch-Site`: how the request's initiator relates to its target, as the browser
+/// (never a script) tells it.
+const SEC_FETCH_SITE: http::HeaderName = http::HeaderName::from_static("sec-fetch-site");
+
+/// Whether `origin` is `http` or `https` and its host and port are the request's one
+/// `Host`, byte for byte but for case (as Go's and tower-http's: an explicit default
+/// port on one side only is not the same host).
+fn same_host<H: RequestHeaders + ?Sized>(origin: &[u8], request: &H) -> bool {
+    let Some(authority) = origin
+        .strip_prefix(b"https://")
+        .or_else(|| origin.strip_prefix(b"http://"))
+    else {
+        return false;
+    };
+    let mut hosts = request.get_all(&http::header::HOST);
+    match (hosts.next(), hosts.next()) {
+        (Some(host), None) => H::as_bytes(host).eq_ignore_ascii_case(authority),
+        _ => false,
+    }
+}
+
+/// Whether `path` is under one of the `exempt` prefixes. A path with a dot segment
+/// (`..`, `%2e`, ...) is never exempt: the application may resolve `/hooks/../admin` to
+/// a path that is not, and an exemption must not be reachable from elsewhere.
+fn is_exempt(path: &str, exempt: &[Box<str>]) -> bool {
+    !path.split('/').any(is_dot_segment) && exempt.iter().any(|p| path_has_prefix(path, p))
+}
+
+/// `.` or `..`, each dot as itself or percent-encoded (`%2e`, `%2E`).
+fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while !rest.is_empty() {
+        rest = match rest {
+            [b'.', tail @ ..] => tail,
+            [b'%', b'2', b'e' | b'E', tail @ ..] => tail,
+            _ => return false,
+        };
+        dots += 1;
+    }
+    matches!(dots, 1 | 2)
 }

@@ -364,3 +364,41 @@ async fn request_headers_of_an_actix_map_read_every_name() {
     assert_eq!(read("x-custom"), [b"a", b"b"]);
     assert!(read("x-absent").is_empty());
 }
+
+#[actix_web::test]
+async fn cross_origin_writes_are_refused_before_the_handler() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let protected = Config::default()
+        .allow_origins(["https://app.example"])
+        .allow_methods(["DELETE"])
+        .allow_credentials(true)
+        .cross_origin_protection(true)
+        .build()
+        .unwrap();
+    let app = app!(corsair::actix::Cors::new(protected), calls.clone());
+    let delete = |origin: &'static str, site: &'static str| {
+        test::TestRequest::with_uri("/items/7")
+            .method(actix_web::http::Method::DELETE)
+            .insert_header(("host", "api.example"))
+            .insert_header(("origin", origin))
+            .insert_header(("sec-fetch-site", site))
+            .to_request()
+    };
+    let response = test::call_service(&app, delete("https://evil.example", "cross-site")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(test::read_body(response).await, "");
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    let response = test::call_service(&app, delete("https://app.example", "cross-site")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        header(response.headers(), "access-control-allow-origin"),
+        "https://app.example"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}

@@ -12,9 +12,11 @@ use http::Method;
 use proptest::prelude::*;
 
 fn credentialed(regex: &str) -> Config {
+    // Writes protected, as a credentialed policy should be (no `unprotected-writes`).
     Policy::builder()
         .allow_origin_regexes([regex])
         .allow_credentials(true)
+        .cross_origin_protection(true)
 }
 
 /// The refusal of `regex` with credentials: its code and message.

@@ -398,3 +398,47 @@ async fn works_with_tonic_bodies() {
         "grpc-message,grpc-status"
     );
 }
+
+#[tokio::test]
+async fn cross_origin_writes_are_refused_before_the_handler() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let protected = Config::default()
+        .allow_origins(["https://app.example"])
+        .allow_methods(["DELETE"])
+        .allow_credentials(true)
+        .cross_origin_protection(true)
+        .build()
+        .unwrap();
+    let app = app(calls.clone(), CorsLayer::new(protected));
+    let delete = |origin: &str, site: &str| {
+        Request::delete("/items/7")
+            .header("host", "api.example")
+            .header("origin", origin)
+            .header("sec-fetch-site", site)
+            .body(Body::empty())
+            .unwrap()
+    };
+    // Another site's write: 403, no CORS header, the handler never called.
+    let (response, body) = send(&app, delete("https://evil.example", "cross-site")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(body, "");
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    // The allowed origin writes, and reads the answer.
+    let (response, body) = send(&app, delete("https://app.example", "cross-site")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body, "deleted");
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    // The same origin writes too.
+    let (response, _) = send(&app, delete("https://api.example", "same-origin")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

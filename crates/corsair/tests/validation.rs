@@ -622,9 +622,10 @@ fn fully_qualified_localhost_is_loopback_with_credentials() {
     let policy = Policy::builder()
         .allow_origins(["http://localhost.:3000", "http://*.localhost.:*"])
         .allow_credentials(true)
+        .cross_origin_protection(true)
         .build()
         .unwrap();
-    assert!(policy.warnings().is_empty());
+    assert!(policy.warnings().is_empty(), "{:?}", policy.warnings());
     let err = errors(
         Policy::builder()
             .allow_origins(["http://localhost.example."])

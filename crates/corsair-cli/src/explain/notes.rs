@@ -314,6 +314,17 @@ pub(super) fn hint(
                 add_hint(config, route, List::Headers, h)
             }
         }
+        Reason::CrossOriginWriteRefused if first_origin.is_empty() => {
+            "the browser marks the write cross-site (Sec-Fetch-Site) and sends no Origin to \
+             allow; list its path in cross_origin_protection_exempt_paths if other sites \
+             must post to it"
+                .to_owned()
+        }
+        Reason::CrossOriginWriteRefused => format!(
+            "{}, or list the path in cross_origin_protection_exempt_paths (for webhooks and \
+             forms other sites must post)",
+            add_hint(config, route, List::Origins, first_origin)
+        ),
         Reason::MalformedOrigin if origins.len() > 1 => {
             "browsers send exactly one Origin header; several can only be forged".to_owned()
         }

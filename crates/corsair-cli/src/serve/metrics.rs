@@ -17,7 +17,7 @@ const KINDS: [&str; 3] = ["non-cors", "preflight", "actual"];
 const DECISIONS: [&str; 3] = ["allowed", "rejected", "disabled"];
 /// Rejection reasons (`Reason::code`), in label order; the last one is for reasons a
 /// newer engine may add.
-const REASONS: [&str; 8] = [
+const REASONS: [&str; 9] = [
     "malformed-origin",
     "origin-not-allowed",
     "malformed-method",
@@ -25,6 +25,7 @@ const REASONS: [&str; 8] = [
     "malformed-request-headers",
     "request-headers-too-long",
     "header-not-allowed",
+    "cross-origin-write-refused",
     "other",
 ];
 /// The upper bounds of the latency histogram, in seconds.

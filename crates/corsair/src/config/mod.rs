@@ -168,6 +168,17 @@ policy_fields! {
     /// [`Preset`](crate::Preset)). Their methods and headers are merged into
     /// `allow_methods`, `allow_headers` and `expose_headers`. Default: none.
     presets: Vec<String>,
+    /// Cross-origin write protection: refuse with 403, before the application sees it,
+    /// an unsafe-method request (not `GET`, `HEAD`, `OPTIONS`) that the browser marks as
+    /// cross-origin (`Sec-Fetch-Site`, or an `Origin` that is not the `Host`), unless
+    /// its origin is allowed by this policy. CORS only decides what scripts may read: a
+    /// form or a `text/plain` `fetch` reaches the application from any site without it.
+    /// Default: false.
+    cross_origin_protection: bool,
+    /// Paths that cross-origin write protection leaves alone (webhooks called by other
+    /// sites' servers do not need it, but browsers' forms might): whole-segment
+    /// prefixes, as route paths.
+    cross_origin_protection_exempt_paths: Vec<String>,
     /// Whether corsair handles CORS at all (set `false` in a route to leave that path to
     /// the application). Default: true.
     enabled: bool,

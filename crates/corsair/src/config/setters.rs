@@ -57,6 +57,37 @@ macro_rules! policy_setters {
                 self
             }
 
+            /// Sets `cross_origin_protection`: refuse with 403 an unsafe-method request
+            /// that the browser marks as cross-origin, from an origin this policy does not
+            /// allow, before the application sees it.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().cross_origin_protection(true);
+            /// assert_eq!(c.cross_origin_protection, Some(true));
+            /// ```
+            #[must_use]
+            pub fn cross_origin_protection(mut self, protect: bool) -> Self {
+                self.fields_mut().cross_origin_protection = Some(protect);
+                self
+            }
+
+            /// Sets `cross_origin_protection_exempt_paths`: path prefixes (whole
+            /// segments) that cross-origin write protection leaves alone.
+            ///
+            /// ```
+            /// let c = corsair::PolicyConfig::default().cross_origin_protection_exempt_paths(["/hooks"]);
+            /// assert_eq!(c.cross_origin_protection_exempt_paths.unwrap(), ["/hooks"]);
+            /// ```
+            #[must_use]
+            pub fn cross_origin_protection_exempt_paths<I, S>(mut self, paths: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                self.fields_mut().cross_origin_protection_exempt_paths = Some(strings(paths));
+                self
+            }
+
             /// Sets `presets`, by name (`"grpc-web"`, `"connect"`, `"mcp"`, `"tus"`): a name
             /// that is no preset is reported when the policy is built.
             ///

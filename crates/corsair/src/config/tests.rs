@@ -23,6 +23,8 @@ fn reads_every_field() {
         dangerously_allow_public_suffix_wildcards = true
         dangerously_allow_unsafe_origin_regexes = true
         presets = ["mcp"]
+        cross_origin_protection = true
+        cross_origin_protection_exempt_paths = ["/hooks"]
         enabled = true
 
         [[routes]]

@@ -30,7 +30,7 @@ use crate::vary::Vary;
 use lists::{compile_allow_headers, compile_expose_headers, compile_methods, joined};
 use origins::compile_origins;
 use presets::check_presets;
-use routes::check_route_path;
+use routes::{check_path_prefix, check_route_path};
 
 /// `*`: any origin, method or header.
 const ANY: HeaderValue = HeaderValue::from_static("*");
@@ -184,6 +184,11 @@ fn compile(
         },
     };
 
+    // The warning about unprotected writes only for a policy otherwise valid.
+    let valid = diagnostics.errors_seen() == errors_before;
+    let write_protection =
+        compile_write_protection(config, credentials && valid, source, diagnostics);
+
     if !enabled || diagnostics.errors_seen() > errors_before {
         return None;
     }
@@ -237,5 +242,52 @@ fn compile(
         wildcard_allow_headers: PolicyValue::new(wildcard_allow_headers),
         debug_allow_methods: PolicyValue::new(debug_allow_methods),
         debug_allow_headers: debug_allow_headers.map(PolicyValue::new),
+        write_protection,
     })
+}
+
+/// Checks `cross_origin_protection` and its exempt paths: the exempt prefixes when it is
+/// on, `None` when it is off. `credentials`: warn when writes are not protected.
+fn compile_write_protection(
+    config: &PolicyConfig,
+    credentials: bool,
+    source: &dyn Fn(&str) -> String,
+    diagnostics: &mut Diagnostics,
+) -> Option<Box<[Box<str>]>> {
+    let on = config.cross_origin_protection.unwrap_or(false);
+    let exempt = config.cross_origin_protection_exempt_paths.as_deref();
+    let field = source("cross_origin_protection_exempt_paths");
+    if !on {
+        if exempt.is_some_and(|paths| !paths.is_empty()) {
+            diagnostics.report(
+                Code::UnusedOption,
+                &field,
+                "cross_origin_protection_exempt_paths has no effect without cross_origin_protection = true",
+            );
+        }
+        if credentials && config.enabled.unwrap_or(true) {
+            diagnostics.report_with_help(
+                Code::UnprotectedWrites,
+                &source("allow_credentials"),
+                "credentials are allowed, but writes are not protected: a form or a `text/plain` fetch from any site reaches the application with its users' cookies (CORS only decides what scripts may read)",
+                "set cross_origin_protection = true: the origins this policy allows keep writing, and other sites' cross-origin writes get 403",
+            );
+        }
+        return None;
+    }
+    let prefixes = exempt
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, path)| {
+            check_path_prefix(
+                path,
+                &format!("{field}[{i}]"),
+                Code::InvalidExemptPath,
+                diagnostics,
+            )
+        })
+        .map(String::into_boxed_str)
+        .collect();
+    Some(prefixes)
 }

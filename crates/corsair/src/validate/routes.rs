@@ -1,4 +1,5 @@
-//! The paths of the `[[routes]]`: each a plain prefix, normalized.
+//! Path prefixes: the paths of the `[[routes]]` and of
+//! `cross_origin_protection_exempt_paths`, each a plain prefix, normalized.
 
 use crate::error::{Code, Diagnostics};
 
@@ -8,17 +9,33 @@ pub(super) fn check_route_path(
     i: usize,
     diagnostics: &mut Diagnostics,
 ) -> Option<String> {
-    let field = format!("routes[{i}].path");
+    check_path_prefix(
+        path,
+        &format!("routes[{i}].path"),
+        Code::InvalidRoutePath,
+        diagnostics,
+    )
+}
+
+/// Checks a path prefix (reported at `field` with `code`) and returns it normalized:
+/// no trailing `/` but for the root.
+pub(super) fn check_path_prefix(
+    path: &str,
+    field: &str,
+    code: Code,
+    diagnostics: &mut Diagnostics,
+) -> Option<String> {
+    let field = field.to_owned();
     if path.is_empty() {
         // Reported when the file was read (no `path`), or here for the builder.
-        diagnostics.report(Code::InvalidRoutePath, &field, "a route's path is empty");
+        diagnostics.report(code, &field, "the path is empty");
         return None;
     }
     if !path.starts_with('/') {
         diagnostics.report_with_help(
-            Code::InvalidRoutePath,
+            code,
             &field,
-            format!("route path `{path}` does not start with `/`"),
+            format!("path `{path}` does not start with `/`"),
             format!("write `/{path}`"),
         );
         return None;
@@ -26,10 +43,10 @@ pub(super) fn check_route_path(
     if path.contains(['*', '?', '#']) {
         let prefix = path.split(['*', '?', '#']).next().unwrap_or("/");
         diagnostics.report_with_help(
-            Code::InvalidRoutePath,
+            code,
             &field,
-            format!("route path `{path}` is not a plain path prefix"),
-            format!("a route applies to everything under its path: write `{prefix}`"),
+            format!("path `{path}` is not a plain path prefix"),
+            format!("it applies to everything under it: write `{prefix}`"),
         );
         return None;
     }
