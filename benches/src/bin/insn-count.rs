@@ -3,7 +3,8 @@
 //! per-request instructions = (I(N) - I(1)) / (N - 1). See BENCHMARKS.md and
 //! `scripts/insn-table.sh`.
 //!
-//! Usage: `insn-count list` (the scenario names), or `insn-count SCENARIO VARIANT N`, where VARIANT is one of
+//! Usage: `insn-count list` (the scenario names of the grid; `corsair_benches::extra` has
+//! `100000-origins/...` too), or `insn-count SCENARIO VARIANT N`, where VARIANT is one of
 //! `build|engine|none|corsair|tower-http|floor|floor-checked` (tower; `floor` is the least a
 //! correct middleware does, see `corsair_benches::floor`; `floor-checked` adds the checks
 //! corsair's design asks for, see `corsair_benches::checks`) or
@@ -27,8 +28,9 @@ fn main() {
         (&args[1], &args[2], args[3].parse().unwrap());
     let (origins, _, kind, lines) = grid()
         .into_iter()
+        .chain(corsair_benches::extra())
         .find(|(_, name, _, _)| name == scenario)
-        .expect("a scenario of the grid");
+        .expect("a scenario of the grid, or of `extra`");
     if let Some(actix) = variant.strip_prefix("actix-") {
         let requests: Vec<_> = (0..n).map(|_| actix_request(kind, &lines)).collect();
         let system = actix_web::rt::System::new();

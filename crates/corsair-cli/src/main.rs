@@ -28,6 +28,7 @@ mod check;
 mod explain;
 mod lint;
 mod net;
+mod origins_file;
 mod output;
 mod policy_file;
 mod presets;

@@ -7,6 +7,7 @@ use std::path::Path;
 use corsair::{Code, Config, Diagnostic, Policy};
 use serde::Serialize;
 
+use crate::origins_file;
 use crate::output::{Colour, Style};
 use crate::serve::config::ServerConfig;
 
@@ -133,27 +134,46 @@ pub(crate) fn load(path: &Path) -> Loaded {
             &key, &key, TABLES,
         )));
     }
+    // `allow_origins_file`: its origins join `allow_origins`, and their problems are
+    // reported at the file's lines.
+    let (inlined, file_findings) = origins_file::inline(&mut table, path);
+    findings.extend(file_findings);
+    let located = |d: &Diagnostic| {
+        let mut finding = Finding::from(d);
+        origins_file::locate(&mut finding, &inlined);
+        finding
+    };
     let built = Config::from_toml_table(table)
         .and_then(|config| Policy::new(config.clone()).map(|policy| (config, policy)));
     let file_is_valid = findings.is_empty() && !server_diagnostics.iter().any(is_error);
     match built {
         Ok((config, policy)) if file_is_valid => Loaded::Valid {
-            warnings: policy.warnings().iter().map(Finding::from).collect(),
+            warnings: policy.warnings().iter().map(located).collect(),
             config: Box::new(config),
             policy: Box::new(policy),
             server: Box::new(server),
         },
         Ok((_, policy)) => {
-            findings.extend(policy.warnings().iter().map(Finding::from));
+            findings.extend(policy.warnings().iter().map(located));
             findings.extend(server_diagnostics.iter().map(Finding::from));
             Loaded::Invalid(findings)
         }
         Err(e) => {
-            findings.extend(e.diagnostics().iter().map(Finding::from));
+            findings.extend(e.diagnostics().iter().map(located));
             findings.extend(server_diagnostics.iter().map(Finding::from));
             Loaded::Invalid(findings)
         }
     }
+}
+
+/// The origins files (`allow_origins_file`) that the policy file at `path` names, for
+/// `serve` to watch; none when the file cannot be read or parsed.
+pub(crate) fn origins_files(path: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .map(|table| origins_file::paths(&table, path))
+        .unwrap_or_default()
 }
 
 fn is_error(d: &Diagnostic) -> bool {

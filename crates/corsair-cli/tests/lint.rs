@@ -410,3 +410,65 @@ presets = ["tus"]
     let report: Value = serde_json::from_str(&plain.stdout).unwrap();
     assert!(report.get("expanded").is_none());
 }
+
+#[test]
+fn an_origins_file_is_checked_line_by_line() {
+    let dir = TempDir::new("lint-origins-file");
+    dir.write(
+        "origins.txt",
+        "# One origin or pattern a line.\nhttps://a.example\n\n  https://*.tenants.example  \nhttps://B.example\nhttps://c.example/\n",
+    );
+    let file = dir.write(
+        "corsair.toml",
+        "[cors]\nallow_origins = [\"https://app.example\"]\nallow_origins_file = \"origins.txt\"\n\n[[routes]]\npath = \"/x\"\nallow_origins_file = \"missing.txt\"\n",
+    );
+    let run = corsair(["lint", "--json", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "unreadable-file".to_owned(),
+                "routes[0].allow_origins_file".to_owned()
+            ),
+            (
+                "non-canonical-origin".to_owned(),
+                "origins.txt:5".to_owned()
+            ),
+            ("origin-with-path".to_owned(), "origins.txt:6".to_owned()),
+        ],
+        "{report}"
+    );
+
+    // Fixed, the file's origins are allowed like the listed ones.
+    dir.write(
+        "origins.txt",
+        "https://a.example\nhttps://*.tenants.example\n",
+    );
+    let fixed = dir.write(
+        "corsair.toml",
+        "[cors]\nallow_origins = [\"https://app.example\"]\nallow_origins_file = \"origins.txt\"\n",
+    );
+    assert_eq!(corsair(["lint", &arg(&fixed)]).code, 0);
+    let explain = corsair([
+        "explain",
+        "--config",
+        &arg(&fixed),
+        "-H",
+        "Origin: https://acme.tenants.example",
+        "/",
+    ]);
+    assert_eq!(explain.code, 0, "{explain:?}");
+}

@@ -471,3 +471,50 @@ async fn json_logs_carry_the_rejection_reason() {
     assert_eq!(event["fields"]["method"], "OPTIONS");
     assert_eq!(event["fields"]["path"], "/api/items");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_origins_file_is_reloaded_when_it_changes_and_refused_whole_when_invalid() {
+    let upstream = TestUpstream::start().await;
+    let dir = TempDir::new("origins-file");
+    dir.write(
+        "origins.txt",
+        "# tenants\nhttps://a.example\n\nhttps://*.tenants.example\n",
+    );
+    let file = dir.write(
+        "corsair.toml",
+        &format!(
+            r#"[cors]
+allow_origins_file = "origins.txt"
+
+[server]
+listen = "127.0.0.1:0"
+admin = "127.0.0.1:0"
+upstream = "{}"
+"#,
+            upstream.url()
+        ),
+    );
+    let gateway = Gateway::with_config(&file);
+    assert!(allowed_origin(&gateway, "https://a.example").await);
+    assert!(allowed_origin(&gateway, "https://acme.tenants.example").await);
+    assert!(!allowed_origin(&gateway, "https://b.example").await);
+
+    // A new tenant: the file changes, the gateway reloads without a signal.
+    dir.write("origins.txt", "https://a.example\nhttps://b.example\n");
+    let deadline = Instant::now() + STEP;
+    while !allowed_origin(&gateway, "https://b.example").await {
+        assert!(Instant::now() < deadline, "{}", gateway.stderr_text());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!allowed_origin(&gateway, "https://acme.tenants.example").await);
+
+    // One bad line: the whole file is refused, with its line, and the list stays.
+    dir.write(
+        "origins.txt",
+        "https://a.example\nhttps://b.example\nhttps://c.example/\n",
+    );
+    gateway.wait_for_log(&["reload refused", "keeping the previous policy"]);
+    gateway.wait_for_log(&["origin-with-path", "origins.txt:3"]);
+    assert!(allowed_origin(&gateway, "https://b.example").await);
+    assert!(!allowed_origin(&gateway, "https://c.example").await);
+}

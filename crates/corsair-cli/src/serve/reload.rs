@@ -1,5 +1,6 @@
-//! Hot reload: on SIGHUP, and when the policy file changes (its modification time and
-//! size, checked every second), the file is read and validated again; a valid policy is
+//! Hot reload: on SIGHUP, and when the policy file or an origins file it names
+//! (`allow_origins_file`) changes (its modification time and size, checked every
+//! second), the files are read and validated again; a valid policy is
 //! swapped in atomically ([`PolicyHandle`]), an invalid one is refused whole with every
 //! problem logged, and the old policy stays. Requests in flight keep the policy they
 //! started with.
@@ -48,7 +49,7 @@ fn stamp(path: &std::path::Path) -> Option<(SystemTime, u64)> {
 impl Reloader {
     /// Runs until shutdown.
     pub(crate) async fn run(self, mut hangup: Option<Signal>, mut shutdown: watch::Receiver<bool>) {
-        let mut last = stamp(&self.path);
+        let mut last = self.stamps();
         let mut last_certs = self.certs.as_ref().map(|c| c.loaded_stamp());
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -60,7 +61,7 @@ impl Reloader {
                         None => std::future::pending().await,
                     }
                 } => {
-                    last = stamp(&self.path);
+                    last = self.stamps();
                     last_certs = self.certs.as_ref().map(|c| c.stamp());
                     self.reload("SIGHUP");
                     if let Some(certs) = &self.certs {
@@ -68,7 +69,7 @@ impl Reloader {
                     }
                 }
                 _ = tick.tick(), if self.watch => {
-                    let now = stamp(&self.path);
+                    let now = self.stamps();
                     if now != last {
                         last = now;
                         self.reload("the file changed");
@@ -84,6 +85,15 @@ impl Reloader {
                 _ = shutdown.changed() => return,
             }
         }
+    }
+
+    /// The stamps of the policy file and of the origins files it names
+    /// (`allow_origins_file`): a change to any of them reloads the policy.
+    fn stamps(&self) -> Vec<Option<(SystemTime, u64)>> {
+        let origins = crate::policy_file::origins_files(&self.path);
+        std::iter::once(stamp(&self.path))
+            .chain(origins.iter().map(|path| stamp(path)))
+            .collect()
     }
 
     /// Reads, validates and swaps; logs the outcome.
