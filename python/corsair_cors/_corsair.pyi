@@ -41,10 +41,10 @@ class Decision:
         """Whether corsair allows the request (always true for a non-CORS request)."""
     @property
     def reason(self) -> str:
-        """The stable reason code: ``allowed``, ``non-cors``, ``disabled``,
+        """The stable reason code: ``allowed``, ``non-cors``, ``cors-disabled``,
         ``malformed-origin``, ``origin-not-allowed``, ``malformed-method``,
         ``method-not-allowed``, ``malformed-request-headers``,
-        ``request-headers-too-long``, ``header-not-allowed``, ..."""
+        ``request-headers-too-long`` or ``header-not-allowed``."""
     @property
     def message(self) -> str:
         """The reason in words."""
