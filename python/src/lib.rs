@@ -211,7 +211,7 @@ impl PyDecision {
         self.apply_as(py, headers, false)
     }
 
-    /// [`apply`] with `(bytes, bytes)` pairs for the lines corsair writes (ASGI's form).
+    /// `apply`, with `(bytes, bytes)` pairs for the lines corsair writes (ASGI's form).
     fn apply_raw<'py>(
         &self,
         py: Python<'py>,
