@@ -7,7 +7,7 @@ conventions are translated here; corsair validates the policy and decides every 
 from __future__ import annotations
 
 import os
-from typing import Collection, Optional, Union
+from typing import Collection, Iterable, Optional, Union
 
 from ._policy import Policy
 
@@ -91,9 +91,6 @@ def starlette_policy(
 
 
 def _differs(value: object, default: object) -> bool:
-    if isinstance(default, tuple) and not isinstance(value, str):
-        try:
-            return tuple(value) != default  # type: ignore[call-overload]
-        except TypeError:
-            return True
+    if isinstance(default, tuple) and isinstance(value, Iterable) and not isinstance(value, str):
+        return tuple(value) != default
     return value != default

@@ -253,3 +253,28 @@ def test_refused_preflight_with_custom_preflight_status_has_content_length(tmp_p
     response = client.options("/", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
     assert response.status_code == 403
     assert response.headers["content-length"] == "0"
+
+
+def test_a_custom_500_handler_is_called_but_corsairs_500_is_sent() -> None:
+    # Documented in python/README.md: Starlette runs handlers for Exception/500 in
+    # ServerErrorMiddleware, outside every user middleware; the 500 with the CORS
+    # headers is sent first, so the handler's own response is not.
+    called: List[Exception] = []
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        called.append(exc)
+        return JSONResponse({"error": "custom"}, status_code=500)
+
+    def boom(request: Request) -> Response:
+        raise RuntimeError("boom")
+
+    app = Starlette(
+        routes=[Route("/boom", endpoint=boom)],
+        middleware=[Middleware(CORSMiddleware, allow_origins=[ORIGIN])],
+        exception_handlers={Exception: handler},
+    )
+    response = TestClient(app, raise_server_exceptions=False).get("/boom", headers={"Origin": ORIGIN})
+    assert len(called) == 1
+    assert response.status_code == 500
+    assert response.text == "Internal Server Error"
+    assert response.headers["access-control-allow-origin"] == ORIGIN
