@@ -106,6 +106,8 @@ enum Line {
 pub(crate) struct ResponseLines<'py> {
     items: Vec<Bound<'py, PyAny>>,
     lines: Vec<Line>,
+    /// The items of the lines read as [`Line::Cors`], in order.
+    cors_items: Vec<usize>,
 }
 
 impl<'py> ResponseLines<'py> {
@@ -118,12 +120,14 @@ impl<'py> ResponseLines<'py> {
         };
         let mut items = Vec::new();
         let mut lines = Vec::new();
+        let mut cors_items = Vec::new();
         for item in iterable.try_iter()? {
             let item = item?;
             let (name, value) = pair(&item)?;
             let name = header_bytes(&name)?;
             let lowercase = name.to_ascii_lowercase();
             let line = if lowercase == b"vary" || lowercase.starts_with(b"access-control-") {
+                cors_items.push(items.len());
                 Line::Cors {
                     name: lowercase,
                     value: header_bytes(&value)?.into_owned(),
@@ -135,7 +139,35 @@ impl<'py> ResponseLines<'py> {
             items.push(item);
             lines.push(line);
         }
-        Ok(ResponseLines { items, lines })
+        Ok(ResponseLines {
+            items,
+            lines,
+            cors_items,
+        })
+    }
+
+    /// The caller's items that corsair replaced or removed.
+    pub(crate) fn removed(&self) -> impl Iterator<Item = &Bound<'py, PyAny>> {
+        let kept: Vec<usize> = self
+            .lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::Cors { item, .. } => Some(*item),
+                _ => None,
+            })
+            .collect();
+        self.cors_items
+            .iter()
+            .filter(move |i| !kept.contains(i))
+            .filter_map(|i| self.items.get(*i))
+    }
+
+    /// The lines corsair wrote.
+    pub(crate) fn written(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
+        self.lines.iter().filter_map(|l| match l {
+            Line::Written(name, value) => Some((name, value)),
+            _ => None,
+        })
     }
 
     /// The new list: the caller's items where unchanged, corsair's lines as `bytes`

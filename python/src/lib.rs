@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use corsair::{Config, ConfigError, CorsHeaders, Diagnostic, Policy, RequestHeaders};
 use http::header::{HeaderName, HeaderValue};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyKeyError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
@@ -218,6 +218,27 @@ impl PyDecision {
         headers: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         self.apply_as(py, headers, true)
+    }
+
+    /// Applies the decision to a mutable mapping of response headers in place (Django's
+    /// `response.headers`, werkzeug's `Headers`, Starlette's `MutableHeaders`, a
+    /// `dict`): deletes the entries corsair replaces or removes, then sets corsair's.
+    fn apply_to(&self, headers: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = headers.py();
+        let mut lines = ResponseLines::read(headers)?;
+        self.headers.clone().apply_to(&mut lines);
+        for item in lines.removed() {
+            let (name, _) = pair(item)?;
+            if let Err(e) = headers.del_item(name) {
+                if !e.is_instance_of::<PyKeyError>(py) {
+                    return Err(e);
+                }
+            }
+        }
+        for (name, value) in lines.written() {
+            headers.set_item(name.as_str(), latin1(value.as_bytes()))?;
+        }
+        Ok(())
     }
 
     fn __repr__(&self) -> String {

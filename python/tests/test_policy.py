@@ -297,3 +297,31 @@ def test_package_metadata() -> None:
     assert repr(Policy(allow_origins=["*"]).decide("GET", "/", {})) == (
         'Decision(kind="non-cors", allowed=True, reason="non-cors", status=None)'
     )
+
+
+def test_apply_to_mutable_mappings(policy: Policy) -> None:
+    from starlette.datastructures import MutableHeaders
+    from werkzeug.datastructures import Headers as WerkzeugHeaders
+
+    allowed = policy.decide("GET", "/", {"origin": "https://app.example.com"})
+    rejected = policy.decide("GET", "/", {"origin": "https://evil.example"})
+
+    plain = {"Content-Type": "text/plain", "Vary": "Accept-Encoding", "Access-Control-Allow-Origin": "*"}
+    allowed.apply_to(plain)
+    assert plain == {
+        "Content-Type": "text/plain",
+        "vary": "Accept-Encoding, Origin",
+        "access-control-allow-origin": "https://app.example.com",
+        "access-control-allow-credentials": "true",
+        "access-control-expose-headers": "x-request-id",
+    }
+
+    werkzeug = WerkzeugHeaders([("Content-Type", "text/plain"), ("Access-Control-Allow-Origin", "*"), ("Vary", "Cookie")])
+    rejected.apply_to(werkzeug)
+    assert list(werkzeug.items()) == [("Content-Type", "text/plain"), ("vary", "Cookie, Origin")]
+
+    starlette = MutableHeaders(raw=[(b"vary", b"origin"), (b"access-control-max-age", b"5")])
+    allowed.apply_to(starlette)
+    assert starlette["vary"] == "origin"  # already there: merged, not repeated
+    assert "access-control-max-age" in starlette  # preflight-only: browsers ignore it here
+    assert starlette["access-control-allow-origin"] == "https://app.example.com"
