@@ -4,6 +4,7 @@ translation, errors in the application, other ASGI scopes, config files."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any, List
 
@@ -278,3 +279,16 @@ def test_a_custom_500_handler_is_called_but_corsairs_500_is_sent() -> None:
     assert response.status_code == 500
     assert response.text == "Internal Server Error"
     assert response.headers["access-control-allow-origin"] == ORIGIN
+
+
+def test_every_decision_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    client = TestClient(app_with(allow_origins=[ORIGIN]))
+    with caplog.at_level(logging.DEBUG, logger="corsair_cors"):
+        client.options("/", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "PUT"})
+        client.get("/", headers={"Origin": ORIGIN})
+    records = [r for r in caplog.records if r.name == "corsair_cors"]
+    assert [(r.cors_kind, r.cors_allowed, r.cors_reason, r.cors_method, r.cors_path) for r in records] == [
+        ("preflight", False, "origin-not-allowed", "OPTIONS", "/"),
+        ("actual", True, "allowed", "GET", "/"),
+    ]
+    assert records[0].cors_origin == "https://evil.example"

@@ -1,5 +1,6 @@
-"""Starlette's own CORS tests (tests/middleware/test_cors.py, encode/starlette), ported
-to corsair_cors.starlette.CORSMiddleware: the same apps, options and requests.
+"""Starlette's own CORS tests (tests/middleware/test_cors.py, encode/starlette at
+cb8f84f5, 2025-08-24), ported to corsair_cors.starlette.CORSMiddleware: every test, with
+the same apps, options and requests; then Starlette 1.x's private-network option.
 
 Where corsair answers differently on purpose, the test asserts corsair's answer and the
 difference is listed, with its rule, in python/README.md ("Stricter than Starlette");
