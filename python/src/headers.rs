@@ -5,7 +5,7 @@
 use corsair::{RequestHeaders, ResponseHeaders};
 use http::header::{HeaderName, HeaderValue};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::{header_bytes, line_objects, pair};
 
@@ -40,19 +40,50 @@ impl RequestLines {
             for (name, value) in dict.iter() {
                 add(&name, &value)?;
             }
-            return Ok(RequestLines { lines });
-        }
-        let items = if headers.hasattr("items")? {
-            headers.call_method0("items")?
         } else {
-            headers.clone()
-        };
-        for item in items.try_iter()? {
-            let (name, value) = pair(&item?)?;
-            add(&name, &value)?;
+            each_item(headers, |item| {
+                let (name, value) = pair(&item)?;
+                add(&name, &value)
+            })?;
         }
         Ok(RequestLines { lines })
     }
+
+    /// The bytes of the first `Origin`, taken out.
+    pub(crate) fn take_origin(&mut self) -> Option<Vec<u8>> {
+        let i = self.lines.iter().position(|(name, _)| *name == 0)?;
+        Some(self.lines.swap_remove(i).1)
+    }
+}
+
+/// Calls `f` with each item of a list, a tuple, a mapping's `items()` or any other
+/// iterable. Lists and tuples first: asking a list for `items` would cost an
+/// `AttributeError` a call.
+pub(crate) fn each_item<'py>(
+    headers: &Bound<'py, PyAny>,
+    mut f: impl FnMut(Bound<'py, PyAny>) -> PyResult<()>,
+) -> PyResult<()> {
+    if let Ok(list) = headers.cast::<PyList>() {
+        for item in list.iter() {
+            f(item)?;
+        }
+        return Ok(());
+    }
+    if let Ok(tuple) = headers.cast::<PyTuple>() {
+        for item in tuple.iter() {
+            f(item)?;
+        }
+        return Ok(());
+    }
+    let items = if headers.cast::<PyDict>().is_ok() || headers.hasattr("items")? {
+        headers.call_method0("items")?
+    } else {
+        headers.clone()
+    };
+    for item in items.try_iter()? {
+        f(item?)?;
+    }
+    Ok(())
 }
 
 /// The values of one request header.
@@ -86,6 +117,16 @@ impl RequestHeaders for RequestLines {
     }
 }
 
+/// Whether corsair may read, replace or remove a response header: `Vary` and
+/// `Access-Control-*`, in any case.
+fn is_cors_response_header(name: &[u8]) -> bool {
+    const PREFIX: &[u8] = b"access-control-";
+    name.eq_ignore_ascii_case(b"vary")
+        || name
+            .get(..PREFIX.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(PREFIX))
+}
+
 /// One line of a response's header list.
 enum Line {
     /// A line corsair never touches (neither `Vary` nor `Access-Control-*`): the
@@ -113,23 +154,16 @@ pub(crate) struct ResponseLines<'py> {
 impl<'py> ResponseLines<'py> {
     /// Reads an iterable of `(name, value)` pairs (or a mapping's items).
     pub(crate) fn read(headers: &Bound<'py, PyAny>) -> PyResult<Self> {
-        let iterable = if headers.cast::<PyDict>().is_ok() || headers.hasattr("items")? {
-            headers.call_method0("items")?
-        } else {
-            headers.clone()
-        };
         let mut items = Vec::new();
         let mut lines = Vec::new();
         let mut cors_items = Vec::new();
-        for item in iterable.try_iter()? {
-            let item = item?;
+        each_item(headers, |item| {
             let (name, value) = pair(&item)?;
             let name = header_bytes(&name)?;
-            let lowercase = name.to_ascii_lowercase();
-            let line = if lowercase == b"vary" || lowercase.starts_with(b"access-control-") {
+            let line = if is_cors_response_header(&name) {
                 cors_items.push(items.len());
                 Line::Cors {
-                    name: lowercase,
+                    name: name.to_ascii_lowercase(),
                     value: header_bytes(&value)?.into_owned(),
                     item: items.len(),
                 }
@@ -138,7 +172,8 @@ impl<'py> ResponseLines<'py> {
             };
             items.push(item);
             lines.push(line);
-        }
+            Ok(())
+        })?;
         Ok(ResponseLines {
             items,
             lines,

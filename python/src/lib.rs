@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use corsair::{Config, ConfigError, CorsHeaders, Diagnostic, Policy, RequestHeaders};
+use corsair::{Config, ConfigError, CorsHeaders, Diagnostic, Policy, Reason};
 use http::header::{HeaderName, HeaderValue};
 use pyo3::exceptions::{PyKeyError, PyTypeError};
 use pyo3::prelude::*;
@@ -109,22 +109,25 @@ impl PyPolicy {
     ) -> PyResult<PyDecision> {
         let method = text(method, "method")?;
         let path = text(path, "path")?;
-        let lines = RequestLines::read(headers)?;
+        let mut lines = RequestLines::read(headers)?;
         let decision = self.policy.decide_with(&method, &path, &lines);
         let reason = decision.reason();
-        let origin = lines
-            .get_all(&http::header::ORIGIN)
-            .next()
-            .map(|v| latin1(RequestLines::as_bytes(v)).into_owned());
-        Ok(PyDecision {
+        // The words of a refusal are kept now (they borrow the request); those of an
+        // allowance are the same for every request, and made when asked for.
+        let refusal = (!reason.is_allowed())
+            .then(|| (reason.to_string(), reason.subject().map(str::to_owned)));
+        let decided = PyDecision {
             kind: decision.kind().as_str(),
             allowed: decision.allowed(),
             reason: reason.code(),
-            message: reason.to_string(),
-            subject: reason.subject().map(str::to_owned),
+            refusal,
             status: decision.action().status().map(|s| s.as_u16()),
-            origin,
+            origin: None,
             headers: decision.into_headers(),
+        };
+        Ok(PyDecision {
+            origin: lines.take_origin(),
+            ..decided
         })
     }
 
@@ -139,10 +142,11 @@ struct PyDecision {
     kind: &'static str,
     allowed: bool,
     reason: &'static str,
-    message: String,
-    subject: Option<String>,
+    /// For a refusal, its message and subject.
+    refusal: Option<(String, Option<String>)>,
     status: Option<u16>,
-    origin: Option<String>,
+    /// The bytes of the request's first `Origin`.
+    origin: Option<Vec<u8>>,
     headers: CorsHeaders,
 }
 
@@ -168,14 +172,18 @@ impl PyDecision {
 
     /// The reason in words.
     #[getter]
-    fn message(&self) -> &str {
-        &self.message
+    fn message(&self) -> String {
+        match (&self.refusal, self.kind) {
+            (Some((message, _)), _) => message.clone(),
+            (None, "non-cors") => Reason::NonCors.to_string(),
+            (None, _) => Reason::Allowed.to_string(),
+        }
     }
 
     /// The method or header name the reason is about, if any.
     #[getter]
     fn subject(&self) -> Option<&str> {
-        self.subject.as_deref()
+        self.refusal.as_ref().and_then(|(_, s)| s.as_deref())
     }
 
     /// The status of the answer corsair gives itself (a preflight), else `None`: the
@@ -187,8 +195,8 @@ impl PyDecision {
 
     /// The request's `Origin` (the first one), if any.
     #[getter]
-    fn origin(&self) -> Option<&str> {
-        self.origin.as_deref()
+    fn origin(&self) -> Option<Cow<'_, str>> {
+        self.origin.as_deref().map(latin1)
     }
 
     /// The CORS headers to send, in order, as `(name, value)` with lowercase names.
