@@ -116,18 +116,18 @@ impl PyPolicy {
         // allowance are the same for every request, and made when asked for.
         let refusal = (!reason.is_allowed())
             .then(|| (reason.to_string(), reason.subject().map(str::to_owned)));
-        let decided = PyDecision {
-            kind: decision.kind().as_str(),
-            allowed: decision.allowed(),
-            reason: reason.code(),
-            refusal,
-            status: decision.action().status().map(|s| s.as_u16()),
-            origin: None,
-            headers: decision.into_headers(),
-        };
+        let (kind, allowed, code) = (decision.kind().as_str(), decision.allowed(), reason.code());
+        let status = decision.action().status().map(|s| s.as_u16());
+        let headers = decision.into_headers();
         Ok(PyDecision {
+            kind,
+            allowed,
+            reason: code,
+            refusal,
+            status,
+            // The decision no longer borrows the request: its Origin is kept as it is.
             origin: lines.take_origin(),
-            ..decided
+            headers,
         })
     }
 
