@@ -1,0 +1,96 @@
+"""Starlette's ``CORSMiddleware`` options, translated to a corsair :class:`Policy`.
+
+Shared by the ASGI and the WSGI drop-ins. Only the option names and Starlette's
+conventions are translated here; corsair validates the policy and decides every request.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Collection, Iterable, Optional, Union
+
+from ._policy import Policy
+
+# Starlette allows these request headers whatever `allow_headers` says (its
+# SAFELISTED_HEADERS); the drop-in keeps that, so that a JSON API keeps working.
+STARLETTE_ALWAYS_ALLOWED_HEADERS = ("accept", "accept-language", "content-language", "content-type")
+
+DEFAULTS = {
+    "allow_origins": (),
+    "allow_methods": ("GET",),
+    "allow_headers": (),
+    "allow_credentials": False,
+    "allow_origin_regex": None,
+    "allow_private_network": False,
+    "expose_headers": (),
+    "max_age": 600,
+}
+
+
+def starlette_policy(
+    allow_origins: Collection[str] = (),
+    allow_methods: Collection[str] = ("GET",),
+    allow_headers: Collection[str] = (),
+    allow_credentials: bool = False,
+    allow_origin_regex: Optional[str] = None,
+    allow_private_network: bool = False,
+    expose_headers: Collection[str] = (),
+    max_age: int = 600,
+    config: Union[str, "os.PathLike[str]", None] = None,
+    policy: Optional[Policy] = None,
+) -> Policy:
+    """The corsair policy for Starlette's options (or for a ``config`` file, or a
+    ``policy`` built beforehand). Raises :class:`~corsair_cors.ConfigError` with every
+    problem (``*`` with credentials, an unsafe ``allow_origin_regex``, ...)."""
+    if config is not None or policy is not None:
+        given = {
+            "allow_origins": allow_origins,
+            "allow_methods": allow_methods,
+            "allow_headers": allow_headers,
+            "allow_credentials": allow_credentials,
+            "allow_origin_regex": allow_origin_regex,
+            "allow_private_network": allow_private_network,
+            "expose_headers": expose_headers,
+            "max_age": max_age,
+        }
+        mixed = sorted(k for k, v in given.items() if _differs(v, DEFAULTS[k]))
+        if config is not None and policy is not None:
+            raise TypeError("pass config= or policy=, not both")
+        if mixed:
+            which = "config=" if config is not None else "policy="
+            raise TypeError(f"{which} replaces the other CORS options; remove {', '.join(mixed)}")
+        return policy if policy is not None else Policy.from_file(config)  # type: ignore[arg-type]
+
+    if isinstance(allow_origins, str) or isinstance(allow_methods, str) or isinstance(allow_headers, str):
+        raise TypeError("allow_origins, allow_methods and allow_headers are lists of strings, not strings")
+
+    headers = list(allow_headers)
+    if "*" in headers:
+        # Starlette echoes every requested header, `Authorization` included. In corsair,
+        # `*` covers every header but `Authorization` (as in the Fetch Standard), unless
+        # it is listed too: both keep Starlette's answer.
+        headers = ["*", "authorization"]
+    else:
+        listed = {h.lower() for h in headers}
+        headers += [h for h in STARLETTE_ALWAYS_ALLOWED_HEADERS if h not in listed]
+
+    methods = list(allow_methods)
+    if "*" in methods:
+        methods = ["*"]
+
+    return Policy(
+        allow_origins=list(allow_origins) or None,
+        allow_origin_regexes=[allow_origin_regex] if allow_origin_regex is not None else None,
+        allow_methods=methods,
+        allow_headers=headers,
+        expose_headers=list(expose_headers),
+        allow_credentials=allow_credentials,
+        max_age=max_age,
+        allow_private_network=allow_private_network,
+    )
+
+
+def _differs(value: object, default: object) -> bool:
+    if isinstance(default, tuple) and isinstance(value, Iterable) and not isinstance(value, str):
+        return tuple(value) != default
+    return value != default
