@@ -132,6 +132,8 @@ mod response;
 mod rules;
 #[cfg(feature = "tower")]
 mod tower;
+#[cfg(feature = "tower")]
+pub mod tower_async;
 mod validate;
 mod vary;
 
@@ -149,4 +151,6 @@ pub use request::RequestHeaders;
 pub use response::ResponseHeaders;
 #[cfg(feature = "tower")]
 pub use tower::{Cors, CorsLayer, ResponseFuture};
+#[cfg(feature = "tower")]
+pub use tower_async::{AsyncCors, AsyncCorsLayer, AsyncResponseFuture};
 pub use vary::Vary;

@@ -177,7 +177,24 @@ impl Policy {
         if tracing::enabled!(target: "corsair", tracing::Level::DEBUG) {
             return self.decide_traced::<H, V>(method, path, headers);
         }
-        self.decide_quietly::<H, V>(method, path, headers, reasons)
+        self.decide_quietly::<H, V>(method, path, headers, reasons, false)
+    }
+
+    /// [`Policy::decide_core`] for a request whose origin, which the lists do not
+    /// allow, an adapter's asynchronous lookup allowed: the answer the policy gives an
+    /// allowed origin (with the same `Vary`), logged as any decision.
+    #[cfg(any(feature = "tower", feature = "actix"))]
+    pub(crate) fn decide_origin_allowed<'r, H: EchoAs<V> + ?Sized, V: Value>(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &'r H,
+    ) -> Answer<'r, V> {
+        let answer = self.decide_quietly::<H, V>(method, path, headers, Reasons::Exact, true);
+        if tracing::enabled!(target: "corsair", tracing::Level::DEBUG) {
+            trace_decision(answer.kind, answer.reason, headers, method, path);
+        }
+        answer
     }
 
     /// [`Policy::decide_core`] with exact reasons, and the decision logged.
@@ -189,7 +206,7 @@ impl Policy {
         path: &str,
         headers: &'r H,
     ) -> Answer<'r, V> {
-        let answer = self.decide_quietly::<H, V>(method, path, headers, Reasons::Exact);
+        let answer = self.decide_quietly::<H, V>(method, path, headers, Reasons::Exact, false);
         trace_decision(answer.kind, answer.reason, headers, method, path);
         answer
     }
@@ -251,6 +268,8 @@ impl Policy {
         path: &str,
         headers: &'r H,
         reasons: Reasons,
+        // An asynchronous lookup allowed the origin: it is not checked again.
+        origin_allowed: bool,
     ) -> Answer<'r, V> {
         let mut origins = headers.get_all(&ORIGIN);
         let Some(origin) = origins.next() else {
@@ -281,6 +300,7 @@ impl Policy {
         // Browsers send one Origin; several can only be forged, and are never allowed.
         let checked = match origins.next() {
             Some(_) => Err(Reason::MalformedOrigin),
+            None if origin_allowed => Ok(()),
             None => rules.check_origin(H::as_bytes(origin), reasons),
         };
         match (requested_methods, checked) {

@@ -8,12 +8,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use http::{HeaderMap, HeaderValue, Request, Response};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::answer::{Answer, Forwarded};
+use crate::answer::{Answer, Forwarded, Headers};
 use crate::decision::Action;
 use crate::handle::PolicyHandle;
 use crate::preflight_map;
@@ -128,22 +128,35 @@ where
             request.headers(),
             Reasons::WhenLogged,
         );
-        let state = match action {
+        match action {
             // A preflight never reaches the application.
-            Action::Respond(status) => {
-                let mut response = Response::new(ResBody::default());
-                *response.status_mut() = status;
-                preflight_map::write(headers, response.headers_mut());
-                State::Ready {
-                    response: Some(response),
-                }
-            }
-            Action::Forward => State::Inner {
-                headers: Some(headers.forwarded()),
-                future: self.inner.call(request),
+            Action::Respond(status) => ResponseFuture::respond(status, headers),
+            Action::Forward => ResponseFuture::forward(self.inner.call(request), headers),
+        }
+    }
+}
+
+impl<F, B: Default> ResponseFuture<F, B> {
+    /// corsair's own answer, with `status` (a preflight, a refused write).
+    pub(crate) fn respond(status: StatusCode, headers: Headers<HeaderValue>) -> Self {
+        let mut response = Response::new(B::default());
+        *response.status_mut() = status;
+        preflight_map::write(headers, response.headers_mut());
+        ResponseFuture {
+            state: State::Ready {
+                response: Some(response),
             },
-        };
-        ResponseFuture { state }
+        }
+    }
+
+    /// The inner service's future, with the headers its response gets.
+    pub(crate) fn forward(future: F, headers: Headers<HeaderValue>) -> Self {
+        ResponseFuture {
+            state: State::Inner {
+                headers: Some(headers.forwarded()),
+                future,
+            },
+        }
     }
 }
 

@@ -402,3 +402,82 @@ async fn cross_origin_writes_are_refused_before_the_handler() {
     );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+#[actix_web::test]
+async fn an_async_lookup_allows_origins_the_lists_do_not() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let cors = corsair::actix::Cors::new(policy()).allow_origins_async({
+        let lookups = lookups.clone();
+        move |origin: actix_web::http::header::HeaderValue, request: &actix_web::HttpRequest| {
+            lookups.fetch_add(1, Ordering::SeqCst);
+            // Request-aware: the tenant may call /items only.
+            let allowed = origin == "https://acme.example" && request.path().starts_with("/items");
+            async move { allowed }
+        }
+    });
+    let app = app!(cors, calls.clone());
+    let get = |origin: &'static str, path: &'static str| {
+        test::TestRequest::with_uri(path)
+            .insert_header(("origin", origin))
+            .to_request()
+    };
+    let response = test::call_service(&app, get("https://app.example", "/items")).await;
+    assert_eq!(
+        header(response.headers(), "access-control-allow-origin"),
+        "https://app.example"
+    );
+    assert_eq!(lookups.load(Ordering::SeqCst), 0);
+    let response = test::call_service(&app, get("https://acme.example", "/items")).await;
+    assert_eq!(
+        header(response.headers(), "access-control-allow-origin"),
+        "https://acme.example"
+    );
+    assert_eq!(
+        header(response.headers(), "vary"),
+        "accept-encoding, Origin"
+    );
+    assert_eq!(lookups.load(Ordering::SeqCst), 1);
+    let response = test::call_service(&app, get("https://acme.example", "/public/catalogue")).await;
+    // Under /public any origin is allowed (`*`): no lookup.
+    assert_eq!(
+        header(response.headers(), "access-control-allow-origin"),
+        "*"
+    );
+    assert_eq!(lookups.load(Ordering::SeqCst), 1);
+    let response = test::call_service(&app, get("https://evil.example", "/items")).await;
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(lookups.load(Ordering::SeqCst), 2);
+    let response = test::call_service(&app, get("https://EVIL.example/", "/items")).await;
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(lookups.load(Ordering::SeqCst), 2);
+    // The tenant's preflight is answered, an unknown one refused; neither reaches a
+    // handler.
+    let before = calls.load(Ordering::SeqCst);
+    let preflight = |origin: &'static str| {
+        test::TestRequest::with_uri("/items/7")
+            .method(actix_web::http::Method::OPTIONS)
+            .insert_header(("origin", origin))
+            .insert_header(("access-control-request-method", "DELETE"))
+            .to_request()
+    };
+    let response = test::call_service(&app, preflight("https://acme.example")).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        header(response.headers(), "access-control-allow-origin"),
+        "https://acme.example"
+    );
+    let response = test::call_service(&app, preflight("https://evil.example")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(calls.load(Ordering::SeqCst), before);
+}

@@ -442,3 +442,121 @@ async fn cross_origin_writes_are_refused_before_the_handler() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+/// A layer whose lookup allows `https://acme.example` under `/items` only, and counts
+/// the lookups.
+fn looked_up(
+    lookups: Arc<AtomicUsize>,
+) -> corsair::AsyncCorsLayer<
+    impl Fn(HeaderValue, &http::request::Parts) -> std::future::Ready<bool> + Clone,
+> {
+    CorsLayer::new(policy()).allow_origins_async(
+        move |origin: HeaderValue, request: &http::request::Parts| {
+            lookups.fetch_add(1, Ordering::SeqCst);
+            // Request-aware: the tenant may call its own paths only.
+            std::future::ready(
+                origin == "https://acme.example" && request.uri.path().starts_with("/items"),
+            )
+        },
+    )
+}
+
+#[tokio::test]
+async fn an_async_lookup_allows_origins_the_lists_do_not() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let app = Router::new()
+        .route("/items", get(|| async { "items" }))
+        .route("/other", get(|| async { "other" }))
+        .layer(looked_up(lookups.clone()))
+        .layer(axum::middleware::from_fn({
+            let calls = calls.clone();
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                next.run(request)
+            }
+        }));
+    let get_from = |origin: &str, path: &str| {
+        Request::get(path)
+            .header("origin", origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    // A listed origin: no lookup.
+    let (response, _) = send(&app, get_from("https://app.example", "/items")).await;
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    assert_eq!(lookups.load(Ordering::SeqCst), 0);
+    // The tenant: looked up, allowed, with Vary: Origin.
+    let (response, body) = send(&app, get_from("https://acme.example", "/items")).await;
+    assert_eq!(body, "items");
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://acme.example"
+    );
+    assert_eq!(
+        response.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    assert_eq!(response.headers()["vary"], "Origin");
+    assert_eq!(lookups.load(Ordering::SeqCst), 1);
+    // The lookup sees the request: not on another path.
+    let (response, body) = send(&app, get_from("https://acme.example", "/other")).await;
+    assert_eq!(body, "other");
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(response.headers()["vary"], "Origin");
+    // Unknown: looked up, refused, as a listed refusal is.
+    let (response, _) = send(&app, get_from("https://evil.example", "/items")).await;
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(lookups.load(Ordering::SeqCst), 3);
+    // A malformed origin is never looked up.
+    let (response, _) = send(&app, get_from("https://EVIL.example/", "/items")).await;
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(lookups.load(Ordering::SeqCst), 3);
+    // Preflights too: the tenant's is answered, an unknown one is refused; neither
+    // reaches the application.
+    let preflight = |origin: &str| {
+        Request::options("/items")
+            .header("origin", origin)
+            .header("access-control-request-method", "PUT")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let before = calls.load(Ordering::SeqCst);
+    let (response, _) = send(&app, preflight("https://acme.example")).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://acme.example"
+    );
+    assert_eq!(response.headers()["access-control-allow-methods"], "PUT");
+    let (response, _) = send(&app, preflight("https://evil.example")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(lookups.load(Ordering::SeqCst), 5);
+    // Both passed the outer counter; neither reached a handler (the router answers
+    // OPTIONS /items with 405 if it gets one).
+    assert_eq!(calls.load(Ordering::SeqCst), before + 2);
+}

@@ -26,7 +26,7 @@ use http::header::{
 };
 use pin_project_lite::pin_project;
 
-use crate::answer::{Answer, EchoAs, Forwarded, Value};
+use crate::answer::{Answer, EchoAs, Forwarded, Headers, Value};
 use crate::decision::{
     ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, Action,
     PolicyValue,
@@ -36,6 +36,10 @@ use crate::request::RequestHeaders;
 use crate::response::{self, ResponseHeaders};
 use crate::rules::Reasons;
 use crate::vary::Vary;
+
+mod async_origin;
+
+pub use async_origin::{AsyncCors, AsyncCorsFuture, AsyncCorsMiddleware};
 
 const ACTIX_REQUEST_PRIVATE_NETWORK: ActixName =
     ActixName::from_static("access-control-request-private-network");
@@ -156,14 +160,8 @@ where
         );
         match action {
             // A preflight never reaches the application.
-            Action::Respond(status) => {
-                let mut response = HttpResponse::new(actix_status(status));
-                response::write(headers, &mut ActixResponse::new(response.headers_mut()));
-                CorsFuture::ready(request.into_response(response).map_into_right_body())
-            }
-            Action::Forward => {
-                CorsFuture::inner(self.service.call(request), Some(headers.forwarded()))
-            }
+            Action::Respond(status) => CorsFuture::respond(request, status, headers),
+            Action::Forward => CorsFuture::forward(self.service.call(request), headers),
         }
     }
 }
@@ -222,16 +220,27 @@ pin_project! {
 }
 
 impl<F, B> CorsFuture<F, B> {
-    fn inner(future: F, headers: Option<Forwarded<ActixValue>>) -> Self {
+    /// corsair's own answer to `request`, with `status` (a preflight, a refused write).
+    fn respond(
+        request: ServiceRequest,
+        status: http::StatusCode,
+        headers: Headers<ActixValue>,
+    ) -> Self {
+        let mut response = HttpResponse::new(actix_status(status));
+        response::write(headers, &mut ActixResponse::new(response.headers_mut()));
         CorsFuture {
-            state: State::Inner { future, headers },
+            state: State::Ready {
+                response: Some(request.into_response(response).map_into_right_body()),
+            },
         }
     }
 
-    fn ready(response: ServiceResponse<EitherBody<B, BoxBody>>) -> Self {
+    /// The inner service's future, with the headers its response gets.
+    fn forward(future: F, headers: Headers<ActixValue>) -> Self {
         CorsFuture {
-            state: State::Ready {
-                response: Some(response),
+            state: State::Inner {
+                future,
+                headers: Some(headers.forwarded()),
             },
         }
     }
