@@ -827,3 +827,48 @@ presets = ["grpc-web"]
             .contains("< access-control-allow-headers: content-type,x-grpc-web,x-user-agent\n")
     );
 }
+
+#[test]
+fn a_refused_cross_origin_write_is_explained() {
+    let dir = TempDir::new("explain-write");
+    let file = dir.write(
+        "corsair.toml",
+        "[cors]\nallow_origins = [\"https://app.example.com\"]\ncross_origin_protection = true\n",
+    );
+    let run = corsair([
+        "explain",
+        "--config",
+        &arg(&file),
+        "-X",
+        "POST",
+        "-H",
+        "Origin: https://evil.example",
+        "-H",
+        "Sec-Fetch-Site: cross-site",
+        "/api/items",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    for line in [
+        "verdict: rejected (cross-origin-write-refused)",
+        "action:  answered by corsair: 403 Forbidden",
+        "note:    corsair answers 403 and the application never sees the request",
+        "hint:    add \"https://evil.example\" to cors.allow_origins, or list the path in cross_origin_protection_exempt_paths",
+    ] {
+        assert!(run.stdout.contains(line), "{line}\n{}", run.stdout);
+    }
+    let json = corsair([
+        "explain",
+        "--config",
+        &arg(&file),
+        "--json",
+        "-X",
+        "POST",
+        "-H",
+        "Sec-Fetch-Site: cross-site",
+        "/api/items",
+    ]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["reason"], "cross-origin-write-refused");
+    assert_eq!(v["status"], 403);
+    assert_eq!(v["kind"], "non-cors");
+}

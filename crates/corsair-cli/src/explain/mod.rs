@@ -278,6 +278,10 @@ fn human(
         );
     } else if !decision.allowed() {
         let note = match decision.kind() {
+            _ if reason == Reason::CrossOriginWriteRefused => {
+                "corsair answers 403 and the application never sees the request; a script \
+                 sees a network error, a form an error page"
+            }
             RequestKind::Preflight => {
                 "the browser does not send the actual request, and the script sees a network error"
             }
