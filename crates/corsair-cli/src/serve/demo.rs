@@ -28,6 +28,7 @@ allow_methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 allow_headers = ["content-type", "authorization", "x-request-id"]
 expose_headers = ["x-request-id"]
 allow_credentials = true
+cross_origin_protection = true
 max_age = 600
 
 [[routes]]
