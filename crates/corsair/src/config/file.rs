@@ -214,6 +214,12 @@ pub(super) fn report_unknown(
     let diagnostic = crate::error::Diagnostic::unknown_field(field, key, known);
     if key == "path" && crate::error::closest(key, known).is_none() {
         diagnostics.push(diagnostic.with_help("`path` belongs in a [[routes]] entry"));
+    } else if key == "allow_origins_file" {
+        // The `corsair` command reads it (it knows the file's directory); a library
+        // reading TOML text does not.
+        diagnostics.push(diagnostic.with_help(
+            "the corsair command (lint, explain, serve) reads allow_origins_file; with the library, read the file and pass its lines to allow_origins, or look origins up with allow_origins_async",
+        ));
     } else {
         diagnostics.push(diagnostic);
     }

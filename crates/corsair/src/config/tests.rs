@@ -226,3 +226,12 @@ fn routes_override_and_origins_go_together() {
     assert!(merged.origin_predicate.is_none());
     assert_eq!(merged.max_age, Some(5));
 }
+
+#[test]
+fn an_origins_file_is_the_commands_and_says_so() {
+    let err = Config::from_toml_str("[cors]\nallow_origins_file = \"origins.txt\"\n").unwrap_err();
+    let d = err.errors().next().unwrap();
+    assert_eq!(d.code(), Code::UnknownField);
+    assert_eq!(d.field(), "cors.allow_origins_file");
+    assert!(d.help().unwrap().contains("the corsair command"), "{d}");
+}
