@@ -515,3 +515,17 @@ fn lint_warns_about_credentials_without_it_and_checks_exempt_paths() {
     let codes: Vec<Code> = unused.warnings().iter().map(|d| d.code()).collect();
     assert_eq!(codes, [Code::UnusedOption]);
 }
+
+#[test]
+fn with_any_origin_it_is_flagged_as_having_no_effect() {
+    let policy = protected(Policy::builder().allow_origins(["*"]));
+    let found: Vec<(Code, &str)> = policy
+        .warnings()
+        .iter()
+        .map(|d| (d.code(), d.field()))
+        .collect();
+    assert_eq!(
+        found,
+        [(Code::UnusedOption, "cors.cross_origin_protection")]
+    );
+}

@@ -202,6 +202,13 @@ fn compile(
             "list the origins that need it",
         );
     }
+    if write_protection.is_some() && origins.is_any() {
+        diagnostics.report(
+            Code::UnusedOption,
+            &source("cross_origin_protection"),
+            "cross_origin_protection with any origin (`*`): every origin is allowed, so every origin may write",
+        );
+    }
     let static_any = origins.is_any() && !credentials;
     let mut preflight_vary = Vary::ORIGIN
         .union(Vary::REQUEST_METHOD)
