@@ -202,7 +202,16 @@ fn compile(
             "list the origins that need it",
         );
     }
-    if write_protection.is_some() && origins.is_any() {
+    // Only where one table says both: a route of `*` under a protected `[cors]` is a
+    // deliberate exception.
+    let same_table = |a: String, b: String| {
+        a.rsplit_once('.').map(|(t, _)| t.to_owned())
+            == b.rsplit_once('.').map(|(t, _)| t.to_owned())
+    };
+    if write_protection.is_some()
+        && origins.is_any()
+        && same_table(source("cross_origin_protection"), source("allow_origins"))
+    {
         diagnostics.report(
             Code::UnusedOption,
             &source("cross_origin_protection"),
