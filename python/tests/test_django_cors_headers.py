@@ -367,6 +367,32 @@ class CorsMiddlewareTests(SimpleTestCase):
         assert resp.status_code == HTTPStatus.FORBIDDEN  # DIFFERENCE: 403
         assert ACCESS_CONTROL_ALLOW_ORIGIN not in resp
 
+    @override_settings(**ONE_ORIGIN)
+    def test_signal_handler_that_returns_true(self) -> None:
+        # DIFFERENCE: a handler left connected to django-cors-headers' signal allows
+        # nothing: the origin is refused, and the handler is never called.
+        from corsheaders.signals import check_request_enabled
+
+        calls = 0
+
+        def handler(*args: Any, **kwargs: Any) -> bool:
+            nonlocal calls
+            calls += 1
+            return True
+
+        check_request_enabled.connect(handler)
+        try:
+            resp = self.client.options(
+                "/", headers={"origin": "https://example.org", "access-control-request-method": "GET"}
+            )
+            assert resp.status_code == HTTPStatus.FORBIDDEN
+            assert ACCESS_CONTROL_ALLOW_ORIGIN not in resp
+            # test_signal_called_once_during_normal_flow: never called.
+            self.client.get("/", headers={"origin": "https://example.org"})
+            assert calls == 0
+        finally:
+            check_request_enabled.disconnect(handler)
+
     def test_signal_handler_allow_some_urls_to_everyone(self) -> None:
         config = self._config(
             '[cors]\nallow_origins = ["https://example.com"]\n\n'
