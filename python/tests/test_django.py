@@ -404,3 +404,23 @@ def test_decisions_are_logged(seed: None, caplog: pytest.LogCaptureFixture) -> N
     assert [(r.cors_kind, r.cors_reason, r.cors_path) for r in records] == [  # type: ignore[attr-defined]
         ("preflight", "origin-not-allowed", "/api/items")
     ]
+
+
+def test_corsair_config_of_the_wrong_type() -> None:
+    with override_settings(CORSAIR_CONFIG=42):
+        problems = settings_problems()
+    assert [(p.code, p.setting) for p in problems] == [("invalid-setting", "CORSAIR_CONFIG")]
+
+
+def test_policy_argument_replaces_the_settings() -> None:
+    from django.http import HttpResponse
+
+    from corsair_cors import Policy
+
+    middleware = CorsMiddleware(lambda request: HttpResponse("ok"), policy=Policy(allow_origins=["https://a.example"]))
+    from django.test import RequestFactory
+
+    response = middleware(RequestFactory().get("/x", HTTP_ORIGIN="https://a.example"))
+    assert response["Access-Control-Allow-Origin"] == "https://a.example"
+    response = middleware(RequestFactory().options("/x", HTTP_ORIGIN="https://b.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"))
+    assert response.status_code == 403 and response.content == b""

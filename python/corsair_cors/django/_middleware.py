@@ -46,6 +46,9 @@ class CorsMiddleware:
     - The decision is on the request, as ``request.cors_decision``.
 
     Both sync and async: under ASGI, with async views, it runs without a thread.
+
+    ``policy=`` (a :class:`~corsair_cors.Policy`) replaces the settings, for code that
+    builds the middleware itself.
     """
 
     sync_capable = True

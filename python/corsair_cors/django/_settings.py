@@ -209,6 +209,7 @@ def _translate() -> _Translation:
             problems.append(
                 Problem("invalid-setting", "error", "CORSAIR_CONFIG", "CORSAIR_CONFIG should be the path of a corsair.toml file")
             )
+            t.invalid.add("allow_origins")  # no policy to build: nothing else to report
         else:
             t.config = os.fspath(config)
         if given:
