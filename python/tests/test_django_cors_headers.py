@@ -324,6 +324,14 @@ class CorsMiddlewareTests(SimpleTestCase):
         assert raised.value.codes == ["wildcard-origin-with-credentials"]
         assert raised.value.problems[0].setting == "CORS_ALLOW_ALL_ORIGINS"
 
+    @override_settings(CORS_ALLOW_ALL_ORIGINS=True)
+    def test_allow_all_origins_without_origin(self) -> None:
+        # DIFFERENCE: with any origin, every response gets `*`, requests without Origin
+        # included (django-cors-headers: none), so that caches may share it; no Vary.
+        resp = self.client.get("/")
+        assert resp[ACCESS_CONTROL_ALLOW_ORIGIN] == "*"
+        assert "Vary" not in resp
+
     @override_settings(CORS_ALLOW_CREDENTIALS=True, CORS_ALLOWED_ORIGINS=["https://example.com"])
     def test_allow_all_origins_options(self) -> None:
         # (with the origin listed: any origin with credentials is refused, see above)
