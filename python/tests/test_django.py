@@ -424,3 +424,16 @@ def test_policy_argument_replaces_the_settings() -> None:
     assert response["Access-Control-Allow-Origin"] == "https://a.example"
     response = middleware(RequestFactory().options("/x", HTTP_ORIGIN="https://b.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"))
     assert response.status_code == 403 and response.content == b""
+
+
+def test_odd_settings_are_reported_not_crashed_on() -> None:
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://a.example"], CORS_PREFLIGHT_MAX_AGE=2**70, CORS_ALLOW_METHODS=[b"GET"]):
+        problems = settings_problems()
+        with pytest.raises(SettingsError):
+            CorsMiddleware(lambda request: None)
+    assert [(p.code, p.setting) for p in problems] == [
+        ("invalid-setting", "CORS_ALLOW_METHODS"),
+        ("invalid-setting", "CORS_PREFLIGHT_MAX_AGE"),
+    ]
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://a.example"], CORS_PREFLIGHT_MAX_AGE=86401):
+        assert [p.code for p in settings_problems()] == ["max-age-too-large"]

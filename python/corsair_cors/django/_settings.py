@@ -274,8 +274,8 @@ def _translate() -> _Translation:
             t.options[field] = list(value)
 
     max_age = getattr(settings, "CORS_PREFLIGHT_MAX_AGE", DEFAULT_MAX_AGE)
-    if isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0:
-        bad("CORS_PREFLIGHT_MAX_AGE", "an integer greater than or equal to zero")
+    if isinstance(max_age, bool) or not isinstance(max_age, int) or not 0 <= max_age < 2**63:
+        bad("CORS_PREFLIGHT_MAX_AGE", "an integer greater than or equal to zero (at most 86400)")
         t.invalid.add("max_age")
     elif max_age > 0:
         # 0: no Access-Control-Max-Age header, as django-cors-headers.
