@@ -9,6 +9,8 @@ request is then decided by corsair's engine, exactly as the Fetch Standard says.
 - :mod:`corsair_cors.starlette`: ``CORSMiddleware`` for Starlette, FastAPI and any ASGI
   application, with Starlette's signature.
 - :mod:`corsair_cors.wsgi`: ``CORSMiddleware`` for Flask and any WSGI application.
+- :mod:`corsair_cors.django`: ``CorsMiddleware`` and system checks for Django, on
+  django-cors-headers' settings (imports Django; the others import no framework).
 
 Every decision is logged at DEBUG level on the ``corsair_cors`` logger.
 """

@@ -1,10 +1,19 @@
 """Type stubs of the native module, ``corsair_cors._corsair`` (PyO3): the translation
 between Python values and corsair's Rust API. Use it through :mod:`corsair_cors`."""
 
-from typing import Any, Iterable, List, Mapping, MutableMapping, Optional, Tuple, Union
+from typing import Any, Iterable, List, Mapping, Optional, Protocol, Tuple, Union
 
 _Text = Union[str, bytes]
 _Headers = Union[Mapping[Any, Any], Iterable[Tuple[_Text, _Text]]]
+
+class _MutableHeaders(Protocol):
+    """What ``Decision.apply_to`` needs of response headers: ``items()``, item
+    assignment and deletion (a ``dict``, Django's ``ResponseHeaders``, werkzeug's
+    ``Headers``, Starlette's ``MutableHeaders``)."""
+
+    def items(self) -> Iterable[Tuple[Any, Any]]: ...
+    def __setitem__(self, key: str, value: str, /) -> None: ...
+    def __delitem__(self, key: str, /) -> None: ...
 
 CORSAIR_VERSION: str
 
@@ -69,7 +78,7 @@ class Decision:
         are ``(str, str)``; the others are returned as given."""
     def apply_raw(self, headers: _Headers) -> List[Any]:
         """:meth:`apply`, with corsair's lines as ``(bytes, bytes)`` (ASGI's form)."""
-    def apply_to(self, headers: MutableMapping[str, str]) -> None:
+    def apply_to(self, headers: _MutableHeaders) -> None:
         """:meth:`apply`, in place, on a mutable mapping of response headers (Django's
         ``response.headers``, werkzeug's ``Headers``, Starlette's ``MutableHeaders``, a
         ``dict``): the entries corsair replaces or removes are deleted, then corsair's

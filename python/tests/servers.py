@@ -38,11 +38,12 @@ def request(port: int, method: str, path: str, headers: Optional[Dict[str, str]]
 
 
 @contextmanager
-def uvicorn_server(app: Any, port: int) -> Iterator[int]:
-    """Serves an ASGI app with uvicorn until the block ends."""
+def uvicorn_server(app: Any, port: int, lifespan: str = "on") -> Iterator[int]:
+    """Serves an ASGI app with uvicorn until the block ends (``lifespan="off"`` for an
+    application without lifespan support, such as Django's)."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
