@@ -34,6 +34,8 @@ _CORS_ENVIRON = (
     ("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "access-control-request-method"),
     ("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "access-control-request-headers"),
     ("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "access-control-request-private-network"),
+    ("HTTP_SEC_FETCH_SITE", "sec-fetch-site"),
+    ("HTTP_HOST", "host"),
 )
 _ERROR_BODY = b"Internal Server Error"
 _ERROR_HEADERS = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(_ERROR_BODY)))]

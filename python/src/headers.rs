@@ -9,12 +9,15 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::{header_bytes, line_objects, pair};
 
-/// The request headers the engine reads; the others are not kept.
-const READ: [&str; 4] = [
+/// The request headers the engine reads; the others are not kept. `sec-fetch-site` and
+/// `host` are read by cross-origin write protection (`cross_origin_protection`).
+const READ: [&str; 6] = [
     "origin",
     "access-control-request-method",
     "access-control-request-headers",
     "access-control-request-private-network",
+    "sec-fetch-site",
+    "host",
 ];
 
 /// The CORS request headers of a request, in order: (index in [`READ`], value bytes).

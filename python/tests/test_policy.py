@@ -325,3 +325,24 @@ def test_apply_to_mutable_mappings(policy: Policy) -> None:
     assert starlette["vary"] == "origin"  # already there: merged, not repeated
     assert "access-control-max-age" in starlette  # preflight-only: browsers ignore it here
     assert starlette["access-control-allow-origin"] == "https://app.example.com"
+
+
+def test_cross_origin_protection_reads_sec_fetch_site_and_host() -> None:
+    protected = Policy(allow_origins=["https://app.example.com"], cross_origin_protection=True)
+    other_site = protected.decide(
+        "POST",
+        "/api",
+        [(b"origin", b"https://evil.example"), (b"sec-fetch-site", b"cross-site"), (b"host", b"api.example.com")],
+    )
+    assert (other_site.allowed, other_site.reason, other_site.status) == (False, "cross-origin-write-refused", 403)
+    # Same origin: Sec-Fetch-Site says so; without it, Origin is the Host.
+    same = protected.decide(
+        "POST", "/api", {"Origin": "https://api.example.com", "Sec-Fetch-Site": "same-origin"}
+    )
+    assert same.status is None
+    old_browser = protected.decide("POST", "/api", {"Origin": "https://api.example.com", "Host": "api.example.com"})
+    assert old_browser.status is None
+    allowed = protected.decide(
+        "POST", "/api", {"Origin": "https://app.example.com", "Sec-Fetch-Site": "cross-site"}
+    )
+    assert (allowed.allowed, allowed.status) == (True, None)

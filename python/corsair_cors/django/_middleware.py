@@ -23,6 +23,8 @@ _CORS_META = (
     ("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "access-control-request-method"),
     ("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "access-control-request-headers"),
     ("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "access-control-request-private-network"),
+    ("HTTP_SEC_FETCH_SITE", "sec-fetch-site"),
+    ("HTTP_HOST", "host"),
 )
 _DEBUG = 10
 
