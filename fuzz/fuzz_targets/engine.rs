@@ -1,6 +1,7 @@
 //! The whole engine on arbitrary requests: never panics, and the invariants hold for
 //! every decision (no `*` with credentials, nothing for a rejected origin, preflights
-//! answered by corsair, `apply_to` leaves at most one allow-origin).
+//! answered by corsair, `apply_to` leaves at most one allow-origin, a refused
+//! cross-origin write is a bare 403 for an unsafe method).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -18,7 +19,7 @@ struct Input {
     response: Vec<(u8, Vec<u8>)>,
 }
 
-const NAMES: [&str; 10] = [
+const NAMES: [&str; 12] = [
     "origin",
     "access-control-request-method",
     "access-control-request-headers",
@@ -29,6 +30,8 @@ const NAMES: [&str; 10] = [
     "content-type",
     "authorization",
     "x-custom",
+    "sec-fetch-site",
+    "host",
 ];
 
 fn map(pairs: &[(u8, Vec<u8>)]) -> HeaderMap {
@@ -65,6 +68,8 @@ fn policies() -> &'static [Policy] {
                         .allow_credentials(false),
                 )
                 .route(RouteConfig::new("/off").enabled(false))
+                .cross_origin_protection(true)
+                .cross_origin_protection_exempt_paths(["/hooks"])
                 .build()
                 .expect("a valid policy"),
             Policy::builder()
@@ -113,6 +118,14 @@ fuzz_target!(|input: Input| {
         }
         if decision.kind() == RequestKind::Preflight {
             assert!(matches!(decision.action(), Action::Respond(_)));
+        }
+        if decision.reason() == Reason::CrossOriginWriteRefused {
+            assert!(!matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS"));
+            assert_eq!(
+                decision.action(),
+                Action::Respond(http::StatusCode::FORBIDDEN)
+            );
+            assert!(sent.is_empty());
         }
         let rejected_origin = matches!(
             decision.reason(),
