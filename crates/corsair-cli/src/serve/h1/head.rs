@@ -426,7 +426,16 @@ mod tests {
             ),
             Some(Framing::Length(5))
         );
-        for bad in ["5, 6", "-5", "", "5a", "99999999999999999999"] {
+        // Leading zeros are digits like any other (1*DIGIT).
+        assert_eq!(
+            framing_of(&with(ok, "content-length: 00\r\n"), false),
+            Some(Framing::Done)
+        );
+        assert_eq!(
+            framing_of(&with(ok, "content-length: 007\r\n"), false),
+            Some(Framing::Length(7))
+        );
+        for bad in ["5, 6", "-5", "+5", "", "5a", "99999999999999999999"] {
             let head = with(ok, &format!("content-length: {bad}\r\n"));
             assert_eq!(framing_of(&head, false), None, "{bad}");
         }
