@@ -180,16 +180,43 @@ impl Policy {
         self.decide_quietly::<H, V>(method, path, headers, reasons, false)
     }
 
-    /// [`Policy::decide_core`] for a request whose origin, which the lists do not
-    /// allow, an adapter's asynchronous lookup allowed: the answer the policy gives an
-    /// allowed origin (with the same `Vary`), logged as any decision.
+    /// The first half of an adapter with an asynchronous origin lookup: the decision
+    /// (with exact reasons), and the origin to look up, if any: the request's `Origin`
+    /// when the lists do not allow it and it is a well-formed tuple origin (`null` and
+    /// malformed values are never looked up).
     #[cfg(any(feature = "tower", feature = "actix"))]
-    pub(crate) fn decide_origin_allowed<'r, H: EchoAs<V> + ?Sized, V: Value>(
+    pub(crate) fn decide_before_lookup<'r, H: EchoAs<V> + ?Sized, V: Value>(
         &self,
         method: &str,
         path: &str,
         headers: &'r H,
+    ) -> (Answer<'r, V>, Option<&'r H::Value>) {
+        let answer = self.decide_core::<H, V>(method, path, headers, Reasons::Exact);
+        let to_look_up = match answer.reason {
+            Reason::OriginNotAllowed => headers
+                .get_all(&ORIGIN)
+                .next()
+                .filter(|o| crate::origin::TupleOrigin::parse(H::as_bytes(o)).is_some()),
+            _ => None,
+        };
+        (answer, to_look_up)
+    }
+
+    /// The second half: the answer once the lookup said whether the origin is allowed.
+    /// An allowed origin gets the answer the policy gives an allowed origin (with the
+    /// same `Vary`), a refused one the answer of an origin that is not allowed; either
+    /// is logged as any decision.
+    #[cfg(any(feature = "tower", feature = "actix"))]
+    pub(crate) fn decide_after_lookup<'r, H: EchoAs<V> + ?Sized, V: Value>(
+        &self,
+        allowed: bool,
+        method: &str,
+        path: &str,
+        headers: &'r H,
     ) -> Answer<'r, V> {
+        if !allowed {
+            return self.decide_core::<H, V>(method, path, headers, Reasons::WhenLogged);
+        }
         let answer = self.decide_quietly::<H, V>(method, path, headers, Reasons::Exact, true);
         if tracing::enabled!(target: "corsair", tracing::Level::DEBUG) {
             trace_decision(answer.kind, answer.reason, headers, method, path);

@@ -17,7 +17,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use http::header::ORIGIN;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Request, Response};
 use pin_project_lite::pin_project;
@@ -25,10 +24,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::answer::Answer;
-use crate::decision::{Action, Reason};
+use crate::decision::Action;
 use crate::handle::PolicyHandle;
-use crate::origin::OriginRef;
-use crate::rules::Reasons;
 use crate::tower::{CorsLayer, ResponseFuture};
 
 impl CorsLayer {
@@ -114,26 +111,20 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        // Exact reasons: only an origin that is well formed and not listed is looked up.
-        let Answer {
-            action,
-            headers,
-            reason,
-            ..
-        } = self.policy.load().decide_core::<HeaderMap, HeaderValue>(
-            request.method().as_str(),
-            request.uri().path(),
-            request.headers(),
-            Reasons::Exact,
-        );
-        let to_look_up = match reason {
-            Reason::OriginNotAllowed => request
-                .headers()
-                .get(ORIGIN)
-                .filter(|o| o.to_str().ok().and_then(OriginRef::parse).is_some())
-                .cloned(),
-            _ => None,
-        };
+        let (
+            Answer {
+                action, headers, ..
+            },
+            to_look_up,
+        ) = self
+            .policy
+            .load()
+            .decide_before_lookup::<HeaderMap, HeaderValue>(
+                request.method().as_str(),
+                request.uri().path(),
+                request.headers(),
+            );
+        let to_look_up = to_look_up.cloned();
         let Some(origin) = to_look_up else {
             let future = match action {
                 Action::Respond(status) => ResponseFuture::respond(status, headers),
@@ -206,25 +197,14 @@ where
                         // panicking.
                         return Poll::Pending;
                     };
-                    let policy = policy.load();
-                    let (method, path, headers) = (
+                    let Answer {
+                        action, headers, ..
+                    } = policy.load().decide_after_lookup::<HeaderMap, HeaderValue>(
+                        allowed,
                         request.method().as_str(),
                         request.uri().path(),
                         request.headers(),
                     );
-                    let Answer {
-                        action, headers, ..
-                    } = if allowed {
-                        policy
-                            .decide_origin_allowed::<HeaderMap, HeaderValue>(method, path, headers)
-                    } else {
-                        policy.decide_core::<HeaderMap, HeaderValue>(
-                            method,
-                            path,
-                            headers,
-                            Reasons::WhenLogged,
-                        )
-                    };
                     match action {
                         Action::Respond(status) => ResponseFuture::respond(status, headers),
                         Action::Forward => ResponseFuture::forward(inner.call(request), headers),

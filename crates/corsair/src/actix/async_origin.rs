@@ -14,10 +14,8 @@ use pin_project_lite::pin_project;
 
 use super::{Cors, CorsFuture};
 use crate::answer::Answer;
-use crate::decision::{Action, Reason};
+use crate::decision::Action;
 use crate::handle::PolicyHandle;
-use crate::origin::OriginRef;
-use crate::rules::Reasons;
 
 impl Cors {
     /// This middleware, with `lookup` asked about each well-formed origin that the
@@ -108,26 +106,17 @@ where
     }
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        // Exact reasons: only an origin that is well formed and not listed is looked up.
-        let Answer {
-            action,
-            headers,
-            reason,
-            ..
-        } = self.policy.load().decide_core::<_, ActixValue>(
+        let (
+            Answer {
+                action, headers, ..
+            },
+            to_look_up,
+        ) = self.policy.load().decide_before_lookup::<_, ActixValue>(
             request.method().as_str(),
             request.path(),
             request.headers(),
-            Reasons::Exact,
         );
-        let to_look_up = match reason {
-            Reason::OriginNotAllowed => request
-                .headers()
-                .get(actix_web::http::header::ORIGIN)
-                .filter(|o| o.to_str().ok().and_then(OriginRef::parse).is_some())
-                .cloned(),
-            _ => None,
-        };
+        let to_look_up = to_look_up.cloned();
         let state = match to_look_up {
             None => AsyncState::Cors {
                 future: match action {
@@ -193,21 +182,14 @@ where
                         // panicking.
                         return Poll::Pending;
                     };
-                    let policy = policy.load();
-                    let (method, path, headers) =
-                        (request.method().as_str(), request.path(), request.headers());
                     let Answer {
                         action, headers, ..
-                    } = if allowed {
-                        policy.decide_origin_allowed::<_, ActixValue>(method, path, headers)
-                    } else {
-                        policy.decide_core::<_, ActixValue>(
-                            method,
-                            path,
-                            headers,
-                            Reasons::WhenLogged,
-                        )
-                    };
+                    } = policy.load().decide_after_lookup::<_, ActixValue>(
+                        allowed,
+                        request.method().as_str(),
+                        request.path(),
+                        request.headers(),
+                    );
                     match action {
                         Action::Respond(status) => CorsFuture::respond(request, status, headers),
                         Action::Forward => CorsFuture::forward(service.call(request), headers),
