@@ -7,7 +7,7 @@ conventions are translated here; corsair validates the policy and decides every 
 from __future__ import annotations
 
 import os
-from typing import Collection, Iterable, Optional, Union
+from typing import Any, Collection, Dict, Generic, Iterable, Optional, TypeVar, Union
 
 from ._policy import Policy
 
@@ -27,23 +27,37 @@ DEFAULTS = {
 }
 
 
-def starlette_policy(
-    allow_origins: Collection[str] = (),
-    allow_methods: Collection[str] = ("GET",),
-    allow_headers: Collection[str] = (),
-    allow_credentials: bool = False,
-    allow_origin_regex: Optional[str] = None,
-    allow_private_network: bool = False,
-    expose_headers: Collection[str] = (),
-    max_age: int = 600,
-    config: Union[str, "os.PathLike[str]", None] = None,
-    policy: Optional[Policy] = None,
-) -> Policy:
-    """The corsair policy for Starlette's options (or for a ``config`` file, or a
-    ``policy`` built beforehand). Raises :class:`~corsair_cors.ConfigError` with every
-    problem (``*`` with credentials, an unsafe ``allow_origin_regex``, ...)."""
-    if config is not None or policy is not None:
-        given = {
+AppT = TypeVar("AppT")
+
+
+class StarletteOptions(Generic[AppT]):
+    """Starlette's ``CORSMiddleware`` signature and defaults, plus ``config=`` (a
+    ``corsair.toml`` file, routes included) or ``policy=`` (a :class:`Policy`) instead
+    of the options: the constructor of the ASGI and the WSGI drop-ins, which wrap
+    ``app``.
+
+    The policy is validated here, once: every problem is raised at once as
+    :class:`~corsair_cors.ConfigError` (``*`` with credentials, an unsafe
+    ``allow_origin_regex``, ...).
+    """
+
+    def __init__(
+        self,
+        app: AppT,
+        allow_origins: Collection[str] = (),
+        allow_methods: Collection[str] = ("GET",),
+        allow_headers: Collection[str] = (),
+        allow_credentials: bool = False,
+        allow_origin_regex: Optional[str] = None,
+        allow_private_network: bool = False,
+        expose_headers: Collection[str] = (),
+        max_age: int = 600,
+        *,
+        config: Union[str, "os.PathLike[str]", None] = None,
+        policy: Optional[Policy] = None,
+    ) -> None:
+        self.app: AppT = app
+        options = {
             "allow_origins": allow_origins,
             "allow_methods": allow_methods,
             "allow_headers": allow_headers,
@@ -53,7 +67,19 @@ def starlette_policy(
             "expose_headers": expose_headers,
             "max_age": max_age,
         }
-        mixed = sorted(k for k, v in given.items() if _differs(v, DEFAULTS[k]))
+        self.policy: Policy = _policy_for(options, config, policy)
+        self._decide = self.policy._native.decide
+
+
+def _policy_for(
+    options: Dict[str, Any],
+    config: Union[str, "os.PathLike[str]", None],
+    policy: Optional[Policy],
+) -> Policy:
+    """The corsair policy for Starlette's ``options`` (or for a ``config`` file, or a
+    ``policy`` built beforehand, when the options are left at their defaults)."""
+    if config is not None or policy is not None:
+        mixed = sorted(k for k, v in options.items() if _differs(v, DEFAULTS[k]))
         if config is not None and policy is not None:
             raise TypeError("pass config= or policy=, not both")
         if mixed:
@@ -61,6 +87,9 @@ def starlette_policy(
             raise TypeError(f"{which} replaces the other CORS options; remove {', '.join(mixed)}")
         return policy if policy is not None else Policy.from_file(config)  # type: ignore[arg-type]
 
+    allow_origins = options["allow_origins"]
+    allow_methods = options["allow_methods"]
+    allow_headers = options["allow_headers"]
     if isinstance(allow_origins, str) or isinstance(allow_methods, str) or isinstance(allow_headers, str):
         raise TypeError("allow_origins, allow_methods and allow_headers are lists of strings, not strings")
 
@@ -78,15 +107,16 @@ def starlette_policy(
     if "*" in methods:
         methods = ["*"]
 
+    regex = options["allow_origin_regex"]
     return Policy(
         allow_origins=list(allow_origins) or None,
-        allow_origin_regexes=[allow_origin_regex] if allow_origin_regex is not None else None,
+        allow_origin_regexes=[regex] if regex is not None else None,
         allow_methods=methods,
         allow_headers=headers,
-        expose_headers=list(expose_headers),
-        allow_credentials=allow_credentials,
-        max_age=max_age,
-        allow_private_network=allow_private_network,
+        expose_headers=list(options["expose_headers"]),
+        allow_credentials=options["allow_credentials"],
+        max_age=options["max_age"],
+        allow_private_network=options["allow_private_network"],
     )
 
 

@@ -23,11 +23,10 @@ scopes pass through untouched, as with Starlette's middleware.
 
 from __future__ import annotations
 
-import os
-from typing import Any, Awaitable, Callable, Collection, MutableMapping, Optional, Union
+from typing import Any, Awaitable, Callable, MutableMapping
 
-from ._policy import Policy, log_decision, logger
-from ._starlette_options import starlette_policy
+from ._policy import log_decision, logger
+from ._starlette_options import StarletteOptions
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -44,7 +43,7 @@ _EMPTY_BODY = [(b"content-length", b"0")]
 _DEBUG = 10
 
 
-class CORSMiddleware:
+class CORSMiddleware(StarletteOptions[ASGIApp]):
     """corsair's CORS for an ASGI application, with Starlette's ``CORSMiddleware``
     signature and defaults, plus ``config=`` (a ``corsair.toml`` file, routes
     included) or ``policy=`` (a :class:`~corsair_cors.Policy`) instead of the options.
@@ -54,36 +53,6 @@ class CORSMiddleware:
     ``allow_credentials=True``, an ``allow_origin_regex`` that admits more than your own
     domains, an origin with a path, ...).
     """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        allow_origins: Collection[str] = (),
-        allow_methods: Collection[str] = ("GET",),
-        allow_headers: Collection[str] = (),
-        allow_credentials: bool = False,
-        allow_origin_regex: Optional[str] = None,
-        allow_private_network: bool = False,
-        expose_headers: Collection[str] = (),
-        max_age: int = 600,
-        *,
-        config: Union[str, "os.PathLike[str]", None] = None,
-        policy: Optional[Policy] = None,
-    ) -> None:
-        self.app = app
-        self.policy: Policy = starlette_policy(
-            allow_origins=allow_origins,
-            allow_methods=allow_methods,
-            allow_headers=allow_headers,
-            allow_credentials=allow_credentials,
-            allow_origin_regex=allow_origin_regex,
-            allow_private_network=allow_private_network,
-            expose_headers=expose_headers,
-            max_age=max_age,
-            config=config,
-            policy=policy,
-        )
-        self._decide = self.policy._native.decide
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -17,12 +17,11 @@ exceptions itself and answers 500 through the middleware, which adds the headers
 
 from __future__ import annotations
 
-import os
 from http import HTTPStatus
-from typing import Any, Callable, Collection, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
-from ._policy import Policy, log_decision, logger
-from ._starlette_options import starlette_policy
+from ._policy import log_decision, logger
+from ._starlette_options import StarletteOptions
 
 Environ = Dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -42,39 +41,9 @@ _ERROR_HEADERS = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Lengt
 _DEBUG = 10
 
 
-class CORSMiddleware:
+class CORSMiddleware(StarletteOptions[WSGIApp]):
     """corsair's CORS for a WSGI application; the options are Starlette's (see
     :class:`corsair_cors.starlette.CORSMiddleware`)."""
-
-    def __init__(
-        self,
-        app: WSGIApp,
-        allow_origins: Collection[str] = (),
-        allow_methods: Collection[str] = ("GET",),
-        allow_headers: Collection[str] = (),
-        allow_credentials: bool = False,
-        allow_origin_regex: Optional[str] = None,
-        allow_private_network: bool = False,
-        expose_headers: Collection[str] = (),
-        max_age: int = 600,
-        *,
-        config: Union[str, "os.PathLike[str]", None] = None,
-        policy: Optional[Policy] = None,
-    ) -> None:
-        self.app = app
-        self.policy: Policy = starlette_policy(
-            allow_origins=allow_origins,
-            allow_methods=allow_methods,
-            allow_headers=allow_headers,
-            allow_credentials=allow_credentials,
-            allow_origin_regex=allow_origin_regex,
-            allow_private_network=allow_private_network,
-            expose_headers=expose_headers,
-            max_age=max_age,
-            config=config,
-            policy=policy,
-        )
-        self._decide = self.policy._native.decide
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         headers = [(name, environ[key]) for key, name in _CORS_ENVIRON if key in environ]
