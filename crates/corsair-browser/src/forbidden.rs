@@ -2,14 +2,8 @@
 //! forbidden request headers (Fetch's name list, and the method-override headers that
 //! name a forbidden method).
 
+use corsair::fetch::is_forbidden_method;
 use http::header::{HeaderName, HeaderValue};
-
-/// `CONNECT`, `TRACE` and `TRACK`, in any case (Fetch `#forbidden-method`).
-pub(crate) fn is_forbidden_method(method: &str) -> bool {
-    ["CONNECT", "TRACE", "TRACK"]
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(method))
-}
 
 /// Whether `Headers` drops this header: Fetch `#forbidden-request-header`.
 ///

@@ -5,11 +5,11 @@
 use std::fmt;
 
 use corsair::OriginRef;
-use corsair::fetch::trim_http_whitespace;
+use corsair::fetch::{is_forbidden_method, trim_http_whitespace};
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Uri};
 
-use super::forbidden::{is_forbidden_method, is_forbidden_request_header};
+use super::forbidden::is_forbidden_request_header;
 use super::profile::Profile;
 use super::url::{canonical_http_url, has_userinfo, url_origin};
 use super::verdict::Blocked;
@@ -520,17 +520,8 @@ impl ScriptRequest {
 /// # Ok::<(), http::method::InvalidMethod>(())
 /// ```
 pub fn normalize_method(method: Method) -> Method {
-    const NORMALIZED: [Method; 6] = [
-        Method::DELETE,
-        Method::GET,
-        Method::HEAD,
-        Method::OPTIONS,
-        Method::POST,
-        Method::PUT,
-    ];
-    NORMALIZED
-        .into_iter()
-        .find(|m| m.as_str().eq_ignore_ascii_case(method.as_str()))
+    corsair::fetch::normalized_method(method.as_str())
+        .and_then(|name| Method::from_bytes(name.as_bytes()).ok())
         .unwrap_or(method)
 }
 

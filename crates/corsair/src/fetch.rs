@@ -15,7 +15,7 @@
 //! assert_eq!(fetch::trim_http_whitespace(b"\t gzip \r\n"), b"gzip");
 //! ```
 
-pub use crate::method::{is_tchar, is_token};
+pub use crate::method::{is_forbidden_method, is_tchar, is_token, normalized_method};
 pub use crate::origin::default_port;
 
 /// Removes leading and trailing optional whitespace (RFC 9110 `OWS`: spaces and tabs),

@@ -34,21 +34,40 @@ pub(crate) fn is_safelisted(method: &[u8]) -> bool {
     matches!(method, b"GET" | b"HEAD" | b"POST")
 }
 
-/// `CONNECT`, `TRACE` and `TRACK`, in any case (`#forbidden-method`).
-pub(crate) fn is_forbidden(method: &str) -> bool {
+/// `CONNECT`, `TRACE` and `TRACK`, in any case (Fetch `#forbidden-method`): methods that
+/// `fetch()` refuses. Public as `corsair::fetch::is_forbidden_method`.
+///
+/// ```
+/// use corsair::fetch::is_forbidden_method;
+/// assert!(is_forbidden_method("trace"));
+/// assert!(!is_forbidden_method("PATCH"));
+/// ```
+pub fn is_forbidden_method(method: &str) -> bool {
     ["CONNECT", "TRACE", "TRACK"]
         .iter()
         .any(|f| f.eq_ignore_ascii_case(method))
 }
 
-/// Fetch's method normalization: the six methods it knows are uppercased, the rest
-/// are left as written.
-pub(crate) fn normalize(method: &str) -> String {
+/// Fetch's method normalization (`#concept-method-normalize`): the uppercase form of a
+/// case-insensitive match of `DELETE`, `GET`, `HEAD`, `OPTIONS`, `POST` or `PUT`; `None`
+/// for every other method, which is left as written. Public as
+/// `corsair::fetch::normalized_method`.
+///
+/// ```
+/// use corsair::fetch::normalized_method;
+/// assert_eq!(normalized_method("pUt"), Some("PUT"));
+/// assert_eq!(normalized_method("patch"), None);
+/// ```
+pub fn normalized_method(method: &str) -> Option<&'static str> {
     const NORMALIZED: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
-    match NORMALIZED.iter().find(|m| m.eq_ignore_ascii_case(method)) {
-        Some(m) => (*m).to_owned(),
-        None => method.to_owned(),
-    }
+    NORMALIZED
+        .into_iter()
+        .find(|m| m.eq_ignore_ascii_case(method))
+}
+
+/// Fetch's method normalization, as an owned name.
+pub(crate) fn normalize(method: &str) -> String {
+    normalized_method(method).unwrap_or(method).to_owned()
 }
 
 /// An RFC 9110 token: what a method or a header name must be. Public as
@@ -120,9 +139,9 @@ mod tests {
 
     #[test]
     fn forbidden_and_tokens() {
-        assert!(is_forbidden("connect"));
-        assert!(is_forbidden("TRACK"));
-        assert!(!is_forbidden("PATCH"));
+        assert!(is_forbidden_method("connect"));
+        assert!(is_forbidden_method("TRACK"));
+        assert!(!is_forbidden_method("PATCH"));
         assert!(is_token(b"PATCH"));
         assert!(!is_token(b""));
         assert!(!is_token(b"GET POST"));

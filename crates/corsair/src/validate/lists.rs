@@ -37,7 +37,7 @@ pub(super) fn compile_methods(
             );
             continue;
         }
-        if method::is_forbidden(m) {
+        if method::is_forbidden_method(m) {
             diagnostics.report(
                 Code::ForbiddenMethod,
                 &entry_field,
