@@ -26,6 +26,7 @@ mod args;
 mod audit;
 mod check;
 mod explain;
+mod export;
 mod lint;
 mod net;
 mod origins_file;
@@ -235,7 +236,29 @@ enum Command {
     /// Run a CORS gateway (reverse proxy) in front of an HTTP API
     #[command(long_about = SERVE_LONG_ABOUT, after_help = serve_after_help())]
     Serve(ServeArgs),
+    /// Write the policy as an edge proxy's configuration (nginx)
+    #[command(long_about = EXPORT_LONG_ABOUT)]
+    Export(export::ExportArgs),
 }
+
+const EXPORT_LONG_ABOUT: &str = "\
+Write the policy as the configuration of an edge proxy, so that the edge answers every \
+request as `corsair serve` would: allowed and refused origins (exact, `*.` subdomains, \
+`:*` ports), credentials, the methods and request headers of preflights, exposed \
+headers, max-age; preflights answered at the edge and never forwarded, refused ones with \
+403 and no CORS header; CORS headers on every status; the upstream's own CORS headers \
+replaced; Vary merged. The files start with a comment naming the corsair version, the \
+policy file and where to include them.
+
+What the edge cannot express (origin regexes, debug mode, private network access, \
+cross-origin write protection, an origins file) is reported as warnings with stable \
+codes (export-lossy-...); then nothing is written and the exit code is 1, unless \
+--allow-lossy is given (the differences are then listed in the files' comments).
+
+Exit codes:
+  0  the configuration was written
+  1  the policy is invalid or unreadable, or lossy without --allow-lossy
+  2  usage error, or a file cannot be written";
 
 const SERVE_LONG_ABOUT: &str = "\
 Run a CORS gateway: a reverse proxy that applies the policy before forwarding. Preflights \
@@ -367,6 +390,7 @@ fn main() -> ExitCode {
             log_format: args.log_format,
         })
         .map(Some),
+        Command::Export(args) => export::run(&args),
     };
     match result {
         Ok(Some(true)) => ExitCode::SUCCESS,
