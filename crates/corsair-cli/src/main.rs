@@ -165,6 +165,7 @@ const LINT_AFTER_HELP: &str = "\
 Example:
   corsair lint corsair.toml
   corsair lint --json corsair.toml | jq '.diagnostics[].code'
+  corsair lint --target nginx corsair.toml   # also what `corsair export` cannot express
 
 Exit codes:
   0  the policy is valid (warnings allowed)
@@ -347,6 +348,10 @@ struct LintArgs {
     /// expose_headers, for [cors] and each route
     #[arg(long)]
     expand: bool,
+    /// Also report, as warnings (export-lossy-...), what `corsair export --target EDGE`
+    /// cannot express; writes nothing
+    #[arg(long, value_name = "EDGE", value_enum)]
+    target: Option<export::Target>,
 }
 
 /// `corsair explain`.
@@ -371,7 +376,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // `Some(true)`: 0; `Some(false)`: 1; `None`: 2 (the report is already printed).
     let result = match cli.command {
-        Command::Lint(args) => lint::run(&args.file, args.json, args.expand).map(Some),
+        Command::Lint(args) => lint::run(&args.file, args.json, args.expand, args.target).map(Some),
         Command::Explain(args) => explain::run(
             &args.config,
             &args.request.method,
