@@ -113,6 +113,8 @@ struct Coverage {
     refused_actual: usize,
     /// Upstream errors (4xx and 5xx forwarded).
     upstream_errors: usize,
+    /// Cross-origin writes refused (a 403 the upstream never sends).
+    refused_writes: usize,
 }
 
 impl Coverage {
@@ -133,6 +135,9 @@ impl Coverage {
         }
         if !preflight && answer.class >= 4 {
             self.upstream_errors += 1;
+        }
+        if !preflight && answer.status == 403 {
+            self.refused_writes += 1;
         }
     }
 }
@@ -269,6 +274,7 @@ fn nginx_answers_what_corsair_serve_answers() {
         ("allowed actual requests", coverage.allowed_actual),
         ("refused actual requests", coverage.refused_actual),
         ("upstream errors", coverage.upstream_errors),
+        ("refused writes", coverage.refused_writes),
     ] {
         assert!(n >= 100, "only {n} {what}: the generator misses a case");
     }

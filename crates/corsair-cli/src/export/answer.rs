@@ -20,17 +20,21 @@ pub(crate) enum Case {
     PreflightWithHeaders,
     /// A refused preflight: 403 at the edge, without CORS headers.
     PreflightRefused,
+    /// A cross-origin write refused by `cross_origin_protection`: 403 at the edge,
+    /// without CORS headers or `Vary`.
+    WriteRefused,
 }
 
 impl Case {
     /// Every case.
-    pub(crate) const ALL: [Case; 6] = [
+    pub(crate) const ALL: [Case; 7] = [
         Case::NonCors,
         Case::Actual,
         Case::Refused,
         Case::Preflight,
         Case::PreflightWithHeaders,
         Case::PreflightRefused,
+        Case::WriteRefused,
     ];
 
     /// A short name, for the generated configuration.
@@ -42,14 +46,19 @@ impl Case {
             Case::Preflight => "preflight",
             Case::PreflightWithHeaders => "preflight-headers",
             Case::PreflightRefused => "preflight-refused",
+            Case::WriteRefused => "write-refused",
         }
     }
 
-    /// Whether the edge answers the request itself (a preflight is never forwarded).
-    pub(crate) fn is_preflight(self) -> bool {
+    /// Whether the edge answers the request itself (a preflight is never forwarded,
+    /// nor a refused write).
+    pub(crate) fn is_answered_at_the_edge(self) -> bool {
         matches!(
             self,
-            Case::Preflight | Case::PreflightWithHeaders | Case::PreflightRefused
+            Case::Preflight
+                | Case::PreflightWithHeaders
+                | Case::PreflightRefused
+                | Case::WriteRefused
         )
     }
 }
@@ -146,7 +155,7 @@ pub(crate) fn value(rules: Option<&Rules>, case: Case, header: Header) -> Value 
         (Case::Actual, Header::ExposeHeaders) => expose.unwrap_or(Value::Removed),
         // Browsers ignore the preflight headers on other responses: the upstream's stay.
         (Case::Actual, _) => Value::Upstream,
-        (Case::Refused | Case::PreflightRefused, _) => Value::Removed,
+        (Case::Refused | Case::PreflightRefused | Case::WriteRefused, _) => Value::Removed,
         (Case::Preflight | Case::PreflightWithHeaders, Header::AllowOrigin) => allow_origin,
         (Case::Preflight | Case::PreflightWithHeaders, Header::AllowCredentials) => credentials,
         (Case::Preflight | Case::PreflightWithHeaders, Header::AllowMethods) => {
@@ -172,6 +181,7 @@ pub(crate) fn vary(rules: Option<&Rules>, case: Case) -> &'static str {
         return "";
     };
     match case {
+        Case::WriteRefused => "",
         Case::NonCors | Case::Actual if rules.static_any() => "",
         Case::NonCors | Case::Actual | Case::Refused => "Origin",
         Case::Preflight | Case::PreflightWithHeaders | Case::PreflightRefused => {
@@ -180,11 +190,11 @@ pub(crate) fn vary(rules: Option<&Rules>, case: Case) -> &'static str {
     }
 }
 
-/// The status of the edge's own answer to a preflight.
-pub(crate) fn preflight_status(rules: &Rules, case: Case) -> Option<u16> {
+/// The status of the edge's own answer (a preflight, a refused write).
+pub(crate) fn edge_status(rules: &Rules, case: Case) -> Option<u16> {
     match case {
         Case::Preflight | Case::PreflightWithHeaders => Some(rules.preflight_status),
-        Case::PreflightRefused => Some(403),
+        Case::PreflightRefused | Case::WriteRefused => Some(403),
         _ => None,
     }
 }

@@ -50,13 +50,6 @@ const LIMITS: &[Limit] = &[
         message: "Private Network Access is not exported: {target} never sends Access-Control-Allow-Private-Network and leaves Access-Control-Request-Private-Network out of Vary",
         help: "Chrome 142 and later send no such preflight (Local Network Access asks the user): remove allow_private_network",
     },
-    Limit {
-        code: "export-lossy-cross-origin-protection",
-        field: "cross_origin_protection",
-        used: |p| p.cross_origin_protection == Some(true),
-        message: "cross-origin write protection is not exported: {target} forwards cross-origin writes (forms, `text/plain` fetches) from origins the policy does not allow, where corsair serve refuses them with 403",
-        help: "protect writes in the application (a CSRF token, or Go's http.CrossOriginProtection), or run corsair serve behind the edge",
-    },
 ];
 
 /// The lossy findings of a valid policy for `target` (`nginx`, ...): one per option

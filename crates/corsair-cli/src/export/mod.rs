@@ -6,6 +6,7 @@ mod answer;
 mod lossy;
 pub(crate) mod model;
 mod nginx;
+mod nginx_protection;
 mod pcre;
 
 use std::path::{Path, PathBuf};

@@ -43,6 +43,9 @@ pub(crate) struct Rules {
     pub(crate) max_age: Option<u64>,
     /// The status of an allowed preflight.
     pub(crate) preflight_status: u16,
+    /// Cross-origin write protection: the path prefixes it leaves alone (normalized as
+    /// route paths), or `None` when it is off.
+    pub(crate) write_protection: Option<Vec<String>>,
 }
 
 /// The origins a part allows.
@@ -196,6 +199,15 @@ fn rules_of(policy: &PolicyConfig) -> Option<Rules> {
         expose_headers: expose_value(policy.expose_headers.as_deref().unwrap_or(&[])),
         max_age: policy.max_age,
         preflight_status: policy.preflight_status.unwrap_or(204),
+        write_protection: policy.cross_origin_protection.unwrap_or(false).then(|| {
+            policy
+                .cross_origin_protection_exempt_paths
+                .as_deref()
+                .unwrap_or(&[])
+                .iter()
+                .map(|p| normalized_prefix(p))
+                .collect()
+        }),
     })
 }
 

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::answer::{self, Case, Header, Value};
 use super::model::{Model, Part};
+use super::nginx_protection as write_protection;
 use super::pcre;
 
 /// Where each fragment goes, for the header comments.
@@ -29,12 +30,12 @@ pub(crate) const NOTES: &str = "\
 ";
 
 /// The route variable's value for a part: `r0`, `r1`, ...
-fn route_id(index: usize) -> String {
+pub(crate) fn route_id(index: usize) -> String {
     format!("r{index}")
 }
 
 /// A PCRE regex as an nginx quoted string: backslashes and quotes escaped.
-fn quoted(regex: &str) -> String {
+pub(crate) fn quoted(regex: &str) -> String {
     format!("\"{}\"", regex.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
@@ -44,12 +45,13 @@ pub(crate) fn http_fragment(model: &Model) -> String {
     write_route_map(&mut out, model);
     write_kind_maps(&mut out);
     write_check_maps(&mut out, model);
+    write_protection::write_maps(&mut out, model);
     write_case_map(&mut out, model);
     for header in Header::ALL {
         write_header_map(&mut out, model, header);
     }
     write_vary_maps(&mut out, model);
-    write_preflight_map(&mut out, model);
+    write_answer_map(&mut out, model);
     out
 }
 
@@ -63,16 +65,18 @@ pub(crate) fn server_fragment(model: &Model) -> String {
         .flat_map(|r| {
             Case::ALL
                 .into_iter()
-                .filter_map(|c| answer::preflight_status(r, c))
+                .filter_map(|c| answer::edge_status(r, c))
         })
         .collect();
     statuses.sort_unstable();
     statuses.dedup();
-    out.push_str("# Preflights are answered here and never forwarded (refused ones with 403).\n");
+    out.push_str(
+        "# Preflights are answered here and never forwarded (refused ones with 403), and so\n# are cross-origin writes that cross_origin_protection refuses (403).\n",
+    );
     for status in statuses {
         let _ = writeln!(
             out,
-            "if ($corsair_preflight = {status}) {{\n    return {status};\n}}"
+            "if ($corsair_answer = {status}) {{\n    return {status};\n}}"
         );
     }
     out.push_str("\n# The upstream's own CORS headers are replaced by corsair's.\n");
@@ -202,13 +206,25 @@ fn write_check_maps(out: &mut String, model: &Model) {
 fn write_case_map(out: &mut String, model: &Model) {
     out.push_str("# The case: part, kind of request, and the checks' verdicts.\n");
     out.push_str(
-        "map \"$corsair_route:$corsair_kind$corsair_origin_ok$corsair_method_ok$corsair_headers_ok$corsair_names_headers\" $corsair_case {\n",
+        "map \"$corsair_route:$corsair_kind$corsair_origin_ok$corsair_method_ok$corsair_headers_ok$corsair_names_headers:$corsair_cross_origin_write\" $corsair_case {\n",
     );
     for (i, part) in model.parts.iter().enumerate() {
         if part.rules.is_none() {
             continue;
         }
         let id = route_id(i);
+        if write_protection::is_on(part) {
+            // Before the others: an unsafe method, cross-origin, on a path not exempt,
+            // without an allowed origin (and not a preflight).
+            for flags in ["n[^:]*", "a0[^:]*"] {
+                let _ = writeln!(
+                    out,
+                    "    {} {id}-{};",
+                    quoted(&format!("~^{id}:{flags}:1$")),
+                    Case::WriteRefused.name()
+                );
+            }
+        }
         let rows = [
             ("n", Case::NonCors),
             ("a1", Case::Actual),
@@ -308,16 +324,19 @@ map \"$corsair_upstream_varies_on_all:$corsair_case\" $corsair_vary {
     out.push_str("    default \"\";\n}\n\n");
 }
 
-/// `$corsair_preflight`: the status of the edge's answer to a preflight.
-fn write_preflight_map(out: &mut String, model: &Model) {
-    out.push_str("# The status of the answer to a preflight (empty: not a preflight).\n");
-    out.push_str("map $corsair_case $corsair_preflight {\n");
+/// `$corsair_answer`: the status of the edge's own answer.
+fn write_answer_map(out: &mut String, model: &Model) {
+    out.push_str("# The status of the edge's own answer (empty: the request is forwarded).\n");
+    out.push_str("map $corsair_case $corsair_answer {\n");
     for (i, part) in model.parts.iter().enumerate() {
         let Some(rules) = &part.rules else {
             continue;
         };
-        for case in Case::ALL.into_iter().filter(|c| c.is_preflight()) {
-            if let Some(status) = answer::preflight_status(rules, case) {
+        for case in Case::ALL
+            .into_iter()
+            .filter(|c| c.is_answered_at_the_edge())
+        {
+            if let Some(status) = answer::edge_status(rules, case) {
                 let _ = writeln!(out, "    {}-{} {status};", route_id(i), case.name());
             }
         }

@@ -165,6 +165,14 @@ fn table(
     if rng.chance(15) {
         out.push_str("preflight_status = 200\n");
     }
+    if rng.chance(40) {
+        out.push_str("cross_origin_protection = true\n");
+        if rng.chance(50) {
+            out.push_str(
+                "cross_origin_protection_exempt_paths = [\"/hooks\", \"/public/upload\"]\n",
+            );
+        }
+    }
     out
 }
 
@@ -347,7 +355,14 @@ fn requested_headers(policy: &Policy) -> Vec<Option<Vec<u8>>> {
 
 /// The paths requests go to: the routes, just beside them, and elsewhere.
 fn paths(policy: &Policy) -> Vec<String> {
-    let mut out = vec!["/".to_owned(), "/items".to_owned(), "/publicx".to_owned()];
+    let mut out = vec![
+        "/".to_owned(),
+        "/items".to_owned(),
+        "/publicx".to_owned(),
+        "/hooks/github".to_owned(),
+        "/hooksx".to_owned(),
+        "/public/upload".to_owned(),
+    ];
     for prefix in &policy.prefixes {
         out.push(prefix.clone());
         out.push(format!("{prefix}/x"));
@@ -382,6 +397,7 @@ fn preflight(path: &str, origin: &[u8], method: &[u8], headers: Option<&[u8]>) -
     let mut request = Request {
         method: "OPTIONS".to_owned(),
         path: path.to_owned(),
+        host: None,
         headers: vec![
             ("origin".to_owned(), origin.to_vec()),
             ("access-control-request-method".to_owned(), method.to_vec()),
@@ -394,6 +410,47 @@ fn preflight(path: &str, origin: &[u8], method: &[u8], headers: Option<&[u8]>) -
         ));
     }
     request
+}
+
+/// What the browser says of the request's context: `Sec-Fetch-Site` (sometimes absent,
+/// as from browsers before 2023), and a `Host` that is sometimes the origin's own.
+fn browser_context(rng: &mut Rng, request: &mut Request) {
+    let site = *rng.pick(&[
+        "",
+        "",
+        "same-origin",
+        "same-site",
+        "cross-site",
+        "none",
+        "Same-Origin",
+    ]);
+    if !site.is_empty() {
+        request
+            .headers
+            .push(("sec-fetch-site".to_owned(), site.as_bytes().to_vec()));
+    }
+    let origin = request
+        .headers
+        .iter()
+        .find(|(n, _)| n == "origin")
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
+    if let Some(origin) = origin {
+        if rng.chance(40) {
+            let authority = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .unwrap_or(&origin);
+            // Same host, sometimes in another case.
+            let host = if rng.chance(30) {
+                authority.to_ascii_uppercase()
+            } else {
+                authority.to_owned()
+            };
+            if !host.is_empty() && host.bytes().all(|b| b.is_ascii_graphic() && b != b'/') {
+                request.host = Some(host);
+            }
+        }
+    }
 }
 
 /// At least `count` requests against `policy`.
@@ -426,13 +483,15 @@ pub fn requests(rng: &mut Rng, policy: &Policy, count: usize) -> Vec<Request> {
                 preflight(&path, &origin, &method, requested.as_deref())
             }
             1 => Request {
-                method: "GET".to_owned(),
+                method: rng.pick(&["GET", "POST", "PUT", "DELETE"]).to_string(),
                 path,
+                host: None,
                 headers: Vec::new(),
             },
             2 => Request {
                 method: "OPTIONS".to_owned(),
                 path,
+                host: None,
                 headers: vec![("origin".to_owned(), origin)],
             },
             _ => Request {
@@ -440,9 +499,11 @@ pub fn requests(rng: &mut Rng, policy: &Policy, count: usize) -> Vec<Request> {
                     .pick(&["GET", "POST", "PUT", "DELETE", "PATCH"])
                     .to_string(),
                 path,
+                host: None,
                 headers: vec![("origin".to_owned(), origin)],
             },
         };
+        browser_context(rng, &mut request);
         if request.method != "OPTIONS"
             || !request
                 .headers

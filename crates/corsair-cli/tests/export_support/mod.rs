@@ -29,6 +29,8 @@ pub struct Request {
     pub path: String,
     /// The headers, in order (a name may repeat; values are raw bytes).
     pub headers: Vec<(String, Vec<u8>)>,
+    /// The `Host` header (`edge.test` when `None`).
+    pub host: Option<String>,
 }
 
 impl Request {
@@ -53,6 +55,9 @@ impl Request {
 impl fmt::Display for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{} {}", self.method, self.path)?;
+        if let Some(host) = &self.host {
+            writeln!(f, "  host: {host:?}")?;
+        }
         for (name, value) in &self.headers {
             writeln!(f, "  {name}: {:?}", String::from_utf8_lossy(value))?;
         }
@@ -62,10 +67,12 @@ impl fmt::Display for Request {
 
 /// What a browser reads of an answer: the status class, every `Access-Control-*`
 /// header, and the `Vary` tokens.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Answer {
     /// `2xx`, `4xx`, ...
     pub class: u16,
+    /// The status itself (not compared: only its class matters to a browser).
+    pub status: u16,
     /// Each `Access-Control-*` header (lowercase name): the list-valued ones
     /// (`-allow-methods`, `-allow-headers`, `-expose-headers`) as lowercase token sets,
     /// joined with `,` in sorted order; the others as their exact values, lines joined
@@ -75,9 +82,15 @@ pub struct Answer {
     pub vary: BTreeSet<String>,
 }
 
+impl PartialEq for Answer {
+    fn eq(&self, other: &Answer) -> bool {
+        self.class == other.class && self.cors == other.cors && self.vary == other.vary
+    }
+}
+
 impl fmt::Display for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}xx", self.class)?;
+        writeln!(f, "{} ({}xx)", self.status, self.class)?;
         for (name, value) in &self.cors {
             writeln!(f, "  {name}: {value}")?;
         }
@@ -121,6 +134,7 @@ impl Answer {
         let vary = lines.get("vary").map(|v| tokens(v)).unwrap_or_default();
         Answer {
             class: status / 100,
+            status,
             cors,
             vary,
         }
