@@ -209,6 +209,27 @@ fn policies() -> Vec<generate::Policy> {
         }
         assert!(seed < 1000, "the generator makes too few valid policies");
     }
+    // Every feature is in some policy.
+    for feature in [
+        "allow_origins = [\"*\"]",
+        "https://*.",
+        ":*",
+        "allow_credentials = true",
+        "allow_methods = [\"*\"]",
+        "allow_headers = [\"*\"",
+        "expose_headers = [\"*\"]",
+        "max_age = 600",
+        "preflight_status = 200",
+        "presets",
+        "cross_origin_protection_exempt_paths",
+        "enabled = false",
+        "path = \"/api/v2/\"",
+    ] {
+        assert!(
+            out.iter().any(|p| p.toml.contains(feature)),
+            "no generated policy has {feature}"
+        );
+    }
     out
 }
 

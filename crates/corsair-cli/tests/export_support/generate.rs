@@ -165,6 +165,11 @@ fn table(
     if rng.chance(15) {
         out.push_str("preflight_status = 200\n");
     }
+    if rng.chance(10) {
+        out.push_str("presets = [\"mcp\"]\n");
+        methods.push("DELETE".to_owned());
+        headers.extend(["mcp-session-id", "mcp-protocol-version"].map(str::to_owned));
+    }
     if rng.chance(40) {
         out.push_str("cross_origin_protection = true\n");
         if rng.chance(50) {
@@ -195,8 +200,14 @@ pub fn policy(rng: &mut Rng) -> Policy {
         prefixes.push("/internal".to_owned());
     }
     if rng.chance(50) {
+        // Sometimes written with a trailing slash, which corsair ignores.
+        let path = if rng.chance(30) {
+            "/api/v2/"
+        } else {
+            "/api/v2"
+        };
         toml.push_str(&format!(
-            "\n[[routes]]\npath = \"/api/v2\"\n{}",
+            "\n[[routes]]\npath = \"{path}\"\n{}",
             table(rng, &mut methods, &mut headers, &mut allowed)
         ));
         prefixes.push("/api/v2".to_owned());
@@ -496,7 +507,7 @@ pub fn requests(rng: &mut Rng, policy: &Policy, count: usize) -> Vec<Request> {
             },
             _ => Request {
                 method: rng
-                    .pick(&["GET", "POST", "PUT", "DELETE", "PATCH"])
+                    .pick(&["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
                     .to_string(),
                 path,
                 host: None,
