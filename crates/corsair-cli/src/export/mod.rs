@@ -103,30 +103,34 @@ pub(crate) fn run(args: &ExportArgs) -> Result<Option<bool>, String> {
         }
     }
     let model = Model::new(&config);
-    let fragments = fragments(args, &model);
-    let count = fragments.len();
-    let mut stdout = String::new();
-    for (i, fragment) in fragments.iter().enumerate() {
+    write(args, &fragments(args, &model), &warnings, &lossy)?;
+    Ok(Some(true))
+}
+
+/// Writes each fragment, with its header comment, to its file or to standard output.
+fn write(
+    args: &ExportArgs,
+    fragments: &[Fragment],
+    warnings: &[Finding],
+    lossy: &[Finding],
+) -> Result<(), String> {
+    let mut stdout: Vec<String> = Vec::new();
+    for fragment in fragments {
         let text = format!(
             "{}{}",
-            header_comment(args, &warnings, &lossy, fragment, &fragments),
+            header_comment(args, warnings, lossy, fragment, fragments),
             fragment.body
         );
         match &fragment.path {
             Some(path) => std::fs::write(path, text)
                 .map_err(|e| format!("corsair: cannot write {}: {e}\n", path.display()))?,
-            None => {
-                stdout.push_str(&text);
-                if i + 1 < count {
-                    stdout.push('\n');
-                }
-            }
+            None => stdout.push(text),
         }
     }
     if !stdout.is_empty() {
-        output::print_stdout(&stdout);
+        output::print_stdout(&stdout.join("\n"));
     }
-    Ok(Some(true))
+    Ok(())
 }
 
 /// The lossy findings of a valid policy for a target (`lint --target` prints them too).

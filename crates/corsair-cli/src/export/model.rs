@@ -211,6 +211,7 @@ fn rules_of(policy: &PolicyConfig) -> Option<Rules> {
     })
 }
 
+/// The origin rule of `allow_origins` (duplicates dropped).
 fn origin_rule(list: &[String]) -> OriginRule {
     if list.iter().any(|o| o == "*") {
         return OriginRule::Any;
@@ -274,6 +275,7 @@ fn normalized_method(method: &str) -> String {
     }
 }
 
+/// The method rule of `allow_methods`: normalized, sorted, without duplicates.
 fn method_rule(list: &[String]) -> MethodRule {
     if list.iter().any(|m| m == "*") {
         return MethodRule::Any;
@@ -296,6 +298,7 @@ fn names(list: &[String]) -> Vec<String> {
     names
 }
 
+/// The request-header rule of `allow_headers`.
 fn header_rule(list: &[String]) -> HeaderRule {
     let names = names(list);
     if list.iter().any(|h| h == "*") {
@@ -318,4 +321,95 @@ fn expose_value(list: &[String]) -> Option<String> {
         .filter(|n| !corsair::fetch::is_safelisted_response_header(n))
         .collect();
     (!names.is_empty()).then(|| names.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(toml: &str) -> Model {
+        Model::new(&Config::from_toml_str(toml).unwrap())
+    }
+
+    #[test]
+    fn routes_come_longest_prefix_first_then_cors() {
+        let m = model(
+            "[cors]\nallow_origins = [\"https://a.example\"]\n\
+             [[routes]]\npath = \"/api/\"\n\
+             [[routes]]\npath = \"/api/v2\"\nenabled = false\n\
+             [[routes]]\npath = \"/\"\n",
+        );
+        let prefixes: Vec<Option<&str>> = m.parts.iter().map(|p| p.prefix.as_deref()).collect();
+        assert_eq!(prefixes, [Some("/api/v2"), Some("/api"), Some("/"), None]);
+        assert!(m.parts[0].rules.is_none());
+        assert_eq!(m.parts[1].table, "routes[0]");
+    }
+
+    #[test]
+    fn lists_are_normalized_as_corsair_compiles_them() {
+        let m = model(
+            "[cors]\nallow_origins = [\"https://*.bücher.example:*\", \"null\"]\n\
+             dangerously_allow_null_origin = true\n\
+             allow_methods = [\"delete\", \"PATCH\", \"DELETE\"]\n\
+             allow_headers = [\"X-B\", \"x-a\"]\n\
+             expose_headers = [\"X-Id\", \"Cache-Control\", \"etag\"]\n\
+             presets = [\"mcp\"]\n",
+        );
+        let rules = m.parts[0].rules.as_ref().unwrap();
+        assert_eq!(
+            rules.origins,
+            OriginRule::List(vec![
+                OriginEntry::Pattern {
+                    scheme: "https".to_owned(),
+                    host: "xn--bcher-kva.example".to_owned(),
+                    subdomains: true,
+                    port: PortRule::Any,
+                },
+                OriginEntry::Null,
+            ])
+        );
+        // The preset's GET and POST are safelisted: not added.
+        assert_eq!(
+            rules.methods,
+            MethodRule::List(vec!["DELETE".to_owned(), "PATCH".to_owned()])
+        );
+        let expected = [
+            "content-type",
+            "last-event-id",
+            "mcp-protocol-version",
+            "mcp-session-id",
+            "x-a",
+            "x-b",
+        ];
+        assert_eq!(
+            rules.headers,
+            HeaderRule::List(expected.map(str::to_owned).to_vec())
+        );
+        // Cache-Control is safelisted: corsair drops it.
+        assert_eq!(
+            rules.expose_headers.as_deref(),
+            Some("etag,mcp-session-id,x-id")
+        );
+    }
+
+    #[test]
+    fn wildcards() {
+        let m = model(
+            "[cors]\nallow_origins = [\"*\"]\nallow_headers = [\"*\", \"Authorization\"]\nallow_methods = [\"*\"]\n",
+        );
+        let rules = m.parts[0].rules.as_ref().unwrap();
+        assert!(rules.static_any());
+        assert_eq!(rules.methods, MethodRule::Any);
+        assert_eq!(
+            rules.headers,
+            HeaderRule::Any {
+                authorization: true
+            }
+        );
+        assert_eq!(rules.wildcard_allow_headers(), Some("*,authorization"));
+        assert_eq!(
+            rules.headers.max_request_len(),
+            MAX_WILDCARD_REQUEST_HEADERS_LEN
+        );
+    }
 }

@@ -88,6 +88,7 @@ fn instance(entry: &str) -> String {
     }
 }
 
+/// A TOML list of strings.
 fn list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
     format!("[{}]", quoted.join(", "))
@@ -225,6 +226,67 @@ pub fn policy(rng: &mut Rng) -> Policy {
     }
 }
 
+/// Origins every policy is probed with: allowed by some entry of the pool, near misses
+/// (uppercase, trailing slash or dot, default port, leading zero, userinfo, bare domain
+/// of a `*.` pattern, ...) and malformed ones.
+const ORIGIN_PROBES: &[&str] = &[
+    "https://app.example.com",
+    "https://app.example.com.",
+    "https://App.example.com",
+    "HTTPS://app.example.com",
+    "https://app.example.com/",
+    "https://app.example.com:443",
+    "https://user@app.example.com",
+    "https://app.example.com.evil.net",
+    "https://app.example.com%60.evil.net",
+    "https://evil.example",
+    "null",
+    "Null",
+    "http://localhost:3000",
+    "http://localhost:03000",
+    "http://localhost",
+    "http://localhost:80",
+    "http://localhost:1",
+    "http://localhost:65535",
+    "http://localhost:65536",
+    "http://localhost:0",
+    "https://a.example.org",
+    "https://a.b.example.org",
+    "https://example.org",
+    "https://a.example.org.",
+    "https://a.example.org:8443",
+    "https://A.example.org",
+    "https://a..example.org",
+    "https://.example.org",
+    "https://-_.example.org",
+    "https://x.corp.example",
+    "https://x.corp.example:9000",
+    "https://x.corp.example:443",
+    "https://corp.example:9000",
+    "https://api.example.net:8443",
+    "https://api.example.net",
+    "http://127.0.0.1:8080",
+    "http://127.0.0.1",
+    "http://127.0.0.1.",
+    "http://127.0.0.01:8080",
+    "http://[::1]:3000",
+    "http://[::1]",
+    "http://[::g]:3000",
+    "https://xn--bcher-kva.example",
+    "https://example.com.",
+    "https://example.com",
+    "chrome-extension://abcdefghijklmnop",
+    "ftp://example.com:21",
+    "wss://x.example:443",
+    "http://1.2.3",
+    "http://256.0.0.1",
+    "https://1.2.3.4",
+    "http://a.0x1f",
+    "http://a.1a",
+    "x-y+z.w://host",
+    " https://app.example.com",
+];
+
 /// Origins to send: allowed by some policy of the pool, near misses, and malformed
 /// ones. (Not sent: an empty `Origin` and two `Origin` lines, which nginx 1.22 cannot
 /// tell from no `Origin` and from the first line; see the nginx fragment's comments.)
@@ -241,66 +303,7 @@ fn origins() -> Vec<Vec<u8>> {
         l = long_label,
         m = "b".repeat(58)
     );
-    let mut out: Vec<String> = [
-        "https://app.example.com",
-        "https://app.example.com.",
-        "https://App.example.com",
-        "HTTPS://app.example.com",
-        "https://app.example.com/",
-        "https://app.example.com:443",
-        "https://user@app.example.com",
-        "https://app.example.com.evil.net",
-        "https://app.example.com%60.evil.net",
-        "https://evil.example",
-        "null",
-        "Null",
-        "http://localhost:3000",
-        "http://localhost:03000",
-        "http://localhost",
-        "http://localhost:80",
-        "http://localhost:1",
-        "http://localhost:65535",
-        "http://localhost:65536",
-        "http://localhost:0",
-        "https://a.example.org",
-        "https://a.b.example.org",
-        "https://example.org",
-        "https://a.example.org.",
-        "https://a.example.org:8443",
-        "https://A.example.org",
-        "https://a..example.org",
-        "https://.example.org",
-        "https://-_.example.org",
-        "https://x.corp.example",
-        "https://x.corp.example:9000",
-        "https://x.corp.example:443",
-        "https://corp.example:9000",
-        "https://api.example.net:8443",
-        "https://api.example.net",
-        "http://127.0.0.1:8080",
-        "http://127.0.0.1",
-        "http://127.0.0.1.",
-        "http://127.0.0.01:8080",
-        "http://[::1]:3000",
-        "http://[::1]",
-        "http://[::g]:3000",
-        "https://xn--bcher-kva.example",
-        "https://example.com.",
-        "https://example.com",
-        "chrome-extension://abcdefghijklmnop",
-        "ftp://example.com:21",
-        "wss://x.example:443",
-        "http://1.2.3",
-        "http://256.0.0.1",
-        "https://1.2.3.4",
-        "http://a.0x1f",
-        "http://a.1a",
-        "x-y+z.w://host",
-        " https://app.example.com",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
+    let mut out: Vec<String> = ORIGIN_PROBES.iter().map(|s| (*s).to_owned()).collect();
     out.push(format!("https://{host_253}"));
     out.push(format!("https://{host_254}"));
     out.push(format!("{}://host", "s".repeat(64)));
