@@ -3,6 +3,7 @@
 //! serve` answers; what the edge cannot express is reported as lint-style findings.
 
 mod answer;
+mod haproxy;
 mod lossy;
 pub(crate) mod model;
 mod nginx;
@@ -23,6 +24,8 @@ use model::Model;
 pub(crate) enum Target {
     /// nginx (1.22 and later): `map` blocks for `http {}`, directives for `server {}`.
     Nginx,
+    /// HAProxy (2.6 and later): the lines of a `frontend` section.
+    Haproxy,
 }
 
 impl Target {
@@ -30,6 +33,7 @@ impl Target {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Target::Nginx => "nginx",
+            Target::Haproxy => "haproxy",
         }
     }
 }
@@ -160,6 +164,12 @@ fn fragments(args: &ExportArgs, model: &Model) -> Vec<Fragment> {
                 notes: nginx::NOTES,
             },
         ],
+        Target::Haproxy => vec![Fragment {
+            path: args.out.clone(),
+            place: haproxy::PLACE,
+            body: haproxy::fragment(model),
+            notes: haproxy::NOTES,
+        }],
     }
 }
 

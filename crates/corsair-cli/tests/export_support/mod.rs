@@ -4,6 +4,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod differential;
 pub mod generate;
 
 use std::collections::{BTreeMap, BTreeSet};
