@@ -15,6 +15,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use export_support::differential::{self, EdgeProcess};
+use export_support::generate::Shapes;
 use export_support::{free_port, wait_listening};
 
 /// Starts nginx in the foreground, with its own prefix directory (`dir`, where the
@@ -70,7 +71,16 @@ fn nginx_answers_what_corsair_serve_answers() {
     else {
         return;
     };
-    differential::run("nginx", &|dir, upstream| {
-        start_nginx(&binary, dir, upstream)
-    });
+    // nginx cannot tell an empty header from a missing one, and 1.22 reads the first of
+    // repeated lines: such requests (no browser sends them) are left out, and the
+    // exported configuration says so in its header comment.
+    let shapes = Shapes {
+        empty_values: false,
+        repeated_lines: false,
+    };
+    differential::run(
+        "nginx",
+        &|dir, upstream| start_nginx(&binary, dir, upstream),
+        shapes,
+    );
 }

@@ -78,12 +78,12 @@ fn write_request_acls(out: &mut String, model: &Model) {
     out.push_str(
         "\
 # The request's CORS headers, and the checks of each part (exactly what corsair allows).
-acl corsair_has_origin req.hdr_cnt(origin) gt 0
-acl corsair_one_origin req.hdr_cnt(origin) eq 1
-acl corsair_asks_method req.hdr_cnt(access-control-request-method) gt 0
-acl corsair_one_method req.hdr_cnt(access-control-request-method) eq 1
-acl corsair_no_headers req.hdr_cnt(access-control-request-headers) eq 0
-acl corsair_one_headers req.hdr_cnt(access-control-request-headers) eq 1
+acl corsair_has_origin req.fhdr_cnt(origin) gt 0
+acl corsair_one_origin req.fhdr_cnt(origin) eq 1
+acl corsair_asks_method req.fhdr_cnt(access-control-request-method) gt 0
+acl corsair_one_method req.fhdr_cnt(access-control-request-method) eq 1
+acl corsair_no_headers req.fhdr_cnt(access-control-request-headers) eq 0
+acl corsair_one_headers req.fhdr_cnt(access-control-request-headers) eq 1
 acl corsair_names_headers req.fhdr(access-control-request-headers) -m reg '[^ \\t,]'
 acl corsair_case_set var(txn.corsair_case) -m found
 http-request set-var(txn.corsair_origin) req.fhdr(origin) if corsair_one_origin
@@ -141,9 +141,9 @@ fn write_protection(out: &mut String, model: &Model) {
 # cross-origin when Sec-Fetch-Site says so (anything but same-origin and none), or,
 # without Sec-Fetch-Site, when the Origin is not http(s):// and the Host (any case).
 acl corsair_safe_method method GET HEAD OPTIONS
-acl corsair_site req.hdr_cnt(sec-fetch-site) gt 0
+acl corsair_site req.fhdr_cnt(sec-fetch-site) gt 0
 acl corsair_site_same req.fhdr(sec-fetch-site,1) -m str same-origin none
-http-request set-var(txn.corsair_host) req.fhdr(host),lower if { req.hdr_cnt(host) eq 1 }
+http-request set-var(txn.corsair_host) req.fhdr(host),lower if { req.fhdr_cnt(host) eq 1 }
 http-request set-var(txn.corsair_origin_host) req.fhdr(origin,1),lower,regsub(^https?://,) if { req.fhdr(origin,1) -m reg ^https?:// }
 acl corsair_same_host var(txn.corsair_origin_host),strcmp(txn.corsair_host) eq 0
 http-request set-var(txn.corsair_cross) bool(true) if !corsair_safe_method corsair_site !corsair_site_same

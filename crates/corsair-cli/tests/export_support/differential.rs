@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::Instant;
 
-use super::generate::{self, Rng};
+use super::generate::{self, Rng, Shapes};
 use super::{Client, in_ci, start_upstream};
 use crate::common::{TempDir, arg, corsair};
 use crate::serve_support::Gateway;
@@ -74,6 +74,9 @@ struct Coverage {
     upstream_errors: usize,
     /// Cross-origin writes refused (a 403 the upstream never sends).
     refused_writes: usize,
+    /// Requests with an empty value or a repeated line of `Origin`,
+    /// `Access-Control-Request-Method` or `Sec-Fetch-Site`.
+    unusual_shapes: usize,
 }
 
 impl Coverage {
@@ -98,6 +101,23 @@ impl Coverage {
         if !preflight && answer.status == 403 {
             self.refused_writes += 1;
         }
+        // The headers of `Shapes` (an empty Access-Control-Request-Headers means no
+        // name, to nginx and corsair alike).
+        let cors_header = |n: &str| {
+            matches!(
+                n,
+                "origin" | "access-control-request-method" | "sec-fetch-site"
+            )
+        };
+        let lines = request.headers.iter().filter(|(n, _)| cors_header(n));
+        let names: Vec<&String> = lines.clone().map(|(n, _)| n).collect();
+        let repeated = names
+            .iter()
+            .enumerate()
+            .any(|(i, n)| names[..i].contains(n));
+        if repeated || lines.clone().any(|(_, v)| v.is_empty()) {
+            self.unusual_shapes += 1;
+        }
     }
 }
 
@@ -105,8 +125,16 @@ impl Coverage {
 pub type StartEdge<'a> = &'a dyn Fn(&Path, SocketAddr) -> EdgeProcess;
 
 impl Coverage {
-    /// Fails unless every kind of answer was exercised.
-    fn assert_complete(&self) {
+    /// Fails unless every kind of answer was exercised (and the shapes no browser
+    /// sends, when the edge is tested with them).
+    fn assert_complete(&self, shapes: Shapes) {
+        let unusual = shapes.empty_values || shapes.repeated_lines;
+        assert_eq!(
+            self.unusual_shapes > 0,
+            unusual,
+            "{} requests with empty or repeated CORS headers",
+            self.unusual_shapes
+        );
         for (what, n) in [
             ("allowed preflights", self.allowed_preflights),
             ("refused preflights", self.refused_preflights),
@@ -125,6 +153,7 @@ impl Coverage {
 fn run_policy(
     target: &str,
     start: StartEdge<'_>,
+    shapes: Shapes,
     dir: &Path,
     policy: &generate::Policy,
     upstream: SocketAddr,
@@ -158,7 +187,7 @@ fn run_policy(
     ]);
     let mut at_edge = Client::new(edge.addr);
     let mut at_corsair = Client::new(gateway.addr);
-    let requests = generate::requests(rng, policy, REQUESTS);
+    let requests = generate::requests(rng, policy, REQUESTS, shapes);
     let mut differences = Vec::new();
     for request in &requests {
         let edge = at_edge.send(request);
@@ -213,8 +242,9 @@ fn policies() -> Vec<generate::Policy> {
 }
 
 /// The differential test of `target`: [`POLICIES`] generated policies, [`REQUESTS`]
-/// requests each, every answer of the edge compared with `corsair serve`'s.
-pub fn run(target: &str, start: StartEdge<'_>) {
+/// requests each, every answer of the edge compared with `corsair serve`'s; `shapes`:
+/// which requests that no browser sends the edge is tested with.
+pub fn run(target: &str, start: StartEdge<'_>, shapes: Shapes) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -231,6 +261,7 @@ pub fn run(target: &str, start: StartEdge<'_>) {
         let (sent, differences) = run_policy(
             target,
             start,
+            shapes,
             &dir.path(""),
             policy,
             upstream,
@@ -258,7 +289,7 @@ pub fn run(target: &str, start: StartEdge<'_>) {
         "export {target}: {POLICIES} policies, {total} requests to each edge, {:.1} s; {coverage:?}",
         started.elapsed().as_secs_f64()
     );
-    coverage.assert_complete();
+    coverage.assert_complete(shapes);
     assert!(
         failures.is_empty(),
         "{} of {POLICIES} policies differ:\n\n{}",

@@ -287,10 +287,21 @@ const ORIGIN_PROBES: &[&str] = &[
     " https://app.example.com",
 ];
 
+/// The request shapes that no browser sends and that some edges cannot see: the test of
+/// such an edge leaves them out (its export documents the difference).
+#[derive(Clone, Copy, Debug)]
+pub struct Shapes {
+    /// Headers present with an empty value (`Origin:`, `Access-Control-Request-Method:`,
+    /// `Sec-Fetch-Site:`), which nginx cannot tell from absent ones.
+    pub empty_values: bool,
+    /// Several `Origin` or `Access-Control-Request-Method` lines, of which nginx 1.22
+    /// reads the first.
+    pub repeated_lines: bool,
+}
+
 /// Origins to send: allowed by some policy of the pool, near misses, and malformed
-/// ones. (Not sent: an empty `Origin` and two `Origin` lines, which nginx 1.22 cannot
-/// tell from no `Origin` and from the first line; see the nginx fragment's comments.)
-fn origins() -> Vec<Vec<u8>> {
+/// ones (an empty one with `shapes.empty_values`).
+fn origins(shapes: Shapes) -> Vec<Vec<u8>> {
     let long_label = "a".repeat(60);
     // Hosts of 253 and 254 bytes under example.org (`*.example.org` allows the first).
     let host_253 = format!(
@@ -311,12 +322,15 @@ fn origins() -> Vec<Vec<u8>> {
     let mut bytes: Vec<Vec<u8>> = out.into_iter().map(String::into_bytes).collect();
     bytes.push("https://bücher.example".as_bytes().to_vec());
     bytes.push(b"https://app.example.com\xff".to_vec());
+    if shapes.empty_values {
+        bytes.push(Vec::new());
+    }
     bytes
 }
 
 /// Methods a preflight asks for: the policy's, the safelisted ones, and refused or
 /// malformed ones.
-fn requested_methods(policy: &Policy) -> Vec<Vec<u8>> {
+fn requested_methods(policy: &Policy, shapes: Shapes) -> Vec<Vec<u8>> {
     let mut out: Vec<String> = policy.methods.clone();
     for m in [
         "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "patch", "x-custom", "X-CUSTOM",
@@ -325,6 +339,9 @@ fn requested_methods(policy: &Policy) -> Vec<Vec<u8>> {
         if !out.iter().any(|o| o == m) {
             out.push(m.to_owned());
         }
+    }
+    if shapes.empty_values {
+        out.push(String::new());
     }
     out.into_iter().map(String::into_bytes).collect()
 }
@@ -428,7 +445,7 @@ fn preflight(path: &str, origin: &[u8], method: &[u8], headers: Option<&[u8]>) -
 
 /// What the browser says of the request's context: `Sec-Fetch-Site` (sometimes absent,
 /// as from browsers before 2023), and a `Host` that is sometimes the origin's own.
-fn browser_context(rng: &mut Rng, request: &mut Request) {
+fn browser_context(rng: &mut Rng, request: &mut Request, shapes: Shapes) {
     let site = *rng.pick(&[
         "",
         "",
@@ -438,7 +455,7 @@ fn browser_context(rng: &mut Rng, request: &mut Request) {
         "none",
         "Same-Origin",
     ]);
-    if !site.is_empty() {
+    if !site.is_empty() || (shapes.empty_values && rng.chance(30)) {
         request
             .headers
             .push(("sec-fetch-site".to_owned(), site.as_bytes().to_vec()));
@@ -467,11 +484,30 @@ fn browser_context(rng: &mut Rng, request: &mut Request) {
     }
 }
 
+/// A second `Origin` line, or a second `Access-Control-Request-Method` line on a
+/// preflight.
+fn repeat_a_line(rng: &mut Rng, request: &mut Request, origins: &[Vec<u8>]) {
+    let second_method = request
+        .headers
+        .iter()
+        .any(|(n, _)| n == "access-control-request-method")
+        && rng.chance(50);
+    if second_method {
+        let method = rng.pick(&["PUT", "GET", "PATCH"]).as_bytes().to_vec();
+        request
+            .headers
+            .push(("access-control-request-method".to_owned(), method));
+    } else {
+        let origin = rng.pick(origins).clone();
+        request.headers.push(("origin".to_owned(), origin));
+    }
+}
+
 /// At least `count` requests against `policy`.
-pub fn requests(rng: &mut Rng, policy: &Policy, count: usize) -> Vec<Request> {
-    let origins = origins();
+pub fn requests(rng: &mut Rng, policy: &Policy, count: usize, shapes: Shapes) -> Vec<Request> {
+    let origins = origins(shapes);
     let paths = paths(policy);
-    let methods = requested_methods(policy);
+    let methods = requested_methods(policy, shapes);
     let headers = requested_headers(policy);
     let mut out = Vec::new();
     // Every method and header combination, each from some origin on some path.
@@ -517,7 +553,10 @@ pub fn requests(rng: &mut Rng, policy: &Policy, count: usize) -> Vec<Request> {
                 headers: vec![("origin".to_owned(), origin)],
             },
         };
-        browser_context(rng, &mut request);
+        browser_context(rng, &mut request, shapes);
+        if shapes.repeated_lines && rng.chance(10) {
+            repeat_a_line(rng, &mut request, &origins);
+        }
         if request.method != "OPTIONS"
             || !request
                 .headers
