@@ -124,6 +124,19 @@ impl Coverage {
 /// How a test starts its edge: in the directory of the export, in front of the upstream.
 pub type StartEdge<'a> = &'a dyn Fn(&Path, SocketAddr) -> EdgeProcess;
 
+/// What stays the same for every policy of a run.
+#[derive(Clone, Copy)]
+struct Setup<'a> {
+    /// The `--target` of the export.
+    target: &'a str,
+    /// Starts the edge.
+    start: StartEdge<'a>,
+    /// The requests no browser sends that the edge is tested with.
+    shapes: Shapes,
+    /// The test upstream.
+    upstream: SocketAddr,
+}
+
 impl Coverage {
     /// Fails unless every kind of answer was exercised (and the shapes no browser
     /// sends, when the edge is tested with them).
@@ -151,15 +164,18 @@ impl Coverage {
 /// One policy: export, start both edges, send every request to both, and return the
 /// differences found (each with the request and both answers).
 fn run_policy(
-    target: &str,
-    start: StartEdge<'_>,
-    shapes: Shapes,
+    edge: &Setup<'_>,
     dir: &Path,
     policy: &generate::Policy,
-    upstream: SocketAddr,
     rng: &mut Rng,
     coverage: &mut Coverage,
 ) -> (usize, Vec<String>) {
+    let Setup {
+        target,
+        start,
+        shapes,
+        upstream,
+    } = *edge;
     let file = dir.join("corsair.toml");
     std::fs::write(&file, &policy.toml).unwrap();
     let export = corsair([
@@ -258,16 +274,14 @@ pub fn run(target: &str, start: StartEdge<'_>, shapes: Shapes) {
     for (i, policy) in policies().iter().enumerate() {
         let dir = TempDir::new(&format!("export-{target}-{i}"));
         let mut rng = Rng::new(1000 + i as u64);
-        let (sent, differences) = run_policy(
+        let setup = Setup {
             target,
             start,
             shapes,
-            &dir.path(""),
-            policy,
             upstream,
-            &mut rng,
-            &mut coverage,
-        );
+        };
+        let (sent, differences) =
+            run_policy(&setup, &dir.path(""), policy, &mut rng, &mut coverage);
         assert!(sent >= 500, "only {sent} requests for a policy");
         total += sent;
         if !differences.is_empty() {
