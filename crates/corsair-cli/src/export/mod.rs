@@ -1,4 +1,4 @@
-//! `corsair export --config FILE --target nginx [--out FILE] [--allow-lossy]`: the
+//! `corsair export --config FILE --target nginx|haproxy [--out FILE] [--allow-lossy]`: the
 //! policy as an edge proxy's configuration, so that the edge answers what `corsair
 //! serve` answers; what the edge cannot express is reported as lint-style findings.
 
