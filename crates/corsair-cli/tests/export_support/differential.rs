@@ -248,6 +248,7 @@ fn policies() -> Vec<generate::Policy> {
         "cross_origin_protection_exempt_paths",
         "enabled = false",
         "path = \"/api/v2/\"",
+        "path = \"/\"",
     ] {
         assert!(
             out.iter().any(|p| p.toml.contains(feature)),

@@ -196,6 +196,13 @@ pub fn policy(rng: &mut Rng) -> Policy {
         toml.push_str("\n[[routes]]\npath = \"/public\"\nallow_origins = [\"*\"]\nallow_credentials = false\n");
         prefixes.push("/public".to_owned());
     }
+    if rng.chance(10) {
+        // A route for every path: `[cors]` then applies nowhere.
+        toml.push_str(&format!(
+            "\n[[routes]]\npath = \"/\"\n{}",
+            table(rng, &mut methods, &mut headers, &mut allowed)
+        ));
+    }
     if rng.chance(40) {
         toml.push_str("\n[[routes]]\npath = \"/internal\"\nenabled = false\n");
         prefixes.push("/internal".to_owned());
