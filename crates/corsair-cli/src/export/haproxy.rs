@@ -197,22 +197,8 @@ fn write_cases(out: &mut String, id: &str, part: &Part, rules: &Rules) {
         // No origin allowed: an ACL that never matches.
         "!corsair_has_origin corsair_has_origin".to_owned()
     };
-    if let Some(exempt) = &rules.write_protection {
-        let exempt = if exempt.is_empty() {
-            String::new()
-        } else {
-            format!(" !corsair_exempt_{id}")
-        };
-        let refused = format!("{base} corsair_cross{exempt}");
-        let not_allowed = if origin_ok.starts_with("corsair_one_origin") {
-            vec![
-                format!("{refused} !corsair_one_origin"),
-                format!("{refused} !corsair_origin_ok_{id}"),
-            ]
-        } else {
-            vec![refused]
-        };
-        set(out, Case::WriteRefused, &not_allowed);
+    if let Some(conditions) = write_refused(id, &base, &origin_ok, rules) {
+        set(out, Case::WriteRefused, &conditions);
     }
     let preflight = format!(
         "{base} METH_OPTIONS corsair_has_origin corsair_asks_method {origin_ok} corsair_one_method corsair_method_ok_{id}"
@@ -249,6 +235,26 @@ fn write_cases(out: &mut String, id: &str, part: &Part, rules: &Rules) {
     set(out, Case::Refused, &[format!("{base} corsair_has_origin")]);
     set(out, Case::NonCors, &[base]);
     out.push('\n');
+}
+
+/// The conditions of a refused write, when the part protects writes: an unsafe method,
+/// cross-origin, on a path not exempt, without an allowed origin.
+fn write_refused(id: &str, base: &str, origin_ok: &str, rules: &Rules) -> Option<Vec<String>> {
+    let exempt = rules.write_protection.as_ref()?;
+    let exempt = if exempt.is_empty() {
+        String::new()
+    } else {
+        format!(" !corsair_exempt_{id}")
+    };
+    let refused = format!("{base} corsair_cross{exempt}");
+    Some(if origin_ok.starts_with("corsair_one_origin") {
+        vec![
+            format!("{refused} !corsair_one_origin"),
+            format!("{refused} !corsair_origin_ok_{id}"),
+        ]
+    } else {
+        vec![refused]
+    })
 }
 
 /// The edge's own answers: allowed preflights, refused preflights and writes.

@@ -94,13 +94,9 @@ fn list(items: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-/// The fields of one table, and the methods and headers it names.
-fn table(
-    rng: &mut Rng,
-    methods: &mut Vec<String>,
-    headers: &mut Vec<String>,
-    allowed: &mut Vec<Vec<u8>>,
-) -> String {
+/// The origin fields of one table (and whether it allows credentials), and an origin
+/// each entry allows.
+fn origin_fields(rng: &mut Rng, allowed: &mut Vec<Vec<u8>>) -> (String, bool) {
     let mut out = String::new();
     let any = rng.chance(20);
     let credentials = !any && rng.chance(50);
@@ -122,14 +118,27 @@ fn table(
         out.push_str(&format!("allow_origins = {}\n", list(&origins)));
     }
     out.push_str(&format!("allow_credentials = {credentials}\n"));
-    let chosen: Vec<String> = if rng.chance(20) {
+    (out, credentials)
+}
+
+/// `*`, or a subset of the pool.
+fn wildcard_or_subset(rng: &mut Rng, wildcard_percent: usize, pool: &[&str]) -> Vec<String> {
+    if rng.chance(wildcard_percent) {
         vec!["*".to_owned()]
     } else {
-        rng.subset(METHOD_POOL)
-            .into_iter()
-            .map(str::to_owned)
-            .collect()
-    };
+        rng.subset(pool).into_iter().map(str::to_owned).collect()
+    }
+}
+
+/// The list fields of one table, and the methods and headers they name.
+fn list_fields(
+    rng: &mut Rng,
+    credentials: bool,
+    methods: &mut Vec<String>,
+    headers: &mut Vec<String>,
+) -> String {
+    let mut out = String::new();
+    let chosen = wildcard_or_subset(rng, 20, METHOD_POOL);
     methods.extend(chosen.iter().filter(|m| *m != "*").cloned());
     if !chosen.is_empty() {
         out.push_str(&format!("allow_methods = {}\n", list(&chosen)));
@@ -147,17 +156,22 @@ fn table(
     if !chosen.is_empty() {
         out.push_str(&format!("allow_headers = {}\n", list(&chosen)));
     }
-    let expose: Vec<String> = if !credentials && rng.chance(15) {
-        vec!["*".to_owned()]
-    } else {
-        rng.subset(EXPOSE_POOL)
-            .into_iter()
-            .map(str::to_owned)
-            .collect()
-    };
+    let expose = wildcard_or_subset(rng, if credentials { 0 } else { 15 }, EXPOSE_POOL);
     if !expose.is_empty() {
         out.push_str(&format!("expose_headers = {}\n", list(&expose)));
     }
+    out
+}
+
+/// The fields of one table, and the methods and headers it names.
+fn table(
+    rng: &mut Rng,
+    methods: &mut Vec<String>,
+    headers: &mut Vec<String>,
+    allowed: &mut Vec<Vec<u8>>,
+) -> String {
+    let (mut out, credentials) = origin_fields(rng, allowed);
+    out.push_str(&list_fields(rng, credentials, methods, headers));
     match rng.below(3) {
         0 => out.push_str("max_age = 0\n"),
         1 => out.push_str("max_age = 600\n"),
@@ -510,6 +524,44 @@ fn repeat_a_line(rng: &mut Rng, request: &mut Request, origins: &[Vec<u8>]) {
     }
 }
 
+/// One request of the mix: a preflight, a request without Origin, an OPTIONS request
+/// that is not a preflight, or an actual request.
+fn mixed_request(
+    rng: &mut Rng,
+    path: String,
+    origin: Vec<u8>,
+    methods: &[Vec<u8>],
+    headers: &[Option<Vec<u8>>],
+) -> Request {
+    match rng.below(6) {
+        0 => {
+            let method = rng.pick(methods).clone();
+            let requested = rng.pick(headers).clone();
+            preflight(&path, &origin, &method, requested.as_deref())
+        }
+        1 => Request {
+            method: rng.pick(&["GET", "POST", "PUT", "DELETE"]).to_string(),
+            path,
+            host: None,
+            headers: Vec::new(),
+        },
+        2 => Request {
+            method: "OPTIONS".to_owned(),
+            path,
+            host: None,
+            headers: vec![("origin".to_owned(), origin)],
+        },
+        _ => Request {
+            method: rng
+                .pick(&["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+                .to_string(),
+            path,
+            host: None,
+            headers: vec![("origin".to_owned(), origin)],
+        },
+    }
+}
+
 /// At least `count` requests against `policy`.
 pub fn requests(rng: &mut Rng, policy: &Policy, count: usize, shapes: Shapes) -> Vec<Request> {
     let origins = origins(shapes);
@@ -533,33 +585,7 @@ pub fn requests(rng: &mut Rng, policy: &Policy, count: usize, shapes: Shapes) ->
     while out.len() < count {
         let path = rng.pick(&paths).clone();
         let origin = rng.pick(&origins).clone();
-        let mut request = match rng.below(6) {
-            0 => {
-                let method = rng.pick(&methods).clone();
-                let requested = rng.pick(&headers).clone();
-                preflight(&path, &origin, &method, requested.as_deref())
-            }
-            1 => Request {
-                method: rng.pick(&["GET", "POST", "PUT", "DELETE"]).to_string(),
-                path,
-                host: None,
-                headers: Vec::new(),
-            },
-            2 => Request {
-                method: "OPTIONS".to_owned(),
-                path,
-                host: None,
-                headers: vec![("origin".to_owned(), origin)],
-            },
-            _ => Request {
-                method: rng
-                    .pick(&["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
-                    .to_string(),
-                path,
-                host: None,
-                headers: vec![("origin".to_owned(), origin)],
-            },
-        };
+        let mut request = mixed_request(rng, path, origin, &methods, &headers);
         browser_context(rng, &mut request, shapes);
         if shapes.repeated_lines && rng.chance(10) {
             repeat_a_line(rng, &mut request, &origins);
