@@ -56,13 +56,16 @@ Examples:
   corsair check https://api.example.com/users --origin https://app.example.com -X PUT
   corsair audit https://api.example.com/users --origin https://app.example.com
   corsair serve --config corsair.toml --upstream http://127.0.0.1:3000
+  corsair export --config corsair.toml --target nginx --out /etc/nginx/corsair.conf
 
 Exit codes:
   0  lint: valid (warnings allowed); explain: allowed; check: allowed; audit: no high finding;
-     serve: clean shutdown
+     serve: clean shutdown; export: written
   1  lint: invalid or unreadable; explain: rejected or a disabled path; check: blocked;
-     audit: a high finding; serve: the shutdown deadline was reached with requests in flight
-  2  usage error; explain and serve: the policy file is unreadable or invalid;
+     audit: a high finding; serve: the shutdown deadline was reached with requests in flight;
+     export: invalid or unreadable, or lossy without --allow-lossy
+  2  usage error; explain and serve: the policy file is unreadable or invalid; export: a
+     file cannot be written;
      check and audit: the server could not be tested (unreachable, timeout, TLS);
      serve: the address cannot be bound";
 
