@@ -562,6 +562,32 @@ fn mixed_request(
     }
 }
 
+/// An origin with one byte replaced, inserted or removed (bytes near the edges of the
+/// origin grammar), or its port changed: mostly origins that must be refused, some
+/// that are still allowed.
+fn mutated(rng: &mut Rng, mut origin: Vec<u8>) -> Vec<u8> {
+    const BYTES: &[u8] = b"aZz09.:/[]-_+@%`*";
+    if origin.is_empty() {
+        return origin;
+    }
+    let at = rng.below(origin.len());
+    let byte = *rng.pick(BYTES);
+    match rng.below(4) {
+        0 => origin[at] = byte,
+        1 => origin.insert(at, byte),
+        2 => {
+            origin.remove(at);
+        }
+        _ => {
+            let port = *rng.pick(&[
+                "", ":1", ":443", ":80", ":8080", ":65535", ":65536", ":0", ":01",
+            ]);
+            origin.extend_from_slice(port.as_bytes());
+        }
+    }
+    origin
+}
+
 /// At least `count` requests against `policy`.
 pub fn requests(rng: &mut Rng, policy: &Policy, count: usize, shapes: Shapes) -> Vec<Request> {
     let origins = origins(shapes);
@@ -584,7 +610,12 @@ pub fn requests(rng: &mut Rng, policy: &Policy, count: usize, shapes: Shapes) ->
     // Then a mix of everything.
     while out.len() < count {
         let path = rng.pick(&paths).clone();
-        let origin = rng.pick(&origins).clone();
+        let origin = if rng.chance(25) {
+            let allowed = rng.pick(&policy.allowed).clone();
+            mutated(rng, allowed)
+        } else {
+            rng.pick(&origins).clone()
+        };
         let mut request = mixed_request(rng, path, origin, &methods, &headers);
         browser_context(rng, &mut request, shapes);
         if shapes.repeated_lines && rng.chance(10) {
