@@ -13,7 +13,8 @@ use super::{Client, in_ci, start_upstream};
 use crate::common::{TempDir, arg, corsair};
 use crate::serve_support::Gateway;
 
-/// How many policies, and requests for each.
+/// How many policies (more with `CORSAIR_EXPORT_POLICIES=N`, for a longer search),
+/// and requests for each.
 pub const POLICIES: usize = 24;
 /// See [`POLICIES`].
 pub const REQUESTS: usize = 600;
@@ -219,19 +220,30 @@ fn run_policy(
     (requests.len(), differences)
 }
 
-/// A valid policy for each seed tried, until `POLICIES` of them.
-fn policies() -> Vec<generate::Policy> {
+/// How many policies this run tests: [`POLICIES`], or more when asked.
+fn policy_count() -> usize {
+    std::env::var("CORSAIR_EXPORT_POLICIES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .map_or(POLICIES, |n: usize| n.max(POLICIES))
+}
+
+/// A valid policy for each seed tried, until `count` of them.
+fn policies(count: usize) -> Vec<generate::Policy> {
     let dir = TempDir::new("export-differential-lint");
     let mut out = Vec::new();
     let mut seed = 1;
-    while out.len() < POLICIES {
+    while out.len() < count {
         let policy = generate::policy(&mut Rng::new(seed));
         seed += 1;
         let file = dir.write("corsair.toml", &policy.toml);
         if corsair(["lint", &arg(&file)]).code == 0 {
             out.push(policy);
         }
-        assert!(seed < 1000, "the generator makes too few valid policies");
+        assert!(
+            seed < 100 * count as u64,
+            "the generator makes too few valid policies"
+        );
     }
     // Every feature is in some policy.
     for feature in [
@@ -272,7 +284,8 @@ pub fn run(target: &str, start: StartEdge<'_>, shapes: Shapes) {
     let mut total = 0;
     let mut failures = Vec::new();
     let mut coverage = Coverage::default();
-    for (i, policy) in policies().iter().enumerate() {
+    let count = policy_count();
+    for (i, policy) in policies(count).iter().enumerate() {
         let dir = TempDir::new(&format!("export-{target}-{i}"));
         let mut rng = Rng::new(1000 + i as u64);
         let setup = Setup {
@@ -301,13 +314,13 @@ pub fn run(target: &str, start: StartEdge<'_>, shapes: Shapes) {
     }
     let _ = writeln!(
         std::io::stderr(),
-        "export {target}: {POLICIES} policies, {total} requests to each edge, {:.1} s; {coverage:?}",
+        "export {target}: {count} policies, {total} requests to each edge, {:.1} s; {coverage:?}",
         started.elapsed().as_secs_f64()
     );
     coverage.assert_complete(shapes);
     assert!(
         failures.is_empty(),
-        "{} of {POLICIES} policies differ:\n\n{}",
+        "{} of {count} policies differ:\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );
