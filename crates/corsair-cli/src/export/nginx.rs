@@ -25,8 +25,9 @@ pub(crate) const NOTES: &str = "\
 # Routes match nginx's $uri (decoded, slashes merged), which for unusual paths
 # (percent-encoded bytes, `//`) differs from the raw path corsair serve matches.
 # nginx 1.22 reads only the first line of a repeated request header, and cannot tell
-# an empty header from a missing one: requests no browser sends (two Origin lines, an
-# empty Origin) get the answer of their first line, or of no header.
+# an empty header from a missing one: requests no browser sends (two Origin lines; an
+# empty Origin, Access-Control-Request-Method or Sec-Fetch-Site) get the answer of
+# their first line, or of no header, where corsair serve refuses them.
 ";
 
 /// The route variable's value for a part: `r0`, `r1`, ...
