@@ -23,7 +23,8 @@ allow_credentials = false
 "#;
 
 /// Every option nginx cannot express (one also in a disabled route, which sends
-/// nothing), and cross-origin write protection, which it can.
+/// nothing), and private network access and cross-origin write protection, which it
+/// can.
 const LOSSY: &str = r#"
 [cors]
 allow_origins = ["https://app.example.com"]
@@ -133,11 +134,7 @@ fn lossy_policies_are_refused_unless_allowed() {
     };
     let run = corsair(args(&[]));
     assert_eq!(run.code, 1, "{run:?}");
-    let expected = [
-        "export-lossy-origin-regex",
-        "export-lossy-debug",
-        "export-lossy-private-network",
-    ];
+    let expected = ["export-lossy-origin-regex", "export-lossy-debug"];
     assert_eq!(codes(&run.stderr), expected, "{}", run.stderr);
     // Reported where the option is set, and not for the disabled route.
     assert!(
@@ -232,8 +229,8 @@ fn lint_with_a_target_reports_the_limits_and_writes_nothing() {
     let policy = dir.write("corsair.toml", LOSSY);
     let run = corsair(["lint", "--target", "nginx", &arg(&policy)]);
     assert_eq!(run.code, 0, "lossy is valid: {run:?}");
-    assert_eq!(codes(&run.stdout).len(), 3, "{}", run.stdout);
-    assert!(run.stdout.contains("valid (3 warnings)"), "{}", run.stdout);
+    assert_eq!(codes(&run.stdout).len(), 2, "{}", run.stdout);
+    assert!(run.stdout.contains("valid (2 warnings)"), "{}", run.stdout);
     let json = corsair(["lint", "--json", "--target", "nginx", &arg(&policy)]).json();
     let found: Vec<&str> = json["diagnostics"]
         .as_array()

@@ -119,6 +119,9 @@ pub(crate) enum Value {
     RequestMethod,
     /// The request's `Access-Control-Request-Headers`, repeated.
     RequestHeaders,
+    /// `true` when the request's (first) `Access-Control-Request-Private-Network` is
+    /// exactly `true`; no header otherwise.
+    PrivateNetworkAsked,
     /// Whatever the upstream sent (nothing when it sent none).
     Upstream,
     /// No such header: the upstream's, if any, is removed.
@@ -167,6 +170,11 @@ pub(crate) fn value(rules: Option<&Rules>, case: Case, header: Header) -> Value 
                 None => Value::RequestHeaders,
             }
         }
+        (Case::Preflight | Case::PreflightWithHeaders, Header::AllowPrivateNetwork)
+            if rules.private_network =>
+        {
+            Value::PrivateNetworkAsked
+        }
         (Case::Preflight | Case::PreflightWithHeaders, Header::MaxAge) => rules
             .max_age
             .map_or(Value::Removed, |seconds| Value::Text(seconds.to_string())),
@@ -185,7 +193,7 @@ pub(crate) fn vary(rules: Option<&Rules>, case: Case) -> &'static str {
         Case::NonCors | Case::Actual if rules.static_any() => "",
         Case::NonCors | Case::Actual | Case::Refused => "Origin",
         Case::Preflight | Case::PreflightWithHeaders | Case::PreflightRefused => {
-            Rules::PREFLIGHT_VARY
+            rules.preflight_vary()
         }
     }
 }

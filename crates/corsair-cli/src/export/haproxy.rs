@@ -89,6 +89,7 @@ acl corsair_case_set var(txn.corsair_case) -m found
 http-request set-var(txn.corsair_origin) req.fhdr(origin) if corsair_one_origin
 http-request set-var(txn.corsair_request_method) req.fhdr(access-control-request-method) if corsair_one_method
 http-request set-var(txn.corsair_request_headers) req.fhdr(access-control-request-headers) if corsair_one_headers
+http-request set-var(txn.corsair_private_network) str(true) if { req.fhdr(access-control-request-private-network,1) -m str true }
 ",
     );
     for (i, part) in model.parts.iter().enumerate() {
@@ -288,6 +289,7 @@ fn haproxy_value(value: &Value) -> Option<String> {
         Value::Origin => Some("%[var(txn.corsair_origin)]".to_owned()),
         Value::RequestMethod => Some("%[var(txn.corsair_request_method)]".to_owned()),
         Value::RequestHeaders => Some("%[var(txn.corsair_request_headers)]".to_owned()),
+        Value::PrivateNetworkAsked => Some("\"true\"".to_owned()),
         Value::Upstream | Value::Removed => None,
     }
 }
@@ -315,7 +317,10 @@ fn write_headers(out: &mut String, model: &Model) {
             }
         }
         for (value, cases) in rows {
-            let condition = format!("{{ var(txn.corsair_case) -m str {} }}", cases.join(" "));
+            let mut condition = format!("{{ var(txn.corsair_case) -m str {} }}", cases.join(" "));
+            if value == Value::PrivateNetworkAsked {
+                condition.push_str(" { var(txn.corsair_private_network) -m found }");
+            }
             let _ = match haproxy_value(&value) {
                 Some(v) => writeln!(
                     out,

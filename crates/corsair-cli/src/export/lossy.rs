@@ -43,13 +43,6 @@ const LIMITS: &[Limit] = &[
         message: "debug mode is not exported: {target} refuses a preflight whose method or headers are not allowed with a bare 403, where corsair serve answers with the full lists so that the browser's console names what is missing",
         help: "debug mode is for development: export the policy without it",
     },
-    Limit {
-        code: "export-lossy-private-network",
-        field: "allow_private_network",
-        used: |p| p.allow_private_network == Some(true),
-        message: "Private Network Access is not exported: {target} never sends Access-Control-Allow-Private-Network and leaves Access-Control-Request-Private-Network out of Vary",
-        help: "Chrome 142 and later send no such preflight (Local Network Access asks the user): remove allow_private_network",
-    },
 ];
 
 /// The lossy findings of a valid policy for `target` (`nginx`, ...): one per option

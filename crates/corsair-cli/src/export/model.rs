@@ -46,6 +46,8 @@ pub(crate) struct Rules {
     /// Cross-origin write protection: the path prefixes it leaves alone (normalized as
     /// route paths), or `None` when it is off.
     pub(crate) write_protection: Option<Vec<String>>,
+    /// `allow_private_network`: answer the private-network preflights that ask for it.
+    pub(crate) private_network: bool,
 }
 
 /// The origins a part allows.
@@ -146,8 +148,13 @@ impl Rules {
     }
 
     /// The `Vary` of every preflight answer, allowed or refused.
-    pub(crate) const PREFLIGHT_VARY: &'static str =
-        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+    pub(crate) fn preflight_vary(&self) -> &'static str {
+        if self.private_network {
+            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network"
+        } else {
+            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+        }
+    }
 }
 
 impl Model {
@@ -199,6 +206,7 @@ fn rules_of(policy: &PolicyConfig) -> Option<Rules> {
         expose_headers: expose_value(policy.expose_headers.as_deref().unwrap_or(&[])),
         max_age: policy.max_age,
         preflight_status: policy.preflight_status.unwrap_or(204),
+        private_network: policy.allow_private_network.unwrap_or(false),
         write_protection: policy.cross_origin_protection.unwrap_or(false).then(|| {
             policy
                 .cross_origin_protection_exempt_paths

@@ -157,6 +157,10 @@ map \"$corsair_has_origin$corsair_is_options$corsair_has_request_method\" $corsa
     111 p;
     default a;
 }
+map $http_access_control_request_private_network $corsair_private_network_asked {
+    \"~^true$\" true;
+    default \"\";
+}
 map $http_access_control_request_headers $corsair_names_headers {
     \"~[^ \\t,]\" 1;
     default 0;
@@ -253,6 +257,7 @@ fn nginx_value(value: &Value, header: Header) -> String {
         Value::Origin => "$http_origin".to_owned(),
         Value::RequestMethod => "$http_access_control_request_method".to_owned(),
         Value::RequestHeaders => "$http_access_control_request_headers".to_owned(),
+        Value::PrivateNetworkAsked => "$corsair_private_network_asked".to_owned(),
         Value::Upstream => format!(
             "$upstream_http_{}",
             header.name().to_ascii_lowercase().replace('-', "_")

@@ -75,6 +75,8 @@ struct Coverage {
     upstream_errors: usize,
     /// Cross-origin writes refused (a 403 the upstream never sends).
     refused_writes: usize,
+    /// Preflights answered with `Access-Control-Allow-Private-Network`.
+    private_network: usize,
     /// Requests with an empty value or a repeated line of `Origin`,
     /// `Access-Control-Request-Method` or `Sec-Fetch-Site`.
     unusual_shapes: usize,
@@ -98,6 +100,12 @@ impl Coverage {
         }
         if !preflight && answer.class >= 4 {
             self.upstream_errors += 1;
+        }
+        if answer
+            .cors
+            .contains_key("access-control-allow-private-network")
+        {
+            self.private_network += 1;
         }
         if !preflight && answer.status == 403 {
             self.refused_writes += 1;
@@ -159,6 +167,11 @@ impl Coverage {
         ] {
             assert!(n >= 100, "only {n} {what}: the generator misses a case");
         }
+        assert!(
+            self.private_network >= 10,
+            "only {} private-network answers",
+            self.private_network
+        );
     }
 }
 
@@ -261,6 +274,7 @@ fn policies(count: usize) -> Vec<generate::Policy> {
         "enabled = false",
         "path = \"/api/v2/\"",
         "path = \"/\"",
+        "allow_private_network = true",
     ] {
         assert!(
             out.iter().any(|p| p.toml.contains(feature)),

@@ -156,7 +156,7 @@ fn list_fields(
     if !chosen.is_empty() {
         out.push_str(&format!("allow_headers = {}\n", list(&chosen)));
     }
-    let expose = wildcard_or_subset(rng, if credentials { 0 } else { 15 }, EXPOSE_POOL);
+    let expose = wildcard_or_subset(rng, if credentials { 0 } else { 25 }, EXPOSE_POOL);
     if !expose.is_empty() {
         out.push_str(&format!("expose_headers = {}\n", list(&expose)));
     }
@@ -179,6 +179,9 @@ fn table(
     }
     if rng.chance(15) {
         out.push_str("preflight_status = 200\n");
+    }
+    if rng.chance(15) {
+        out.push_str("allow_private_network = true\n");
     }
     if rng.chance(10) {
         out.push_str("presets = [\"mcp\"]\n");
@@ -588,6 +591,21 @@ fn mutated(rng: &mut Rng, mut origin: Vec<u8>) -> Vec<u8> {
     origin
 }
 
+/// Sometimes, on a preflight, the legacy `Access-Control-Request-Private-Network`.
+fn private_network(rng: &mut Rng, request: &mut Request) {
+    let preflight = request
+        .headers
+        .iter()
+        .any(|(n, _)| n == "access-control-request-method");
+    if preflight && rng.chance(30) {
+        let value = *rng.pick(&["true", "true", "TRUE", "false"]);
+        request.headers.push((
+            "access-control-request-private-network".to_owned(),
+            value.as_bytes().to_vec(),
+        ));
+    }
+}
+
 /// At least `count` requests against `policy`.
 pub fn requests(rng: &mut Rng, policy: &Policy, count: usize, shapes: Shapes) -> Vec<Request> {
     let origins = origins(shapes);
@@ -604,7 +622,9 @@ pub fn requests(rng: &mut Rng, policy: &Policy, count: usize, shapes: Shapes) ->
                 rng.pick(&origins)
             };
             let path = rng.pick(&paths);
-            out.push(preflight(path, origin, method, requested.as_deref()));
+            let mut request = preflight(path, origin, method, requested.as_deref());
+            private_network(rng, &mut request);
+            out.push(request);
         }
     }
     // Then a mix of everything.
@@ -618,6 +638,7 @@ pub fn requests(rng: &mut Rng, policy: &Policy, count: usize, shapes: Shapes) ->
         };
         let mut request = mixed_request(rng, path, origin, &methods, &headers);
         browser_context(rng, &mut request, shapes);
+        private_network(rng, &mut request);
         if shapes.repeated_lines && rng.chance(10) {
             repeat_a_line(rng, &mut request, &origins);
         }
