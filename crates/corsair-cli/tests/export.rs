@@ -282,3 +282,21 @@ fn writes_the_haproxy_frontend_rules() {
         lint.stdout
     );
 }
+
+#[test]
+fn a_file_that_cannot_be_written_is_exit_status_2() {
+    let dir = TempDir::new("export-unwritable");
+    let policy = dir.write("corsair.toml", PLAIN);
+    let out = dir.path("missing-directory/corsair.conf");
+    let run = corsair([
+        "export",
+        "--config",
+        &arg(&policy),
+        "--target",
+        "haproxy",
+        "--out",
+        &arg(&out),
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("cannot write"), "{run:?}");
+}
