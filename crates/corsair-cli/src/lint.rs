@@ -1,10 +1,12 @@
-//! `corsair lint FILE [--json] [--expand]`: check a policy file and report every problem
-//! at once; with `--expand`, also what its presets add to its lists.
+//! `corsair lint FILE [--json] [--expand] [--target EDGE]`: check a policy file and report
+//! every problem at once; with `--expand`, also what its presets add to its lists; with
+//! `--target`, also what `corsair export` could not express for that edge.
 
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::export::{self, Target};
 use crate::output::{self, Colour, Style};
 use crate::policy_file::{self, Finding, Loaded};
 use crate::presets::{self, Expansion};
@@ -28,8 +30,15 @@ struct LintReport<'a> {
 }
 
 /// Runs `lint`; returns whether the policy is valid. `expand`: also show what the
-/// presets add (a valid policy only: an invalid one is not expanded).
-pub(crate) fn run(file: &Path, json: bool, expand: bool) -> Result<bool, String> {
+/// presets add (a valid policy only: an invalid one is not expanded). `target`: also
+/// report, as warnings, what `corsair export` cannot express for that edge (a valid
+/// policy only); nothing is written.
+pub(crate) fn run(
+    file: &Path,
+    json: bool,
+    expand: bool,
+    target: Option<Target>,
+) -> Result<bool, String> {
     let (findings, expanded) = match policy_file::load(file) {
         Loaded::Unreadable(finding) => {
             output::print_stderr(&format!("corsair: {}\n", finding.message));
@@ -40,8 +49,15 @@ pub(crate) fn run(file: &Path, json: bool, expand: bool) -> Result<bool, String>
         }
         Loaded::Invalid(findings) => (findings, None),
         Loaded::Valid {
-            warnings, config, ..
-        } => (warnings, expand.then(|| Expansion::all(&config))),
+            mut warnings,
+            config,
+            ..
+        } => {
+            if let Some(target) = target {
+                warnings.extend(export::lossy_findings(&config, file, target));
+            }
+            (warnings, expand.then(|| Expansion::all(&config)))
+        }
     };
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let valid = errors == 0;

@@ -26,6 +26,7 @@ mod args;
 mod audit;
 mod check;
 mod explain;
+mod export;
 mod lint;
 mod net;
 mod origins_file;
@@ -55,13 +56,16 @@ Examples:
   corsair check https://api.example.com/users --origin https://app.example.com -X PUT
   corsair audit https://api.example.com/users --origin https://app.example.com
   corsair serve --config corsair.toml --upstream http://127.0.0.1:3000
+  corsair export --config corsair.toml --target nginx --out /etc/nginx/corsair.conf
 
 Exit codes:
   0  lint: valid (warnings allowed); explain: allowed; check: allowed; audit: no high finding;
-     serve: clean shutdown
+     serve: clean shutdown; export: written
   1  lint: invalid or unreadable; explain: rejected or a disabled path; check: blocked;
-     audit: a high finding; serve: the shutdown deadline was reached with requests in flight
-  2  usage error; explain and serve: the policy file is unreadable or invalid;
+     audit: a high finding; serve: the shutdown deadline was reached with requests in flight;
+     export: invalid or unreadable, or lossy without --allow-lossy
+  2  usage error; explain and serve: the policy file is unreadable or invalid; export: a
+     file cannot be written;
      check and audit: the server could not be tested (unreachable, timeout, TLS);
      serve: the address cannot be bound";
 
@@ -164,6 +168,7 @@ const LINT_AFTER_HELP: &str = "\
 Example:
   corsair lint corsair.toml
   corsair lint --json corsair.toml | jq '.diagnostics[].code'
+  corsair lint --target nginx corsair.toml   # also what `corsair export` cannot express
 
 Exit codes:
   0  the policy is valid (warnings allowed)
@@ -235,7 +240,29 @@ enum Command {
     /// Run a CORS gateway (reverse proxy) in front of an HTTP API
     #[command(long_about = SERVE_LONG_ABOUT, after_help = serve_after_help())]
     Serve(ServeArgs),
+    /// Write the policy as an edge proxy's configuration (nginx, HAProxy)
+    #[command(long_about = EXPORT_LONG_ABOUT)]
+    Export(export::ExportArgs),
 }
+
+const EXPORT_LONG_ABOUT: &str = "\
+Write the policy as the configuration of an edge proxy, so that the edge answers every \
+request as `corsair serve` would: allowed and refused origins (exact, `*.` subdomains, \
+`:*` ports), credentials, the methods and request headers of preflights, exposed \
+headers, max-age, cross-origin write protection, private network access; preflights \
+answered at the edge and never forwarded, refused ones with 403 and no CORS header; CORS headers on every status; the \
+upstream's own CORS headers replaced; Vary merged. The files start with a comment naming the corsair version, the \
+policy file and where to include them.
+
+What the edge cannot express (origin regexes, debug mode, an origins file that corsair \
+serve would reload) is reported as warnings with stable \
+codes (export-lossy-...); then nothing is written and the exit code is 1, unless \
+--allow-lossy is given (the differences are then listed in the files' comments).
+
+Exit codes:
+  0  the configuration was written
+  1  the policy is invalid or unreadable, or lossy without --allow-lossy
+  2  usage error, or a file cannot be written";
 
 const SERVE_LONG_ABOUT: &str = "\
 Run a CORS gateway: a reverse proxy that applies the policy before forwarding. Preflights \
@@ -324,6 +351,10 @@ struct LintArgs {
     /// expose_headers, for [cors] and each route
     #[arg(long)]
     expand: bool,
+    /// Also report, as warnings (export-lossy-...), what `corsair export --target EDGE`
+    /// cannot express; writes nothing
+    #[arg(long, value_name = "EDGE", value_enum)]
+    target: Option<export::Target>,
 }
 
 /// `corsair explain`.
@@ -348,7 +379,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // `Some(true)`: 0; `Some(false)`: 1; `None`: 2 (the report is already printed).
     let result = match cli.command {
-        Command::Lint(args) => lint::run(&args.file, args.json, args.expand).map(Some),
+        Command::Lint(args) => lint::run(&args.file, args.json, args.expand, args.target).map(Some),
         Command::Explain(args) => explain::run(
             &args.config,
             &args.request.method,
@@ -367,6 +398,7 @@ fn main() -> ExitCode {
             log_format: args.log_format,
         })
         .map(Some),
+        Command::Export(args) => export::run(&args),
     };
     match result {
         Ok(Some(true)) => ExitCode::SUCCESS,
