@@ -109,3 +109,56 @@ pub(crate) fn findings(config: &Config, origins_file: bool, target: &str) -> Vec
     }
     out
 }
+
+/// The codes of the limits one target has beside the options above (the target's file
+/// says when each applies and what its edge does instead).
+pub(crate) mod codes {
+    /// Envoy: a refused preflight is answered 200 (with CORS headers for an origin the
+    /// policy does not allow), never 403 without them.
+    pub(crate) const ENVOY_REFUSED_PREFLIGHT: &str = "export-lossy-envoy-refused-preflight";
+    /// Envoy: the CORS filter's answers to preflights carry no `Vary`.
+    pub(crate) const ENVOY_PREFLIGHT_VARY: &str = "export-lossy-envoy-preflight-vary";
+    /// Envoy: `allow_headers = ["*"]` with credentials and without `authorization`: the
+    /// filter repeats every requested header, `Authorization` included.
+    pub(crate) const ENVOY_REQUEST_HEADERS: &str = "export-lossy-envoy-request-headers";
+    /// Gateway API: what a refused preflight gets is the implementation's choice.
+    pub(crate) const GATEWAY_API_REFUSED_PREFLIGHT: &str =
+        "export-lossy-gateway-api-refused-preflight";
+    /// Gateway API: `allowHeaders: ["*"]` cannot say whether `Authorization` is allowed.
+    pub(crate) const GATEWAY_API_REQUEST_HEADERS: &str = "export-lossy-gateway-api-request-headers";
+    /// Gateway API: an origin `allowOrigins` cannot hold (`null`, another scheme than
+    /// http and https, an IPv6 or `_` host, too long): left out.
+    pub(crate) const GATEWAY_API_ORIGIN: &str = "export-lossy-gateway-api-origin";
+    /// Gateway API: a `:*` port, which `allowOrigins` cannot hold: the default port only.
+    pub(crate) const GATEWAY_API_ORIGIN_PORT: &str = "export-lossy-gateway-api-origin-port";
+    /// Gateway API: a `*.` pattern, whose `*` the API defines as any number of labels.
+    pub(crate) const GATEWAY_API_ORIGIN_WILDCARD: &str = "export-lossy-gateway-api-origin-wildcard";
+    /// Gateway API: a method `allowMethods` cannot hold (not one of RFC 9110's nine
+    /// methods as written there): left out.
+    pub(crate) const GATEWAY_API_METHOD: &str = "export-lossy-gateway-api-method";
+    /// Gateway API: `max_age = 0` (`maxAge` is at least 1) or above 2^31 - 1.
+    pub(crate) const GATEWAY_API_MAX_AGE: &str = "export-lossy-gateway-api-max-age";
+    /// Gateway API: more than 64 origins, request headers or exposed headers.
+    pub(crate) const GATEWAY_API_LIST_LIMIT: &str = "export-lossy-gateway-api-list-limit";
+    /// Gateway API: the upstream's own `Access-Control-*` headers are not removed.
+    pub(crate) const GATEWAY_API_UPSTREAM_HEADERS: &str =
+        "export-lossy-gateway-api-upstream-headers";
+    /// Gateway API: `Vary` is the implementation's choice.
+    pub(crate) const GATEWAY_API_VARY: &str = "export-lossy-gateway-api-vary";
+}
+
+/// A lossy finding of a target's own limit.
+pub(crate) fn target_finding(
+    code: &'static str,
+    field: String,
+    message: String,
+    help: &str,
+) -> Finding {
+    Finding {
+        severity: SEVERITY,
+        code,
+        field,
+        message,
+        help: Some(help.to_owned()),
+    }
+}

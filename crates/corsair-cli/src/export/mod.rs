@@ -3,10 +3,13 @@
 //! serve` answers; what the edge cannot express is reported as lint-style findings.
 
 mod answer;
+mod envoy;
+mod gateway_api;
 mod lossy;
 pub(crate) mod model;
 mod nginx;
 mod pcre;
+mod re2;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +25,11 @@ use model::Model;
 pub(crate) enum Target {
     /// nginx (1.22 and later): `map` blocks for `http {}`, directives for `server {}`.
     Nginx,
+    /// Envoy (v3 API): the CORS filter and a route configuration, for an
+    /// HttpConnectionManager.
+    Envoy,
+    /// Kubernetes Gateway API (v1.6, standard channel): an HTTPRoute with the CORS filter.
+    GatewayApi,
 }
 
 impl Target {
@@ -29,6 +37,8 @@ impl Target {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Target::Nginx => "nginx",
+            Target::Envoy => "envoy",
+            Target::GatewayApi => "gateway-api",
         }
     }
 }
@@ -135,7 +145,13 @@ pub(crate) fn lossy_findings(
     target: Target,
 ) -> Vec<Finding> {
     let origins_file = !policy_file::origins_files(file).is_empty();
-    lossy::findings(config, origins_file, target.name())
+    let mut findings = lossy::findings(config, origins_file, target.name());
+    match target {
+        Target::Nginx => {}
+        Target::Envoy => findings.extend(envoy::findings(&Model::new(config))),
+        Target::GatewayApi => findings.extend(gateway_api::findings(&Model::new(config))),
+    }
+    findings
 }
 
 /// The files of the export.
@@ -155,6 +171,18 @@ fn fragments(args: &ExportArgs, model: &Model) -> Vec<Fragment> {
                 notes: nginx::NOTES,
             },
         ],
+        Target::Envoy => vec![Fragment {
+            path: args.out.clone(),
+            place: envoy::PLACE,
+            body: envoy::fragment(model),
+            notes: envoy::NOTES,
+        }],
+        Target::GatewayApi => vec![Fragment {
+            path: args.out.clone(),
+            place: gateway_api::PLACE,
+            body: gateway_api::fragment(model),
+            notes: gateway_api::NOTES,
+        }],
     }
 }
 
