@@ -50,7 +50,10 @@ const FIXED: &[(&str, &str)] = &[
         "unusual origins",
         "[cors]\ndangerously_allow_null_origin = true\nallow_origins = [\"null\", \"http://[::1]:*\", \"chrome-extension://abcdefghijklmnop\", \"https://example.com.\", \"https://xn--bcher-kva.example\"]\n",
     ),
-    ("nothing allowed", "[cors]\nallow_origins = []\n"),
+    (
+        "disabled by default",
+        "[cors]\nenabled = false\n\n[[routes]]\npath = \"/api\"\nenabled = true\nallow_origins = [\"https://app.example.com\"]\n",
+    ),
 ];
 
 /// The checked-in schemas.
@@ -159,7 +162,7 @@ fn policies() -> Vec<(String, String)> {
         .iter()
         .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
         .collect();
-    let mut rng = Rng::new(0x5c4e_3a);
+    let mut rng = Rng::new(0x005c_4e3a);
     for i in 0..GENERATED {
         out.push((format!("generated {i}"), generate::policy(&mut rng).toml));
     }
@@ -246,6 +249,9 @@ fn gateway_api_output_validates_against_the_crd() {
     );
 }
 
+/// A change to a valid document that must make it invalid.
+type Edit = fn(&mut serde_json::Value);
+
 #[test]
 fn the_validators_refuse_unknown_fields_and_wrong_types() {
     let dir = TempDir::new("export-schemas-negative");
@@ -262,7 +268,7 @@ fn the_validators_refuse_unknown_fields_and_wrong_types() {
     let route = |doc: &mut serde_json::Value| -> serde_json::Value {
         doc["route_config"]["virtual_hosts"][0]["routes"][0].take()
     };
-    let edits: [(&str, fn(&mut serde_json::Value)); 3] = [
+    let edits: [(&str, Edit); 3] = [
         ("unknown field", |r| {
             r["typed_per_filter_config"]["envoy.filters.http.cors"]["allow_origin"] = "x".into();
         }),
@@ -285,7 +291,7 @@ fn the_validators_refuse_unknown_fields_and_wrong_types() {
     let (schemas, index) = httproute_schema();
     let good = yaml_documents(&export(&dir, toml, "gateway-api").unwrap()).remove(0);
     assert!(schemas.validate(&good, index).is_ok());
-    let edits: [(&str, fn(&mut serde_json::Value)); 3] = [
+    let edits: [(&str, Edit); 3] = [
         ("unknown field", |c| c["allowOrigin"] = "x".into()),
         ("wrong type", |c| c["maxAge"] = "600".into()),
         ("unknown method", |c| {
