@@ -169,9 +169,23 @@ fn policies() -> Vec<(String, String)> {
     out
 }
 
+/// Every `safe_regex` value under `json`.
+fn regexes<'a>(json: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match json {
+        serde_json::Value::Object(map) => {
+            if let Some(regex) = map.get("safe_regex").and_then(|r| r["regex"].as_str()) {
+                out.push(regex);
+            }
+            map.values().for_each(|v| regexes(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| regexes(v, out)),
+        _ => {}
+    }
+}
+
 /// Checks what the schema cannot: Envoy's validation rules that the fragment relies on
 /// (a `path_separated_prefix` neither ending in `/` nor holding `?` or `#`) and that
-/// every `safe_regex` is an RE2-family expression.
+/// every `safe_regex` is an RE2-family expression; the number of routes.
 fn check_envoy_rules(json: &serde_json::Value) -> usize {
     let routes = json["route_config"]["virtual_hosts"][0]["routes"]
         .as_array()
@@ -183,16 +197,11 @@ fn check_envoy_rules(json: &serde_json::Value) -> usize {
                 "{prefix}"
             );
         }
-        let policy = &route["typed_per_filter_config"]["envoy.filters.http.cors"];
-        for matcher in policy["allow_origin_string_match"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            if let Some(regex) = matcher["safe_regex"]["regex"].as_str() {
-                regex::Regex::new(regex).unwrap_or_else(|e| panic!("{regex}: {e}"));
-            }
-        }
+    }
+    let mut found = Vec::new();
+    regexes(json, &mut found);
+    for regex in found {
+        regex::Regex::new(regex).unwrap_or_else(|e| panic!("{regex}: {e}"));
     }
     routes.len()
 }

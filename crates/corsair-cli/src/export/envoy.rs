@@ -1,7 +1,7 @@
 //! The Envoy target (v3 API): one YAML fragment of an `HttpConnectionManager`, the
-//! `envoy.filters.http.cors` filter before the router, and a route configuration with
-//! one route per part of the policy, each with its `CorsPolicy` in
-//! `typed_per_filter_config`.
+//! `envoy.filters.http.cors` filter before the router, and a route configuration with,
+//! for each part of the policy, routes that refuse its refused preflights with 403, then
+//! its route, with its `CorsPolicy` in `typed_per_filter_config`.
 //!
 //! What Envoy's CORS filter does (`source/extensions/filters/http/cors/cors_filter.cc`):
 //! a request without `Origin` passes untouched. A preflight (`OPTIONS` with `Origin` and
@@ -11,11 +11,15 @@
 //! whatever the origin: `Access-Control-Allow-Credentials: true` with credentials,
 //! `Access-Control-Allow-Methods` and `Access-Control-Allow-Headers` as configured (a
 //! configured `*`, exactly, repeats the request's), `Access-Control-Max-Age`. The
-//! requested method and headers are not checked: the browser checks them against the
-//! lists. Other responses to an allowed origin (every status, Envoy's own errors
-//! included) get `Access-Control-Allow-Origin` (the origin, echoed),
-//! `Access-Control-Allow-Credentials` and `Access-Control-Expose-Headers`; the filter
-//! sets no `Vary`.
+//! requested method and headers are not checked. Other responses to an allowed origin
+//! (every status, Envoy's own errors included) get `Access-Control-Allow-Origin` (the
+//! origin, echoed), `Access-Control-Allow-Credentials` and
+//! `Access-Control-Expose-Headers`; the filter sets no `Vary`.
+//!
+//! So the filter never refuses a preflight: the export puts, before each part's route,
+//! routes that match what corsair refuses (the origin, then the method, then the
+//! request headers, as RE2 header matchers) and answer 403 without CORS headers
+//! (`direct_response`: the filter finds no policy on such a route).
 
 use std::fmt::Write as _;
 
@@ -33,11 +37,14 @@ its http_filters and its route_config";
 /// How the fragment works, and Envoy's traps.
 pub(crate) const NOTES: &str = "\
 #
+# Envoy 1.30 or later (forward_not_matching_preflights; v3 API).
 # Merge http_filters into yours: the CORS filter before the router, and before any
-# filter that answers requests itself (its answers would get no CORS headers). Each
-# route sets its CorsPolicy in typed_per_filter_config and no virtual host does, so a
-# route whose CORS is disabled (enabled = false) passes the upstream's headers as they
-# are. Routes are tried in order: longest prefix first, then [cors] as the prefix /.
+# filter that answers requests itself (its answers would get no CORS headers). Routes
+# are tried in order: for each part of the policy (longest prefix first, then [cors]
+# as the prefix /), the routes that answer its refused preflights with 403 (origin,
+# method, request headers), then its route, which sets its CorsPolicy in
+# typed_per_filter_config (no virtual host does, so a route whose CORS is disabled,
+# enabled = false, passes the upstream's headers as they are).
 # Edit the placeholders (EDIT): the domains of the virtual host and the cluster of
 # each route. path_separated_prefix matches the path without its query, as corsair
 # serve does; the connection manager's path normalization (normalize_path,
@@ -45,8 +52,10 @@ pub(crate) const NOTES: &str = "\
 # Each route removes the upstream's own CORS headers (response_headers_to_remove acts on
 # the upstream's response before the CORS filter adds its own) and appends
 # Vary: Origin to every response it forwards. Envoy answers allowed preflights with
-# 200 (not preflight_status), echoes the origin where corsair serve sends `*` (the
-# Vary: Origin keeps caches right), and adds nothing to requests without Origin.
+# 200 (not preflight_status) and the configured lists of methods and headers (the
+# browser finds the requested ones in them), echoes the origin where corsair serve
+# sends `*` (the Vary: Origin keeps caches right), and adds nothing to requests
+# without Origin.
 ";
 
 /// A YAML double-quoted scalar (a JSON string is one).
@@ -74,55 +83,186 @@ route_config:
 ",
     );
     for part in &model.parts {
+        if let Some(rules) = &part.rules {
+            for (why, matchers) in refusals(rules) {
+                write_refusal(&mut out, part, why, &matchers);
+            }
+        }
         write_route(&mut out, part);
     }
     out
 }
 
+/// The indentation of a route's fields.
+const INDENT: &str = "          ";
+
+/// The `- match:` of a route: the part's path prefix, and `headers` if any.
+fn write_match(out: &mut String, part: &Part, comment: &str, headers: &[String]) {
+    let _ = writeln!(out, "        - match:  # {comment}");
+    match part.prefix.as_deref() {
+        Some(prefix) if prefix != "/" => {
+            let _ = writeln!(out, "{INDENT}  path_separated_prefix: {}", quoted(prefix));
+        }
+        _ => {
+            let _ = writeln!(out, "{INDENT}  prefix: \"/\"");
+        }
+    }
+    if !headers.is_empty() {
+        let _ = writeln!(out, "{INDENT}  headers:");
+        for header in headers {
+            out.push_str(header);
+        }
+    }
+}
+
+/// How a header matcher of a route's `match` tests the value.
+enum Test<'a> {
+    /// The header is present.
+    Present,
+    /// The value is this, byte for byte.
+    Exact(&'a str),
+    /// The whole value matches this RE2 expression.
+    Regex(&'a str),
+}
+
+/// A header matcher of a route's `match`: `invert` inverts the test (a missing header
+/// still fails it, unless `missing_is_empty`).
+fn matcher(name: &str, test: Test<'_>, invert: bool, missing_is_empty: bool) -> String {
+    let mut out = format!("{INDENT}    - name: {}\n", quoted(name));
+    let _ = match test {
+        Test::Present => writeln!(out, "{INDENT}      present_match: true"),
+        Test::Exact(value) => writeln!(
+            out,
+            "{INDENT}      string_match:\n{INDENT}        exact: {}",
+            quoted(value)
+        ),
+        Test::Regex(regex) => writeln!(
+            out,
+            "{INDENT}      string_match:\n{INDENT}        safe_regex:\n{INDENT}          regex: {}",
+            quoted(regex)
+        ),
+    };
+    if invert {
+        let _ = writeln!(out, "{INDENT}      invert_match: true");
+    }
+    if missing_is_empty {
+        let _ = writeln!(out, "{INDENT}      treat_missing_header_as_empty: true");
+    }
+    out
+}
+
+/// The preflights corsair refuses under `rules` (the CORS filter refuses none), each
+/// as the header matchers of a route that answers them 403: the origin, then the
+/// method, then the request headers, as corsair checks them (routes are tried in
+/// order, so each assumes the checks before it passed). The matchers of a route must
+/// all match: "none of the allowed origins" is one inverted matcher per origin.
+fn refusals(rules: &Rules) -> Vec<(&'static str, Vec<String>)> {
+    let preflight = || {
+        vec![
+            matcher(":method", Test::Exact("OPTIONS"), false, false),
+            matcher("origin", Test::Present, false, false),
+            matcher("access-control-request-method", Test::Present, false, false),
+        ]
+    };
+    let mut out = Vec::new();
+    if let OriginRule::List(entries) = &rules.origins {
+        let mut matchers = preflight();
+        for entry in entries {
+            if let Some(exact) = re2::exact_origin(entry) {
+                matchers.push(matcher("origin", Test::Exact(&exact), true, false));
+            } else if let Some(regex) = re2::origin_pattern(entry) {
+                matchers.push(matcher("origin", Test::Regex(&regex), true, false));
+            }
+        }
+        out.push(("origin not allowed", matchers));
+    }
+    if let MethodRule::List(list) = &rules.methods {
+        let mut matchers = preflight();
+        let safelisted = ["GET", "HEAD", "POST"].map(str::to_owned);
+        for method in safelisted
+            .iter()
+            .chain(list.iter().filter(|m| !safelisted.contains(m)))
+        {
+            matchers.push(matcher(
+                "access-control-request-method",
+                Test::Exact(method),
+                true,
+                false,
+            ));
+        }
+        out.push(("method not allowed", matchers));
+    }
+    let name = "access-control-request-headers";
+    let headers = match &rules.headers {
+        HeaderRule::List(names) => Some(matcher(
+            name,
+            Test::Regex(&re2::request_headers(names)),
+            true,
+            true,
+        )),
+        HeaderRule::Any {
+            authorization: false,
+        } => Some(matcher(
+            name,
+            Test::Regex(re2::NAMES_AUTHORIZATION),
+            false,
+            false,
+        )),
+        HeaderRule::Any {
+            authorization: true,
+        } => None,
+    };
+    if let Some(headers) = headers {
+        let mut matchers = preflight();
+        matchers.push(headers);
+        out.push(("request headers not allowed", matchers));
+    }
+    out
+}
+
+/// A route that answers a refused preflight: 403 without CORS headers, with the Vary
+/// of corsair's preflight answers.
+fn write_refusal(out: &mut String, part: &Part, why: &str, matchers: &[String]) {
+    write_match(
+        out,
+        part,
+        &format!("{}: preflight refused, {why}", part.table),
+        matchers,
+    );
+    let _ = writeln!(
+        out,
+        "{INDENT}direct_response:\n{INDENT}  status: 403\n{INDENT}response_headers_to_add:\n{INDENT}  - header:\n{INDENT}      key: Vary\n{INDENT}      value: {}\n{INDENT}    append_action: APPEND_IF_EXISTS_OR_ADD",
+        quoted(Rules::PREFLIGHT_VARY)
+    );
+}
+
 /// One route entry: the match, the placeholder action, the CORS policy and the
 /// response headers.
 fn write_route(out: &mut String, part: &Part) {
-    let indent = "          ";
-    match part.prefix.as_deref() {
-        Some(prefix) if prefix != "/" => {
-            let _ = writeln!(
-                out,
-                "        - match:  # {}\n{indent}  path_separated_prefix: {}",
-                part.table,
-                quoted(prefix)
-            );
-        }
-        _ => {
-            let _ = writeln!(
-                out,
-                "        - match:  # {}\n{indent}  prefix: \"/\"",
-                part.table
-            );
-        }
-    }
+    write_match(out, part, &part.table, &[]);
     let _ = writeln!(
         out,
-        "{indent}route:\n{indent}  cluster: api  # EDIT: the cluster of the API"
+        "{INDENT}route:\n{INDENT}  cluster: api  # EDIT: the cluster of the API"
     );
     let Some(rules) = &part.rules else {
         let _ = writeln!(
             out,
-            "{indent}# CORS is disabled here: the upstream's headers pass as they are."
+            "{INDENT}# CORS is disabled here: the upstream's headers pass as they are."
         );
         return;
     };
     let _ = writeln!(
         out,
-        "{indent}typed_per_filter_config:\n{indent}  envoy.filters.http.cors:\n{indent}    \"@type\": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy"
+        "{INDENT}typed_per_filter_config:\n{INDENT}  envoy.filters.http.cors:\n{INDENT}    \"@type\": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy"
     );
-    write_policy(out, rules, &format!("{indent}    "));
-    let _ = writeln!(out, "{indent}response_headers_to_remove:");
+    write_policy(out, rules, &format!("{INDENT}    "));
+    let _ = writeln!(out, "{INDENT}response_headers_to_remove:");
     for header in Header::ALL {
-        let _ = writeln!(out, "{indent}  - {}", header.name());
+        let _ = writeln!(out, "{INDENT}  - {}", header.name());
     }
     let _ = writeln!(
         out,
-        "{indent}response_headers_to_add:\n{indent}  - header:\n{indent}      key: Vary\n{indent}      value: Origin\n{indent}    append_action: APPEND_IF_EXISTS_OR_ADD"
+        "{INDENT}response_headers_to_add:\n{INDENT}  - header:\n{INDENT}      key: Vary\n{INDENT}      value: Origin\n{INDENT}    append_action: APPEND_IF_EXISTS_OR_ADD"
     );
 }
 
@@ -183,81 +323,32 @@ fn allow_methods(rule: &MethodRule) -> Option<String> {
     }
 }
 
-/// `allow_headers`, so that the browser allows exactly the headers corsair allows:
-/// the list; under `*` with credentials, `*`, which the filter turns into the requested
-/// headers (as corsair, but for `authorization`: see [`findings`]); under `*` without
-/// credentials, corsair's `*` or `*,authorization`, the former written `*,*` (the same
-/// list for a browser), since the filter would repeat the requested headers, and so
-/// `Authorization`, for the value `*`.
+/// `allow_headers`: the list, which the browser checks the requested headers against,
+/// or `*`, which the filter turns into the requested headers (those that name
+/// `authorization` without corsair allowing it are refused by a route before); `None`
+/// for an empty list.
 fn allow_headers(rules: &Rules) -> Option<String> {
-    match (&rules.headers, rules.credentials) {
-        (HeaderRule::List(names), _) if names.is_empty() => None,
-        (HeaderRule::List(names), _) => Some(names.join(",")),
-        (HeaderRule::Any { .. }, true) => Some("*".to_owned()),
-        (
-            HeaderRule::Any {
-                authorization: true,
-            },
-            false,
-        ) => Some("*,authorization".to_owned()),
-        (
-            HeaderRule::Any {
-                authorization: false,
-            },
-            false,
-        ) => Some("*,*".to_owned()),
+    match &rules.headers {
+        HeaderRule::List(names) if names.is_empty() => None,
+        HeaderRule::List(names) => Some(names.join(",")),
+        HeaderRule::Any { .. } => Some("*".to_owned()),
     }
-}
-
-/// Whether corsair serve refuses some preflight a browser can send under `rules`.
-pub(crate) fn can_refuse_preflight(rules: &Rules) -> bool {
-    rules.origins != OriginRule::Any
-        || matches!(rules.methods, MethodRule::List(_))
-        || rules.headers
-            != HeaderRule::Any {
-                authorization: true,
-            }
 }
 
 /// Envoy's own limits for the policy (the options no edge exports are found by
 /// `lossy::findings`).
 pub(crate) fn findings(model: &Model) -> Vec<Finding> {
-    let enabled: Vec<(&Part, &Rules)> = model
-        .parts
-        .iter()
-        .filter_map(|p| p.rules.as_ref().map(|r| (p, r)))
-        .collect();
     let mut out = Vec::new();
-    if enabled.iter().any(|(_, r)| can_refuse_preflight(r)) {
-        out.push(target_finding(
-            codes::ENVOY_REFUSED_PREFLIGHT,
-            String::new(),
-            "Envoy's CORS filter refuses no preflight itself: one from an origin the policy does not allow is answered 200 without Access-Control-Allow-Origin but with the route's other CORS headers (Allow-Credentials, Allow-Methods, Allow-Headers, Max-Age), and one whose method or request headers are not allowed is answered 200 with the allowed lists, which the browser checks; corsair serve answers both 403 without CORS headers. The browser fails such a preflight either way, but a client that reads the status sees 200".to_owned(),
-            "where a refused preflight must be a 403, run corsair serve in front of the API, or export to nginx",
-        ));
-    }
-    if !enabled.is_empty() {
+    if model.parts.iter().any(|p| p.rules.is_some()) {
         out.push(target_finding(
             codes::ENVOY_PREFLIGHT_VARY,
             String::new(),
-            "Envoy's CORS filter answers preflights without Vary, and the route's response_headers_to_add do not reach its answers; corsair serve sends Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers, so that a cache that stores OPTIONS responses keeps one origin's answer from another".to_owned(),
+            format!(
+                "Envoy's CORS filter answers allowed preflights itself, without Vary, and the route's response_headers_to_add do not reach its answers; corsair serve sends Vary: {}, so that a cache that stores OPTIONS responses keeps one origin's answer from another (refused preflights get it from the export's 403 routes)",
+                Rules::PREFLIGHT_VARY
+            ),
             "make sure no cache between the browser and Envoy stores OPTIONS responses (HTTP caches do not by default)",
         ));
-    }
-    for (part, rules) in &enabled {
-        if rules.credentials
-            && rules.headers
-                == (HeaderRule::Any {
-                    authorization: false,
-                })
-        {
-            out.push(target_finding(
-                codes::ENVOY_REQUEST_HEADERS,
-                format!("{}.allow_headers", part.table),
-                "Envoy's CORS filter does not check the requested headers: with credentials, allow_headers = [\"*\"] makes it repeat every requested header, Authorization included, so the browser sends Authorization, which corsair serve allows only when allow_headers names it beside `*`".to_owned(),
-                "list the request headers the API reads, or add \"authorization\" to allow_headers if it is meant",
-            ));
-        }
     }
     out
 }

@@ -15,7 +15,6 @@
 
 use std::fmt::Write as _;
 
-use super::envoy::can_refuse_preflight;
 use super::lossy::{codes, target_finding};
 use super::model::{HeaderRule, MethodRule, Model, OriginEntry, OriginRule, Part, PortRule, Rules};
 use crate::policy_file::Finding;
@@ -352,6 +351,16 @@ fn max_age(seconds: u64, table: &str, findings: &mut Vec<Finding>) -> u64 {
         ));
     }
     written
+}
+
+/// Whether corsair serve refuses some preflight a browser can send under `rules`.
+fn can_refuse_preflight(rules: &Rules) -> bool {
+    rules.origins != OriginRule::Any
+        || matches!(rules.methods, MethodRule::List(_))
+        || rules.headers
+            != HeaderRule::Any {
+                authorization: true,
+            }
 }
 
 /// The Gateway API's own limits for the policy (the options no edge exports are found

@@ -113,14 +113,8 @@ pub(crate) fn findings(config: &Config, origins_file: bool, target: &str) -> Vec
 /// The codes of the limits one target has beside the options above (the target's file
 /// says when each applies and what its edge does instead).
 pub(crate) mod codes {
-    /// Envoy: a refused preflight is answered 200 (with CORS headers for an origin the
-    /// policy does not allow), never 403 without them.
-    pub(crate) const ENVOY_REFUSED_PREFLIGHT: &str = "export-lossy-envoy-refused-preflight";
-    /// Envoy: the CORS filter's answers to preflights carry no `Vary`.
+    /// Envoy: the CORS filter's answers to allowed preflights carry no `Vary`.
     pub(crate) const ENVOY_PREFLIGHT_VARY: &str = "export-lossy-envoy-preflight-vary";
-    /// Envoy: `allow_headers = ["*"]` with credentials and without `authorization`: the
-    /// filter repeats every requested header, `Authorization` included.
-    pub(crate) const ENVOY_REQUEST_HEADERS: &str = "export-lossy-envoy-request-headers";
     /// Gateway API: what a refused preflight gets is the implementation's choice.
     pub(crate) const GATEWAY_API_REFUSED_PREFLIGHT: &str =
         "export-lossy-gateway-api-refused-preflight";

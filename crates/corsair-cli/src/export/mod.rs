@@ -25,7 +25,7 @@ use model::Model;
 pub(crate) enum Target {
     /// nginx (1.22 and later): `map` blocks for `http {}`, directives for `server {}`.
     Nginx,
-    /// Envoy (v3 API): the CORS filter and a route configuration, for an
+    /// Envoy (1.30 and later, v3 API): the CORS filter and a route configuration, for an
     /// HttpConnectionManager.
     Envoy,
     /// Kubernetes Gateway API (v1.6, standard channel): an HTTPRoute with the CORS filter.

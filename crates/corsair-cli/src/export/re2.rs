@@ -1,19 +1,22 @@
 //! Origin patterns as RE2 regular expressions (Envoy's `safe_regex`), each accepting
 //! the origins a browser can send that the pattern allows.
 //!
-//! RE2 has no lookaround, so unlike the PCRE forms (`pcre.rs`) these do not bound the
-//! origin's length: corsair refuses an origin longer than it reads (a host over 253
-//! bytes), which no browser sends. Envoy matches a `safe_regex` against the whole value,
-//! so the expressions are not anchored.
+//! RE2 has no lookaround, and Envoy refuses a regex whose RE2 program size is above
+//! the runtime value `re2.max_program_size.error_level` (100 by default), so unlike the
+//! PCRE forms (`pcre.rs`) these accept some values no browser sends and corsair refuses:
+//! an origin longer than corsair reads (a host over 253 bytes), a `:*` port above 65535
+//! or that is the scheme's default. Envoy matches a `safe_regex` against the whole
+//! value, so the expressions are not anchored.
 
 use super::model::{OriginEntry, PortRule};
 
 /// One label of a domain, as corsair's `*.` patterns accept it.
 const LABEL: &str = "[a-z0-9_-]+";
 
-/// A port of one to five digits without a leading zero, at most 65535.
-const PORT: &str =
-    "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+/// An optional port: one to five digits without a leading zero. (Browsers never send a
+/// port above 65535, nor the scheme's default port, which corsair's `:*` leaves out:
+/// the expression stays within Envoy's default RE2 program size.)
+const PORT: &str = "(?::[1-9][0-9]{0,4})?";
 
 /// Escapes RE2's metacharacters (every other byte of an origin stands for itself).
 pub(crate) fn escape(text: &str) -> String {
@@ -26,47 +29,6 @@ pub(crate) fn escape(text: &str) -> String {
     }
     out
 }
-
-/// The default port of the schemes that have one: a browser never names it.
-fn default_port(scheme: &str) -> Option<u16> {
-    match scheme {
-        "http" | "ws" => Some(80),
-        "https" | "wss" => Some(443),
-        "ftp" => Some(21),
-        _ => None,
-    }
-}
-
-/// Every port but `default` (two or three digits), without a leading zero: RE2 cannot
-/// say "not 443", so the alternatives spell out the other numbers.
-fn port_except(default: u16) -> String {
-    let digits = default.to_string();
-    let mut alternatives = Vec::new();
-    // Numbers of the default's length that first differ from it at position `i`.
-    for (i, d) in digits.char_indices() {
-        let low = if i == 0 { '1' } else { '0' };
-        let others: String = (low..='9').filter(|c| *c != d).collect();
-        let rest = digits.len() - i - 1;
-        let tail = if rest == 0 {
-            String::new()
-        } else {
-            format!("[0-9]{{{rest}}}")
-        };
-        alternatives.push(format!("{}[{others}]{tail}", &digits[..i]));
-    }
-    // Every port of another length.
-    for len in (1..=5usize).filter(|len| *len != digits.len()) {
-        alternatives.push(match len {
-            1 => "[1-9]".to_owned(),
-            5 => PORT_5.to_owned(),
-            n => format!("[1-9][0-9]{{{}}}", n - 1),
-        });
-    }
-    format!("(?:{})", alternatives.join("|"))
-}
-
-/// The five-digit ports (10000 to 65535).
-const PORT_5: &str = "(?:[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
 
 /// The RE2 form of a pattern entry (`*.` host or `:*` port); `None` for an entry
 /// Envoy matches exactly (`null`, or an origin without pattern).
@@ -91,10 +53,7 @@ pub(crate) fn origin_pattern(entry: &OriginEntry) -> Option<String> {
     let port_pattern = match port {
         PortRule::Default => String::new(),
         PortRule::Exact(p) => format!(":{p}"),
-        PortRule::Any => match default_port(scheme) {
-            Some(default) => format!("(?::{})?", port_except(default)),
-            None => format!("(?::{PORT})?"),
-        },
+        PortRule::Any => PORT.to_owned(),
     };
     Some(format!("{}://{host_pattern}{port_pattern}", escape(scheme)))
 }
@@ -117,25 +76,29 @@ pub(crate) fn exact_origin(entry: &OriginEntry) -> Option<String> {
     }
 }
 
+/// The `Access-Control-Request-Headers` values (the lines joined with commas) a list of
+/// names allows: comma-separated names of the list, without case, whitespace and empty
+/// elements tolerated. The element is written once (`$` ends the last), to keep the
+/// program small.
+pub(crate) fn request_headers(names: &[String]) -> String {
+    let name = if names.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = names.iter().map(|n| escape(n)).collect();
+        format!("(?i:{})?", names.join("|"))
+    };
+    format!("(?:[ \\t]*{name}[ \\t]*(?:,|$))+")
+}
+
+/// An `Access-Control-Request-Headers` value that names `authorization`.
+pub(crate) const NAMES_AUTHORIZATION: &str = "(?:.*,)?[ \\t]*(?i:authorization)[ \\t]*(?:,.*)?";
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn full(pattern: &str) -> regex::Regex {
         regex::Regex::new(&format!("^(?:{pattern})$")).unwrap()
-    }
-
-    #[test]
-    fn every_port_but_the_default() {
-        for default in [21u16, 80, 443] {
-            let re = full(&port_except(default));
-            for port in 0u32..=70000 {
-                let text = port.to_string();
-                let expected = (1..=65535).contains(&port) && port != u32::from(default);
-                assert_eq!(re.is_match(&text), expected, "{default}: {text}");
-            }
-            assert!(!re.is_match("0443") && !re.is_match("01"));
-        }
     }
 
     #[test]
@@ -156,8 +119,8 @@ mod tests {
         let port = full(&origin_pattern(&entry("https", false, PortRule::Any)).unwrap());
         assert!(port.is_match("https://example.com"));
         assert!(port.is_match("https://example.com:8443"));
-        assert!(!port.is_match("https://example.com:443"));
         assert!(!port.is_match("https://example.com:"));
+        assert!(!port.is_match("https://example.com:0443"));
         let custom = full(&origin_pattern(&entry("tauri", false, PortRule::Any)).unwrap());
         assert!(custom.is_match("tauri://example.com:443"));
         assert_eq!(
@@ -169,5 +132,37 @@ mod tests {
             Some("https://example.com:8443")
         );
         assert_eq!(escape("a.b[::1]"), r"a\.b\[::1\]");
+    }
+
+    #[test]
+    fn request_header_lists() {
+        let names = ["content-type".to_owned(), "x-id".to_owned()];
+        let allowed = full(&request_headers(&names));
+        for value in [
+            "",
+            "content-type",
+            "Content-Type, x-id",
+            " x-id ,,content-type",
+            ",",
+        ] {
+            assert!(allowed.is_match(value), "{value:?}");
+        }
+        for value in ["authorization", "content-type,x-other", "x-idx", "x-id;"] {
+            assert!(!allowed.is_match(value), "{value:?}");
+        }
+        let none = full(&request_headers(&[]));
+        assert!(none.is_match("") && none.is_match(" , ") && !none.is_match("x-id"));
+        let authorization = full(NAMES_AUTHORIZATION);
+        for value in [
+            "authorization",
+            "x-id, Authorization",
+            "AUTHORIZATION ,x-id",
+            "a,authorization,b",
+        ] {
+            assert!(authorization.is_match(value), "{value:?}");
+        }
+        for value in ["", "x-authorization", "authorizations", "x-id"] {
+            assert!(!authorization.is_match(value), "{value:?}");
+        }
     }
 }
