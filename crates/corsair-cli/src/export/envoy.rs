@@ -56,6 +56,10 @@ pub(crate) const NOTES: &str = "\
 # browser finds the requested ones in them), echoes the origin where corsair serve
 # sends `*` (the Vary: Origin keeps caches right), and adds nothing to requests
 # without Origin.
+# Envoy refuses a regex whose RE2 program size is above the runtime value
+# re2.max_program_size.error_level (100 by default): the one of a long list of request
+# headers can be; Envoy then rejects the configuration, and a layered_runtime entry of
+# the bootstrap raises the limit.
 ";
 
 /// A YAML double-quoted scalar (a JSON string is one).
