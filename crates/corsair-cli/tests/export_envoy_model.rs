@@ -190,8 +190,14 @@ fn envoy(config: &Value, request: &Request) -> Response {
             return preflight(policy, request, origin, allowed(origin));
         }
     }
-    // Forwarded: the router finalizes the upstream's headers, then the CORS filter
-    // encodes its own.
+    let origin = origin.filter(|o| !policy.is_null() && allowed(o));
+    forwarded(route, policy, request, origin.as_deref())
+}
+
+/// A forwarded request's response: the router finalizes the upstream's headers (the
+/// route's removals and additions), then the CORS filter adds its own for an allowed
+/// `origin`.
+fn forwarded(route: &Value, policy: &Value, request: &Request, origin: Option<&str>) -> Response {
     let mut response = upstream(request);
     let remove: Vec<String> = route["response_headers_to_remove"]
         .as_array()
@@ -201,23 +207,21 @@ fn envoy(config: &Value, request: &Request) -> Response {
         .collect();
     response.headers.retain(|(n, _)| !remove.contains(n));
     add_route_headers(route, &mut response.headers);
-    if let (false, Some(origin)) = (policy.is_null(), &origin) {
-        if allowed(origin) {
-            set(&mut response.headers, "access-control-allow-origin", origin);
-            if policy["allow_credentials"] == true {
-                set(
-                    &mut response.headers,
-                    "access-control-allow-credentials",
-                    "true",
-                );
-            }
-            if let Some(expose) = policy["expose_headers"].as_str() {
-                set(
-                    &mut response.headers,
-                    "access-control-expose-headers",
-                    expose,
-                );
-            }
+    if let Some(origin) = origin {
+        set(&mut response.headers, "access-control-allow-origin", origin);
+        if policy["allow_credentials"] == true {
+            set(
+                &mut response.headers,
+                "access-control-allow-credentials",
+                "true",
+            );
+        }
+        if let Some(expose) = policy["expose_headers"].as_str() {
+            set(
+                &mut response.headers,
+                "access-control-expose-headers",
+                expose,
+            );
         }
     }
     response
@@ -386,40 +390,10 @@ fn compare(
     };
     let is_preflight = request.method == "OPTIONS"
         && header(request, "access-control-request-method").is_some_and(|m| !m.is_empty());
-    for include in [false, true] {
-        if is_preflight {
-            let (e, a) = (
-                preflight_passes(expected, request, &origin, include),
-                preflight_passes(actual, request, &origin, include),
-            );
-            if e != a {
-                out.push(format!(
-                    "preflight passes (credentials {include}): {a}, corsair: {e}"
-                ));
-            }
-            if e && a
-                && expected.get("access-control-max-age") != actual.get("access-control-max-age")
-            {
-                out.push("max-age differs".to_owned());
-            }
-        } else {
-            let (e, a) = (
-                shares(expected, &origin, include),
-                shares(actual, &origin, include),
-            );
-            if e != a {
-                out.push(format!("shared (credentials {include}): {a}, corsair: {e}"));
-            }
-            if e && a
-                && expected.tokens("access-control-expose-headers")
-                    != actual.tokens("access-control-expose-headers")
-            {
-                out.push("exposed headers differ".to_owned());
-            }
-        }
-    }
-    if is_preflight && expected.status == 403 && !actual.cors().is_empty() {
-        out.push("CORS headers on a refused preflight".to_owned());
+    if is_preflight {
+        compare_preflight(request, &origin, expected, actual, &mut out);
+    } else {
+        compare_actual(&origin, expected, actual, &mut out);
     }
     let lower = |r: &Response| -> BTreeSet<String> {
         r.tokens("vary")
@@ -445,6 +419,51 @@ fn compare(
         false => coverage.not_shared += 1,
     }
     out
+}
+
+/// A preflight: passes for the browser alike, in both credentials modes, with the same
+/// max-age; a refused one without CORS headers.
+fn compare_preflight(
+    request: &Request,
+    origin: &str,
+    expected: &Response,
+    actual: &Response,
+    out: &mut Vec<String>,
+) {
+    for include in [false, true] {
+        let e = preflight_passes(expected, request, origin, include);
+        let a = preflight_passes(actual, request, origin, include);
+        if e != a {
+            out.push(format!(
+                "preflight passes (credentials {include}): {a}, corsair: {e}"
+            ));
+        }
+        if e && a && expected.get("access-control-max-age") != actual.get("access-control-max-age")
+        {
+            out.push("max-age differs".to_owned());
+        }
+    }
+    if expected.status == 403 && !actual.cors().is_empty() {
+        out.push("CORS headers on a refused preflight".to_owned());
+    }
+}
+
+/// Another request with an origin: shared alike, in both credentials modes, with the
+/// same exposed headers.
+fn compare_actual(origin: &str, expected: &Response, actual: &Response, out: &mut Vec<String>) {
+    for include in [false, true] {
+        let e = shares(expected, origin, include);
+        let a = shares(actual, origin, include);
+        if e != a {
+            out.push(format!("shared (credentials {include}): {a}, corsair: {e}"));
+        }
+        if e && a
+            && expected.tokens("access-control-expose-headers")
+                != actual.tokens("access-control-expose-headers")
+        {
+            out.push("exposed headers differ".to_owned());
+        }
+    }
 }
 
 #[test]

@@ -196,8 +196,21 @@ fn refusals(rules: &Rules) -> Vec<(&'static str, Vec<String>)> {
         }
         out.push(("method not allowed", matchers));
     }
+    let headers = headers_refusal(&rules.headers);
+    if let Some(headers) = headers {
+        let mut matchers = preflight();
+        matchers.push(headers);
+        out.push(("request headers not allowed", matchers));
+    }
+    out
+}
+
+/// The matcher of the request headers corsair refuses under `rule`, if any: a list
+/// refuses a value that is not a list of its names; `*` without `authorization` a value
+/// that names it.
+fn headers_refusal(rule: &HeaderRule) -> Option<String> {
     let name = "access-control-request-headers";
-    let headers = match &rules.headers {
+    match rule {
         HeaderRule::List(names) => Some(matcher(
             name,
             Test::Regex(&re2::request_headers(names)),
@@ -215,13 +228,7 @@ fn refusals(rules: &Rules) -> Vec<(&'static str, Vec<String>)> {
         HeaderRule::Any {
             authorization: true,
         } => None,
-    };
-    if let Some(headers) = headers {
-        let mut matchers = preflight();
-        matchers.push(headers);
-        out.push(("request headers not allowed", matchers));
     }
-    out
 }
 
 /// A route that answers a refused preflight: 403 without CORS headers, with the Vary

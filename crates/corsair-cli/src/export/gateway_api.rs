@@ -233,17 +233,7 @@ fn origin(entry: &OriginEntry, table: &str, findings: &mut Vec<Finding>) -> Opti
         PortRule::Exact(p) => format!(":{p}"),
     };
     let written = shown(&written_port);
-    let why = if scheme != "http" && scheme != "https" {
-        Some("its scheme is not http or https")
-    } else if !host_fits(host) {
-        Some(
-            "its host is not DNS labels of letters, digits and `-` (an IPv6 address, `_`, a trailing dot)",
-        )
-    } else if written.len() > MAX_ORIGIN_LEN {
-        Some("it is longer than 253 bytes")
-    } else {
-        None
-    };
+    let why = unfit(scheme, host, &written);
     if let Some(why) = why {
         let original = shown(&match port {
             PortRule::Any => ":*".to_owned(),
@@ -274,6 +264,22 @@ fn origin(entry: &OriginEntry, table: &str, findings: &mut Vec<Finding>) -> Opti
         ));
     }
     Some(written)
+}
+
+/// Why `allowOrigins` cannot hold an origin (`written`, of `scheme` and `host`), if it
+/// cannot.
+fn unfit(scheme: &str, host: &str, written: &str) -> Option<&'static str> {
+    if scheme != "http" && scheme != "https" {
+        Some("its scheme is not http or https")
+    } else if !host_fits(host) {
+        Some(
+            "its host is not DNS labels of letters, digits and `-` (an IPv6 address, `_`, a trailing dot)",
+        )
+    } else if written.len() > MAX_ORIGIN_LEN {
+        Some("it is longer than 253 bytes")
+    } else {
+        None
+    }
 }
 
 /// Whether `allowOrigins`' pattern accepts the host: DNS labels of letters, digits and
