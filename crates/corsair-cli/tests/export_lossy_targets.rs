@@ -206,6 +206,29 @@ fn gateway_api_methods_headers_max_age_and_lists() {
 }
 
 #[test]
+fn gateway_api_paths() {
+    let dir = TempDir::new("lossy-gateway-paths");
+    let toml = "[cors]\nallow_origins = [\"https://app.example.com\"]\n\n[[routes]]\npath = \"/a//b\"\nenabled = false\n\n[[routes]]\npath = \"/x y\"\nenabled = false\n\n[[routes]]\npath = \"/caf%C3%A9\"\nenabled = false\n";
+    let (_, found) = export(&dir, toml, "gateway-api");
+    let paths = with_code(&found, "export-lossy-gateway-api-path");
+    let fields: Vec<&str> = paths.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(fields, ["routes[0].path", "routes[1].path"], "{found:?}");
+    assert!(
+        paths[0]
+            .message
+            .starts_with("a PathPrefix cannot hold `/a//b`")
+    );
+    let run = corsair_lossy(&dir, toml);
+    assert_eq!(run.code, 0);
+    let text = std::fs::read_to_string(dir.path("out.yaml")).unwrap();
+    let values: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("value: "))
+        .collect();
+    assert_eq!(values, ["\"/caf%C3%A9\"", "\"/\""]);
+}
+
+#[test]
 fn exit_status_and_comments() {
     let dir = TempDir::new("lossy-exit");
     for target in ["envoy", "gateway-api"] {

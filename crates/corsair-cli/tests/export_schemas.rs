@@ -51,6 +51,10 @@ const FIXED: &[(&str, &str)] = &[
         "[cors]\ndangerously_allow_null_origin = true\nallow_origins = [\"null\", \"http://[::1]:*\", \"chrome-extension://abcdefghijklmnop\", \"https://example.com.\", \"https://xn--bcher-kva.example\"]\n",
     ),
     (
+        "odd route paths",
+        "[cors]\nallow_origins = [\"https://app.example.com\"]\n\n[[routes]]\npath = \"/a//b\"\nallow_origins = [\"https://b.example\"]\n\n[[routes]]\npath = \"/x y/./z\"\nenabled = false\n\n[[routes]]\npath = \"/caf%C3%A9/\"\nallow_methods = [\"PATCH\"]\n",
+    ),
+    (
         "disabled by default",
         "[cors]\nenabled = false\n\n[[routes]]\npath = \"/api\"\nenabled = true\nallow_origins = [\"https://app.example.com\"]\n",
     ),
@@ -162,6 +166,14 @@ fn policies() -> Vec<(String, String)> {
         .iter()
         .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
         .collect();
+    // More parts than an HTTPRoute holds rules (16): two HTTPRoutes.
+    let mut many = String::from("[cors]\nallow_origins = [\"https://app.example.com\"]\n");
+    for i in 0..20 {
+        many.push_str(&format!(
+            "\n[[routes]]\npath = \"/r{i}\"\nallow_methods = [\"PUT\"]\n"
+        ));
+    }
+    out.push(("many routes".to_owned(), many));
     let mut rng = Rng::new(0x005c_4e3a);
     for i in 0..GENERATED {
         out.push((format!("generated {i}"), generate::policy(&mut rng).toml));
@@ -206,6 +218,27 @@ fn check_envoy_rules(json: &serde_json::Value) -> usize {
     routes.len()
 }
 
+/// The CEL rules of the CRD for a `PathPrefix` value (which the JSON Schema validation
+/// does not evaluate), as the CRD words them.
+fn check_path_rules(route: &serde_json::Value) {
+    let rules = route["spec"]["rules"].as_array().unwrap();
+    assert!(rules.len() <= 16);
+    let valid =
+        regex::Regex::new(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$").unwrap();
+    for rule in rules {
+        for m in rule["matches"].as_array().unwrap() {
+            assert_eq!(m["path"]["type"], "PathPrefix");
+            let value = m["path"]["value"].as_str().unwrap();
+            assert!(value.starts_with('/'), "{value}");
+            for bad in ["//", "/./", "/../", "%2f", "%2F", "#"] {
+                assert!(!value.contains(bad), "{value}");
+            }
+            assert!(!value.ends_with("/..") && !value.ends_with("/."), "{value}");
+            assert!(valid.is_match(value), "{value}");
+        }
+    }
+}
+
 #[test]
 fn envoy_output_reads_as_envoy_messages() {
     let dir = TempDir::new("export-schemas-envoy");
@@ -244,11 +277,20 @@ fn gateway_api_output_validates_against_the_crd() {
             assert!(name.starts_with("generated"), "{name}: not exported");
             continue;
         };
-        for doc in yaml_documents(&text) {
+        let docs = yaml_documents(&text);
+        let rules: usize = docs
+            .iter()
+            .map(|d| d["spec"]["rules"].as_array().unwrap().len())
+            .sum();
+        if name == "many routes" {
+            assert_eq!((docs.len(), rules), (2, 21), "{name}");
+        }
+        for doc in docs {
             if let Err(e) = schemas.validate(&doc, index) {
                 panic!("{name}: {e:#}\n{text}");
             }
             assert_eq!(doc["kind"], "HTTPRoute");
+            check_path_rules(&doc);
         }
         checked += 1;
     }

@@ -69,7 +69,12 @@ fn quoted(text: &str) -> String {
 /// The HTTPRoute document(s).
 pub(crate) fn fragment(model: &Model) -> String {
     let mut out = String::new();
-    for (n, parts) in model.parts.chunks(MAX_RULES).enumerate() {
+    let parts: Vec<&Part> = model
+        .parts
+        .iter()
+        .filter(|p| path_unfit(prefix(p)).is_none())
+        .collect();
+    for (n, parts) in parts.chunks(MAX_RULES).enumerate() {
         if n > 0 {
             out.push_str("---\n");
         }
@@ -97,9 +102,38 @@ spec:
     out
 }
 
+/// A part's path prefix (`/` for `[cors]`).
+fn prefix(part: &Part) -> &str {
+    part.prefix.as_deref().unwrap_or("/")
+}
+
+/// Why a `PathPrefix` cannot hold `prefix`, if it cannot: the HTTPRoute CRD's rules for
+/// a path value (its pattern and its CEL rules).
+fn path_unfit(prefix: &str) -> Option<&'static str> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-/._~!$&'()*+,;=:@%".contains(&b);
+    let escapes_ok = prefix
+        .split('%')
+        .skip(1)
+        .all(|rest| rest.len() >= 2 && rest.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit));
+    if prefix.len() > 1024 {
+        Some("it is longer than 1024 bytes")
+    } else if !prefix.bytes().all(allowed) || !escapes_ok {
+        Some("it holds a byte a path value may not hold unescaped")
+    } else if ["//", "/./", "/../", "%2f", "%2F"]
+        .iter()
+        .any(|s| prefix.contains(s))
+        || prefix.ends_with("/.")
+        || prefix.ends_with("/..")
+    {
+        Some("it holds `//`, a dot segment or an escaped `/`")
+    } else {
+        None
+    }
+}
+
 /// One rule: the path match, the CORS filter, the placeholder backend.
-fn write_rule(out: &mut String, part: &Part) {
-    let prefix = part.prefix.as_deref().unwrap_or("/");
+fn write_rule(out: &mut String, part: &&Part) {
+    let prefix = prefix(part);
     let _ = writeln!(
         out,
         "    - matches:  # {}\n        - path:\n            type: PathPrefix\n            value: {}",
@@ -399,6 +433,19 @@ pub(crate) fn findings(model: &Model) -> Vec<Finding> {
             "HTTPCORSFilter does not specify Vary: corsair serve adds Vary: Origin to the responses whose CORS headers depend on the origin, and Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers to preflight answers; without them a shared cache may give one origin's response to another, which the browser then refuses".to_owned(),
             "check that your Gateway implementation sends Vary: Origin, or keep such responses out of shared caches (Cache-Control: private)",
         ));
+    }
+    for part in &model.parts {
+        if let Some(why) = path_unfit(prefix(part)) {
+            out.push(target_finding(
+                codes::GATEWAY_API_PATH,
+                format!("{}.path", part.table),
+                format!(
+                    "a PathPrefix cannot hold `{}`: {why}; the export leaves the rule out, so its requests get the rule of a shorter prefix",
+                    prefix(part)
+                ),
+                "write the route's path with unreserved characters and percent-escapes only, without `//` or dot segments",
+            ));
+        }
     }
     for (part, rules) in &enabled {
         out.extend(cors(part, rules).findings);

@@ -137,6 +137,9 @@ pub(crate) mod codes {
     /// Gateway API: the upstream's own `Access-Control-*` headers are not removed.
     pub(crate) const GATEWAY_API_UPSTREAM_HEADERS: &str =
         "export-lossy-gateway-api-upstream-headers";
+    /// Gateway API: a route path a `PathPrefix` cannot hold (`//`, dot segments, an
+    /// escaped `/`, bytes a path may not hold unescaped): the rule is left out.
+    pub(crate) const GATEWAY_API_PATH: &str = "export-lossy-gateway-api-path";
     /// Gateway API: `Vary` is the implementation's choice.
     pub(crate) const GATEWAY_API_VARY: &str = "export-lossy-gateway-api-vary";
 }
