@@ -229,6 +229,23 @@ fn gateway_api_paths() {
 }
 
 #[test]
+fn cross_origin_write_protection_is_not_exported() {
+    let dir = TempDir::new("lossy-protection");
+    let toml = "[cors]\nallow_origins = [\"https://app.example.com\"]\ncross_origin_protection = true\n\n[[routes]]\npath = \"/api\"\nallow_methods = [\"PUT\"]\n";
+    for target in ["envoy", "gateway-api"] {
+        let (_, found) = export(&dir, toml, target);
+        let protection = with_code(&found, "export-lossy-cross-origin-protection");
+        assert_eq!(protection.len(), 1, "{target}: {found:?}");
+        assert_eq!(protection[0].field, "cors.cross_origin_protection");
+        assert!(
+            protection[0]
+                .message
+                .contains(&format!("{target} forwards cross-origin writes"))
+        );
+    }
+}
+
+#[test]
 fn exit_status_and_comments() {
     let dir = TempDir::new("lossy-exit");
     for target in ["envoy", "gateway-api"] {

@@ -64,6 +64,39 @@ const LIMITS: &[Limit] = &[
 /// `origins_file`: whether the file names an `allow_origins_file`.
 pub(crate) fn findings(config: &Config, origins_file: bool, target: &str) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
+    limit_findings(config, LIMITS, target, &mut out);
+    if origins_file {
+        out.push(Finding {
+            severity: SEVERITY,
+            code: "export-lossy-origins-file",
+            field: "allow_origins_file".to_owned(),
+            message: format!(
+                "the origins of allow_origins_file are copied into the exported configuration: when the file changes, corsair serve reloads it, but {target} keeps the origins of the export"
+            ),
+            help: Some("export again (and reload the edge) whenever the origins file changes".to_owned()),
+        });
+    }
+    out
+}
+
+/// Cross-origin write protection, for the targets that do not implement it.
+const CROSS_ORIGIN_PROTECTION: Limit = Limit {
+    code: "export-lossy-cross-origin-protection",
+    field: "cross_origin_protection",
+    used: |p| p.cross_origin_protection == Some(true),
+    message: "cross-origin write protection is not exported: {target} forwards cross-origin writes (forms, `text/plain` fetches) from origins the policy does not allow, where corsair serve refuses them with 403",
+    help: "protect writes in the application (a CSRF token, or Go's http.CrossOriginProtection), or run corsair serve behind the edge",
+};
+
+/// Adds the findings of cross-origin write protection for a target that does not
+/// implement it (none where `out` has them already).
+pub(crate) fn unprotected_writes(config: &Config, target: &str, out: &mut Vec<Finding>) {
+    limit_findings(config, &[CROSS_ORIGIN_PROTECTION], target, out);
+}
+
+/// Adds a finding for each of `limits` in effect in an enabled part of the policy, at
+/// the table that sets it, unless `out` has it already.
+fn limit_findings(config: &Config, limits: &[Limit], target: &str, out: &mut Vec<Finding>) {
     let parts = std::iter::once(("cors".to_owned(), config.cors.clone(), None)).chain(
         config.routes.iter().enumerate().map(|(i, r)| {
             (
@@ -78,7 +111,7 @@ pub(crate) fn findings(config: &Config, origins_file: bool, target: &str) -> Vec
         if !effective.enabled.unwrap_or(true) {
             continue;
         }
-        for limit in LIMITS.iter().filter(|l| (l.used)(&effective)) {
+        for limit in limits.iter().filter(|l| (l.used)(&effective)) {
             let table = match declared {
                 Some(route) if (limit.used)(route) => table.as_str(),
                 _ => "cors",
@@ -96,18 +129,6 @@ pub(crate) fn findings(config: &Config, origins_file: bool, target: &str) -> Vec
             });
         }
     }
-    if origins_file {
-        out.push(Finding {
-            severity: SEVERITY,
-            code: "export-lossy-origins-file",
-            field: "allow_origins_file".to_owned(),
-            message: format!(
-                "the origins of allow_origins_file are copied into the exported configuration: when the file changes, corsair serve reloads it, but {target} keeps the origins of the export"
-            ),
-            help: Some("export again (and reload the edge) whenever the origins file changes".to_owned()),
-        });
-    }
-    out
 }
 
 /// The codes of the limits one target has beside the options above (the target's file

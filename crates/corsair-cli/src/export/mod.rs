@@ -148,8 +148,14 @@ pub(crate) fn lossy_findings(
     let mut findings = lossy::findings(config, origins_file, target.name());
     match target {
         Target::Nginx => {}
-        Target::Envoy => findings.extend(envoy::findings(&Model::new(config))),
-        Target::GatewayApi => findings.extend(gateway_api::findings(&Model::new(config))),
+        Target::Envoy => {
+            lossy::unprotected_writes(config, target.name(), &mut findings);
+            findings.extend(envoy::findings(&Model::new(config)));
+        }
+        Target::GatewayApi => {
+            lossy::unprotected_writes(config, target.name(), &mut findings);
+            findings.extend(gateway_api::findings(&Model::new(config)));
+        }
     }
     findings
 }
