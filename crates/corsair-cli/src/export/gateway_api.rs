@@ -51,11 +51,17 @@ const MAX_ORIGIN_LEN: usize = 253;
 
 /// The `CORS` filter of one part, with what it could not hold.
 struct Cors {
+    /// `allowOrigins`.
     origins: Vec<String>,
+    /// `allowCredentials`.
     credentials: bool,
+    /// `allowMethods` (empty: left out).
     methods: Vec<String>,
+    /// `allowHeaders` (empty: left out).
     headers: Vec<String>,
+    /// `exposeHeaders` (empty: left out).
     expose: Vec<String>,
+    /// `maxAge` (`None`: left out, the gateway's default of 5 seconds).
     max_age: Option<u64>,
     /// The part's own lossy findings.
     findings: Vec<Finding>,
@@ -160,6 +166,7 @@ fn write_list(out: &mut String, field: &str, items: &[String]) {
     }
 }
 
+/// The rule's `filters`: the `CORS` filter.
 fn write_filter(out: &mut String, cors: &Cors) {
     out.push_str("      filters:\n        - type: CORS\n          cors:\n");
     if cors.origins.is_empty() {
@@ -327,6 +334,7 @@ fn host_fits(host: &str) -> bool {
     })
 }
 
+/// The finding of an origin `allowOrigins` cannot hold.
 fn origin_finding(field: &str, origin: &str, why: &str) -> Finding {
     target_finding(
         codes::GATEWAY_API_ORIGIN,
@@ -362,6 +370,7 @@ fn methods(rule: &MethodRule, table: &str, findings: &mut Vec<Finding>) -> Vec<S
     kept.into_iter().cloned().collect()
 }
 
+/// The finding of `allow_headers = ["*"]` (`authorization`: listed beside it).
 fn request_headers_finding(table: &str, authorization: bool) -> Finding {
     let message = if authorization {
         "allowHeaders cannot hold `*` beside other names: allow_headers = [\"*\", \"authorization\"] is written `*`, which the gateway may send as it is (without credentials), and a browser's `*` never covers Authorization, so it refuses the preflights that ask for it, which corsair serve allows"
