@@ -51,6 +51,10 @@ const FIXED: &[(&str, &str)] = &[
         "[cors]\ndangerously_allow_null_origin = true\nallow_origins = [\"null\", \"http://[::1]:*\", \"chrome-extension://abcdefghijklmnop\", \"https://example.com.\", \"https://xn--bcher-kva.example\"]\n",
     ),
     (
+        "ports written away",
+        "[cors]\nallow_origins = [\"http://localhost:*\", \"http://localhost\", \"https://*.corp.example:*\", \"https://*.corp.example\"]\n",
+    ),
+    (
         "odd route paths",
         "[cors]\nallow_origins = [\"https://app.example.com\"]\n\n[[routes]]\npath = \"/a//b\"\nallow_origins = [\"https://b.example\"]\n\n[[routes]]\npath = \"/x y/./z\"\nenabled = false\n\n[[routes]]\npath = \"/caf%C3%A9/\"\nallow_methods = [\"PATCH\"]\n",
     ),
@@ -239,6 +243,33 @@ fn check_path_rules(route: &serde_json::Value) {
     }
 }
 
+/// What the CRD says of the CORS filter's lists beyond the JSON Schema: each is a set
+/// (`x-kubernetes-list-type: set`: no item twice), and `*` stands alone in
+/// `allowOrigins`, `allowMethods` and `allowHeaders` (CEL rules).
+fn check_cors_sets(route: &serde_json::Value) {
+    for rule in route["spec"]["rules"].as_array().unwrap() {
+        for filter in rule["filters"].as_array().into_iter().flatten() {
+            let cors = &filter["cors"];
+            for field in [
+                "allowOrigins",
+                "allowMethods",
+                "allowHeaders",
+                "exposeHeaders",
+            ] {
+                let Some(items) = cors[field].as_array() else {
+                    continue;
+                };
+                let unique: std::collections::BTreeSet<&str> =
+                    items.iter().map(|i| i.as_str().unwrap()).collect();
+                assert_eq!(unique.len(), items.len(), "{field}: {items:?}");
+                if field != "exposeHeaders" && unique.contains("*") {
+                    assert_eq!(items.len(), 1, "{field}: {items:?}");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn envoy_output_reads_as_envoy_messages() {
     let dir = TempDir::new("export-schemas-envoy");
@@ -291,6 +322,7 @@ fn gateway_api_output_validates_against_the_crd() {
             }
             assert_eq!(doc["kind"], "HTTPRoute");
             check_path_rules(&doc);
+            check_cors_sets(&doc);
         }
         checked += 1;
     }

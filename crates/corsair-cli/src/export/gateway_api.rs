@@ -200,7 +200,11 @@ fn cors(part: &Part, rules: &Rules) -> Cors {
         OriginRule::Any => cors.origins.push("*".to_owned()),
         OriginRule::List(entries) => {
             for entry in entries {
-                if let Some(origin) = origin(entry, table, &mut cors.findings) {
+                // `allowOrigins` is a set: `http://host:*` and `http://host` are
+                // both written `http://host`, once.
+                if let Some(origin) = origin(entry, table, &mut cors.findings)
+                    && !cors.origins.contains(&origin)
+                {
                     cors.origins.push(origin);
                 }
             }
