@@ -50,6 +50,53 @@ const LIMITS: &[Limit] = &[
 /// `origins_file`: whether the file names an `allow_origins_file`.
 pub(crate) fn findings(config: &Config, origins_file: bool, target: &str) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
+    limit_findings(config, LIMITS, target, &mut out);
+    if origins_file {
+        out.push(Finding {
+            severity: SEVERITY,
+            code: "export-lossy-origins-file",
+            field: "allow_origins_file".to_owned(),
+            message: format!(
+                "the origins of allow_origins_file are copied into the exported configuration: when the file changes, corsair serve reloads it, but {target} keeps the origins of the export"
+            ),
+            help: Some("export again (and reload the edge) whenever the origins file changes".to_owned()),
+        });
+    }
+    out
+}
+
+/// Cross-origin write protection, for the targets that do not implement it.
+const CROSS_ORIGIN_PROTECTION: Limit = Limit {
+    code: "export-lossy-cross-origin-protection",
+    field: "cross_origin_protection",
+    used: |p| p.cross_origin_protection == Some(true),
+    message: "cross-origin write protection is not exported: {target} forwards cross-origin writes (forms, `text/plain` fetches) from origins the policy does not allow, where corsair serve refuses them with 403",
+    help: "protect writes in the application (a CSRF token, or Go's http.CrossOriginProtection), or run corsair serve behind the edge",
+};
+
+/// Private Network Access, for the targets that do not implement it.
+const PRIVATE_NETWORK: Limit = Limit {
+    code: "export-lossy-private-network",
+    field: "allow_private_network",
+    used: |p| p.allow_private_network == Some(true),
+    message: "Private Network Access is not exported: {target} never sends Access-Control-Allow-Private-Network and leaves Access-Control-Request-Private-Network out of Vary",
+    help: "Chrome 142 and later send no such preflight (Local Network Access asks the user): remove allow_private_network",
+};
+
+/// Adds the findings of cross-origin write protection for a target that does not
+/// implement it (none where `out` has them already).
+pub(crate) fn unprotected_writes(config: &Config, target: &str, out: &mut Vec<Finding>) {
+    limit_findings(config, &[CROSS_ORIGIN_PROTECTION], target, out);
+}
+
+/// Adds the findings of Private Network Access for a target that does not implement it.
+pub(crate) fn no_private_network(config: &Config, target: &str, out: &mut Vec<Finding>) {
+    limit_findings(config, &[PRIVATE_NETWORK], target, out);
+}
+
+/// Adds a finding for each of `limits` in effect in an enabled part of the policy, at
+/// the table that sets it, unless `out` has it already.
+fn limit_findings(config: &Config, limits: &[Limit], target: &str, out: &mut Vec<Finding>) {
     let parts = std::iter::once(("cors".to_owned(), config.cors.clone(), None)).chain(
         config.routes.iter().enumerate().map(|(i, r)| {
             (
@@ -64,7 +111,7 @@ pub(crate) fn findings(config: &Config, origins_file: bool, target: &str) -> Vec
         if !effective.enabled.unwrap_or(true) {
             continue;
         }
-        for limit in LIMITS.iter().filter(|l| (l.used)(&effective)) {
+        for limit in limits.iter().filter(|l| (l.used)(&effective)) {
             let table = match declared {
                 Some(route) if (limit.used)(route) => table.as_str(),
                 _ => "cors",
@@ -82,16 +129,54 @@ pub(crate) fn findings(config: &Config, origins_file: bool, target: &str) -> Vec
             });
         }
     }
-    if origins_file {
-        out.push(Finding {
-            severity: SEVERITY,
-            code: "export-lossy-origins-file",
-            field: "allow_origins_file".to_owned(),
-            message: format!(
-                "the origins of allow_origins_file are copied into the exported configuration: when the file changes, corsair serve reloads it, but {target} keeps the origins of the export"
-            ),
-            help: Some("export again (and reload the edge) whenever the origins file changes".to_owned()),
-        });
+}
+
+/// The codes of the limits one target has beside the options above (the target's file
+/// says when each applies and what its edge does instead).
+pub(crate) mod codes {
+    /// Envoy: the CORS filter's answers to allowed preflights carry no `Vary`.
+    pub(crate) const ENVOY_PREFLIGHT_VARY: &str = "export-lossy-envoy-preflight-vary";
+    /// Gateway API: what a refused preflight gets is the implementation's choice.
+    pub(crate) const GATEWAY_API_REFUSED_PREFLIGHT: &str =
+        "export-lossy-gateway-api-refused-preflight";
+    /// Gateway API: `allowHeaders: ["*"]` cannot say whether `Authorization` is allowed.
+    pub(crate) const GATEWAY_API_REQUEST_HEADERS: &str = "export-lossy-gateway-api-request-headers";
+    /// Gateway API: an origin `allowOrigins` cannot hold (`null`, another scheme than
+    /// http and https, an IPv6 or `_` host, too long): left out.
+    pub(crate) const GATEWAY_API_ORIGIN: &str = "export-lossy-gateway-api-origin";
+    /// Gateway API: a `:*` port, which `allowOrigins` cannot hold: the default port only.
+    pub(crate) const GATEWAY_API_ORIGIN_PORT: &str = "export-lossy-gateway-api-origin-port";
+    /// Gateway API: a `*.` pattern, whose `*` the API defines as any number of labels.
+    pub(crate) const GATEWAY_API_ORIGIN_WILDCARD: &str = "export-lossy-gateway-api-origin-wildcard";
+    /// Gateway API: a method `allowMethods` cannot hold (not one of RFC 9110's nine
+    /// methods as written there): left out.
+    pub(crate) const GATEWAY_API_METHOD: &str = "export-lossy-gateway-api-method";
+    /// Gateway API: `max_age = 0` (`maxAge` is at least 1) or above 2^31 - 1.
+    pub(crate) const GATEWAY_API_MAX_AGE: &str = "export-lossy-gateway-api-max-age";
+    /// Gateway API: more than 64 origins, request headers or exposed headers.
+    pub(crate) const GATEWAY_API_LIST_LIMIT: &str = "export-lossy-gateway-api-list-limit";
+    /// Gateway API: the upstream's own `Access-Control-*` headers are not removed.
+    pub(crate) const GATEWAY_API_UPSTREAM_HEADERS: &str =
+        "export-lossy-gateway-api-upstream-headers";
+    /// Gateway API: a route path a `PathPrefix` cannot hold (`//`, dot segments, an
+    /// escaped `/`, bytes a path may not hold unescaped): the rule is left out.
+    pub(crate) const GATEWAY_API_PATH: &str = "export-lossy-gateway-api-path";
+    /// Gateway API: `Vary` is the implementation's choice.
+    pub(crate) const GATEWAY_API_VARY: &str = "export-lossy-gateway-api-vary";
+}
+
+/// A lossy finding of a target's own limit.
+pub(crate) fn target_finding(
+    code: &'static str,
+    field: String,
+    message: String,
+    help: &str,
+) -> Finding {
+    Finding {
+        severity: SEVERITY,
+        code,
+        field,
+        message,
+        help: Some(help.to_owned()),
     }
-    out
 }

@@ -3,6 +3,9 @@
 //! serve` answers; what the edge cannot express is reported as lint-style findings.
 
 mod answer;
+mod envoy;
+mod envoy_re2;
+mod gateway_api;
 mod haproxy;
 mod lossy;
 pub(crate) mod model;
@@ -26,6 +29,11 @@ pub(crate) enum Target {
     Nginx,
     /// HAProxy (2.6 and later): the lines of a `frontend` section.
     Haproxy,
+    /// Envoy (1.30 and later, v3 API): the CORS filter and a route configuration, for an
+    /// HttpConnectionManager.
+    Envoy,
+    /// Kubernetes Gateway API (v1.6, standard channel): an HTTPRoute with the CORS filter.
+    GatewayApi,
 }
 
 impl Target {
@@ -34,6 +42,8 @@ impl Target {
         match self {
             Target::Nginx => "nginx",
             Target::Haproxy => "haproxy",
+            Target::Envoy => "envoy",
+            Target::GatewayApi => "gateway-api",
         }
     }
 }
@@ -144,7 +154,21 @@ pub(crate) fn lossy_findings(
     target: Target,
 ) -> Vec<Finding> {
     let origins_file = !policy_file::origins_files(file).is_empty();
-    lossy::findings(config, origins_file, target.name())
+    let mut findings = lossy::findings(config, origins_file, target.name());
+    match target {
+        Target::Nginx | Target::Haproxy => {}
+        Target::Envoy => {
+            lossy::unprotected_writes(config, target.name(), &mut findings);
+            lossy::no_private_network(config, target.name(), &mut findings);
+            findings.extend(envoy::findings(&Model::new(config)));
+        }
+        Target::GatewayApi => {
+            lossy::unprotected_writes(config, target.name(), &mut findings);
+            lossy::no_private_network(config, target.name(), &mut findings);
+            findings.extend(gateway_api::findings(&Model::new(config)));
+        }
+    }
+    findings
 }
 
 /// The files of the export.
@@ -169,6 +193,18 @@ fn fragments(args: &ExportArgs, model: &Model) -> Vec<Fragment> {
             place: haproxy::PLACE,
             body: haproxy::fragment(model),
             notes: haproxy::NOTES,
+        }],
+        Target::Envoy => vec![Fragment {
+            path: args.out.clone(),
+            place: envoy::PLACE,
+            body: envoy::fragment(model),
+            notes: envoy::NOTES,
+        }],
+        Target::GatewayApi => vec![Fragment {
+            path: args.out.clone(),
+            place: gateway_api::PLACE,
+            body: gateway_api::fragment(model),
+            notes: gateway_api::NOTES,
         }],
     }
 }
