@@ -240,7 +240,7 @@ enum Command {
     /// Run a CORS gateway (reverse proxy) in front of an HTTP API
     #[command(long_about = SERVE_LONG_ABOUT, after_help = serve_after_help())]
     Serve(ServeArgs),
-    /// Write the policy as an edge proxy's configuration (nginx, HAProxy, Envoy, Gateway API)
+    /// Write the policy as an edge proxy's configuration (nginx, HAProxy, Caddy, Envoy, Gateway API)
     #[command(long_about = EXPORT_LONG_ABOUT)]
     Export(export::ExportArgs),
 }

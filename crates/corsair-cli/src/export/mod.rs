@@ -1,8 +1,9 @@
-//! `corsair export --config FILE --target nginx|haproxy [--out FILE] [--allow-lossy]`: the
+//! `corsair export --config FILE --target EDGE [--out FILE] [--allow-lossy]`: the
 //! policy as an edge proxy's configuration, so that the edge answers what `corsair
 //! serve` answers; what the edge cannot express is reported as lint-style findings.
 
 mod answer;
+mod caddy;
 mod envoy;
 mod envoy_re2;
 mod gateway_api;
@@ -12,6 +13,7 @@ pub(crate) mod model;
 mod nginx;
 mod nginx_protection;
 mod pcre;
+mod re2;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +31,8 @@ pub(crate) enum Target {
     Nginx,
     /// HAProxy (2.6 and later): the lines of a `frontend` section.
     Haproxy,
+    /// Caddy (2.6 and later): a Caddyfile fragment for the site block.
+    Caddy,
     /// Envoy (1.30 and later, v3 API): the CORS filter and a route configuration, for an
     /// HttpConnectionManager.
     Envoy,
@@ -42,6 +46,7 @@ impl Target {
         match self {
             Target::Nginx => "nginx",
             Target::Haproxy => "haproxy",
+            Target::Caddy => "caddy",
             Target::Envoy => "envoy",
             Target::GatewayApi => "gateway-api",
         }
@@ -156,7 +161,7 @@ pub(crate) fn lossy_findings(
     let origins_file = !policy_file::origins_files(file).is_empty();
     let mut findings = lossy::findings(config, origins_file, target.name());
     match target {
-        Target::Nginx | Target::Haproxy => {}
+        Target::Nginx | Target::Haproxy | Target::Caddy => {}
         Target::Envoy => {
             lossy::unprotected_writes(config, target.name(), &mut findings);
             lossy::no_private_network(config, target.name(), &mut findings);
@@ -193,6 +198,12 @@ fn fragments(args: &ExportArgs, model: &Model) -> Vec<Fragment> {
             place: haproxy::PLACE,
             body: haproxy::fragment(model),
             notes: haproxy::NOTES,
+        }],
+        Target::Caddy => vec![Fragment {
+            path: args.out.clone(),
+            place: caddy::PLACE,
+            body: caddy::fragment(model),
+            notes: caddy::NOTES,
         }],
         Target::Envoy => vec![Fragment {
             path: args.out.clone(),

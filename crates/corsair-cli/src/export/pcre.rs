@@ -10,7 +10,7 @@ use super::model::{HeaderRule, MethodRule, OriginEntry, OriginRule, PortRule};
 
 /// The longest serialized origin corsair parses: a 64-byte scheme, `://`, a 253-byte
 /// host and a five-digit port (`corsair::origin::MAX_ORIGIN_LEN`).
-const MAX_ORIGIN_LEN: usize = 64 + 3 + 253 + 1 + 5;
+pub(crate) const MAX_ORIGIN_LEN: usize = 64 + 3 + 253 + 1 + 5;
 
 /// Every byte a well-formed origin may hold.
 const ORIGIN_BYTES: &str = r"[a-z0-9+.:/_\[\]-]";
@@ -19,17 +19,17 @@ const ORIGIN_BYTES: &str = r"[a-z0-9+.:/_\[\]-]";
 const LABEL: &str = "[a-z0-9_-]+";
 
 /// A port of one to five digits without a leading zero, at most 65535.
-const PORT: &str =
+pub(crate) const PORT: &str =
     "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
 
 /// A canonical dotted-quad IPv4 address (no leading zero, each part at most 255).
-const IPV4: &str = r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+pub(crate) const IPV4: &str = r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
 
 /// A bracketed IPv6 host as corsair's parser reads it: 2 to 39 IPv6 characters.
-const IPV6: &str = r"\[[0-9a-f:.]{2,39}\]";
+pub(crate) const IPV6: &str = r"\[[0-9a-f:.]{2,39}\]";
 
 /// A token (RFC 9110): a method or a header name.
-const TOKEN: &str = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+pub(crate) const TOKEN: &str = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 
 /// Escapes every byte that is not a letter or a digit (PCRE takes `\` before any
 /// other ASCII character as that character).
@@ -45,7 +45,7 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 /// The default port of the schemes that have one, which an origin never names.
-fn default_port(scheme: &str) -> Option<u16> {
+pub(crate) fn default_port(scheme: &str) -> Option<u16> {
     match scheme {
         "http" | "ws" => Some(80),
         "https" | "wss" => Some(443),

@@ -80,6 +80,10 @@ struct Coverage {
     /// Requests with an empty value or a repeated line of `Origin`,
     /// `Access-Control-Request-Method` or `Sec-Fetch-Site`.
     unusual_shapes: usize,
+    /// `corsair audit` runs against each edge.
+    audits: usize,
+    /// The findings of those audits against `corsair serve`.
+    audit_findings: usize,
 }
 
 impl Coverage {
@@ -172,6 +176,13 @@ impl Coverage {
             "only {} private-network answers",
             self.private_network
         );
+        // The audits found something to compare.
+        assert!(
+            self.audit_findings >= 20,
+            "only {} findings in {} audits of corsair serve",
+            self.audit_findings,
+            self.audits
+        );
     }
 }
 
@@ -229,8 +240,67 @@ fn run_policy(
             ));
         }
     }
+    differences.extend(audit_differences(
+        target,
+        policy,
+        edge.addr,
+        gateway.addr,
+        coverage,
+    ));
     drop(edge);
     (requests.len(), differences)
+}
+
+/// `corsair audit` against the edge finds nothing that it does not find against
+/// `corsair serve`, on the root and under each route, trusting an origin the policy
+/// allows.
+fn audit_differences(
+    target: &str,
+    policy: &generate::Policy,
+    edge: SocketAddr,
+    reference: SocketAddr,
+    coverage: &mut Coverage,
+) -> Vec<String> {
+    let origin = policy
+        .allowed
+        .iter()
+        .map(|o| String::from_utf8_lossy(o).into_owned())
+        .find(|o| o.starts_with("http"))
+        .unwrap_or_else(|| "https://app.example".to_owned());
+    let mut out = Vec::new();
+    let paths = std::iter::once("/".to_owned()).chain(policy.prefixes.iter().cloned());
+    for path in paths {
+        let found = audit_findings(edge, &path, &origin);
+        let expected = audit_findings(reference, &path, &origin);
+        coverage.audits += 1;
+        coverage.audit_findings += expected.len();
+        let extra: Vec<&String> = found.iter().filter(|f| !expected.contains(f)).collect();
+        if !extra.is_empty() {
+            out.push(format!(
+                "corsair audit --origin {origin} finds {extra:?} at {path} against {target}, not against corsair serve (which finds {expected:?})"
+            ));
+        }
+    }
+    out
+}
+
+/// The ids of the findings of `corsair audit` at `path` on `addr`.
+fn audit_findings(addr: SocketAddr, path: &str, origin: &str) -> Vec<String> {
+    let url = format!("http://{addr}{path}");
+    let audit = corsair(["audit", "--json", "--origin", origin, &url]);
+    let report: serde_json::Value = serde_json::from_str(audit.stdout.trim())
+        .unwrap_or_else(|e| panic!("audit of {url}: {e}: {}{}", audit.stdout, audit.stderr));
+    assert!(
+        report["error"].is_null(),
+        "the audit of {url} did not finish: {}",
+        report["error"]
+    );
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["id"].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// How many policies this run tests: [`POLICIES`], or more when asked.
