@@ -24,26 +24,17 @@ struct Limit {
     help: &'static str,
 }
 
-const LIMITS: &[Limit] = &[
-    Limit {
-        code: "export-lossy-origin-regex",
-        field: "allow_origin_regexes",
-        used: |p| {
-            p.allow_origin_regexes
-                .as_ref()
-                .is_some_and(|r| !r.is_empty())
-        },
-        message: "origin regexes use the Rust regex syntax, which {target} does not share: the exported configuration leaves them out, so {target} refuses the origins that only a regex allows",
-        help: "list the origins (exact, `*.` subdomain or `:*` port patterns) in allow_origins",
+const LIMITS: &[Limit] = &[Limit {
+    code: "export-lossy-origin-regex",
+    field: "allow_origin_regexes",
+    used: |p| {
+        p.allow_origin_regexes
+            .as_ref()
+            .is_some_and(|r| !r.is_empty())
     },
-    Limit {
-        code: "export-lossy-debug",
-        field: "debug",
-        used: |p| p.debug == Some(true),
-        message: "debug mode is not exported: {target} refuses a preflight whose method or headers are not allowed with a bare 403, where corsair serve answers with the full lists so that the browser's console names what is missing",
-        help: "debug mode is for development: export the policy without it",
-    },
-];
+    message: "origin regexes use the Rust regex syntax, which {target} does not share: the exported configuration leaves them out, so {target} refuses the origins that only a regex allows",
+    help: "list the origins (exact, `*.` subdomain or `:*` port patterns) in allow_origins",
+}];
 
 /// The lossy findings of a valid policy for `target` (`nginx`, ...): one per option
 /// in effect in an enabled part of the policy, at the table that sets it.

@@ -275,6 +275,7 @@ fn policies(count: usize) -> Vec<generate::Policy> {
         "path = \"/api/v2/\"",
         "path = \"/\"",
         "allow_private_network = true",
+        "debug = true",
     ] {
         assert!(
             out.iter().any(|p| p.toml.contains(feature)),

@@ -183,6 +183,9 @@ fn table(
     if rng.chance(15) {
         out.push_str("allow_private_network = true\n");
     }
+    if rng.chance(20) {
+        out.push_str("debug = true\n");
+    }
     if rng.chance(10) {
         out.push_str("presets = [\"mcp\"]\n");
         methods.push("DELETE".to_owned());
