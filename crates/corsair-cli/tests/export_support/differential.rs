@@ -73,6 +73,8 @@ struct Coverage {
     refused_actual: usize,
     /// Upstream errors (4xx and 5xx forwarded).
     upstream_errors: usize,
+    /// The edge's own 502, for an upstream that dropped the connection.
+    bad_gateway: usize,
     /// Cross-origin writes refused (a 403 the upstream never sends).
     refused_writes: usize,
     /// Preflights answered with `Access-Control-Allow-Private-Network`.
@@ -106,6 +108,9 @@ impl Coverage {
             .contains_key("access-control-allow-private-network")
         {
             self.private_network += 1;
+        }
+        if answer.status == 502 {
+            self.bad_gateway += 1;
         }
         if !preflight && answer.status == 403 {
             self.refused_writes += 1;
@@ -164,6 +169,7 @@ impl Coverage {
             ("refused actual requests", self.refused_actual),
             ("upstream errors", self.upstream_errors),
             ("refused writes", self.refused_writes),
+            ("bad gateways", self.bad_gateway),
         ] {
             assert!(n >= 100, "only {n} {what}: the generator misses a case");
         }

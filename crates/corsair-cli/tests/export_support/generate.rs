@@ -432,7 +432,7 @@ fn paths(policy: &Policy) -> Vec<String> {
 
 /// What the upstream does: its status, its own CORS headers, its own `Vary`.
 fn upstream_headers(rng: &mut Rng, request: &mut Request) {
-    let status = *rng.pick(&["200", "200", "200", "404", "500"]);
+    let status = *rng.pick(&["200", "200", "200", "200", "404", "500", "close"]);
     request
         .headers
         .push((STATUS.to_owned(), status.as_bytes().to_vec()));
