@@ -254,8 +254,7 @@ preflights answered at the edge and never forwarded, refused ones with 403 and n
 upstream's own CORS headers replaced; Vary merged. The files start with a comment naming the corsair version, the \
 policy file and where to include them.
 
-What the edge cannot express (origin regexes, an origins file that corsair serve would \
-reload) is reported as warnings with stable \
+What the edge cannot express (an origins file, which corsair serve would reload) is reported as warnings with stable \
 codes (export-lossy-...); then nothing is written and the exit code is 1, unless \
 --allow-lossy is given (the differences are then listed in the files' comments).
 

@@ -102,7 +102,7 @@ http-request set-var(txn.corsair_private_network) str(true) if { req.fhdr(access
             out,
             "acl corsair_part_{id} var(txn.corsair_part) -m str {id}"
         );
-        if let Some(regex) = pcre::origins(&rules.origins) {
+        if let Some(regex) = pcre::origins(&rules.origins, &rules.origin_regexes, "^") {
             let _ = writeln!(
                 out,
                 "acl corsair_origin_ok_{id} req.fhdr(origin) -m reg {}",
@@ -204,7 +204,7 @@ fn write_cases(out: &mut String, id: &str, part: &Part, rules: &Rules) {
         );
     };
     let base = format!("corsair_part_{id} !corsair_case_set");
-    let origin_ok = if pcre::origins(&rules.origins).is_some() {
+    let origin_ok = if pcre::origins(&rules.origins, &rules.origin_regexes, "^").is_some() {
         format!("corsair_one_origin corsair_origin_ok_{id}")
     } else {
         // No origin allowed: an ACL that never matches.

@@ -4,6 +4,7 @@
 
 use corsair::{Config, PolicyConfig};
 
+use super::regex_pcre;
 use crate::policy_file::Finding;
 
 /// The severity of every lossy finding: the export still works, but differs from
@@ -29,11 +30,12 @@ const LIMITS: &[Limit] = &[Limit {
     field: "allow_origin_regexes",
     used: |p| {
         p.allow_origin_regexes
-            .as_ref()
-            .is_some_and(|r| !r.is_empty())
+            .iter()
+            .flatten()
+            .any(|r| regex_pcre::translate(r, "^").is_none())
     },
-    message: "origin regexes use the Rust regex syntax, which {target} does not share: the exported configuration leaves them out, so {target} refuses the origins that only a regex allows",
-    help: "list the origins (exact, `*.` subdomain or `:*` port patterns) in allow_origins",
+    message: "an origin regex cannot be read by the regex parser of corsair export: {target} leaves that regex out, and refuses the origins that only it allows",
+    help: "check the regex with corsair lint, or list the origins in allow_origins",
 }];
 
 /// The lossy findings of a valid policy for `target` (`nginx`, ...): one per option

@@ -9,6 +9,7 @@ pub(crate) mod model;
 mod nginx;
 mod nginx_protection;
 mod pcre;
+mod regex_pcre;
 
 use std::path::{Path, PathBuf};
 

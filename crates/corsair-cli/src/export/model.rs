@@ -31,6 +31,9 @@ pub(crate) struct Part {
 pub(crate) struct Rules {
     /// Which origins are allowed.
     pub(crate) origins: OriginRule,
+    /// `allow_origin_regexes`, as written (Rust's syntax; corsair anchors them and
+    /// matches them against well-formed origins only).
+    pub(crate) origin_regexes: Vec<String>,
     /// `allow_credentials`.
     pub(crate) credentials: bool,
     /// Which requested methods a preflight may ask for.
@@ -233,6 +236,7 @@ fn rules_of(policy: &PolicyConfig) -> Option<Rules> {
     let credentials = policy.allow_credentials.unwrap_or(false);
     Some(Rules {
         origins: origin_rule(policy.allow_origins.as_deref().unwrap_or(&[])),
+        origin_regexes: policy.allow_origin_regexes.clone().unwrap_or_default(),
         credentials,
         methods: method_rule(policy.allow_methods.as_deref().unwrap_or(&[])),
         headers: header_rule(policy.allow_headers.as_deref().unwrap_or(&[])),

@@ -182,7 +182,8 @@ fn write_check_maps(out: &mut String, model: &Model) {
     out.push_str("# Whether the origin is allowed (exactly the origins corsair allows).\n");
     out.push_str("map \"$corsair_route|$http_origin\" $corsair_origin_ok {\n");
     for (id, rules) in enabled() {
-        if let Some(regex) = pcre::origins(&rules.origins) {
+        let start = format!("(?<=^{id}\\|)");
+        if let Some(regex) = pcre::origins(&rules.origins, &rules.origin_regexes, &start) {
             let _ = writeln!(out, "    {} 1;", quoted(&format!("~^{id}\\|{regex}$")));
         }
     }

@@ -7,6 +7,7 @@
 //! has and RE2 does not.
 
 use super::model::{HeaderRule, MethodRule, OriginEntry, OriginRule, PortRule};
+use super::regex_pcre;
 
 /// The longest serialized origin corsair parses: a 64-byte scheme, `://`, a 253-byte
 /// host and a five-digit port (`corsair::origin::MAX_ORIGIN_LEN`).
@@ -54,12 +55,20 @@ fn default_port(scheme: &str) -> Option<u16> {
     }
 }
 
-/// The origins of a rule; `None` when the rule allows none.
-pub(crate) fn origins(rule: &OriginRule) -> Option<String> {
-    let alternatives: Vec<String> = match rule {
+/// The origins a part allows: its rule, and its origin regexes (those PCRE can express)
+/// for well-formed origins; `None` when it allows none. `start`: the PCRE for the start
+/// of the origin in the edge's subject (see `regex_pcre::translate`).
+pub(crate) fn origins(rule: &OriginRule, regexes: &[String], start: &str) -> Option<String> {
+    let mut alternatives: Vec<String> = match rule {
         OriginRule::Any => vec!["null".to_owned(), any_tuple_origin()],
         OriginRule::List(entries) => entries.iter().map(origin_entry).collect(),
     };
+    alternatives.extend(
+        regexes
+            .iter()
+            .filter_map(|r| regex_pcre::translate(r, start))
+            .map(|r| format!("(?={}$){r}", any_tuple_origin())),
+    );
     (!alternatives.is_empty()).then(|| format!("(?:{})", alternatives.join("|")))
 }
 

@@ -282,6 +282,7 @@ fn policies(count: usize) -> Vec<generate::Policy> {
         "path = \"/\"",
         "allow_private_network = true",
         "debug = true",
+        "allow_origin_regexes",
     ] {
         assert!(
             out.iter().any(|p| p.toml.contains(feature)),
