@@ -5,8 +5,8 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Child;
-use std::time::Instant;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
 
 use super::generate::{self, Rng, Shapes};
 use super::{Client, in_ci, start_upstream};
@@ -19,16 +19,28 @@ pub const POLICIES: usize = 24;
 /// See [`POLICIES`].
 pub const REQUESTS: usize = 600;
 
-/// An edge proxy started by a test: its process (killed on drop) and its address.
+/// An edge proxy started by a test: its process (stopped on drop) and its address.
 pub struct EdgeProcess {
-    /// The process.
+    /// The process (nginx's master, HAProxy).
     pub child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
 }
 
 impl Drop for EdgeProcess {
+    /// SIGTERM, so that nginx's master stops its workers too (SIGKILL would leave them
+    /// running, orphaned); SIGKILL only if it has not exited within 10 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
