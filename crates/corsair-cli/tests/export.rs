@@ -22,12 +22,12 @@ allow_origins = ["*"]
 allow_credentials = false
 "#;
 
-/// Every option nginx cannot express (one also in a disabled route, which sends
-/// nothing), and private network access and cross-origin write protection, which it
-/// can.
+/// An origins file (which corsair serve reloads, and an export copies), beside what the
+/// edges express: origin regexes, debug mode, private network access, cross-origin
+/// write protection, and a disabled route.
 const LOSSY: &str = r#"
 [cors]
-allow_origins = ["https://app.example.com"]
+allow_origins_file = "origins.txt"
 allow_origin_regexes = ['^https://[a-z]+\.example\.net$']
 debug = true
 allow_private_network = true
@@ -36,8 +36,13 @@ cross_origin_protection = true
 [[routes]]
 path = "/internal"
 enabled = false
-debug = true
 "#;
+
+/// Writes LOSSY and its origins file into `dir`.
+fn lossy_policy(dir: &TempDir) -> std::path::PathBuf {
+    dir.write("origins.txt", "https://app.example.com\n");
+    dir.write("corsair.toml", LOSSY)
+}
 
 const INVALID: &str = r#"
 [cors]
@@ -117,7 +122,7 @@ fn without_out_prints_both_fragments() {
 #[test]
 fn lossy_policies_are_refused_unless_allowed() {
     let dir = TempDir::new("export-lossy");
-    let policy = dir.write("corsair.toml", LOSSY);
+    let policy = lossy_policy(&dir);
     let out = dir.path("corsair.conf");
     let args = |extra: &[&str]| {
         let mut args = vec![
@@ -134,12 +139,12 @@ fn lossy_policies_are_refused_unless_allowed() {
     };
     let run = corsair(args(&[]));
     assert_eq!(run.code, 1, "{run:?}");
-    let expected = ["export-lossy-origin-regex", "export-lossy-debug"];
+    let expected = ["export-lossy-origins-file"];
     assert_eq!(codes(&run.stderr), expected, "{}", run.stderr);
-    // Reported where the option is set, and not for the disabled route.
+    // Reported for the file, and nothing for the disabled route.
     assert!(
         run.stderr
-            .contains("warning[export-lossy-debug] cors.debug:")
+            .contains("warning[export-lossy-origins-file] allow_origins_file:")
     );
     assert!(!run.stderr.contains("routes[0]"), "{}", run.stderr);
     assert!(run.stderr.contains("nothing written"));
@@ -226,11 +231,11 @@ fn an_invalid_policy_prints_its_findings_as_lint_does() {
 #[test]
 fn lint_with_a_target_reports_the_limits_and_writes_nothing() {
     let dir = TempDir::new("export-lint-target");
-    let policy = dir.write("corsair.toml", LOSSY);
+    let policy = lossy_policy(&dir);
     let run = corsair(["lint", "--target", "nginx", &arg(&policy)]);
     assert_eq!(run.code, 0, "lossy is valid: {run:?}");
-    assert_eq!(codes(&run.stdout).len(), 2, "{}", run.stdout);
-    assert!(run.stdout.contains("valid (2 warnings)"), "{}", run.stdout);
+    assert_eq!(codes(&run.stdout).len(), 1, "{}", run.stdout);
+    assert!(run.stdout.contains("valid (1 warning)"), "{}", run.stdout);
     let json = corsair(["lint", "--json", "--target", "nginx", &arg(&policy)]).json();
     let found: Vec<&str> = json["diagnostics"]
         .as_array()
@@ -238,9 +243,9 @@ fn lint_with_a_target_reports_the_limits_and_writes_nothing() {
         .iter()
         .map(|d| d["code"].as_str().unwrap())
         .collect();
-    assert!(found.contains(&"export-lossy-debug"), "{json}");
+    assert!(found.contains(&"export-lossy-origins-file"), "{json}");
     let entries: Vec<_> = std::fs::read_dir(dir.path("")).unwrap().collect();
-    assert_eq!(entries.len(), 1, "only the policy file");
+    assert_eq!(entries.len(), 2, "only the policy and its origins file");
     // Without --target, lint says nothing of the edge.
     let plain = corsair(["lint", &arg(&policy)]);
     assert!(!plain.stdout.contains("export-lossy"), "{}", plain.stdout);
@@ -269,15 +274,10 @@ fn writes_the_haproxy_frontend_rules() {
     assert!(rules.contains("http-after-response set-header Access-Control-Allow-Origin"));
     let entries = std::fs::read_dir(dir.path("")).unwrap().count();
     assert_eq!(entries, 2, "one file for HAProxy, beside the policy");
-    let lint = corsair([
-        "lint",
-        "--target",
-        "haproxy",
-        &arg(&dir.write("lossy.toml", LOSSY)),
-    ]);
+    let lint = corsair(["lint", "--target", "haproxy", &arg(&lossy_policy(&dir))]);
     assert!(
         lint.stdout
-            .contains("haproxy refuses the origins that only a regex allows"),
+            .contains("haproxy keeps the origins of the export"),
         "{}",
         lint.stdout
     );

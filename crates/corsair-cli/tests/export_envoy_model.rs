@@ -75,6 +75,14 @@ fn path(request: &Request) -> &str {
 
 /// The test upstream's answer (`export_support`'s upstream, in process).
 fn upstream(request: &Request) -> Response {
+    // `close`: the upstream drops the connection; Envoy's router answers 503 itself,
+    // through the filters (the CORS filter's headers included).
+    if header(request, STATUS).as_deref() == Some("close") {
+        return Response {
+            status: 503,
+            headers: Vec::new(),
+        };
+    }
     let status = header(request, STATUS).map_or(200, |s| s.parse().unwrap());
     let mut headers = vec![("x-upstream".to_owned(), "yes".to_owned())];
     if header(request, OWN_CORS).is_some() {

@@ -23,11 +23,18 @@ pub(crate) enum Case {
     /// A cross-origin write refused by `cross_origin_protection`: 403 at the edge,
     /// without CORS headers or `Vary`.
     WriteRefused,
+    /// Debug mode, a preflight from an allowed origin whose method (a token) is not
+    /// allowed: an ok answer with the full list of methods.
+    DebugMethod,
+    /// Debug mode, a preflight from an allowed origin and method whose first refused
+    /// request header is a name that is not allowed: an ok answer with the full list of
+    /// headers.
+    DebugHeaders,
 }
 
 impl Case {
     /// Every case.
-    pub(crate) const ALL: [Case; 7] = [
+    pub(crate) const ALL: [Case; 9] = [
         Case::NonCors,
         Case::Actual,
         Case::Refused,
@@ -35,6 +42,8 @@ impl Case {
         Case::PreflightWithHeaders,
         Case::PreflightRefused,
         Case::WriteRefused,
+        Case::DebugMethod,
+        Case::DebugHeaders,
     ];
 
     /// A short name, for the generated configuration.
@@ -47,6 +56,8 @@ impl Case {
             Case::PreflightWithHeaders => "preflight-headers",
             Case::PreflightRefused => "preflight-refused",
             Case::WriteRefused => "write-refused",
+            Case::DebugMethod => "debug-method",
+            Case::DebugHeaders => "debug-headers",
         }
     }
 
@@ -59,6 +70,8 @@ impl Case {
                 | Case::PreflightWithHeaders
                 | Case::PreflightRefused
                 | Case::WriteRefused
+                | Case::DebugMethod
+                | Case::DebugHeaders
         )
     }
 }
@@ -179,6 +192,14 @@ pub(crate) fn value(rules: Option<&Rules>, case: Case, header: Header) -> Value 
             .max_age
             .map_or(Value::Removed, |seconds| Value::Text(seconds.to_string())),
         (Case::Preflight | Case::PreflightWithHeaders, _) => Value::Removed,
+        (Case::DebugMethod | Case::DebugHeaders, Header::AllowOrigin) => allow_origin,
+        (Case::DebugMethod | Case::DebugHeaders, Header::AllowCredentials) => credentials,
+        (Case::DebugMethod, Header::AllowMethods) => Value::Text(rules.debug_allow_methods()),
+        (Case::DebugHeaders, Header::AllowMethods) => Value::RequestMethod,
+        (Case::DebugHeaders, Header::AllowHeaders) => rules
+            .debug_allow_headers()
+            .map_or(Value::Removed, Value::Text),
+        (Case::DebugMethod | Case::DebugHeaders, _) => Value::Removed,
     }
 }
 
@@ -192,16 +213,20 @@ pub(crate) fn vary(rules: Option<&Rules>, case: Case) -> &'static str {
         Case::WriteRefused => "",
         Case::NonCors | Case::Actual if rules.static_any() => "",
         Case::NonCors | Case::Actual | Case::Refused => "Origin",
-        Case::Preflight | Case::PreflightWithHeaders | Case::PreflightRefused => {
-            rules.preflight_vary()
-        }
+        Case::Preflight
+        | Case::PreflightWithHeaders
+        | Case::PreflightRefused
+        | Case::DebugMethod
+        | Case::DebugHeaders => rules.preflight_vary(),
     }
 }
 
 /// The status of the edge's own answer (a preflight, a refused write).
 pub(crate) fn edge_status(rules: &Rules, case: Case) -> Option<u16> {
     match case {
-        Case::Preflight | Case::PreflightWithHeaders => Some(rules.preflight_status),
+        Case::Preflight | Case::PreflightWithHeaders | Case::DebugMethod | Case::DebugHeaders => {
+            Some(rules.preflight_status)
+        }
         Case::PreflightRefused | Case::WriteRefused => Some(403),
         _ => None,
     }

@@ -55,7 +55,7 @@ pub(crate) fn fragment(model: &Model) -> String {
     for (index, part) in model.parts.iter().enumerate() {
         let Some(rules) = &part.rules else { continue };
         let _ = writeln!(out, "\n# {} ({})", part.table, prefix_text(part));
-        for case in Case::ALL {
+        for case in cases() {
             let expression = case_expression(model, index, rules, case);
             let _ = writeln!(out, "@{} expression `{expression}`", matcher(index, case));
             if answer::value(Some(rules), case, Header::AllowPrivateNetwork)
@@ -91,13 +91,13 @@ fn route(model: &Model) -> String {
     );
     for (index, part) in model.parts.iter().enumerate() {
         let Some(rules) = &part.rules else { continue };
-        for case in Case::ALL {
+        for case in cases() {
             write_case_headers(&mut out, &matcher(index, case), Some(rules), case);
         }
     }
     for (index, part) in model.parts.iter().enumerate() {
         let Some(rules) = &part.rules else { continue };
-        for case in Case::ALL {
+        for case in cases() {
             if let Some(status) = answer::edge_status(rules, case) {
                 let _ = writeln!(out, "    respond @{} {status}", matcher(index, case));
             }
@@ -105,6 +105,14 @@ fn route(model: &Model) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// The cases the fragment tells apart: every one but debug mode's, which Caddy's export
+/// leaves out (`lossy::no_debug_or_regexes`).
+fn cases() -> impl Iterator<Item = Case> {
+    Case::ALL
+        .into_iter()
+        .filter(|c| !matches!(c, Case::DebugMethod | Case::DebugHeaders))
 }
 
 /// The name of a case's matcher.
@@ -179,8 +187,8 @@ fn case_expression(model: &Model, index: usize, rules: &Rules, case: Case) -> St
     let preflight = format!(
         "({{http.request.method}} == \"OPTIONS\" && {has_origin} && {{http.vars.corsair_request_method}} == \"yes\")"
     );
-    let origin_ok =
-        re2::origins(&rules.origins).map_or_else(|| "false".to_owned(), |cond| cel(&cond, ORIGIN));
+    let origin_ok = re2::origins(&rules.origins, &rules.origin_regexes)
+        .map_or_else(|| "false".to_owned(), |cond| cel(&cond, ORIGIN));
     let method_ok = cel(&re2::methods(&rules.methods), REQUEST_METHOD);
     let headers_ok = cel(&re2::request_headers(&rules.headers), REQUEST_HEADERS);
     let names_headers = cel(&Cond::Matches(".*[^ \\t,].*".to_owned()), REQUEST_HEADERS);
@@ -203,6 +211,9 @@ fn case_expression(model: &Model, index: usize, rules: &Rules, case: Case) -> St
         Case::Preflight => all.extend([preflight, allowed, format!("!{names_headers}")]),
         Case::PreflightWithHeaders => all.extend([preflight, allowed, names_headers]),
         Case::PreflightRefused => all.extend([preflight, format!("!{allowed}")]),
+        // Debug mode is not exported (`lossy::no_debug_or_regexes`): such preflights
+        // are refused ones here.
+        Case::DebugMethod | Case::DebugHeaders => all.push("false".to_owned()),
         // A request without Origin, or from an origin that is not allowed (never a
         // preflight: OPTIONS is not an unsafe method).
         Case::WriteRefused => all.extend([

@@ -86,6 +86,7 @@ acl corsair_no_headers req.fhdr_cnt(access-control-request-headers) eq 0
 acl corsair_one_headers req.fhdr_cnt(access-control-request-headers) eq 1
 acl corsair_names_headers req.fhdr(access-control-request-headers) -m reg '[^ \\t,]'
 acl corsair_case_set var(txn.corsair_case) -m found
+acl corsair_method_token req.fhdr(access-control-request-method) -m reg '^[!#$%&\\x27*+.^_`|~0-9A-Za-z-]+$'
 http-request set-var(txn.corsair_origin) req.fhdr(origin) if corsair_one_origin
 http-request set-var(txn.corsair_request_method) req.fhdr(access-control-request-method) if corsair_one_method
 http-request set-var(txn.corsair_request_headers) req.fhdr(access-control-request-headers) if corsair_one_headers
@@ -101,7 +102,7 @@ http-request set-var(txn.corsair_private_network) str(true) if { req.fhdr(access
             out,
             "acl corsair_part_{id} var(txn.corsair_part) -m str {id}"
         );
-        if let Some(regex) = pcre::origins(&rules.origins) {
+        if let Some(regex) = pcre::origins(&rules.origins, &rules.origin_regexes, "^") {
             let _ = writeln!(
                 out,
                 "acl corsair_origin_ok_{id} req.fhdr(origin) -m reg {}",
@@ -118,6 +119,17 @@ http-request set-var(txn.corsair_private_network) str(true) if { req.fhdr(access
             "acl corsair_headers_ok_{id} req.fhdr(access-control-request-headers) -m reg {}",
             quoted(&format!("^{}$", pcre::request_headers(&rules.headers)))
         );
+        if let Some(regex) = rules
+            .debug
+            .then(|| pcre::first_refused_header_is_a_name(&rules.headers))
+            .flatten()
+        {
+            let _ = writeln!(
+                out,
+                "acl corsair_headers_debug_{id} req.fhdr(access-control-request-headers) -m reg {}",
+                quoted(&format!("^{regex}"))
+            );
+        }
     }
     out.push('\n');
 }
@@ -192,7 +204,7 @@ fn write_cases(out: &mut String, id: &str, part: &Part, rules: &Rules) {
         );
     };
     let base = format!("corsair_part_{id} !corsair_case_set");
-    let origin_ok = if pcre::origins(&rules.origins).is_some() {
+    let origin_ok = if pcre::origins(&rules.origins, &rules.origin_regexes, "^").is_some() {
         format!("corsair_one_origin corsair_origin_ok_{id}")
     } else {
         // No origin allowed: an ACL that never matches.
@@ -221,6 +233,9 @@ fn write_cases(out: &mut String, id: &str, part: &Part, rules: &Rules) {
             ),
         ],
     );
+    if rules.debug {
+        write_debug_cases(out, id, &base, &origin_ok, rules);
+    }
     set(
         out,
         Case::PreflightRefused,
@@ -236,6 +251,27 @@ fn write_cases(out: &mut String, id: &str, part: &Part, rules: &Rules) {
     set(out, Case::Refused, &[format!("{base} corsair_has_origin")]);
     set(out, Case::NonCors, &[base]);
     out.push('\n');
+}
+
+/// Debug mode: a preflight from an allowed origin refused for a method that is not
+/// allowed (but well-formed), or for a header name that is not allowed, gets an ok
+/// answer with the full lists.
+fn write_debug_cases(out: &mut String, id: &str, base: &str, origin_ok: &str, rules: &Rules) {
+    let preflight = format!(
+        "{base} METH_OPTIONS corsair_has_origin corsair_asks_method {origin_ok} corsair_one_method"
+    );
+    let _ = writeln!(
+        out,
+        "http-request set-var(txn.corsair_case) str({id}-{}) if {preflight} corsair_method_token !corsair_method_ok_{id}",
+        Case::DebugMethod.name()
+    );
+    if pcre::first_refused_header_is_a_name(&rules.headers).is_some() {
+        let _ = writeln!(
+            out,
+            "http-request set-var(txn.corsair_case) str({id}-{}) if {preflight} corsair_method_ok_{id} corsair_one_headers corsair_headers_debug_{id}",
+            Case::DebugHeaders.name()
+        );
+    }
 }
 
 /// The conditions of a refused write, when the part protects writes: an unsafe method,

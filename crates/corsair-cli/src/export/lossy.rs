@@ -4,6 +4,7 @@
 
 use corsair::{Config, PolicyConfig};
 
+use super::regex_pcre;
 use crate::policy_file::Finding;
 
 /// The severity of every lossy finding: the export still works, but differs from
@@ -24,26 +25,18 @@ struct Limit {
     help: &'static str,
 }
 
-const LIMITS: &[Limit] = &[
-    Limit {
-        code: "export-lossy-origin-regex",
-        field: "allow_origin_regexes",
-        used: |p| {
-            p.allow_origin_regexes
-                .as_ref()
-                .is_some_and(|r| !r.is_empty())
-        },
-        message: "origin regexes use the Rust regex syntax, which {target} does not share: the exported configuration leaves them out, so {target} refuses the origins that only a regex allows",
-        help: "list the origins (exact, `*.` subdomain or `:*` port patterns) in allow_origins",
+const LIMITS: &[Limit] = &[Limit {
+    code: "export-lossy-origin-regex",
+    field: "allow_origin_regexes",
+    used: |p| {
+        p.allow_origin_regexes
+            .iter()
+            .flatten()
+            .any(|r| regex_pcre::translate(r, "^").is_none())
     },
-    Limit {
-        code: "export-lossy-debug",
-        field: "debug",
-        used: |p| p.debug == Some(true),
-        message: "debug mode is not exported: {target} refuses a preflight whose method or headers are not allowed with a bare 403, where corsair serve answers with the full lists so that the browser's console names what is missing",
-        help: "debug mode is for development: export the policy without it",
-    },
-];
+    message: "an origin regex cannot be read by the regex parser of corsair export: {target} leaves that regex out, and refuses the origins that only it allows",
+    help: "check the regex with corsair lint, or list the origins in allow_origins",
+}];
 
 /// The lossy findings of a valid policy for `target` (`nginx`, ...): one per option
 /// in effect in an enabled part of the policy, at the table that sets it.
@@ -87,6 +80,54 @@ const PRIVATE_NETWORK: Limit = Limit {
 /// implement it (none where `out` has them already).
 pub(crate) fn unprotected_writes(config: &Config, target: &str, out: &mut Vec<Finding>) {
     limit_findings(config, &[CROSS_ORIGIN_PROTECTION], target, out);
+}
+
+/// Debug mode, for the targets that do not implement it.
+const DEBUG: Limit = Limit {
+    code: "export-lossy-debug",
+    field: "debug",
+    used: |p| p.debug == Some(true),
+    message: "debug mode is not exported: {target} refuses a preflight whose method or headers are not allowed with a bare 403, where corsair serve answers with the full lists so that the browser's console names what is missing",
+    help: "debug mode is for development: export the policy without it",
+};
+
+/// Origin regexes, for the targets that do not implement them.
+const ORIGIN_REGEXES: Limit = Limit {
+    code: "export-lossy-origin-regex",
+    field: "allow_origin_regexes",
+    used: |p| {
+        p.allow_origin_regexes
+            .as_ref()
+            .is_some_and(|r| !r.is_empty())
+    },
+    message: "origin regexes are not exported: {target} leaves them out, and refuses the origins that only a regex allows",
+    help: "list the origins (exact, `*.` subdomain or `:*` port patterns) in allow_origins, or use the nginx or HAProxy export",
+};
+
+/// Origin regexes that RE2 cannot express (a half word boundary), for Caddy.
+const RE2_ORIGIN_REGEXES: Limit = Limit {
+    code: "export-lossy-origin-regex",
+    field: "allow_origin_regexes",
+    used: |p| {
+        p.allow_origin_regexes
+            .iter()
+            .flatten()
+            .any(|r| regex_pcre::translate_re2(r).is_none())
+    },
+    message: "an origin regex needs a lookaround (a half word boundary such as \\b{start-half}), which {target}'s RE2 regexes do not have: {target} leaves that regex out, and refuses the origins that only it allows",
+    help: "write the regex without half word boundaries, or list the origins in allow_origins",
+};
+
+/// Adds the findings of debug mode and origin regexes for a target that implements
+/// neither.
+pub(crate) fn no_debug_or_regexes(config: &Config, target: &str, out: &mut Vec<Finding>) {
+    limit_findings(config, &[DEBUG, ORIGIN_REGEXES], target, out);
+}
+
+/// Adds the findings of debug mode and of the origin regexes RE2 cannot express, for
+/// a target whose regexes are RE2's.
+pub(crate) fn no_debug_or_re2_regexes(config: &Config, target: &str, out: &mut Vec<Finding>) {
+    limit_findings(config, &[DEBUG, RE2_ORIGIN_REGEXES], target, out);
 }
 
 /// Adds the findings of Private Network Access for a target that does not implement it.

@@ -14,6 +14,7 @@ mod nginx;
 mod nginx_protection;
 mod pcre;
 mod re2;
+mod regex_pcre;
 
 use std::path::{Path, PathBuf};
 
@@ -161,13 +162,16 @@ pub(crate) fn lossy_findings(
     let origins_file = !policy_file::origins_files(file).is_empty();
     let mut findings = lossy::findings(config, origins_file, target.name());
     match target {
-        Target::Nginx | Target::Haproxy | Target::Caddy => {}
+        Target::Nginx | Target::Haproxy => {}
+        Target::Caddy => lossy::no_debug_or_re2_regexes(config, target.name(), &mut findings),
         Target::Envoy => {
+            lossy::no_debug_or_regexes(config, target.name(), &mut findings);
             lossy::unprotected_writes(config, target.name(), &mut findings);
             lossy::no_private_network(config, target.name(), &mut findings);
             findings.extend(envoy::findings(&Model::new(config)));
         }
         Target::GatewayApi => {
+            lossy::no_debug_or_regexes(config, target.name(), &mut findings);
             lossy::unprotected_writes(config, target.name(), &mut findings);
             lossy::no_private_network(config, target.name(), &mut findings);
             findings.extend(gateway_api::findings(&Model::new(config)));

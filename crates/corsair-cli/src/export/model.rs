@@ -31,6 +31,9 @@ pub(crate) struct Part {
 pub(crate) struct Rules {
     /// Which origins are allowed.
     pub(crate) origins: OriginRule,
+    /// `allow_origin_regexes`, as written (Rust's syntax; corsair anchors them and
+    /// matches them against well-formed origins only).
+    pub(crate) origin_regexes: Vec<String>,
     /// `allow_credentials`.
     pub(crate) credentials: bool,
     /// Which requested methods a preflight may ask for.
@@ -48,6 +51,9 @@ pub(crate) struct Rules {
     pub(crate) write_protection: Option<Vec<String>>,
     /// `allow_private_network`: answer the private-network preflights that ask for it.
     pub(crate) private_network: bool,
+    /// Debug mode: a preflight refused for its method or headers gets an ok answer
+    /// with the full lists.
+    pub(crate) debug: bool,
 }
 
 /// The origins a part allows.
@@ -147,6 +153,36 @@ impl Rules {
         }
     }
 
+    /// Debug mode's `Access-Control-Allow-Methods` for a method that is not allowed:
+    /// `*`, or the safelisted methods and then the list.
+    pub(crate) fn debug_allow_methods(&self) -> String {
+        match &self.methods {
+            MethodRule::Any => "*".to_owned(),
+            MethodRule::List(list) => ["GET", "HEAD", "POST"]
+                .into_iter()
+                .chain(
+                    list.iter()
+                        .map(String::as_str)
+                        .filter(|m| !matches!(*m, "GET" | "HEAD" | "POST")),
+                )
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+
+    /// Debug mode's `Access-Control-Allow-Headers` for a header that is not allowed:
+    /// `*` (or `*,authorization`), or the list; `None` for an empty list.
+    pub(crate) fn debug_allow_headers(&self) -> Option<String> {
+        match &self.headers {
+            HeaderRule::Any {
+                authorization: true,
+            } => Some("*,authorization".to_owned()),
+            HeaderRule::Any { .. } => Some("*".to_owned()),
+            HeaderRule::List(names) if names.is_empty() => None,
+            HeaderRule::List(names) => Some(names.join(",")),
+        }
+    }
+
     /// The `Vary` of every preflight answer, allowed or refused.
     pub(crate) fn preflight_vary(&self) -> &'static str {
         if self.private_network {
@@ -200,6 +236,7 @@ fn rules_of(policy: &PolicyConfig) -> Option<Rules> {
     let credentials = policy.allow_credentials.unwrap_or(false);
     Some(Rules {
         origins: origin_rule(policy.allow_origins.as_deref().unwrap_or(&[])),
+        origin_regexes: policy.allow_origin_regexes.clone().unwrap_or_default(),
         credentials,
         methods: method_rule(policy.allow_methods.as_deref().unwrap_or(&[])),
         headers: header_rule(policy.allow_headers.as_deref().unwrap_or(&[])),
@@ -207,6 +244,7 @@ fn rules_of(policy: &PolicyConfig) -> Option<Rules> {
         max_age: policy.max_age,
         preflight_status: policy.preflight_status.unwrap_or(204),
         private_network: policy.allow_private_network.unwrap_or(false),
+        debug: policy.debug.unwrap_or(false),
         write_protection: policy.cross_origin_protection.unwrap_or(false).then(|| {
             policy
                 .cross_origin_protection_exempt_paths

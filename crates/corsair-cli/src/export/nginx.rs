@@ -182,7 +182,8 @@ fn write_check_maps(out: &mut String, model: &Model) {
     out.push_str("# Whether the origin is allowed (exactly the origins corsair allows).\n");
     out.push_str("map \"$corsair_route|$http_origin\" $corsair_origin_ok {\n");
     for (id, rules) in enabled() {
-        if let Some(regex) = pcre::origins(&rules.origins) {
+        let start = format!("(?<=^{id}\\|)");
+        if let Some(regex) = pcre::origins(&rules.origins, &rules.origin_regexes, &start) {
             let _ = writeln!(out, "    {} 1;", quoted(&format!("~^{id}\\|{regex}$")));
         }
     }
@@ -194,6 +195,11 @@ fn write_check_maps(out: &mut String, model: &Model) {
     for (id, rules) in enabled() {
         let regex = pcre::methods(&rules.methods);
         let _ = writeln!(out, "    {} 1;", quoted(&format!("~^{id}\\|{regex}$")));
+        if rules.debug {
+            // Debug mode: a method that is not allowed but well-formed.
+            let regex = pcre::any_method();
+            let _ = writeln!(out, "    {} 2;", quoted(&format!("~^{id}\\|{regex}$")));
+        }
     }
     out.push_str("    default 0;\n}\n\n");
     out.push_str("# Whether every requested header is allowed (names without case).\n");
@@ -203,6 +209,14 @@ fn write_check_maps(out: &mut String, model: &Model) {
     for (id, rules) in enabled() {
         let regex = pcre::request_headers(&rules.headers);
         let _ = writeln!(out, "    {} 1;", quoted(&format!("~^{id}\\|{regex}$")));
+        // Debug mode: the first refused element is a name that is not allowed.
+        if let Some(regex) = rules
+            .debug
+            .then(|| pcre::first_refused_header_is_a_name(&rules.headers))
+            .flatten()
+        {
+            let _ = writeln!(out, "    {} 2;", quoted(&format!("~^{id}\\|{regex}")));
+        }
     }
     out.push_str("    default 0;\n}\n\n");
 }
@@ -236,6 +250,9 @@ fn write_case_map(out: &mut String, model: &Model) {
             ("a0", Case::Refused),
             ("p1110", Case::Preflight),
             ("p1111", Case::PreflightWithHeaders),
+            // Only debug parts have the verdict 2 (not allowed, but well-formed).
+            ("p12", Case::DebugMethod),
+            ("p112", Case::DebugHeaders),
             ("p", Case::PreflightRefused),
         ];
         for (flags, case) in rows {

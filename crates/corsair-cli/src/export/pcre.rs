@@ -7,6 +7,7 @@
 //! has and RE2 does not.
 
 use super::model::{HeaderRule, MethodRule, OriginEntry, OriginRule, PortRule};
+use super::regex_pcre;
 
 /// The longest serialized origin corsair parses: a 64-byte scheme, `://`, a 253-byte
 /// host and a five-digit port (`corsair::origin::MAX_ORIGIN_LEN`).
@@ -54,12 +55,20 @@ pub(crate) fn default_port(scheme: &str) -> Option<u16> {
     }
 }
 
-/// The origins of a rule; `None` when the rule allows none.
-pub(crate) fn origins(rule: &OriginRule) -> Option<String> {
-    let alternatives: Vec<String> = match rule {
+/// The origins a part allows: its rule, and its origin regexes (those PCRE can express)
+/// for well-formed origins; `None` when it allows none. `start`: the PCRE for the start
+/// of the origin in the edge's subject (see `regex_pcre::translate`).
+pub(crate) fn origins(rule: &OriginRule, regexes: &[String], start: &str) -> Option<String> {
+    let mut alternatives: Vec<String> = match rule {
         OriginRule::Any => vec!["null".to_owned(), any_tuple_origin()],
         OriginRule::List(entries) => entries.iter().map(origin_entry).collect(),
     };
+    alternatives.extend(
+        regexes
+            .iter()
+            .filter_map(|r| regex_pcre::translate(r, start))
+            .map(|r| format!("(?={}$){r}", any_tuple_origin())),
+    );
     (!alternatives.is_empty()).then(|| format!("(?:{})", alternatives.join("|")))
 }
 
@@ -142,11 +151,15 @@ pub(crate) fn methods(rule: &MethodRule) -> String {
     }
 }
 
-/// The `Access-Control-Request-Headers` values (one line) an allowed preflight may
-/// carry: a comma-separated list, optional whitespace and empty elements accepted, each
-/// name allowed (without case), at most as long as corsair reads.
-pub(crate) fn request_headers(rule: &HeaderRule) -> String {
-    let name = match rule {
+/// Any method name (a token): a method that is not allowed but well-formed, for debug
+/// mode.
+pub(crate) fn any_method() -> String {
+    format!("(?:{TOKEN})")
+}
+
+/// One allowed name of the rule (without case); never matches for an empty list.
+fn allowed_name(rule: &HeaderRule) -> String {
+    match rule {
         HeaderRule::Any {
             authorization: true,
         } => TOKEN.to_owned(),
@@ -158,8 +171,35 @@ pub(crate) fn request_headers(rule: &HeaderRule) -> String {
             let names: Vec<String> = names.iter().map(|n| escape(n)).collect();
             format!("(?i:{})", names.join("|"))
         }
+    }
+}
+
+/// For debug mode, the `Access-Control-Request-Headers` values (one line) whose first
+/// element that corsair refuses is a name that is not allowed (rather than a malformed
+/// element), within the length corsair reads; `None` when no name is refused (`*` with
+/// `authorization`).
+pub(crate) fn first_refused_header_is_a_name(rule: &HeaderRule) -> Option<String> {
+    let refused = match rule {
+        HeaderRule::Any {
+            authorization: true,
+        } => return None,
+        HeaderRule::Any {
+            authorization: false,
+        } => "(?i:authorization)".to_owned(),
+        _ => format!("(?!{}[ \\t]*(?:,|$)){TOKEN}", allowed_name(rule)),
     };
-    let element = format!("[ \\t]*(?:{name}[ \\t]*)?");
+    let element = format!("[ \\t]*(?:{}[ \\t]*)?", allowed_name(rule));
+    Some(format!(
+        "(?=[\\s\\S]{{0,{}}}$)(?:{element},)*[ \\t]*{refused}[ \\t]*(?:,|$)",
+        rule.max_request_len()
+    ))
+}
+
+/// The `Access-Control-Request-Headers` values (one line) an allowed preflight may
+/// carry: a comma-separated list, optional whitespace and empty elements accepted, each
+/// name allowed (without case), at most as long as corsair reads.
+pub(crate) fn request_headers(rule: &HeaderRule) -> String {
+    let element = format!("[ \\t]*(?:{}[ \\t]*)?", allowed_name(rule));
     format!(
         "(?=[\\s\\S]{{0,{}}}$){element}(?:,{element})*",
         rule.max_request_len()

@@ -6,6 +6,7 @@
 
 use super::model::{HeaderRule, MethodRule, OriginEntry, OriginRule, PortRule};
 use super::pcre::{self, MAX_ORIGIN_LEN};
+use super::regex_pcre;
 
 /// A condition on one header value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,12 +49,21 @@ fn host_length(scheme: &str) -> Cond {
     ))
 }
 
-/// The origins of a rule; `None` when the rule allows none.
-pub(crate) fn origins(rule: &OriginRule) -> Option<Cond> {
-    let alternatives: Vec<Cond> = match rule {
+/// The origins of a rule and of its origin regexes (Rust's syntax, matched as corsair
+/// matches them: against the whole of a well-formed tuple origin); `None` when they
+/// allow none. A regex that RE2 cannot express is left out (the export reports it:
+/// `lossy::no_debug_or_re2_regexes`).
+pub(crate) fn origins(rule: &OriginRule, regexes: &[String]) -> Option<Cond> {
+    let mut alternatives: Vec<Cond> = match rule {
         OriginRule::Any => vec![Cond::matches("null"), any_tuple_origin()],
         OriginRule::List(entries) => entries.iter().map(origin_entry).collect(),
     };
+    alternatives.extend(
+        regexes
+            .iter()
+            .filter_map(|r| regex_pcre::translate_re2(r))
+            .map(|regex| Cond::All(vec![any_tuple_origin(), Cond::Matches(regex)])),
+    );
     (!alternatives.is_empty()).then_some(Cond::Any(alternatives))
 }
 
@@ -235,7 +245,7 @@ mod tests {
                 .allow_origins(entries.iter().copied())
                 .build()
                 .unwrap();
-            let cond = origins(&origin_policy(entries)).unwrap();
+            let cond = origins(&origin_policy(entries), &[]).unwrap();
             for origin in samples {
                 let mut request = http::HeaderMap::new();
                 if let Ok(value) = http::HeaderValue::from_str(origin) {

@@ -56,6 +56,25 @@ const ORIGIN_POOL: &[&str] = &[
     "null",
 ];
 
+/// Origin regexes (Rust's syntax) policies pick from, each with an origin it allows.
+const REGEX_POOL: &[(&str, &str)] = &[
+    (
+        r"^https://[a-z]+\.regex\.example$",
+        "https://abc.regex.example",
+    ),
+    (
+        r"https://(app|admin)\.example\.io(:8443)?",
+        "https://admin.example.io:8443",
+    ),
+    (r"(?i)https://upper\.example", "https://upper.example"),
+    (r"http://localhost:\d+", "http://localhost:1234"),
+    (r"https://\w+\.example\.dev", "https://x_y.example.dev"),
+    (
+        r"^https://\b{start-half}api\.example\.app$",
+        "https://api.example.app",
+    ),
+];
+
 const METHOD_POOL: &[&str] = &["PUT", "DELETE", "PATCH", "x-custom"];
 const HEADER_POOL: &[&str] = &[
     "content-type",
@@ -116,6 +135,14 @@ fn origin_fields(rng: &mut Rng, allowed: &mut Vec<Vec<u8>>) -> (String, bool) {
             out.push_str("dangerously_allow_null_origin = true\n");
         }
         out.push_str(&format!("allow_origins = {}\n", list(&origins)));
+        if rng.chance(30) {
+            let (regex, origin) = *rng.pick(REGEX_POOL);
+            allowed.push(origin.as_bytes().to_vec());
+            out.push_str(&format!(
+                "allow_origin_regexes = {}\n",
+                list(&[regex.to_owned()])
+            ));
+        }
     }
     out.push_str(&format!("allow_credentials = {credentials}\n"));
     (out, credentials)
@@ -182,6 +209,9 @@ fn table(
     }
     if rng.chance(15) {
         out.push_str("allow_private_network = true\n");
+    }
+    if rng.chance(20) {
+        out.push_str("debug = true\n");
     }
     if rng.chance(10) {
         out.push_str("presets = [\"mcp\"]\n");
@@ -309,6 +339,18 @@ const ORIGIN_PROBES: &[&str] = &[
     "http://a.1a",
     "x-y+z.w://host",
     " https://app.example.com",
+    "https://UPPER.example",
+    "https://upper.example.",
+    "https://abc.regex.example",
+    "https://ABC.regex.example",
+    "https://admin.example.io",
+    "https://admin.example.io:443",
+    "https://app.example.io:8444",
+    "http://localhost:1234",
+    "https://x_y.example.dev",
+    "https://x.y.example.dev",
+    "https://api.example.app",
+    "https://xapi.example.app",
 ];
 
 /// The request shapes that no browser sends and that some edges cannot see: the test of
@@ -429,7 +471,7 @@ fn paths(policy: &Policy) -> Vec<String> {
 
 /// What the upstream does: its status, its own CORS headers, its own `Vary`.
 fn upstream_headers(rng: &mut Rng, request: &mut Request) {
-    let status = *rng.pick(&["200", "200", "200", "404", "500"]);
+    let status = *rng.pick(&["200", "200", "200", "200", "404", "500", "close"]);
     request
         .headers
         .push((STATUS.to_owned(), status.as_bytes().to_vec()));

@@ -8,7 +8,6 @@ pub mod differential;
 pub mod generate;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::convert::Infallible;
 use std::fmt;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -253,7 +252,7 @@ fn read_chunked(stream: &mut TcpStream) -> Option<()> {
 // ---------------------------------------------------------------------------------------
 // The upstream.
 
-/// The request header that sets the upstream's status.
+/// The request header that sets the upstream's status (`close`: no answer at all).
 pub const STATUS: &str = "x-upstream-status";
 /// The request header that makes the upstream send CORS headers of its own.
 pub const OWN_CORS: &str = "x-upstream-cors";
@@ -300,8 +299,13 @@ pub fn start_upstream(runtime: &tokio::runtime::Runtime) -> SocketAddr {
                 continue;
             };
             tokio::spawn(async move {
-                let service = service_fn(|request| async move {
-                    Ok::<_, Infallible>(upstream_answer(request).await)
+                // `x-upstream-status: close`: the connection is dropped without an
+                // answer, and the edges answer 502 themselves.
+                let service = service_fn(|request: HyperRequest<Incoming>| async move {
+                    if request.headers().get(STATUS).is_some_and(|s| s == "close") {
+                        return Err(std::io::Error::other("the test drops the connection"));
+                    }
+                    Ok(upstream_answer(request).await)
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
