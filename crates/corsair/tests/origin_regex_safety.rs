@@ -324,3 +324,25 @@ proptest! {
         prop_assert!(built.is_ok(), "`{}` refused: {:?}", regex, built.err());
     }
 }
+
+/// A regex that admits `null`, with `dangerously_allow_null_origin`, allows it: the
+/// policy is valid because of that regex, so the regex must be what allows `null` (the
+/// matcher never runs regexes on the opaque origin). Without the regex, `null` stays
+/// refused.
+#[test]
+fn a_regex_that_admits_null_allows_it_with_the_option() {
+    let decide = |regexes: &[&str]| {
+        let policy = corsair::Policy::builder()
+            .allow_origins(["https://app.example"])
+            .allow_origin_regexes(regexes.iter().copied())
+            .dangerously_allow_null_origin(true)
+            .build();
+        let mut request = http::HeaderMap::new();
+        request.insert("origin", http::HeaderValue::from_static("null"));
+        policy.map(|p| p.decide(&http::Method::GET, "/", &request).allowed())
+    };
+    assert_eq!(decide(&[r"null|https://sandbox\.example"]).ok(), Some(true));
+    // The option alone, without anything that allows `null`, allows nothing (a
+    // warning says it is unused).
+    assert_eq!(decide(&[r"https://sandbox\.example"]).ok(), Some(false));
+}

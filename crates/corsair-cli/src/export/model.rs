@@ -234,9 +234,21 @@ fn rules_of(policy: &PolicyConfig) -> Option<Rules> {
         return None;
     }
     let credentials = policy.allow_credentials.unwrap_or(false);
+    let origin_regexes = policy.allow_origin_regexes.clone().unwrap_or_default();
+    let mut origins = origin_rule(policy.allow_origins.as_deref().unwrap_or(&[]));
+    // A regex that admits `null` allows it when the policy lets `null` in (corsair runs
+    // regexes on tuple origins only, and allows `null` for such a regex instead).
+    if let OriginRule::List(entries) = &mut origins {
+        if policy.dangerously_allow_null_origin == Some(true)
+            && !entries.contains(&OriginEntry::Null)
+            && origin_regexes.iter().any(|r| admits_null(r))
+        {
+            entries.push(OriginEntry::Null);
+        }
+    }
     Some(Rules {
-        origins: origin_rule(policy.allow_origins.as_deref().unwrap_or(&[])),
-        origin_regexes: policy.allow_origin_regexes.clone().unwrap_or_default(),
+        origins,
+        origin_regexes,
         credentials,
         methods: method_rule(policy.allow_methods.as_deref().unwrap_or(&[])),
         headers: header_rule(policy.allow_headers.as_deref().unwrap_or(&[])),
@@ -258,6 +270,12 @@ fn rules_of(policy: &PolicyConfig) -> Option<Rules> {
 }
 
 /// The origin rule of `allow_origins` (duplicates dropped).
+/// Whether an origin regex (Rust's syntax, anchored as corsair anchors it) matches
+/// `null`.
+fn admits_null(regex: &str) -> bool {
+    regex::Regex::new(&format!("^(?:{regex})$")).is_ok_and(|r| r.is_match("null"))
+}
+
 fn origin_rule(list: &[String]) -> OriginRule {
     if list.iter().any(|o| o == "*") {
         return OriginRule::Any;
@@ -375,6 +393,38 @@ mod tests {
 
     fn model(toml: &str) -> Model {
         Model::new(&Config::from_toml_str(toml).unwrap())
+    }
+
+    /// A regex that admits `null` allows it, with the option, as corsair does; the
+    /// option alone allows nothing.
+    #[test]
+    fn a_regex_that_admits_null_lists_null() {
+        let origins = |regexes: &str| {
+            model(&format!(
+                "[cors]\nallow_origin_regexes = [{regexes}]\ndangerously_allow_null_origin = true\n"
+            ))
+            .parts[0]
+                .rules
+                .clone()
+                .unwrap()
+                .origins
+        };
+        assert_eq!(
+            origins(r#""null|https://a\\.example""#),
+            OriginRule::List(vec![OriginEntry::Null])
+        );
+        assert_eq!(
+            origins(r#""https://a\\.example""#),
+            OriginRule::List(Vec::new())
+        );
+        let policy = corsair::Policy::builder()
+            .allow_origin_regexes([r"null|https://a\.example"])
+            .dangerously_allow_null_origin(true)
+            .build()
+            .unwrap();
+        let mut request = http::HeaderMap::new();
+        request.insert("origin", http::HeaderValue::from_static("null"));
+        assert!(policy.decide(&http::Method::GET, "/", &request).allowed());
     }
 
     #[test]

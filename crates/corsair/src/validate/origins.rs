@@ -220,6 +220,9 @@ fn compile_regexes(
                 Flaw::Null => {
                     admits_null = true;
                     if null_allowed {
+                        // The regex allows `null`, as the option lets it: the matcher
+                        // never runs regexes on the opaque origin, so it is allowed here.
+                        matcher.allow_null();
                         continue;
                     }
                     (Code::NullOrigin, entry_field.clone())
