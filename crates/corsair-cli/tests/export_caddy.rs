@@ -13,12 +13,12 @@ mod serve_support;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::{TempDir, arg, corsair};
 use export_support::differential::{self, EdgeProcess};
 use export_support::generate::Shapes;
-use export_support::{Client, Request, free_port, wait_listening};
+use export_support::{Client, Request, free_port};
 use serve_support::Gateway;
 
 /// Starts Caddy in the foreground with the exported fragment (`dir/corsair.conf`)
@@ -41,26 +41,15 @@ http://:{port} {{
 "
     );
     std::fs::write(dir.join("Caddyfile"), conf).unwrap();
-    let log = std::fs::File::create(dir.join("caddy.log")).unwrap();
-    let child = Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .args(["run", "--adapter", "caddyfile", "--config"])
         .arg(dir.join("Caddyfile"))
         // Caddy writes its autosaved configuration under HOME and the XDG directories.
         .env("HOME", dir)
         .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start caddy");
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let edge = EdgeProcess { child, addr };
-    if !wait_listening(addr) {
-        let log = std::fs::read_to_string(dir.join("caddy.log")).unwrap_or_default();
-        panic!("caddy did not start: {log}");
-    }
-    edge
+        .env("XDG_DATA_HOME", dir.join("data"));
+    EdgeProcess::spawn("caddy", command, dir, port, "caddy.stderr")
 }
 
 #[test]

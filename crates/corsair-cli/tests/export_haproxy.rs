@@ -12,11 +12,11 @@ mod serve_support;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use export_support::differential::{self, EdgeProcess};
+use export_support::free_port;
 use export_support::generate::Shapes;
-use export_support::{free_port, wait_listening};
 
 /// Starts HAProxy in the foreground with the exported rules (`dir/corsair.conf`) in its
 /// frontend, in front of `upstream`.
@@ -43,23 +43,9 @@ backend app
     );
     let file = dir.join("haproxy.cfg");
     std::fs::write(&file, conf).unwrap();
-    let log = std::fs::File::create(dir.join("haproxy.log")).unwrap();
-    let child = Command::new(binary)
-        .arg("-db")
-        .arg("-f")
-        .arg(&file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start haproxy");
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let edge = EdgeProcess { child, addr };
-    if !wait_listening(addr) {
-        let log = std::fs::read_to_string(dir.join("haproxy.log")).unwrap_or_default();
-        panic!("haproxy did not start: {log}");
-    }
-    edge
+    let mut command = Command::new(binary);
+    command.arg("-db").arg("-f").arg(&file);
+    EdgeProcess::spawn("haproxy", command, dir, port, "haproxy.stderr")
 }
 
 #[test]

@@ -12,11 +12,11 @@ mod serve_support;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use export_support::differential::{self, EdgeProcess};
+use export_support::free_port;
 use export_support::generate::Shapes;
-use export_support::{free_port, wait_listening};
 
 /// Starts nginx in the foreground, with its own prefix directory (`dir`, where the
 /// export wrote `corsair.conf` and `corsair-http.conf`), in front of `upstream`.
@@ -48,21 +48,11 @@ http {{
 "
     );
     std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let child = Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .args(["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf")])
-        .args(["-g", "daemon off;"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nginx");
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let edge = EdgeProcess { child, addr };
-    if !wait_listening(addr) {
-        let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
-        panic!("nginx did not start: {log}");
-    }
-    edge
+        .args(["-g", "daemon off;"]);
+    EdgeProcess::spawn("nginx", command, dir, port, "error.log")
 }
 
 #[test]

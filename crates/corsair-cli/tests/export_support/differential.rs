@@ -5,11 +5,11 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::generate::{self, Rng, Shapes};
-use super::{Client, in_ci, start_upstream};
+use super::{Client, in_ci, start_upstream, wait_listening};
 use crate::common::{TempDir, arg, corsair};
 use crate::serve_support::Gateway;
 
@@ -25,6 +25,33 @@ pub struct EdgeProcess {
     pub child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+}
+
+impl EdgeProcess {
+    /// Starts `command` in the foreground (its standard error to `dir/NAME.stderr`) and
+    /// waits until it listens on `127.0.0.1:port`; fails with what it wrote there and
+    /// in `log` (a log file of its own, relative to `dir`) when it does not.
+    pub fn spawn(name: &str, mut command: Command, dir: &Path, port: u16, log: &str) -> Self {
+        let stderr_path = dir.join(format!("{name}.stderr"));
+        let stderr = std::fs::File::create(&stderr_path).unwrap();
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let edge = EdgeProcess { child, addr };
+        if !wait_listening(addr) {
+            let read = |path: PathBuf| std::fs::read_to_string(path).unwrap_or_default();
+            panic!(
+                "{name} did not start: {}{}",
+                read(stderr_path),
+                read(dir.join(log))
+            );
+        }
+        edge
+    }
 }
 
 impl Drop for EdgeProcess {
