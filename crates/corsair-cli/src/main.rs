@@ -248,15 +248,18 @@ enum Command {
 const EXPORT_LONG_ABOUT: &str = "\
 Write the policy as the configuration of an edge proxy, so that the edge answers every \
 request as `corsair serve` would: allowed and refused origins (exact, `*.` subdomains, \
-`:*` ports), credentials, the methods and request headers of preflights, exposed \
-headers, max-age, cross-origin write protection, private network access, debug mode; \
-preflights answered at the edge and never forwarded, refused ones with 403 and no CORS header; CORS headers on every status; the \
-upstream's own CORS headers replaced; Vary merged. The files start with a comment naming the corsair version, the \
-policy file and where to include them.
+`:*` ports, regexes), credentials, the methods and request headers of preflights, \
+exposed headers, max-age, cross-origin write protection, private network access, debug \
+mode; preflights answered at the edge and never forwarded, refused ones with 403 and no \
+CORS header; CORS headers on every status; the upstream's own CORS headers replaced; Vary \
+merged. nginx and HAProxy express all of it; Caddy all but debug mode; Envoy and the \
+Gateway API less (see the README's \"At the edge\"). The files start with a comment \
+naming the corsair version, the policy file and where to include them.
 
-What the edge cannot express (an origins file, which corsair serve would reload) is reported as warnings with stable \
-codes (export-lossy-...); then nothing is written and the exit code is 1, unless \
---allow-lossy is given (the differences are then listed in the files' comments).
+What the edge cannot express (an origins file, which corsair serve would reload; debug \
+mode in Caddy; ...) is reported as warnings with stable codes (export-lossy-...); then \
+nothing is written and the exit code is 1, unless --allow-lossy is given (the \
+differences are then listed in the files' comments).
 
 Exit codes:
   0  the configuration was written
