@@ -10,10 +10,11 @@
 //!   lists for the browser to refuse.
 //! - **Bounded work** (principle 7): a request-headers list longer than the longest the
 //!   policy could allow is refused as soon as that is known.
-//! - **The origin's grammar** where the answer depends on it: under `*` and for patterns,
-//!   a malformed `Origin` is rejected (nothing for a rejected origin, principle 5), not
-//!   echoed or answered with `*`. A list of exact origins needs no parse: bytes that are
-//!   none of them are rejected whatever their grammar.
+//! - **The origin's grammar** where the answer depends on it: for patterns, a malformed
+//!   `Origin` is rejected (nothing for a rejected origin, principle 5), not echoed. A
+//!   list of exact origins needs no parse: bytes that are none of them are rejected
+//!   whatever their grammar. A static `*` needs none either: it is the answer to every
+//!   request, whatever `Origin` holds (Fetch, "CORS protocol and HTTP caches").
 //! - **Reconfigure without restart** (principle 9) and **reasons through `tracing`**
 //!   (principle 8) are the middleware's part: see `floor.rs`.
 //!
@@ -31,7 +32,7 @@ pub struct Checks {
     /// The longest `Access-Control-Request-Headers` the policy could allow: each name
     /// once, with a comma and a space between names.
     max_request_headers: usize,
-    /// Whether the answer depends on the origin's grammar (`*` and patterns).
+    /// Whether the answer depends on the origin's grammar (patterns).
     origin_grammar: bool,
 }
 
@@ -42,7 +43,7 @@ impl Checks {
             methods: METHODS.iter().map(|m| m.as_bytes()).collect(),
             headers: HEADERS.iter().map(|h| h.as_bytes()).collect(),
             max_request_headers: HEADERS.iter().map(|h| h.len() + 2).sum(),
-            origin_grammar: matches!(origins, Origins::Any | Origins::Patterns),
+            origin_grammar: matches!(origins, Origins::Patterns),
         }
     }
 

@@ -16,11 +16,13 @@ pub(crate) enum AllowedMethods {
 }
 
 impl AllowedMethods {
-    /// Whether a preflight asking for `method` passes. The safelisted methods always do.
+    /// Whether a preflight asking for `method` passes. The safelisted methods always do;
+    /// a method that passes is a token (the listed ones were checked when the policy
+    /// was built).
     pub(crate) fn allows(&self, method: &[u8]) -> bool {
         is_safelisted(method)
             || match self {
-                AllowedMethods::Any => true,
+                AllowedMethods::Any => is_token(method),
                 // Methods are short: compared in line rather than through `memcmp`.
                 AllowedMethods::List(list) => list.iter().any(|m| {
                     m.len() == method.len() && m.bytes().zip(method).all(|(a, &b)| a == b)

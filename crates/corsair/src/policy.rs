@@ -324,11 +324,12 @@ impl Policy {
         let Some(rules) = self.rules_for(path) else {
             return Answer::forward(kind, Reason::Disabled, Headers::default());
         };
-        // Browsers send one Origin; several can only be forged, and are never allowed.
+        // Browsers send one Origin; several can only be forged, and are never allowed,
+        // but by a static `*`, which answers every request alike (`Rules::check_origin`).
         let checked = match origins.next() {
-            Some(_) => Err(Reason::MalformedOrigin),
-            None if origin_allowed => Ok(()),
-            None => rules.check_origin(H::as_bytes(origin), reasons),
+            Some(_) if !rules.static_any => Err(Reason::MalformedOrigin),
+            _ if origin_allowed => Ok(()),
+            _ => rules.check_origin(H::as_bytes(origin), reasons),
         };
         match (requested_methods, checked) {
             // A preflight from an origin that is not allowed is refused here, without

@@ -79,21 +79,18 @@ pub(crate) fn write(set: Headers<HeaderValue>, map: &mut HeaderMap) {
     // Each entry of the copy takes the value of its own name, so the values land right
     // whatever order the map keeps its entries in; the template has an entry for each
     // present value and no other.
-    let mut values = [
-        set.allow_origin,
-        set.allow_credentials.then_some(HeaderValue::TRUE),
-        set.allow_methods,
-        set.allow_headers,
-        set.max_age,
-        set.allow_private_network.then_some(HeaderValue::TRUE),
-        (!set.vary.is_empty()).then(|| set.vary.header_value()),
-    ];
+    let mut set = set;
     for (name, slot) in map.iter_mut() {
-        let value = NAMES
-            .iter()
-            .position(|n| n == name)
-            .and_then(|i| values.get_mut(i))
-            .and_then(Option::take);
+        let value = match NAMES.iter().position(|n| n == name) {
+            Some(0) => set.allow_origin.take(),
+            Some(1) => set.allow_credentials.then_some(HeaderValue::TRUE),
+            Some(2) => set.allow_methods.take(),
+            Some(3) => set.allow_headers.take(),
+            Some(4) => set.max_age.take(),
+            Some(5) => set.allow_private_network.then_some(HeaderValue::TRUE),
+            Some(6) => (!set.vary.is_empty()).then(|| set.vary.header_value()),
+            _ => None,
+        };
         if let Some(value) = value {
             *slot = value;
         }

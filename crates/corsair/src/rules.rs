@@ -107,6 +107,13 @@ impl Rules {
     /// byte.
     #[inline(never)]
     fn check_other_origin(&self, origin: &[u8], reasons: Reasons) -> Result<(), Reason<'static>> {
+        // A static `*` is the answer to every request, whatever its `Origin` holds: the
+        // Fetch Standard's "CORS protocol and HTTP caches" asks for `*` on all responses
+        // and no `Vary`, so that a cache may serve any of them for any other. Browsers
+        // never send a malformed origin; `*` tells curl nothing it could not read.
+        if self.static_any {
+            return Ok(());
+        }
         // The subdomain fast path, for a policy with `*.` patterns.
         if !self.origins.allows_only_exact_origins()
             && self.origins.allows_subdomain_exactly(origin)
@@ -168,7 +175,7 @@ impl Rules {
     ) -> Answer<'r, V> {
         if let Err(reason) = checked {
             // Nothing for a rejected origin but Vary: its response differs from an
-            // allowed one's (for a static `*`, only a malformed origin gets here).
+            // allowed one's (a static `*` rejects no origin).
             let headers = Headers {
                 vary: Vary::ORIGIN,
                 owns_cors_headers: true,
@@ -239,10 +246,13 @@ impl Rules {
         request: &'r H,
     ) -> Answer<'r, V> {
         let method_bytes = H::as_bytes(requested_method);
-        if several_methods || !method::is_token(method_bytes) {
+        if several_methods {
             return Answer::refused_preflight(Reason::MalformedMethod, self.preflight_vary);
         }
         if !self.methods.allows(method_bytes) {
+            if !method::is_token(method_bytes) {
+                return Answer::refused_preflight(Reason::MalformedMethod, self.preflight_vary);
+            }
             // Tokens are ASCII, so the method is valid UTF-8.
             let reason = Reason::MethodNotAllowed(std::str::from_utf8(method_bytes).unwrap_or(""));
             return self.refuse::<H, V>(reason, origin, requested_method);
