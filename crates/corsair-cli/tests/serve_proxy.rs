@@ -466,4 +466,18 @@ async fn cross_origin_writes_are_refused_before_the_upstream() {
     assert_eq!(server.status, 200, "{server:?}");
     assert_eq!(upstream.hits(), 3);
     gateway.wait_for_log(&["CORS request rejected", "cross-origin-write-refused"]);
+
+    // The metrics count both refusals under their own reason, the fetch (with an
+    // Origin) as an actual request and the form (without one) as a non-CORS one. The
+    // hook's write went through, but its origin is still not allowed to read.
+    let text = gateway.metrics().await;
+    for line in [
+        "corsair_rejections_total{reason=\"cross-origin-write-refused\"} 2",
+        "corsair_rejections_total{reason=\"origin-not-allowed\"} 1",
+        "corsair_rejections_total{reason=\"other\"} 0",
+        "corsair_requests_total{kind=\"actual\",decision=\"rejected\"} 2",
+        "corsair_requests_total{kind=\"non-cors\",decision=\"rejected\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
+    }
 }

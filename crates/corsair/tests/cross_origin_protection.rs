@@ -1,17 +1,53 @@
-//! Cross-origin write protection (`cross_origin_protection`), with the test cases of Go's
-//! `net/http` `CrossOriginProtection` (`csrf_test.go`, Go 1.25) and of tower-http 0.7's
-//! `CsrfLayer` (`csrf/mod.rs`) ported: Go's trusted origins are the policy's allowed
-//! origins, its bypass patterns the exempt paths. The requests target
-//! `https://example.com`, whose `Host` is `example.com`.
+//! Cross-origin write protection (`cross_origin_protection`), with the test cases of
+//! Go's `net/http` `CrossOriginProtection` (`csrf_test.go` as of Go 1.25.1, which fixed
+//! go.dev/issue/75054, CVE-2025-47910) and of tower-http 0.7.0's `CsrfLayer`
+//! (`csrf/mod.rs`) ported: Go's trusted origins are the policy's allowed origins, its
+//! bypass patterns the exempt paths. The requests target `https://example.com`, whose
+//! `Host` is `example.com`. Where corsair answers differently, the test asserts
+//! corsair's answer and says so; the differences and their reasons:
 //!
-//! Differences, each on the side of refusing:
-//! - Go cleans the path before matching its bypass patterns (`/foo/../bypass/bar` is
-//!   exempt there); corsair never exempts a path with a dot segment, which the
-//!   application may resolve elsewhere.
+//! Corsair refuses what the peer lets through:
+//! - A `Sec-Fetch-Site` or `Origin` header that is present but empty is cross-origin;
+//!   Go and tower-http take an empty value for a missing header (and let a request
+//!   without either through). A browser never sends either header empty.
 //! - tower-http compares an `Origin` with the request-target's authority when the URI
-//!   has one (absolute form, HTTP/2's `:authority`); corsair's engine compares it with
-//!   the `Host` header only, so a browser without `Sec-Fetch-Site` (before 2023) writing
-//!   to its own origin over HTTP/2 is refused.
+//!   has one (absolute form, HTTP/2's `:authority`), and Go with `Request.Host`, which
+//!   is the `:authority` over HTTP/2; corsair's engine compares it with the `Host`
+//!   header only, so a browser without `Sec-Fetch-Site` (before 2023) writing to its
+//!   own origin over HTTP/2 is refused.
+//! - An exempt path is a plain path: Go's method-specific patterns (`POST /post-only/`)
+//!   are refused by validation (`invalid-exempt-path`), and a wildcard segment is taken
+//!   literally (`/only/{foo}` exempts `/only/{foo}`, not `/only/123`).
+//! - An allowed origin must be written in its canonical form: the forms tower-http
+//!   accepts and then never matches (`https://Example.COM`, `https://example.com:443`)
+//!   are refused by validation (`non-canonical-origin`), as is a trailing slash
+//!   (`origin-with-path`), which a pre-release of tower-http's normalized away.
+//!
+//! Corsair lets through what the peer refuses:
+//! - An exempt path is a prefix by whole segments, its trailing `/` ignored, as a
+//!   route's path is; since go.dev/issue/75054, Go matches a bypass pattern as its
+//!   `ServeMux` does: `/bypass/` covers the paths under it but not `/bypass`, and
+//!   `/no-trailing` only itself. So `/bypass/` exempts `/bypass` in corsair, and
+//!   `/no-trailing` exempts `/no-trailing/` and what is under it. (Go 1.25.0 exempted
+//!   `/bypass` and `/foo/../bypass/bar`; corsair refuses the latter, as Go 1.25.1 does:
+//!   a path with a dot segment is never exempt.) Go's fix is about a path that its mux
+//!   only redirects; corsair neither redirects nor cleans paths: the application gets
+//!   the very path that was exempted, and one that routes `/bypass` and `/bypass/...`
+//!   to different handlers exempts both by listing `/bypass/`.
+//! - Without wildcards or methods, the nearest exempt paths to Go's `/only/{foo}` and
+//!   `GET /get-only/` are `/only` and `/get-only/`: they exempt `/only/123/foo`, and
+//!   every method under `/get-only/`.
+//! - An `Origin` is compared with the `Host` header without ASCII case, as host names
+//!   compare (RFC 3986, 3.2.2); Go and tower-http compare bytes.
+//! - With an absolute-form request target whose authority is not the `Host` header,
+//!   tower-http (and Go) refuse an `Origin` that matches `Host` only; corsair sees no
+//!   target authority and lets it through. A browser never sends such a request (it
+//!   sends its own `Host` and the origin-form target), and only a browser's writes are
+//!   forged.
+//!
+//! Not ported: Go's `SetDenyHandler` (corsair answers a bare 403) and
+//! `AddingBypassesConcurrently` (a policy is immutable: a new one is built and swapped
+//! in), and tower-http's rejection-response and `Debug` tests.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -42,6 +78,25 @@ fn status(
     origin: Option<&str>,
     sec_fetch_site: Option<&str>,
 ) -> u16 {
+    status_of_bytes(
+        policy,
+        method,
+        path,
+        host.map(str::as_bytes),
+        origin.map(str::as_bytes),
+        sec_fetch_site.map(str::as_bytes),
+    )
+}
+
+/// [`status`], with header values that need not be text.
+fn status_of_bytes(
+    policy: &Policy,
+    method: &str,
+    path: &str,
+    host: Option<&[u8]>,
+    origin: Option<&[u8]>,
+    sec_fetch_site: Option<&[u8]>,
+) -> u16 {
     let mut headers = HeaderMap::new();
     for (name, value) in [
         ("host", host),
@@ -49,7 +104,7 @@ fn status(
         ("sec-fetch-site", sec_fetch_site),
     ] {
         if let Some(value) = value {
-            headers.insert(name, HeaderValue::from_str(value).unwrap());
+            headers.insert(name, HeaderValue::from_bytes(value).unwrap());
         }
     }
     let method = Method::from_bytes(method.as_bytes()).unwrap();
@@ -158,7 +213,22 @@ fn go_trusted_origin_bypass() {
 
 #[test]
 fn go_pattern_bypass() {
-    let policy = go_policy();
+    // Go's patterns `/bypass/`, `/only/{foo}`, `/no-trailing`, `/yes-trailing/`,
+    // `PUT /put-only/`, `GET /get-only/` and `POST /post-only/`, each as the nearest
+    // exempt path corsair has (see above).
+    let policy = protected(
+        Policy::builder()
+            .allow_origins(["https://trusted.example"])
+            .cross_origin_protection_exempt_paths([
+                "/bypass/",
+                "/only",
+                "/no-trailing",
+                "/yes-trailing/",
+                "/put-only/",
+                "/get-only/",
+                "/post-only/",
+            ]),
+    );
     let cases = [
         ("bypass path without sec-fetch-site", "/bypass/", None, 200),
         (
@@ -175,20 +245,56 @@ fn go_pattern_bypass() {
             403,
         ),
         (
-            "bypass path without its trailing slash",
-            "/bypass",
-            None,
-            200,
-        ),
-        ("under the bypass path", "/bypass/hook", None, 200),
-        ("non-bypass path with trailing slash", "/api", None, 403),
-        // Go cleans the path first and exempts this one; corsair does not (see above).
-        (
-            "dot segment into the bypass path",
+            "redirect to bypass path without ..",
             "/foo/../bypass/bar",
             None,
             403,
         ),
+        // Go: 403 (its mux only redirects `/bypass`); corsair exempts it (see above).
+        (
+            "redirect to bypass path with trailing slash",
+            "/bypass",
+            None,
+            200,
+        ),
+        (
+            "redirect to non-bypass path with ..",
+            "/foo/../api/bar",
+            None,
+            403,
+        ),
+        (
+            "redirect to non-bypass path with trailing slash",
+            "/api",
+            None,
+            403,
+        ),
+        ("wildcard bypass", "/only/123", None, 200),
+        // Go: 403 (`{foo}` is one segment); corsair's `/only` covers what is under it.
+        ("non-wildcard", "/only/123/foo", None, 200),
+        // go.dev/issue/75054. Go: 403 for the second and the fourth, which corsair
+        // exempts: the trailing `/` of an exempt path does not count (see above).
+        ("no trailing slash exact match", "/no-trailing", None, 200),
+        ("no trailing slash with slash", "/no-trailing/", None, 200),
+        (
+            "yes trailing slash exact match",
+            "/yes-trailing/",
+            None,
+            200,
+        ),
+        (
+            "yes trailing slash without slash",
+            "/yes-trailing",
+            None,
+            200,
+        ),
+        ("method-specific hit", "/post-only/", None, 200),
+        // Go: 403 for both (the pattern is for another method); corsair's exempt paths
+        // are for every method.
+        ("method-specific miss (PUT)", "/put-only/", None, 200),
+        ("method-specific miss (GET)", "/get-only/", None, 200),
+        // corsair's own cases.
+        ("under the bypass path", "/bypass/hook", None, 200),
         (
             "dot segment out of the bypass path",
             "/bypass/../api/bar",
@@ -218,6 +324,124 @@ fn go_pattern_bypass() {
             site,
         );
         assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn go_method_specific_and_wildcard_patterns_are_not_exempt_paths() {
+    let err = Policy::builder()
+        .allow_origins(["https://trusted.example"])
+        .cross_origin_protection(true)
+        .cross_origin_protection_exempt_paths(["POST /post-only/", "GET /get-only/"])
+        .build()
+        .unwrap_err();
+    let found: Vec<(Code, &str)> = err
+        .diagnostics()
+        .iter()
+        .map(|d| (d.code(), d.field()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Code::InvalidExemptPath,
+                "cors.cross_origin_protection_exempt_paths[0]"
+            ),
+            (
+                Code::InvalidExemptPath,
+                "cors.cross_origin_protection_exempt_paths[1]"
+            ),
+        ]
+    );
+    // A wildcard segment is a literal one: it exempts nothing Go's pattern does.
+    let policy = protected(
+        Policy::builder()
+            .allow_origins(["https://trusted.example"])
+            .cross_origin_protection_exempt_paths(["/only/{foo}"]),
+    );
+    let write = |path| {
+        status(
+            &policy,
+            "POST",
+            path,
+            Some("example.com"),
+            Some("https://attacker.example"),
+            None,
+        )
+    };
+    assert_eq!(write("/only/123"), 403, "wildcard bypass");
+    assert_eq!(write("/only/{foo}"), 200, "the literal path");
+}
+
+#[test]
+fn go_add_trusted_origin_errors() {
+    // Go's `AddTrustedOrigin` cases as `allow_origins` entries: each origin Go accepts
+    // builds, each one it refuses is refused with the diagnostic that says why.
+    let cases: [(&str, &str, Option<Code>); 12] = [
+        ("valid origin", "https://example.com", None),
+        ("valid origin with port", "https://example.com:8080", None),
+        ("http origin", "http://example.com", None),
+        ("missing scheme", "example.com", Some(Code::InvalidOrigin)),
+        ("missing host", "https://", Some(Code::InvalidOrigin)),
+        (
+            "trailing slash",
+            "https://example.com/",
+            Some(Code::OriginWithPath),
+        ),
+        (
+            "with path",
+            "https://example.com/path",
+            Some(Code::OriginWithPath),
+        ),
+        (
+            "with query",
+            "https://example.com?query=value",
+            Some(Code::OriginWithPath),
+        ),
+        (
+            "with fragment",
+            "https://example.com#fragment",
+            Some(Code::OriginWithPath),
+        ),
+        (
+            "invalid url",
+            "https://ex ample.com",
+            Some(Code::InvalidOrigin),
+        ),
+        ("empty string", "", Some(Code::InvalidOrigin)),
+        ("null", "null", Some(Code::NullOrigin)),
+    ];
+    for (name, origin, want) in cases {
+        let built = Policy::builder()
+            .allow_origins([origin])
+            .cross_origin_protection(true)
+            .build();
+        match (built, want) {
+            (Ok(policy), None) => {
+                // Accepted, and trusted: its cross-site writes pass, another's do not.
+                let write = |origin| {
+                    status(
+                        &policy,
+                        "POST",
+                        "/",
+                        Some("api.example.net"),
+                        Some(origin),
+                        Some("cross-site"),
+                    )
+                };
+                assert_eq!(write(origin), 200, "{name}");
+                assert_eq!(write("https://attacker.example"), 403, "{name}");
+            }
+            (Err(err), Some(code)) => {
+                let found: Vec<(Code, &str)> = err
+                    .diagnostics()
+                    .iter()
+                    .map(|d| (d.code(), d.field()))
+                    .collect();
+                assert_eq!(found, [(code, "cors.allow_origins[0]")], "{name}");
+            }
+            (built, want) => panic!("{name}: {origin:?} gave {built:?}, want {want:?}"),
+        }
     }
 }
 
@@ -315,8 +539,9 @@ fn tower_http_trusted_and_untrusted_origins() {
 
 #[test]
 fn tower_http_origin_host_port_match() {
-    // test_middleware_origin_host_port_match, the cases with a Host header and a path
-    // as the request target: a strict comparison, ports included.
+    // test_middleware_origin_host_port_match: a strict comparison, ports included. The
+    // engine gets the path, not the request target: the cases with a target authority
+    // are ported with their Host header (or none).
     let policy = protected(Policy::builder().allow_origins(["https://trusted.example"]));
     let cases = [
         (
@@ -385,6 +610,23 @@ fn tower_http_origin_host_port_match() {
             "ftp://example.com:8443",
             403,
         ),
+        // The two with a request-target authority (`https://example.com/path`) that
+        // is not the Host header: corsair sees only the Host header (see above).
+        // tower-http: 200, from the authority; corsair: 403.
+        (
+            "request-target authority wins over host header (match)",
+            Some("other.example"),
+            "https://example.com",
+            403,
+        ),
+        // tower-http: 403, the authority is not the origin's; corsair: 200.
+        (
+            "origin matching host header but not authority is rejected",
+            Some("other.example"),
+            "https://other.example",
+            200,
+        ),
+        // corsair's own: Go and tower-http compare bytes, and refuse it (see above).
         (
             "host compared without case",
             Some("Example.COM"),
@@ -398,6 +640,162 @@ fn tower_http_origin_host_port_match() {
             want,
             "{name}"
         );
+    }
+}
+
+#[test]
+fn tower_http_sec_fetch_site_edge_cases() {
+    // test_middleware_sec_fetch_site, the cases Go's test does not have.
+    let policy = protected(Policy::builder().allow_origins(["https://trusted.example"]));
+    const NON_DECODABLE: &[u8] = &[0xFF, 0xFE];
+    assert!(
+        HeaderValue::from_bytes(NON_DECODABLE)
+            .unwrap()
+            .to_str()
+            .is_err()
+    );
+    /// A case: its name, `Sec-Fetch-Site`, `Origin` and the status.
+    type Case = (
+        &'static str,
+        Option<&'static [u8]>,
+        Option<&'static [u8]>,
+        u16,
+    );
+    let cases: [Case; 4] = [
+        (
+            "non-decodable origin without sec-fetch-site rejected",
+            None,
+            Some(NON_DECODABLE),
+            403,
+        ),
+        (
+            "non-decodable sec-fetch-site without origin rejected",
+            Some(NON_DECODABLE),
+            None,
+            403,
+        ),
+        // tower-http (and Go): 200, an empty header counts as none; corsair: 403, any
+        // value but `same-origin` and `none` is cross-origin (see above).
+        (
+            "empty sec-fetch-site without origin allowed",
+            Some(b""),
+            None,
+            403,
+        ),
+        // tower-http (and Go): 200; corsair: 403, an empty origin is no origin's.
+        (
+            "empty origin without sec-fetch-site allowed",
+            None,
+            Some(b""),
+            403,
+        ),
+    ];
+    for (name, site, origin, want) in cases {
+        let got = status_of_bytes(&policy, "POST", "/", Some(b"example.com"), origin, site);
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn tower_http_bypass_applies_when_origin_unparseable() {
+    // test_middleware_bypass (as Go's pattern cases) and
+    // test_middleware_bypass_applies_when_origin_unparseable.
+    let policy = protected(
+        Policy::builder()
+            .allow_origins(["https://trusted.example"])
+            .cross_origin_protection_exempt_paths(["/bypass"]),
+    );
+    let unparseable: &[u8] = &[0xFF, 0xFE];
+    for site in [None, Some(&b"cross-site"[..])] {
+        let write = |path| {
+            status_of_bytes(
+                &policy,
+                "POST",
+                path,
+                Some(b"example.com"),
+                Some(unparseable),
+                site,
+            )
+        };
+        assert_eq!(write("/bypass"), 200, "{site:?}");
+        assert_eq!(write("/api"), 403, "{site:?}");
+    }
+}
+
+#[test]
+fn tower_http_trusted_origin_strict_byte_match() {
+    // test_middleware_trusted_origin_strict_byte_match: a cross-site write from
+    // `origin` to `other.example`, with `trusted` allowed.
+    let write = |trusted: &str, origin: &str| {
+        let policy = protected(Policy::builder().allow_origins([trusted]));
+        status(
+            &policy,
+            "POST",
+            "/",
+            Some("other.example"),
+            Some(origin),
+            Some("cross-site"),
+        )
+    };
+    assert_eq!(
+        write("https://example.com", "https://example.com"),
+        200,
+        "exact match trusted"
+    );
+    assert_eq!(
+        write("https://example.com:8443", "https://example.com:8443"),
+        200,
+        "exact match with non-default port"
+    );
+    assert_eq!(
+        write("https://example.com", "https://example.com:443"),
+        403,
+        "bare trusted not matched by explicit-default-port origin"
+    );
+    // tower-http trusts the next ones as written, and they never match a browser's
+    // origin; corsair refuses them when the policy is built (see above). With them,
+    // the non-canonical forms of test_middleware_trusted_origin_normalization, from a
+    // pre-release of tower-http's, which trusted their canonical forms.
+    let cases = [
+        (
+            "host case mismatch not trusted",
+            "https://Example.COM",
+            Code::NonCanonicalOrigin,
+        ),
+        (
+            "explicit default port not trusted against bare origin",
+            "https://example.com:443",
+            Code::NonCanonicalOrigin,
+        ),
+        (
+            "scheme and host case folded",
+            "HTTPS://Example.COM",
+            Code::NonCanonicalOrigin,
+        ),
+        (
+            "trailing slash stripped",
+            "https://example.com/",
+            Code::OriginWithPath,
+        ),
+        (
+            "default https port stripped",
+            "https://example.com:443",
+            Code::NonCanonicalOrigin,
+        ),
+        (
+            "default http port stripped",
+            "http://example.com:80",
+            Code::NonCanonicalOrigin,
+        ),
+    ];
+    for (name, trusted, code) in cases {
+        let err = Policy::builder()
+            .allow_origins([trusted])
+            .cross_origin_protection(true)
+            .build()
+            .unwrap_err();
+        let codes: Vec<Code> = err.diagnostics().iter().map(|d| d.code()).collect();
+        assert_eq!(codes, [code], "{name}");
     }
 }
 
