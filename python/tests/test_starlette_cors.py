@@ -310,13 +310,26 @@ def test_cors_allow_origin_regex(test_client_factory: TestClientFactory) -> None
 
 
 def test_cors_allow_origin_regex_fullmatch(test_client_factory: TestClientFactory) -> None:
+    # DIFFERENCE: the unescaped dot of `example.org` admits hosts that are not under
+    # example.org (`https://a.exampleaorg`): a regex that admits other sites' origins
+    # is refused when the middleware is built, even without credentials.
+    with pytest.raises(ConfigError) as error:
+        CORSMiddleware(
+            homepage,
+            allow_headers=["X-Example", "Content-Type"],
+            allow_origin_regex=r"https://.*\.example.org",
+        )
+    assert error.value.codes == ["broad-origin-regex", "unescaped-dot-in-regex"]
+    assert "(it admits `https://a.exampleaorg`)" in error.value.diagnostics[0].message
+
+    # The rest of Starlette's test, with the dot escaped.
     app = Starlette(
         routes=[Route("/", endpoint=homepage)],
         middleware=[
             Middleware(
                 CORSMiddleware,
                 allow_headers=["X-Example", "Content-Type"],
-                allow_origin_regex=r"https://.*\.example.org",
+                allow_origin_regex=r"https://.*\.example\.org",
             )
         ],
     )
