@@ -30,10 +30,14 @@ class ConfigError(ValueError):
 
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = list(diagnostics)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        """The message: a summary line, then every diagnostic, one a line."""
         errors = self.errors
         lines = [f"invalid CORS policy ({len(errors)} error{'s' if len(errors) != 1 else ''}):"]
         lines.extend(f"  {d}" for d in self.diagnostics)
-        super().__init__("\n".join(lines))
+        return "\n".join(lines)
 
     @property
     def errors(self) -> List[Diagnostic]:
