@@ -38,6 +38,9 @@ class Diagnostic:
     @property
     def text(self) -> str:
         """The whole diagnostic in one line, as ``corsair lint`` prints it."""
+    def as_error(self) -> "Diagnostic":
+        """The same diagnostic with the severity ``"error"``: for a drop-in that refuses
+        what corsair only warns about."""
 
 class Decision:
     """corsair's answer to one request."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Collection, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _corsair
 from ._corsair import Decision, Diagnostic
@@ -30,10 +30,14 @@ class ConfigError(ValueError):
 
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = list(diagnostics)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        """The message: a summary line, then every diagnostic, one a line."""
         errors = self.errors
         lines = [f"invalid CORS policy ({len(errors)} error{'s' if len(errors) != 1 else ''}):"]
         lines.extend(f"  {d}" for d in self.diagnostics)
-        super().__init__("\n".join(lines))
+        return "\n".join(lines)
 
     @property
     def errors(self) -> List[Diagnostic]:
@@ -137,7 +141,27 @@ class Policy:
         policy._init(*_corsair.compile_file(os.fspath(path)))
         return policy
 
-    def _init(self, native: Optional[_corsair.Policy], diagnostics: List[Diagnostic]) -> None:
+    @classmethod
+    def _refusing(cls, refused: Collection[str], **options: Any) -> "Policy":
+        """A policy from corsair's keyword options, as the constructor builds it, that
+        also refuses the warnings whose codes are in ``refused``: for a drop-in stricter
+        than corsair (they are raised as errors, with the other problems)."""
+        policy = cls.__new__(cls)
+        policy._init(*_corsair.compile_options(options), refused=refused)
+        return policy
+
+    def _init(
+        self,
+        native: Optional[_corsair.Policy],
+        diagnostics: List[Diagnostic],
+        refused: Collection[str] = (),
+    ) -> None:
+        escalated = [d.as_error() for d in diagnostics if d.severity == "warning" and d.code in refused]
+        if escalated:
+            # Errors first, as corsair reports them, then the refused warnings, then the others.
+            errors = [d for d in diagnostics if d.severity == "error"]
+            others = [d for d in diagnostics if d.severity != "error" and d.code not in refused]
+            raise ConfigError(errors + escalated + others)
         if native is None:
             raise ConfigError(diagnostics)
         self._native = native

@@ -27,6 +27,17 @@ DEFAULTS = {
 }
 
 
+REFUSED_WARNINGS = ("broad-origin-regex",)
+"""corsair's warnings that the drop-ins refuse as errors. ``broad-origin-regex``: an
+``allow_origin_regex`` that admits other sites' origins (``https://.*example\\.com``
+admits ``https://evilexample.com``, ``https://example\\.com.*`` admits
+``https://example.com.evil.net``). corsair accepts it without credentials, since the
+answer is public, but in ``allow_origin_regex`` it is the mistake to catch: the pattern
+meant one's own subdomains (``https://.*\\.example\\.com``). A regex that admits any
+origin (``https://.*``, the warning ``any-origin-regex``) stays allowed without credentials: it
+is Starlette's ``allow_origins=["*"]``, which is safe without credentials."""
+
+
 AppT = TypeVar("AppT")
 
 
@@ -38,7 +49,12 @@ class StarletteOptions(Generic[AppT]):
 
     The policy is validated here, once: every problem is raised at once as
     :class:`~corsair_cors.ConfigError` (``*`` with credentials, an unsafe
-    ``allow_origin_regex``, ...).
+    ``allow_origin_regex``, ...). An ``allow_origin_regex`` that admits other sites'
+    origins (``https://.*example\\.com``, ``https://example\\.com.*``) is refused even
+    without credentials, as the error ``broad-origin-regex`` (a warning for corsair's
+    own :class:`~corsair_cors.Policy`): it is the unanchored-regex mistake, whatever the
+    policy says about credentials. ``allow_origin_regex="https://.*"`` without credentials
+    is allowed, as ``allow_origins=["*"]`` is.
     """
 
     def __init__(
@@ -108,7 +124,8 @@ def _policy_for(
         methods = ["*"]
 
     regex = options["allow_origin_regex"]
-    return Policy(
+    return Policy._refusing(
+        REFUSED_WARNINGS,
         allow_origins=list(allow_origins) or None,
         allow_origin_regexes=[regex] if regex is not None else None,
         allow_methods=methods,

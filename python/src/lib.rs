@@ -50,6 +50,22 @@ impl PyDiagnostic {
 
 #[pymethods]
 impl PyDiagnostic {
+    /// The same diagnostic with the severity `"error"`: for a drop-in that refuses what
+    /// corsair only warns about (the Starlette drop-in and `broad-origin-regex`).
+    fn as_error(&self) -> PyDiagnostic {
+        let error = corsair::Severity::Error.as_str();
+        // The text starts with the severity, as `corsair lint` prints it.
+        let rest = self.text.strip_prefix(self.severity).unwrap_or(&self.text);
+        PyDiagnostic {
+            code: self.code,
+            severity: error,
+            field: self.field.clone(),
+            message: self.message.clone(),
+            help: self.help.clone(),
+            text: format!("{error}{rest}"),
+        }
+    }
+
     fn __str__(&self) -> &str {
         &self.text
     }

@@ -87,6 +87,10 @@ def test_starlette_always_allowed_headers_are_kept() -> None:
         ({"allow_origins": ["*"], "allow_credentials": True}, "wildcard-origin-with-credentials"),
         ({"allow_origin_regex": r"https://.*example\.com", "allow_credentials": True}, "unsafe-origin-regex"),
         ({"allow_origin_regex": r".*", "allow_credentials": True}, "unsafe-origin-regex"),
+        ({"allow_origin_regex": r"https://.*example\.com"}, "broad-origin-regex"),
+        ({"allow_origin_regex": r"https://\w+\.example\.com.*"}, "broad-origin-regex"),
+        ({"allow_origin_regex": r"https://[a-z]+\.com"}, "broad-origin-regex"),
+        ({"allow_origin_regex": r"https://app\.example.com"}, "broad-origin-regex"),
         ({"allow_origin_regex": r"https://(?=x)x\.example\.com"}, "invalid-regex"),
         ({"allow_origins": ["https://example.com/"]}, "origin-with-path"),
         ({"allow_origins": ["http://example.com"], "allow_credentials": True}, "insecure-origin"),
@@ -99,6 +103,54 @@ def test_unsafe_options_are_refused_at_construction(options: dict, code: str) ->
     with pytest.raises(ConfigError) as raised:
         CORSMiddleware(homepage, **options)
     assert code in raised.value.codes
+
+
+def test_a_regex_that_admits_other_sites_is_refused_without_credentials() -> None:
+    # corsair only warns (`broad-origin-regex`): the answer is public. The drop-in
+    # refuses it: in Starlette's allow_origin_regex, it is the unanchored-regex mistake.
+    with pytest.raises(ConfigError) as raised:
+        CORSMiddleware(homepage, allow_origins=["https://a.example.net"], allow_origin_regex=r"https://.*example\.com", max_age=10**5)
+    error = raised.value
+    assert [(d.code, d.severity, d.field) for d in error.diagnostics] == [
+        ("max-age-too-large", "error", "cors.max_age"),
+        ("broad-origin-regex", "error", "cors.allow_origin_regexes[0]"),
+    ]
+    broad = error.diagnostics[1]
+    assert "(it admits `https://evilexample.com`)" in broad.message
+    assert broad.help is not None and "your own registrable domain" in broad.help
+    assert str(broad).startswith("error[broad-origin-regex] cors.allow_origin_regexes[0]: ")
+    assert str(error).startswith("invalid CORS policy (2 errors):")
+    assert error.errors == error.diagnostics
+    # Alone, too.
+    with pytest.raises(ConfigError) as raised:
+        CORSMiddleware(homepage, allow_origin_regex=r"https://\w+\.example\.com.*")
+    assert raised.value.codes == ["broad-origin-regex"]
+    assert "go on after the name it spells out" in raised.value.diagnostics[0].message
+
+
+def test_regexes_starlette_allows_safely_are_kept() -> None:
+    # Your own subdomains, anchored or not (corsair anchors at both ends).
+    for regex in [r"https://.*\.example\.com", r"^https://[a-z0-9-]+\.example\.com$", r"https://(app|admin)\.example\.com"]:
+        middleware = CORSMiddleware(homepage, allow_origin_regex=regex)
+        assert middleware.policy.warnings == [], regex
+    # Any origin without credentials is Starlette's allow_origins=["*"], safe without
+    # credentials: allowed, with corsair's warning.
+    middleware = CORSMiddleware(homepage, allow_origin_regex="https://.*")
+    assert [w.code for w in middleware.policy.warnings] == ["any-origin-regex"]
+    client = TestClient(app_with(allow_origin_regex="https://.*"))
+    response = client.get("/", headers={"Origin": "https://evil.example"})
+    assert response.headers["access-control-allow-origin"] == "https://evil.example"
+
+
+def test_a_policy_or_config_file_keeps_corsairs_warning(tmp_path: Path) -> None:
+    # corsair's own policy (policy=, config=) keeps corsair's rules: a warning.
+    policy = Policy(allow_origin_regexes=[r"https://.*example\.com"])
+    assert [(w.code, w.severity) for w in policy.warnings] == [("broad-origin-regex", "warning")]
+    assert CORSMiddleware(homepage, policy=policy).policy is policy
+    path = tmp_path / "corsair.toml"
+    path.write_text('[cors]\nallow_origin_regexes = [\'https://.*example\\.com\']\n')
+    middleware = CORSMiddleware(homepage, config=path)
+    assert [w.code for w in middleware.policy.warnings] == ["broad-origin-regex"]
 
 
 def test_several_mistakes_at_once() -> None:

@@ -18,7 +18,9 @@ from django.core.management import base, call_command
 from django.test import AsyncClient, Client
 from django.test.utils import override_settings
 
+from corsair_cors import ConfigError
 from corsair_cors.django import CorsMiddleware, SettingsError, settings_problems
+from corsair_cors.django.checks import check_cors_settings
 from servers import request, uvicorn_server
 
 TESTS = Path(__file__).resolve().parent
@@ -307,6 +309,72 @@ def test_every_mistake_at_once() -> None:
     from django.core.exceptions import ImproperlyConfigured
 
     assert isinstance(error, ImproperlyConfigured)
+
+
+def test_settings_error_is_a_config_error_with_corsair_diagnostics() -> None:
+    with override_settings(
+        CORS_ALLOW_ALL_ORIGINS=True,
+        CORS_ALLOW_CREDENTIALS=True,
+        CORS_ALLOWED_ORIGINS=["https://a.example", "example.com"],
+        CORS_ALLOW_METHODS="GET",
+    ):
+        with pytest.raises(ConfigError) as raised:
+            CorsMiddleware(lambda request: None)
+    error = raised.value
+    assert isinstance(error, SettingsError)
+    assert isinstance(error, ValueError)
+    # The engine's problems, as corsair reports them (its fields, message and help)...
+    assert [(d.code, d.severity, d.field) for d in error.diagnostics] == [
+        ("wildcard-origin-mixed", "error", "cors.allow_origins[0]"),
+        ("wildcard-origin-with-credentials", "error", "cors.allow_origins[0]"),
+        ("invalid-origin", "error", "cors.allow_origins[2]"),
+    ]
+    assert all(d.message and d.help for d in error.diagnostics)
+    assert [d.code for d in error.errors] == [d.code for d in error.diagnostics]
+    # ...and every problem by its setting, the settings' own (a wrong type) included.
+    assert [(p.code, p.setting) for p in error.problems] == [
+        ("invalid-setting", "CORS_ALLOW_METHODS"),
+        ("wildcard-origin-mixed", "CORS_ALLOW_ALL_ORIGINS"),
+        ("wildcard-origin-with-credentials", "CORS_ALLOW_ALL_ORIGINS"),
+        ("invalid-origin", "CORS_ALLOWED_ORIGINS[1]"),
+    ]
+    assert [p.diagnostic for p in error.problems[1:]] == error.diagnostics
+    assert error.problems[0].diagnostic is None
+    assert error.codes == [p.code for p in error.problems]
+    assert str(error).startswith("invalid CORS settings (4 errors):")
+
+
+def test_settings_error_of_the_settings_alone_has_no_diagnostics() -> None:
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://a.example"], CORS_ALLOW_CREDENTIALS="yes"):
+        with pytest.raises(ConfigError) as raised:
+            CorsMiddleware(lambda request: None)
+    assert raised.value.codes == ["invalid-setting"]
+    assert raised.value.diagnostics == []
+
+
+def test_check_warns_about_a_regex_that_admits_other_sites() -> None:
+    # Matched from the start only by django-cors-headers; corsair anchors both ends, but
+    # `.*example\.com` still admits `https://evilexample.com`.
+    with override_settings(
+        CORS_ALLOWED_ORIGIN_REGEXES=[r"https://[a-z]+\.example\.com", r"https://.*example\.com"],
+        MIDDLEWARE=["corsair_cors.django.CorsMiddleware", "django.middleware.csrf.CsrfViewMiddleware"],
+    ):
+        problems = settings_problems()
+        assert [(p.code, p.severity, p.setting) for p in problems] == [
+            ("broad-origin-regex", "warning", "CORS_ALLOWED_ORIGIN_REGEXES[1]")
+        ]
+        assert "https://evilexample.com" in problems[0].message
+        from django.core.checks import Warning as CheckWarning
+
+        messages = check_cors_settings()
+        assert [(type(m), m.id, m.obj) for m in messages] == [
+            (CheckWarning, "corsair.broad-origin-regex", "CORS_ALLOWED_ORIGIN_REGEXES[1]")
+        ]
+        assert messages[0].hint == problems[0].help
+        # A warning, not an error: the middleware is built, and allows what the regex
+        # admits, as django-cors-headers would.
+        response = Client().get("/api/items", headers={"origin": "https://evilexample.com"})
+        assert response["Access-Control-Allow-Origin"] == "https://evilexample.com"
 
 
 def _write(tmp_path: Path, text: str) -> str:

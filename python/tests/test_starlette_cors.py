@@ -1,6 +1,7 @@
-"""Starlette's own CORS tests (tests/middleware/test_cors.py, encode/starlette at
-cb8f84f5, 2025-08-24), ported to corsair_cors.starlette.CORSMiddleware: every test, with
-the same apps, options and requests; then Starlette 1.x's private-network option.
+"""Starlette's own CORS tests (tests/middleware/test_cors.py, Kludex/starlette, formerly
+encode/starlette, at 5174d4c8, 2026-07-04; the file last changed in 02b6ed7b,
+2026-02-14), ported to corsair_cors.starlette.CORSMiddleware: every test, with the same
+apps, options and requests.
 
 Where corsair answers differently on purpose, the test asserts corsair's answer and the
 difference is listed, with its rule, in python/README.md ("Stricter than Starlette");
@@ -310,13 +311,26 @@ def test_cors_allow_origin_regex(test_client_factory: TestClientFactory) -> None
 
 
 def test_cors_allow_origin_regex_fullmatch(test_client_factory: TestClientFactory) -> None:
+    # DIFFERENCE: the unescaped dot of `example.org` admits hosts that are not under
+    # example.org (`https://a.exampleaorg`): a regex that admits other sites' origins
+    # is refused when the middleware is built, even without credentials.
+    with pytest.raises(ConfigError) as error:
+        CORSMiddleware(
+            homepage,
+            allow_headers=["X-Example", "Content-Type"],
+            allow_origin_regex=r"https://.*\.example.org",
+        )
+    assert error.value.codes == ["broad-origin-regex", "unescaped-dot-in-regex"]
+    assert "(it admits `https://a.exampleaorg`)" in error.value.diagnostics[0].message
+
+    # The rest of Starlette's test, with the dot escaped.
     app = Starlette(
         routes=[Route("/", endpoint=homepage)],
         middleware=[
             Middleware(
                 CORSMiddleware,
                 allow_headers=["X-Example", "Content-Type"],
-                allow_origin_regex=r"https://.*\.example.org",
+                allow_origin_regex=r"https://.*\.example\.org",
             )
         ],
     )
@@ -336,24 +350,6 @@ def test_cors_allow_origin_regex_fullmatch(test_client_factory: TestClientFactor
     assert response.status_code == 200
     assert response.text == "Homepage"
     assert "access-control-allow-origin" not in response.headers
-
-
-def test_cors_credentialed_requests_return_specific_origin(test_client_factory: TestClientFactory) -> None:
-    app = Starlette(
-        routes=[Route("/", endpoint=homepage)],
-        middleware=[Middleware(CORSMiddleware, allow_origins=["*"])],
-    )
-    client = test_client_factory(app)
-
-    # Test credentialed request
-    headers = {"Origin": "https://example.org", "Cookie": "star_cookie=sugar"}
-    response = client.get("/", headers=headers)
-    assert response.status_code == 200
-    assert response.text == "Homepage"
-    # DIFFERENCE: without allow_credentials, a cookie changes nothing: `*` (older
-    # Starlette reflected the origin; Starlette 1.x answers `*` too).
-    assert response.headers["access-control-allow-origin"] == "*"
-    assert "access-control-allow-credentials" not in response.headers
 
 
 def test_cors_vary_header_defaults_to_origin(test_client_factory: TestClientFactory) -> None:
@@ -383,15 +379,26 @@ def test_cors_vary_header_is_not_set_for_non_credentialed_request(test_client_fa
 
 
 def test_cors_vary_header_is_properly_set_for_credentialed_request(test_client_factory: TestClientFactory) -> None:
+    # DIFFERENCE: any origin with credentials is refused when the middleware is built
+    # (see test_cors_allow_all).
     app = Starlette(
         routes=[Route("/", endpoint=vary_homepage)],
-        middleware=[Middleware(CORSMiddleware, allow_origins=["*"])],
+        middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)],
     )
     client = test_client_factory(app)
-    response = client.get("/", headers={"Cookie": "foo=bar", "Origin": "https://someplace.org"})
+    with pytest.raises(ConfigError) as error:
+        client.get("/", headers={"Origin": "https://someplace.org"})
+    assert error.value.codes == ["wildcard-origin-with-credentials"]
+
+    # The point of the test, with the origin listed: a credentialed answer varies on Origin.
+    app = Starlette(
+        routes=[Route("/", endpoint=vary_homepage)],
+        middleware=[Middleware(CORSMiddleware, allow_origins=["https://someplace.org"], allow_credentials=True)],
+    )
+    client = test_client_factory(app)
+    response = client.get("/", headers={"Origin": "https://someplace.org"})
     assert response.status_code == 200
-    # DIFFERENCE: a static `*` does not depend on the origin: no `Origin` in Vary.
-    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.headers["vary"] == "Accept-Encoding, Origin"
 
 
 def test_cors_vary_header_is_properly_set_when_allow_origins_is_not_wildcard(
@@ -407,63 +414,98 @@ def test_cors_vary_header_is_properly_set_when_allow_origins_is_not_wildcard(
     assert response.headers["vary"] == "Accept-Encoding, Origin"
 
 
-def test_cors_allowed_origin_does_not_leak_between_credentialed_requests(
-    test_client_factory: TestClientFactory,
-) -> None:
+def test_cors_allowed_origin_does_not_leak_between_requests(test_client_factory: TestClientFactory) -> None:
+    app = Starlette(
+        routes=[Route("/", endpoint=homepage)],
+        middleware=[Middleware(CORSMiddleware, allow_origins=["https://example.org"])],
+    )
+    client = test_client_factory(app)
+
+    response = client.get("/", headers={"Origin": "https://example.org"})
+    assert response.headers["access-control-allow-origin"] == "https://example.org"
+
+    response = client.get("/", headers={"Origin": "https://other.org"})
+    assert "access-control-allow-origin" not in response.headers
+
+    response = client.get("/", headers={"Origin": "https://example.org"})
+    assert response.headers["access-control-allow-origin"] == "https://example.org"
+
+
+def test_cors_private_network_access_allowed(test_client_factory: TestClientFactory) -> None:
     app = Starlette(
         routes=[Route("/", endpoint=homepage)],
         middleware=[
             Middleware(
                 CORSMiddleware,
                 allow_origins=["*"],
-                allow_headers=["*"],
                 allow_methods=["*"],
+                allow_private_network=True,
             )
         ],
     )
     client = test_client_factory(app)
-    response = client.get("/", headers={"Origin": "https://someplace.org"})
-    assert response.headers["access-control-allow-origin"] == "*"
-    assert "access-control-allow-credentials" not in response.headers
 
-    response = client.get("/", headers={"Cookie": "foo=bar", "Origin": "https://someplace.org"})
-    # DIFFERENCE: `*` (see test_cors_credentialed_requests_return_specific_origin).
-    assert response.headers["access-control-allow-origin"] == "*"
-    assert "access-control-allow-credentials" not in response.headers
+    headers_without_pna = {"Origin": "https://example.org", "Access-Control-Request-Method": "GET"}
+    headers_with_pna = {**headers_without_pna, "Access-Control-Request-Private-Network": "true"}
 
-    response = client.get("/", headers={"Origin": "https://someplace.org"})
-    assert response.headers["access-control-allow-origin"] == "*"
-    assert "access-control-allow-credentials" not in response.headers
-
-
-# Starlette 1.x's private-network option (not in the test file ported above).
-
-
-def test_cors_private_network(test_client_factory: TestClientFactory) -> None:
-    allowed = test_client_factory(
-        Starlette(
-            routes=[Route("/", endpoint=homepage)],
-            middleware=[Middleware(CORSMiddleware, allow_origins=["https://example.org"], allow_private_network=True)],
-        )
-    )
-    headers = {
-        "Origin": "https://example.org",
-        "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Private-Network": "true",
-    }
-    response = allowed.options("/", headers=headers)
+    # Test preflight with Private Network Access request
+    response = client.options("/", headers=headers_with_pna)
+    # DIFFERENCE: 204 with no body (Starlette: 200 "OK").
     assert response.status_code == 204
+    assert response.text == ""
     assert response.headers["access-control-allow-private-network"] == "true"
 
-    refused = test_client_factory(
-        Starlette(
-            routes=[Route("/", endpoint=homepage)],
-            middleware=[Middleware(CORSMiddleware, allow_origins=["https://example.org"])],
-        )
+    # Test preflight without Private Network Access request
+    response = client.options("/", headers=headers_without_pna)
+    # DIFFERENCE: 204 with no body (Starlette: 200 "OK").
+    assert response.status_code == 204
+    assert response.text == ""
+    assert "access-control-allow-private-network" not in response.headers
+
+    # The access-control-allow-private-network header is not set for non-preflight requests
+    response = client.get("/", headers=headers_with_pna)
+    assert response.status_code == 200
+    assert response.text == "Homepage"
+    assert "access-control-allow-private-network" not in response.headers
+    assert "access-control-allow-origin" in response.headers
+
+    # corsair builds this policy, with a warning: every website may reach the private
+    # network service from its visitors' browsers.
+    middleware = CORSMiddleware(homepage, allow_origins=["*"], allow_methods=["*"], allow_private_network=True)
+    assert [w.code for w in middleware.policy.warnings] == ["wildcard-private-network"]
+
+
+def test_cors_private_network_access_disallowed(test_client_factory: TestClientFactory) -> None:
+    app = Starlette(
+        routes=[Route("/", endpoint=homepage)],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"],
+                allow_methods=["*"],
+                allow_private_network=False,
+            )
+        ],
     )
-    response = refused.options("/", headers=headers)
+    client = test_client_factory(app)
+
+    # Test preflight with Private Network Access request when not allowed
+    headers_without_pna = {"Origin": "https://example.org", "Access-Control-Request-Method": "GET"}
+    headers_with_pna = {**headers_without_pna, "Access-Control-Request-Private-Network": "true"}
+
+    response = client.options("/", headers=headers_without_pna)
+    # DIFFERENCE: 204 with no body (Starlette: 200 "OK").
+    assert response.status_code == 204
+    assert response.text == ""
+    assert "access-control-allow-private-network" not in response.headers
+
+    # If the request includes a Private Network Access header, but the middleware is configured to disallow it, the
+    # request should be denied with a 400 response.
+    response = client.options("/", headers=headers_with_pna)
     # DIFFERENCE: the preflight is answered without Access-Control-Allow-Private-Network,
     # which is what makes Chromium refuse it (Starlette: 400 "Disallowed CORS
-    # private-network").
+    # private-network"); the other CORS headers stay correct.
     assert response.status_code == 204
+    assert response.text == ""
     assert "access-control-allow-private-network" not in response.headers
+    assert response.headers["access-control-allow-origin"] == "*"

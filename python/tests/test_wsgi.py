@@ -118,6 +118,16 @@ def test_construction_errors() -> None:
     with pytest.raises(ConfigError) as raised:
         CORSMiddleware(lambda e, s: [], allow_origins=["*"], allow_credentials=True)
     assert raised.value.codes == ["wildcard-origin-with-credentials"]
+    # A regex that admits other sites is refused, with credentials or without.
+    for credentials, code in [(True, "unsafe-origin-regex"), (False, "broad-origin-regex")]:
+        with pytest.raises(ConfigError) as raised:
+            CORSMiddleware(lambda e, s: [], allow_origin_regex=r"https://.*example\.com", allow_credentials=credentials)
+        assert raised.value.codes == [code]
+        assert raised.value.diagnostics[0].severity == "error"
+    # Your own subdomains are not; any origin without credentials is not either (it is
+    # allow_origins=["*"]).
+    assert CORSMiddleware(lambda e, s: [], allow_origin_regex=r"https://.*\.example\.com").policy.warnings == []
+    assert [w.code for w in CORSMiddleware(lambda e, s: [], allow_origin_regex="https://.*").policy.warnings] == ["any-origin-regex"]
 
 
 @pytest.fixture

@@ -239,6 +239,59 @@ fn json_of_a_valid_file_counts_its_warnings() {
 }
 
 #[test]
+fn regexes_that_admit_other_sites_are_warned_about_without_credentials() {
+    // The review's policy: no credentials, so nothing is refused, but both regexes admit
+    // other sites' origins (the unanchored-regex mistake).
+    let dir = TempDir::new("lint-broad-regex");
+    let file = dir.write(
+        "corsair.toml",
+        r#"
+[cors]
+allow_origin_regexes = ["https://.*example\\.com", "https://\\w+\\.example\\.com.*", "https://[a-z]+\\.example\\.com"]
+"#,
+    );
+    let run = corsair(["lint", &arg(&file)]);
+    assert_eq!(run.code, 0, "warnings only: {run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", run.stdout);
+    assert_eq!(
+        lines[0],
+        "warning[broad-origin-regex] cors.allow_origin_regexes[0]: `https://.*example\\.com` admits hosts of \
+         unboundedly many registrable domains that end with `example.com`, which anyone can register \
+         (it admits `https://evilexample.com`)"
+    );
+    assert!(
+        lines[1].starts_with("  help: end the regex with `\\.` and your own registrable domain")
+    );
+    assert!(
+        lines[2].starts_with(
+            "warning[broad-origin-regex] cors.allow_origin_regexes[1]: `https://\\w+\\.example\\.com.*` admits hosts that go on after the name it spells out"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(lines[3].starts_with("  help: "), "{}", run.stdout);
+    assert_eq!(lines[4], format!("{}: valid (2 warnings)", file.display()));
+
+    // With credentials, the same regexes are errors.
+    let file = dir.write(
+        "credentialed.toml",
+        r#"
+[cors]
+allow_origin_regexes = ["https://.*example\\.com"]
+allow_credentials = true
+cross_origin_protection = true
+"#,
+    );
+    let run = corsair(["lint", "--json", &arg(&file)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json = run.json();
+    assert_eq!(json["diagnostics"][0]["code"], "unsafe-origin-regex");
+    assert_eq!(json["diagnostics"][0]["severity"], "error");
+    assert_eq!(json["warnings"], 0);
+}
+
+#[test]
 fn missing_file_is_reported_and_invalid() {
     let dir = TempDir::new("lint-missing");
     let file = dir.path("absent.toml");

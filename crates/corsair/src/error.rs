@@ -165,6 +165,12 @@ codes! {
     /// A regular expression that admits any origin, without credentials: `*` says so
     /// plainly (and lets caches share responses).
     AnyOriginRegex => "any-origin-regex", Warning;
+    /// A regular expression that admits other sites' origins, without credentials: any
+    /// host under a public suffix, hosts of other registrable domains
+    /// (`https://.*example\.com`, `https://example\.com.*`) or a domain it does not
+    /// spell out (an unescaped dot). The answer is public, but the regex is most likely
+    /// a mistake.
+    BroadOriginRegex => "broad-origin-regex", Warning;
     /// A method in lowercase that browsers send only as the script spells it (`patch`).
     CaseSensitiveMethod => "case-sensitive-method", Warning;
     /// A `dangerously_*` option or another setting that has no effect.

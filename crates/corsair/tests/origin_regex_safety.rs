@@ -146,12 +146,123 @@ fn without_credentials_any_origin_is_only_a_warning() {
         codes.contains(&(Code::AnyOriginRegex, Severity::Warning)),
         "{codes:?}"
     );
-    // Narrower flaws matter only with credentials, as with the lists.
+}
+
+/// The diagnostics of `regex` without credentials (the policy builds: warnings only).
+fn public_warnings(regex: &str, unsafe_allowed: bool) -> Vec<(Code, Severity, String)> {
+    let mut config = Policy::builder().allow_origin_regexes([regex]);
+    if unsafe_allowed {
+        config = config.dangerously_allow_unsafe_origin_regexes(true);
+    }
+    let policy = match config.build() {
+        Ok(policy) => policy,
+        Err(e) => panic!("`{regex}` was refused without credentials: {e}"),
+    };
+    policy
+        .warnings()
+        .iter()
+        .map(|d| (d.code(), d.severity(), d.message().to_owned()))
+        .collect()
+}
+
+#[test]
+fn without_credentials_a_regex_that_admits_other_sites_is_a_warning() {
+    // The review's examples: they pass as a public policy, but admit other sites.
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r"https://.*example\.com",
+            "end with `example.com`",
+            "https://evilexample.com",
+        ),
+        (
+            r"https://\w+\.example\.com.*",
+            "go on after",
+            "https://a.example.comaa",
+        ),
+        (
+            r"https://[a-z]+\.com",
+            "public suffix `.com`",
+            "https://evil.com",
+        ),
+        (
+            r"https://[a-z0-9-]+\.github\.io",
+            "public suffix `.github.io`",
+            "",
+        ),
+        (r"https://example\.com.*", "go on after", ""),
+        (
+            r"https://app\.example.com",
+            "does not spell out",
+            "https://app.exampleacom",
+        ),
+    ];
+    for (regex, class, example) in cases {
+        let warnings = public_warnings(regex, false);
+        let broad: Vec<_> = warnings
+            .iter()
+            .filter(|(code, ..)| *code == Code::BroadOriginRegex)
+            .collect();
+        assert_eq!(broad.len(), 1, "{regex}: {warnings:?}");
+        let (_, severity, message) = broad[0];
+        assert_eq!(*severity, Severity::Warning, "{regex}");
+        assert!(message.contains(class), "{regex}: {message}");
+        if !example.is_empty() {
+            assert_eq!(evidence(message), *example, "{regex}: {message}");
+        }
+        // The same regex with credentials is refused, as before.
+        let (code, _) = refusal(regex);
+        assert_eq!(code, Code::UnsafeOriginRegex, "{regex}");
+    }
+    // With help, on the field of the regex.
     let policy = Policy::builder()
-        .allow_origin_regexes([r"https://.*example\.com"])
+        .allow_origin_regexes([
+            r"https://(app|admin)\.example\.com",
+            r"https://.*example\.com",
+        ])
         .build()
         .unwrap();
-    assert!(policy.warnings().is_empty(), "{:?}", policy.warnings());
+    let d = &policy.warnings()[0];
+    assert_eq!(d.code(), Code::BroadOriginRegex);
+    assert_eq!(d.field(), "cors.allow_origin_regexes[1]");
+    assert!(d.help().unwrap().contains("your own registrable domain"));
+}
+
+#[test]
+fn without_credentials_ip_ranges_plain_http_and_the_unprovable_say_nothing() {
+    // A risk only for credentialed answers, or unknown: a public answer is fine.
+    for regex in [
+        r"https://10\.0\.0\.\d+",
+        r"http://app\.example\.com",
+        r"https?://[a-z]+\.example\.com",
+        r"https://\bexample\.com",
+        r"https://[a-z0-9-]+\.example\.com",
+    ] {
+        assert_eq!(public_warnings(regex, false), [], "{regex}");
+        // With credentials, each of the flawed ones is still refused.
+        if regex != r"https://[a-z0-9-]+\.example\.com" {
+            let (code, _) = refusal(regex);
+            assert!(
+                matches!(code, Code::UnsafeOriginRegex | Code::UnprovableOriginRegex),
+                "{regex}: {code}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_escape_hatch_does_not_silence_warnings() {
+    // dangerously_allow_unsafe_origin_regexes keeps refused regexes; without
+    // credentials nothing is refused, so the warnings stay and the option is unused.
+    for (regex, code) in [
+        (r"https://.*example\.com", Code::BroadOriginRegex),
+        ("https://.*", Code::AnyOriginRegex),
+    ] {
+        let codes: Vec<Code> = public_warnings(regex, true)
+            .into_iter()
+            .map(|(code, ..)| code)
+            .collect();
+        assert_eq!(codes, [code, Code::UnusedOption], "{regex}");
+    }
 }
 
 #[test]

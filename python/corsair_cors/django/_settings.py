@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .. import _corsair
 from .._corsair import Diagnostic
-from .._policy import Policy, logger
+from .._policy import ConfigError, Policy, logger
 
 # django-cors-headers' defaults (corsheaders/defaults.py and conf.py, 4.9).
 DEFAULT_ALLOW_HEADERS: Tuple[str, ...] = (
@@ -80,9 +80,17 @@ class Problem:
     setting it concerns, or a problem with a setting itself (its type, a removed or
     misspelled name, ...)."""
 
-    __slots__ = ("code", "severity", "setting", "message", "help")
+    __slots__ = ("code", "severity", "setting", "message", "help", "diagnostic")
 
-    def __init__(self, code: str, severity: str, setting: str, message: str, help: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        severity: str,
+        setting: str,
+        message: str,
+        help: Optional[str] = None,
+        diagnostic: Optional[Diagnostic] = None,
+    ) -> None:
         self.code = code
         """corsair's code (``wildcard-origin-with-credentials``, ...), or one of this
         module's: ``invalid-setting``, ``removed-setting``, ``unknown-setting``,
@@ -97,6 +105,10 @@ class Problem:
         """What is wrong."""
         self.help = help
         """How to fix it, if known."""
+        self.diagnostic = diagnostic
+        """corsair's diagnostic, for a problem found by the engine (its ``field`` is
+        corsair's: ``cors.allow_origins[1]``); None for a problem with the settings
+        themselves."""
 
     @property
     def check_id(self) -> str:
@@ -111,24 +123,32 @@ class Problem:
         return f"<corsair_cors.django.Problem {self}>"
 
 
-class SettingsError(ImproperlyConfigured):
-    """CORS settings that cannot make a policy; :attr:`problems` lists every one."""
+class SettingsError(ConfigError, ImproperlyConfigured):
+    """CORS settings that cannot make a policy: a :class:`~corsair_cors.ConfigError`
+    (hence a ``ValueError``) and Django's ``ImproperlyConfigured``.
+
+    :attr:`problems` lists every problem, named by its setting (``CORS_ALLOWED_ORIGINS[1]``),
+    the settings' own (a wrong type, a removed or misspelled name, ...) included;
+    :attr:`diagnostics` (and ``errors``, ``warnings``) the corsair diagnostics of the
+    problems found by the engine, with corsair's fields (``cors.allow_origins[1]``), as
+    for every other drop-in; :attr:`codes` the codes of every problem."""
+
+    problems: List[Problem]
+    """Every problem, errors and warnings, each with the setting it concerns."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: List[Problem] = list(problems)
-        errors = self.errors
+        self.problems = list(problems)
+        super().__init__([p.diagnostic for p in self.problems if p.diagnostic is not None])
+
+    def _text(self) -> str:
+        errors = [p for p in self.problems if p.severity == "error"]
         lines = [f"invalid CORS settings ({len(errors)} error{'s' if len(errors) != 1 else ''}):"]
         lines.extend(f"  {p}" for p in self.problems)
-        super().__init__("\n".join(lines))
-
-    @property
-    def errors(self) -> List[Problem]:
-        """The problems of severity ``"error"``."""
-        return [p for p in self.problems if p.severity == "error"]
+        return "\n".join(lines)
 
     @property
     def codes(self) -> List[str]:
-        """The codes of every problem, in order."""
+        """The codes of every problem, in order (the settings' own included)."""
         return [p.code for p in self.problems]
 
 
@@ -341,7 +361,7 @@ def _problems(t: _Translation, diagnostics: Sequence[Diagnostic]) -> List[Proble
             help = f"add {CSRF_MIDDLEWARE} to MIDDLEWARE (Django's protection against cross-site writes)"
         elif d.code == "no-origins" and t.config is None:
             help = 'list the origins of your front ends: CORS_ALLOWED_ORIGINS = ["https://app.example.com"]'
-        problems.append(Problem(d.code, d.severity, _setting_of(t, d.field), message, help))
+        problems.append(Problem(d.code, d.severity, _setting_of(t, d.field), message, help, d))
     return problems
 
 

@@ -228,13 +228,32 @@ fn compile_regexes(
                     (Code::NullOrigin, entry_field.clone())
                 }
                 Flaw::AnyOrigin if !credentials => (Code::AnyOriginRegex, entry_field.clone()),
-                _ if !credentials => continue,
+                // Without credentials the answer is public, but a regex that admits
+                // other sites' origins is most likely the unanchored-regex mistake.
+                Flaw::PublicSuffix(_)
+                | Flaw::OpenEnded(_)
+                | Flaw::OpenTail
+                | Flaw::NotSpelledOut(_)
+                    if !credentials =>
+                {
+                    (Code::BroadOriginRegex, entry_field.clone())
+                }
+                // A range of IP addresses and plain http are a risk only for credentialed
+                // answers (what an attacker could read with the user's cookies), and what
+                // corsair cannot prove is unknown, not wrong: without credentials the
+                // answer is public, so they say nothing.
+                Flaw::AddressRange | Flaw::Insecure | Flaw::Unprovable(_) if !credentials => {
+                    continue;
+                }
                 Flaw::Insecure if insecure_allowed => continue,
                 Flaw::Unprovable(_) => (Code::UnprovableOriginRegex, entry_field.clone()),
                 _ => (Code::UnsafeOriginRegex, entry_field.clone()),
             };
             let message = finding.message(regex);
-            if unsafe_allowed && code != Code::NullOrigin && code != Code::AnyOriginRegex {
+            // The option keeps refused regexes; it does not silence warnings.
+            if unsafe_allowed
+                && matches!(code, Code::UnsafeOriginRegex | Code::UnprovableOriginRegex)
+            {
                 kept_unsafe = true;
                 tracing::warn!(
                     target: "corsair",
