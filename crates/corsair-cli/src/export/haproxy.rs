@@ -204,7 +204,10 @@ fn write_cases(out: &mut String, id: &str, part: &Part, rules: &Rules) {
         );
     };
     let base = format!("corsair_part_{id} !corsair_case_set");
-    let origin_ok = if pcre::origins(&rules.origins, &rules.origin_regexes, "^").is_some() {
+    let origin_ok = if rules.static_any() {
+        // A static `*` answers several `Origin` headers too.
+        format!("corsair_origin_ok_{id}")
+    } else if pcre::origins(&rules.origins, &rules.origin_regexes, "^").is_some() {
         format!("corsair_one_origin corsair_origin_ok_{id}")
     } else {
         // No origin allowed: an ACL that never matches.

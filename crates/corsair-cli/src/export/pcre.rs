@@ -60,7 +60,9 @@ pub(crate) fn default_port(scheme: &str) -> Option<u16> {
 /// of the origin in the edge's subject (see `regex_pcre::translate`).
 pub(crate) fn origins(rule: &OriginRule, regexes: &[String], start: &str) -> Option<String> {
     let mut alternatives: Vec<String> = match rule {
-        OriginRule::Any => vec!["null".to_owned(), any_tuple_origin()],
+        // A static `*` (a valid policy never has `*` with credentials) answers every
+        // request alike, whatever `Origin` holds (see `corsair::Rules::check_origin`).
+        OriginRule::Any => vec![".*".to_owned()],
         OriginRule::List(entries) => entries.iter().map(origin_entry).collect(),
     };
     alternatives.extend(
