@@ -213,7 +213,7 @@ fn write_cases(out: &mut String, id: &str, part: &Part, rules: &Rules) {
         // No origin allowed: an ACL that never matches.
         "!corsair_has_origin corsair_has_origin".to_owned()
     };
-    if let Some(conditions) = write_refused(id, &base, &origin_ok, rules) {
+    if let Some(conditions) = write_refused(id, &base, rules) {
         set(out, Case::WriteRefused, &conditions);
     }
     let preflight = format!(
@@ -279,7 +279,7 @@ fn write_debug_cases(out: &mut String, id: &str, base: &str, origin_ok: &str, ru
 
 /// The conditions of a refused write, when the part protects writes: an unsafe method,
 /// cross-origin, on a path not exempt, without an allowed origin.
-fn write_refused(id: &str, base: &str, origin_ok: &str, rules: &Rules) -> Option<Vec<String>> {
+fn write_refused(id: &str, base: &str, rules: &Rules) -> Option<Vec<String>> {
     let exempt = rules.write_protection.as_ref()?;
     let exempt = if exempt.is_empty() {
         String::new()
@@ -287,7 +287,11 @@ fn write_refused(id: &str, base: &str, origin_ok: &str, rules: &Rules) -> Option
         format!(" !corsair_exempt_{id}")
     };
     let refused = format!("{base} corsair_cross{exempt}");
-    Some(if origin_ok.starts_with("corsair_one_origin") {
+    Some(if rules.static_any() {
+        // Every `Origin` is allowed: only a request without one can be refused
+        // (`Sec-Fetch-Site` says cross-site).
+        vec![format!("{refused} !corsair_has_origin")]
+    } else if pcre::origins(&rules.origins, &rules.origin_regexes, "^").is_some() {
         vec![
             format!("{refused} !corsair_one_origin"),
             format!("{refused} !corsair_origin_ok_{id}"),
