@@ -81,6 +81,7 @@ pub(crate) fn write(set: Headers<HeaderValue>, map: &mut HeaderMap) {
     // present value and no other.
     let mut set = set;
     for (name, slot) in map.iter_mut() {
+        // The positions of `NAMES`.
         let value = match NAMES.iter().position(|n| n == name) {
             Some(0) => set.allow_origin.take(),
             Some(1) => set.allow_credentials.then_some(HeaderValue::TRUE),

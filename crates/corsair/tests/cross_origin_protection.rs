@@ -329,30 +329,7 @@ fn go_pattern_bypass() {
 
 #[test]
 fn go_method_specific_and_wildcard_patterns_are_not_exempt_paths() {
-    let err = Policy::builder()
-        .allow_origins(["https://trusted.example"])
-        .cross_origin_protection(true)
-        .cross_origin_protection_exempt_paths(["POST /post-only/", "GET /get-only/"])
-        .build()
-        .unwrap_err();
-    let found: Vec<(Code, &str)> = err
-        .diagnostics()
-        .iter()
-        .map(|d| (d.code(), d.field()))
-        .collect();
-    assert_eq!(
-        found,
-        [
-            (
-                Code::InvalidExemptPath,
-                "cors.cross_origin_protection_exempt_paths[0]"
-            ),
-            (
-                Code::InvalidExemptPath,
-                "cors.cross_origin_protection_exempt_paths[1]"
-            ),
-        ]
-    );
+    assert_both_exempt_paths_refused(&["POST /post-only/", "GET /get-only/"]);
     // A wildcard segment is a literal one: it exempts nothing Go's pattern does.
     let policy = protected(
         Policy::builder()
@@ -881,30 +858,7 @@ fn lint_warns_about_credentials_without_it_and_checks_exempt_paths() {
     );
     assert!(quiet.warnings().is_empty(), "{:?}", quiet.warnings());
 
-    let err = Policy::builder()
-        .allow_origins(["https://app.example"])
-        .cross_origin_protection(true)
-        .cross_origin_protection_exempt_paths(["hooks", "/hooks/*"])
-        .build()
-        .unwrap_err();
-    let found: Vec<(Code, &str)> = err
-        .diagnostics()
-        .iter()
-        .map(|d| (d.code(), d.field()))
-        .collect();
-    assert_eq!(
-        found,
-        [
-            (
-                Code::InvalidExemptPath,
-                "cors.cross_origin_protection_exempt_paths[0]"
-            ),
-            (
-                Code::InvalidExemptPath,
-                "cors.cross_origin_protection_exempt_paths[1]"
-            ),
-        ]
-    );
+    assert_both_exempt_paths_refused(&["hooks", "/hooks/*"]);
     let unused = Policy::builder()
         .allow_origins(["https://app.example"])
         .cross_origin_protection_exempt_paths(["/hooks"])
@@ -925,5 +879,35 @@ fn with_any_origin_it_is_flagged_as_having_no_effect() {
     assert_eq!(
         found,
         [(Code::UnusedOption, "cors.cross_origin_protection")]
+    );
+}
+
+/// A protected policy with these two exempt paths is refused, with `invalid-exempt-path`
+/// at each of them.
+fn assert_both_exempt_paths_refused(paths: &[&str; 2]) {
+    let err = Policy::builder()
+        .allow_origins(["https://app.example"])
+        .cross_origin_protection(true)
+        .cross_origin_protection_exempt_paths(*paths)
+        .build()
+        .unwrap_err();
+    let found: Vec<(Code, &str)> = err
+        .diagnostics()
+        .iter()
+        .map(|d| (d.code(), d.field()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Code::InvalidExemptPath,
+                "cors.cross_origin_protection_exempt_paths[0]"
+            ),
+            (
+                Code::InvalidExemptPath,
+                "cors.cross_origin_protection_exempt_paths[1]"
+            ),
+        ],
+        "{paths:?}"
     );
 }
