@@ -147,7 +147,8 @@ codes! {
     MaxAgeTooLarge => "max-age-too-large", Error;
     /// `preflight_status` outside 200..=299.
     InvalidPreflightStatus => "invalid-preflight-status", Error;
-    /// A route whose `path` is empty, does not start with `/`, or is declared twice.
+    /// A route whose `path` is empty, does not start with `/`, is a glob or wildcard
+    /// (`*`, `{id}`), or is declared twice.
     InvalidRoutePath => "invalid-route-path", Error;
     /// A name in `presets` that is no preset.
     UnknownPreset => "unknown-preset", Error;

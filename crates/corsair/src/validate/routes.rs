@@ -40,8 +40,12 @@ pub(super) fn check_path_prefix(
         );
         return None;
     }
-    if path.contains(['*', '?', '#']) {
-        let prefix = path.split(['*', '?', '#']).next().unwrap_or("/");
+    // Glob and wildcard syntax (`*`, Go's and axum's `{id}`), and a query or fragment.
+    // A browser sends `{` and `}` percent-encoded (the URL Standard's path
+    // percent-encode set), so a prefix with them would never match its paths.
+    const NOT_IN_A_PREFIX: [char; 5] = ['*', '?', '#', '{', '}'];
+    if path.contains(NOT_IN_A_PREFIX) {
+        let prefix = path.split(NOT_IN_A_PREFIX).next().unwrap_or("/");
         diagnostics.report_with_help(
             code,
             &field,
@@ -76,6 +80,7 @@ mod tests {
         assert_eq!(check_route_path("/api/*", 1, &mut d), None);
         assert_eq!(check_route_path("/a?b", 2, &mut d), None);
         assert_eq!(check_route_path("", 3, &mut d), None);
-        assert_eq!(d.errors_seen(), 4);
+        assert_eq!(check_route_path("/users/{id}", 4, &mut d), None);
+        assert_eq!(d.errors_seen(), 5);
     }
 }
