@@ -94,69 +94,8 @@ fi
 mkdir -p "$WORK/upstream" "$WORK/proxy"
 upstream_conf "$WORK/upstream" "$UPSTREAM_PORT" "$NPROC"
 
-# ---- nginx as the CORS proxy: the same policy as corsair's below, by hand
-cat >"$WORK/proxy/nginx.conf" <<EOF
-worker_processes $NPROC;
-pid $WORK/proxy/nginx.pid;
-error_log $WORK/proxy/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/proxy;
-    proxy_temp_path $WORK/proxy;
-    fastcgi_temp_path $WORK/proxy;
-    uwsgi_temp_path $WORK/proxy;
-    scgi_temp_path $WORK/proxy;
-    keepalive_requests 1000000;
-    upstream api {
-        server 127.0.0.1:$UPSTREAM_PORT;
-        keepalive 128;
-    }
-    map \$http_origin \$cors_origin {
-        default "";
-        "https://app.example.com" \$http_origin;
-        "~^https://[a-z0-9-]+(\.[a-z0-9-]+)*\.example\.com\$" \$http_origin;
-    }
-    map \$cors_origin \$cors_credentials {
-        default "";
-        "~." "true";
-    }
-    map \$cors_origin \$cors_expose {
-        default "";
-        "~." "x-request-id";
-    }
-    server {
-        listen 127.0.0.1:$NGINX_PORT$LISTEN_TLS;
-        $NGINX_TLS
-        location / {
-            set \$preflight "";
-            if (\$http_access_control_request_method) {
-                set \$preflight "\${request_method}";
-            }
-            if (\$preflight = "OPTIONS") {
-                add_header Access-Control-Allow-Origin \$cors_origin always;
-                add_header Access-Control-Allow-Credentials \$cors_credentials always;
-                add_header Access-Control-Allow-Methods "GET, POST, PUT, DELETE" always;
-                add_header Access-Control-Allow-Headers "content-type, authorization" always;
-                add_header Access-Control-Max-Age 600 always;
-                add_header Vary "Origin, Access-Control-Request-Method, Access-Control-Request-Headers" always;
-                return 204;
-            }
-            proxy_pass http://api;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_set_header X-Forwarded-Host \$host;
-            proxy_hide_header Access-Control-Allow-Origin;
-            add_header Access-Control-Allow-Origin \$cors_origin always;
-            add_header Access-Control-Allow-Credentials \$cors_credentials always;
-            add_header Access-Control-Expose-Headers \$cors_expose always;
-            add_header Vary Origin always;
-        }
-    }
-}
-EOF
+# ---- nginx as the CORS proxy: the same policy as corsair's, by hand
+nginx_proxy_conf "$WORK/proxy" "$NGINX_PORT" "$UPSTREAM_PORT" "$NPROC" "$LISTEN_TLS" "$NGINX_TLS"
 
 corsair_conf "$WORK/corsair.toml" "$CORSAIR_PORT" "$UPSTREAM_PORT" "$CORSAIR_TLS"
 
@@ -299,6 +238,24 @@ rounds() {
     return 0
 }
 
+# corsair against nginx round by round (each round runs both back to back, so a load
+# passing on the machine hits both alike): "mean ratio ± standard error, rounds ahead".
+# The standard error says whether a difference of the medians is more than noise: a
+# mean ratio within about two standard errors of 1.00 is level.
+paired() {
+    local name="$1" scenario="$2" round
+    for round in $(seq 1 "$ROUNDS"); do
+        echo "${RESULT["nginx-$scenario-$round"]%% *} ${RESULT["$name-$scenario-$round"]%% *}"
+    done | awk '
+        { r = $2 / $1; sum += r; squares += r * r; n++; if (r > 1) ahead++ }
+        END {
+            mean = sum / n
+            var = n > 1 ? (squares - n * mean * mean) / (n - 1) : 0
+            if (var < 0) var = 0
+            printf "%.3f ± %.3f (standard error), ahead in %d of %d rounds", mean, sqrt(var / n), ahead, n
+        }'
+}
+
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 CORSAIR_VERSION="$("$CORSAIR" --version)"
 NGINX_VERSION="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
@@ -353,6 +310,7 @@ $WRK_ACTUAL
 | corsair serve (multi-thread) $(row multi-thread actual)
 
 Requests/s of each round: nginx $(rounds nginx actual); corsair per-core $(rounds corsair actual); corsair multi-thread $(rounds multi-thread actual).
+corsair / nginx in requests/s, round by round: per-core $(paired corsair actual); multi-thread $(paired multi-thread actual).
 
 ### Preflights (answered by the proxy, never forwarded)
 
@@ -367,6 +325,7 @@ $WRK_PREFLIGHT
 | corsair serve (multi-thread) $(row multi-thread preflight)
 
 Requests/s of each round: nginx $(rounds nginx preflight); corsair per-core $(rounds corsair preflight); corsair multi-thread $(rounds multi-thread preflight).
+corsair / nginx in requests/s, round by round: per-core $(paired corsair preflight); multi-thread $(paired multi-thread preflight).
 
 The configurations (nginx's proxy and upstream, corsair's policy) are written by the
 script into a temporary directory; read them in \`scripts/loadtest.sh\`.

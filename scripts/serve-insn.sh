@@ -11,6 +11,10 @@
 #   SCENARIO=preflight scripts/serve-insn.sh    # preflights (answered by the gateway)
 #   CALLGRIND_OUT=/tmp/cg.out scripts/serve-insn.sh  # keep the loaded run's profile
 #                                               # (callgrind_annotate /tmp/cg.out)
+#   PROXY=nginx scripts/serve-insn.sh           # nginx as the CORS proxy instead, with
+#                                               # the load test's configuration (one
+#                                               # worker, no master process): the same
+#                                               # count for the reference
 #
 # Needs valgrind, wrk and nginx (apt-get install -y valgrind wrk nginx).
 set -euo pipefail
@@ -20,6 +24,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR
 DURATION=${DURATION:-5}
 SCENARIO=${SCENARIO:-actual}
+PROXY=${PROXY:-corsair}
 UPSTREAM_PORT=${UPSTREAM_PORT:-19081}
 PORT=${PORT:-19083}
 
@@ -28,7 +33,7 @@ for tool in valgrind wrk; do
 done
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 [ -x "$NGINX" ] || { echo "nginx is missing: apt-get install -y nginx" >&2; exit 1; }
-if [ -z "${CORSAIR:-}" ]; then
+if [ "$PROXY" = corsair ] && [ -z "${CORSAIR:-}" ]; then
     cargo build --quiet --release -p corsair-cli
     CORSAIR="$CARGO_TARGET_DIR/release/corsair"
 fi
@@ -44,6 +49,10 @@ trap cleanup EXIT
 
 upstream_conf "$work" "$UPSTREAM_PORT" 1
 corsair_conf "$work/corsair.toml" "$PORT" "$UPSTREAM_PORT"
+mkdir -p "$work/proxy"
+nginx_proxy_conf "$work/proxy" "$PORT" "$UPSTREAM_PORT" 1
+# One process under callgrind: the worker's own loop, no master.
+sed -i '1i master_process off;' "$work/proxy/nginx.conf"
 cat >"$work/preflight.lua" <<'LUA'
 wrk.method = "OPTIONS"
 wrk.headers["Origin"] = "https://app.example.com"
@@ -57,12 +66,17 @@ pids+=("$!")
 count() {
     local log="$work/$1.log" out=/dev/null
     [ "$1" = load ] && out=${CALLGRIND_OUT:-/dev/null}
-    RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$out" \
-        "$CORSAIR" serve --config "$work/corsair.toml" >/dev/null 2>"$log" &
+    if [ "$PROXY" = nginx ]; then
+        valgrind --tool=callgrind --callgrind-out-file="$out" \
+            "$NGINX" -p "$work/proxy" -c "$work/proxy/nginx.conf" -g 'daemon off;' >/dev/null 2>"$log" &
+    else
+        RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$out" \
+            "$CORSAIR" serve --config "$work/corsair.toml" >/dev/null 2>"$log" &
+    fi
     local pid=$! tries=0
     until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do
         tries=$((tries + 1))
-        [ "$tries" -lt 300 ] || { echo "corsair serve did not start" >&2; kill "$pid"; exit 1; }
+        [ "$tries" -lt 300 ] || { echo "$PROXY did not start" >&2; kill "$pid"; exit 1; }
         sleep 0.1
     done
     if [ "$1" = load ] && [ "$SCENARIO" = preflight ]; then
@@ -83,7 +97,12 @@ idle=$(count idle)
 load=$(count load)
 requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
 non2xx=$(awk '/Non-2xx/ {print $5}' "$work/wrk.txt")
-echo "# $(date -u +%FT%TZ) $("$CORSAIR" --version), SCENARIO=$SCENARIO, DURATION=$DURATION"
+if [ "$PROXY" = nginx ]; then
+    version="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //') (the load test's CORS proxy configuration)"
+else
+    version="$("$CORSAIR" --version)"
+fi
+echo "# $(date -u +%FT%TZ) $version, SCENARIO=$SCENARIO, DURATION=$DURATION"
 echo "idle run: $idle instructions; loaded run: $load instructions, $requests requests, ${non2xx:-0} non-2xx"
 awk -v l="$load" -v i="$idle" -v n="$requests" \
     'BEGIN { printf "%.0f user-space instructions per request\n", (l - i) / n }'
