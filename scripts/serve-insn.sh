@@ -25,6 +25,10 @@ export CARGO_TARGET_DIR
 DURATION=${DURATION:-5}
 SCENARIO=${SCENARIO:-actual}
 PROXY=${PROXY:-corsair}
+case "$PROXY" in
+    corsair | nginx) ;;
+    *) echo "PROXY is corsair or nginx, not '$PROXY'" >&2; exit 2 ;;
+esac
 UPSTREAM_PORT=${UPSTREAM_PORT:-19081}
 PORT=${PORT:-19083}
 
