@@ -1,22 +1,33 @@
 # Sourced by scripts/loadtest.sh and scripts/serve-insn.sh: what both measure with. The
 # upstream is nginx answering a 53-byte JSON document on loopback, kept alive.
 #
-#   upstream_conf DIR PORT WORKERS   # writes DIR/nginx.conf (pid, logs and temp files in DIR)
-upstream_conf() {
-    local dir="$1" port="$2" workers="$3"
-    cat >"$dir/nginx.conf" <<CONF
-worker_processes $workers;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
+# The start of an nginx configuration, up to the inside of `http {`: the pid, logs and
+# temporary files in DIR, no access log, keep-alive without a request limit.
+#
+#   nginx_head DIR WORKERS
+nginx_head() {
+    cat <<CONF
+worker_processes $2;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
 events { worker_connections 4096; }
 http {
     access_log off;
-    client_body_temp_path $dir;
-    proxy_temp_path $dir;
-    fastcgi_temp_path $dir;
-    uwsgi_temp_path $dir;
-    scgi_temp_path $dir;
+    client_body_temp_path $1;
+    proxy_temp_path $1;
+    fastcgi_temp_path $1;
+    uwsgi_temp_path $1;
+    scgi_temp_path $1;
     keepalive_requests 1000000;
+CONF
+}
+
+#   upstream_conf DIR PORT WORKERS   # writes DIR/nginx.conf (pid, logs and temp files in DIR)
+upstream_conf() {
+    local dir="$1" port="$2" workers="$3"
+    {
+        nginx_head "$dir" "$workers"
+        cat <<CONF
     server {
         listen 127.0.0.1:$port;
         location / {
@@ -27,6 +38,7 @@ http {
     }
 }
 CONF
+    } >"$dir/nginx.conf"
 }
 
 # The policy corsair serve applies in both (nginx_proxy_conf below applies the same, written
@@ -59,19 +71,9 @@ CONF
 #   # writes DIR/nginx.conf; for TLS, LISTEN_SUFFIX " ssl" and TLS_LINES "ssl_certificate ...;"
 nginx_proxy_conf() {
     local dir="$1" port="$2" upstream="$3" workers="$4" listen_tls="${5:-}" tls_lines="${6:-}"
-    cat >"$dir/nginx.conf" <<EOF
-worker_processes $workers;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $dir;
-    proxy_temp_path $dir;
-    fastcgi_temp_path $dir;
-    uwsgi_temp_path $dir;
-    scgi_temp_path $dir;
-    keepalive_requests 1000000;
+    {
+        nginx_head "$dir" "$workers"
+        cat <<EOF
     upstream api {
         server 127.0.0.1:$upstream;
         keepalive 128;
@@ -121,4 +123,5 @@ http {
     }
 }
 EOF
+    } >"$dir/nginx.conf"
 }
