@@ -282,9 +282,9 @@ answered by the proxy), add \`X-Forwarded-*\`, and keep upstream connections ali
 (nginx: \`keepalive 128\`, \`proxy_http_version 1.1\`; corsair: a dedicated upstream
 connection per keep-alive client connection). nginx runs \`worker_processes $NPROC\`.
 corsair runs twice: with its default runtime, \`per-core\` ($NPROC threads, each with a
-single-thread tokio runtime, connections handed out in turn: the shape of nginx's worker
-processes), and with \`runtime = "multi-thread"\` (one work-stealing tokio runtime, $NPROC
-worker threads). wrk, the proxies and the upstream share the same $NPROC cores, so the
+single-thread tokio runtime, each connection kept by the thread of the CPU its packets
+arrive on: the shape of nginx's worker processes), and with \`runtime = "multi-thread"\`
+(one work-stealing tokio runtime, $NPROC worker threads). wrk, the proxies and the upstream share the same $NPROC cores, so the
 figures compare the proxies' costs, not the machine's limits.
 $TLS_TEXT
 - machine: $NPROC cores, $MODEL, $(free -g | awk '/^Mem:/ {print $2}') GiB

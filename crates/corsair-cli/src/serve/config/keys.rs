@@ -49,7 +49,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     (
         "runtime",
         "\"per-core\"",
-        "\"per-core\": one single-thread runtime per worker, connections handed out in turn (as nginx's worker processes); \"multi-thread\": one tokio runtime, work-stealing",
+        "\"per-core\": one single-thread runtime per worker, each connection kept by one (as nginx's worker processes); \"multi-thread\": one tokio runtime, work-stealing",
     ),
     (
         "max_connections",
