@@ -25,28 +25,28 @@ struct Job {
     stream: std::net::TcpStream,
     peer: SocketAddr,
     permit: OwnedSemaphorePermit,
-    _counted: Counted,
+    _on_thread: OnThread,
 }
 
 /// One connection in a thread's count, for as long as this value lives.
-struct Counted {
+struct OnThread {
     counts: Arc<[AtomicUsize]>,
     thread: usize,
 }
 
-impl Counted {
-    fn new(counts: &Arc<[AtomicUsize]>, thread: usize) -> Counted {
+impl OnThread {
+    fn new(counts: &Arc<[AtomicUsize]>, thread: usize) -> OnThread {
         if let Some(count) = counts.get(thread) {
             count.fetch_add(1, Ordering::Relaxed);
         }
-        Counted {
+        OnThread {
             counts: Arc::clone(counts),
             thread,
         }
     }
 }
 
-impl Drop for Counted {
+impl Drop for OnThread {
     fn drop(&mut self) {
         if let Some(count) = self.counts.get(self.thread) {
             count.fetch_sub(1, Ordering::Relaxed);
@@ -127,7 +127,7 @@ impl Cores {
                     stream,
                     peer,
                     permit,
-                    _counted: Counted::new(&self.counts, i),
+                    _on_thread: OnThread::new(&self.counts, i),
                 });
             }
             Err(e) => tracing::warn!("cannot hand a connection over: {e}"),
@@ -233,7 +233,7 @@ mod tests {
         let mut held = Vec::new();
         for _ in 0..1000 {
             let i = choose(Some(0), &shared, 0);
-            held.push(Counted::new(&shared, i));
+            held.push(OnThread::new(&shared, i));
         }
         let (a, b) = (
             shared[0].load(Ordering::Relaxed),
